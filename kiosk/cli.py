@@ -1,0 +1,107 @@
+"""`mpp-kiosk` (also `python -m kiosk`): one entry point, a sub-command per role or task.
+
+Each sub-command's work lives in its own module, imported only when that
+sub-command runs, so `check-config` never loads Qt and `server` never loads
+the windows.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+# sub-command -> (module:function, help). The function takes the parsed args and returns an exit code.
+COMMANDS = {
+    "run": ("kiosk.ui.lobby:main", "all-in-one: the server, the kiosk, the display and a counter window"),
+    "server": ("kiosk.server:main", "the queue server (HTTP API, events, phone page)"),
+    "kiosk": ("kiosk.ui.kiosk_window:main", "the touch kiosk that prints tickets"),
+    "display": ("kiosk.ui.display_window:main", "the lobby display: calls by voice and sign language"),
+    "counter": ("kiosk.ui.counter_window:main", "the staff window of one counter (loket)"),
+    "check-config": ("kiosk.cli:check_config", "report every problem of a config file"),
+    "hash-pin": ("kiosk.cli:hash_pin_command", "make a PIN hash for config.toml's staff section"),
+    "preview-ticket": ("kiosk.printer.preview:main", "render a sample ticket to PNG, no printer needed"),
+    "report": ("kiosk.reports:main", "visits, waiting times and the SKM/IKM index for a period"),
+    "backup": ("kiosk.backup:main", "an online, consistent copy of the database"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mpp-kiosk", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parsers = {}
+    for name, (_target, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", type=Path, default=Path("config.toml"), help="config file (default ./config.toml)")
+        parsers[name] = p
+    parsers["check-config"].add_argument("path", nargs="?", type=Path, help="config file to check (same as --config)")
+    parsers["hash-pin"].add_argument("--pin", help="the PIN (asked for when omitted)")
+    for name in ("server", "run"):
+        parsers[name].add_argument("--host", help="bind address (default server.host)")
+        parsers[name].add_argument("--port", type=int, help="port (default server.port)")
+        parsers[name].add_argument("--db", type=Path, help="database file (default server.database)")
+    for name in ("kiosk", "display", "counter"):
+        parsers[name].add_argument("--server", help="queue server URL (default server.url)")
+    parsers["counter"].add_argument("--counter", help="counter id (default counter_app.counter)")
+    parsers["run"].add_argument("--exit-after", type=float, default=None, help=argparse.SUPPRESS)
+    parsers["preview-ticket"].add_argument("--service", help="service id (default the first)")
+    parsers["preview-ticket"].add_argument("--out", type=Path, default=Path("ticket.png"))
+    parsers["preview-ticket"].add_argument("--lang", choices=["id", "en"], default="id")
+    rep = parsers["report"]
+    rep.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    rep.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
+    rep.add_argument("--agency", help="only this agency")
+    rep.add_argument("--format", choices=["csv", "xlsx", "html"], default="html")
+    rep.add_argument("--out", type=Path, help="output file or folder")
+    rep.add_argument("--db", type=Path, help="database file (default server.database)")
+    parsers["backup"].add_argument("--out", type=Path, help="backup file (default data/backup-<time>.sqlite)")
+    parsers["backup"].add_argument("--db", type=Path, help="database file (default server.database)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module_name, func_name = COMMANDS[args.command][0].split(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+def load_or_report(path: Path):
+    """Load the config, or print every problem and return None."""
+    from kiosk.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"{exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def check_config(args) -> int:
+    config = load_or_report(args.path or args.config)
+    if config is None:
+        return 1
+    print(
+        f"{args.path or args.config}: OK — {len(config.agencies)} agencies, {len(config.services)} services, "
+        f"{len(config.counters)} counters, {len(config.staff)} staff"
+    )
+    return 0
+
+
+def hash_pin_command(args) -> int:
+    import getpass
+
+    from kiosk.pins import hash_pin
+
+    pin = args.pin or getpass.getpass("PIN (4-12 digits): ")
+    try:
+        print(hash_pin(pin))
+    except ValueError as exc:
+        print(f"hash-pin: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,579 @@
+"""The one schema of config.toml.
+
+Every section is a pydantic model with ``extra="forbid"``; :func:`load_config`
+collects every problem at once (schema errors and cross-checks) and reports each
+by its key path, with a "did you mean" hint for unknown keys and ids.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+Lang = Literal["id", "en"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_PREFIX_RE = re.compile(r"^[A-Z]{1,3}$")
+_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+_SPAN_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+PIN_HASH_RE = re.compile(r"^scrypt\$(\d+)\$(\d+)\$(\d+)\$([0-9a-f]{32})\$([0-9a-f]{64})$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Ident = Annotated[str, Field(pattern=_ID_RE.pattern, description="lower-case id: a-z, 0-9, _ and -")]
+
+
+class Text(Model):
+    """A text in both languages."""
+
+    id: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.id
+
+
+class TextList(Model):
+    id: list[str] = []
+    en: list[str] = []
+
+    def get(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.id
+
+
+def _parse_span(span: str) -> tuple[time, time]:
+    match = _SPAN_RE.match(span)
+    if not match:
+        raise ValueError(f"must be 'HH:MM-HH:MM', got {span!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start = time(h1, m1)
+    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+    if end <= start:
+        raise ValueError(f"ends before it starts: {span!r}")
+    return start, end
+
+
+class Span(Model):
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, span: str) -> "Span":
+        start, end = _parse_span(span)
+        return cls(start=start, end=end)
+
+    def overlaps(self, other: "Span") -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Lobby(Model):
+    name: str = Field(min_length=1)
+    address: str = ""
+    timezone: str = "Asia/Makassar"
+    public_url: str = Field(
+        default="http://127.0.0.1:8600",
+        description="base URL visitors' phones reach; ticket QR codes encode {public_url}/t/{token}",
+    )
+    languages: list[Lang] = ["id", "en"]
+    default_language: Lang = "id"
+    logo: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Asia/Makassar', 'Asia/Jakarta')") from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Device(Model):
+    name: Ident
+    role: Literal["kiosk", "display", "counter-app", "manager"]
+    key: str = Field(min_length=16, description="shared secret the device sends as 'Authorization: Bearer <key>'")
+
+
+class Server(Model):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8600, ge=1, le=65535)
+    url: str = Field(default="", description="where clients reach the server; default http://{host}:{port}")
+    database: Path = Path("data/mpp.sqlite")
+    log_dir: Path = Path("logs")
+    max_body_bytes: int = Field(default=16_384, ge=1024)
+    login_attempts_per_minute: int = Field(default=5, ge=1)
+    session_hours: float = Field(default=12, gt=0)
+    devices: list[Device] = []
+
+    @property
+    def base_url(self) -> str:
+        if self.url:
+            return self.url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    def key_for(self, role: str) -> str | None:
+        for device in self.devices:
+            if device.role == role:
+                return device.key
+        return None
+
+
+class Agency(Model):
+    id: Ident
+    name: str = Field(min_length=1)
+    short_name: str = Field(min_length=1, max_length=24)
+    colour: str = "#1F4E79"
+    logo: Path | None = None
+
+    @field_validator("colour")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not _COLOUR_RE.match(value):
+            raise ValueError(f"must be '#RRGGBB', got {value!r}")
+        return value
+
+
+class NumberingGroup(Model):
+    id: Ident
+    prefix: str
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX_RE.match(value):
+            raise ValueError(f"must be 1-3 capital letters, got {value!r}")
+        return value
+
+
+class Service(Model):
+    id: Ident
+    agency: str
+    name: Text
+    group: str
+    daily_quota: int | None = Field(default=None, ge=1, description="tickets per day; none = no limit")
+    service_minutes: float = Field(default=10, gt=0, le=480, description="mean minutes at the counter until there is history")
+    priority_allowed: bool = True
+    requirements: TextList = TextList()
+    keywords: list[str] = Field(default=[], description="extra search words for the kiosk, e.g. 'ktp'")
+    hours: dict[Weekday, list[str]] | None = Field(default=None, description="overrides schedule.weekly")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value):
+        if value is not None:
+            for spans in value.values():
+                for span in spans:
+                    _parse_span(span)
+        return value
+
+
+class Counter(Model):
+    id: Ident
+    number: str = Field(min_length=1, max_length=6, description="shown and spoken: 'Loket 7'")
+    agency: str
+    services: list[str] = Field(min_length=1, description="in order of preference")
+
+
+class Staff(Model):
+    user: Ident
+    name: str = Field(min_length=1)
+    pin_hash: str
+    counters: list[str] = Field(min_length=1, description="counter ids, or '*' for every counter")
+    supervisor: bool = False
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _pin_hash(cls, value: str) -> str:
+        if not PIN_HASH_RE.match(value):
+            raise ValueError("not a PIN hash made by 'mpp-kiosk hash-pin' (scrypt$N$r$p$salt$hash)")
+        return value
+
+
+class Break(Model):
+    days: list[Weekday] = Field(min_length=1)
+    span: str
+    reason: Text
+
+    @field_validator("span")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        _parse_span(value)
+        return value
+
+
+class Holiday(Model):
+    date: date
+    name: str = Field(min_length=1)
+
+
+class Schedule(Model):
+    weekly: dict[Weekday, list[str]]
+    breaks: list[Break] = []
+    holidays: list[Holiday] = []
+    last_ticket_minutes: int = Field(default=30, ge=0, le=240, description="no new tickets this many minutes before closing")
+
+    @field_validator("weekly")
+    @classmethod
+    def _weekly(cls, value):
+        for day, spans in value.items():
+            parsed = [Span.parse(s) for s in spans]
+            for i, a in enumerate(parsed):
+                for b in parsed[i + 1:]:
+                    if a.overlaps(b):
+                        raise ValueError(f"{day}: hours {a} and {b} overlap")
+        return value
+
+
+class QueuePolicy(Model):
+    max_consecutive_priority: int = Field(
+        default=2, ge=1, description="priority tickets go first, but at most this many in a row while regular ones wait")
+    recalls_before_no_show: int = Field(default=1, ge=0, description="recalls needed before a ticket can be marked no-show")
+    rejoin_grace_minutes: int = Field(default=30, ge=0, description="a no-show can re-queue within this time")
+    target_wait_minutes: int = Field(default=30, ge=1, description="for reports: share served within this wait")
+    estimate_window: int = Field(default=20, ge=1, description="recent services used for the mean service time")
+    day_end: Literal["expire", "keep"] = Field(
+        default="expire", description="what happens at local midnight to tickets still waiting or called")
+
+
+class Printer(Model):
+    backend: Literal["dummy", "file", "network", "usb", "serial"] = "dummy"
+    paper_mm: Literal[58, 80] = 80
+    qr: Literal["native", "image"] = "native"
+    profile: str = Field(default="", description="python-escpos printer profile; default from paper width")
+    host: str = "127.0.0.1"
+    port: int = Field(default=9100, ge=1, le=65535)
+    timeout_s: float = Field(default=3, gt=0, le=60)
+    usb_vendor: int | None = None
+    usb_product: int | None = None
+    serial_device: str = "/dev/ttyUSB0"
+    baudrate: int = 9600
+    file_path: Path = Path("data/printer.bin")
+    status_check: bool = Field(default=True, description="ask the printer for paper/cover status before issuing")
+    footer: Text = Text(id="Terima kasih atas kunjungan Anda", en="Thank you for your visit")
+
+    @model_validator(mode="after")
+    def _backend_needs(self):
+        if self.backend == "usb" and (self.usb_vendor is None or self.usb_product is None):
+            raise ValueError("backend 'usb' needs usb_vendor and usb_product")
+        return self
+
+
+class Audio(Model):
+    enabled: bool = True
+    languages: list[Lang] = ["id"]
+    voices: dict[Lang, str] = {"id": "id", "en": "en"}
+    rate: int = Field(default=150, ge=60, le=300, description="words per minute")
+    volume: float = Field(default=0.9, ge=0, le=1)
+    chime: Path | None = Path("assets/sounds/chime.wav")
+    repeat: int = Field(default=1, ge=1, le=3)
+    number_style: Literal["digits", "whole"] = "digits"
+    templates: Text = Text(
+        id="Nomor antrean {code}, silakan menuju {counter}",
+        en="Number {code}, please go to {counter}",
+    )
+    counter_word: Text = Text(id="loket", en="counter")
+    cache_dir: Path = Path("data/voice-cache")
+
+
+class Screen(Model):
+    screen: int | str = Field(default=0, description="screen index or name (QScreen.name())")
+    fullscreen: bool = True
+
+
+class KioskWindow(Screen):
+    idle_seconds: int = Field(default=45, ge=5)
+    ticket_seconds: int = Field(default=12, ge=3)
+    exit_pin_hash: str | None = None
+    accessible_layout: bool = False
+
+    @field_validator("exit_pin_hash")
+    @classmethod
+    def _pin_hash(cls, value):
+        if value is not None and not PIN_HASH_RE.match(value):
+            raise ValueError("not a PIN hash made by 'mpp-kiosk hash-pin'")
+        return value
+
+
+class DisplayWindow(Screen):
+    recent_calls: int = Field(default=6, ge=1, le=12)
+    flash_seconds: float = Field(default=6, ge=1, le=60)
+    ticker: Text = Text(id="Selamat datang", en="Welcome")
+
+
+class CounterWindow(Screen):
+    fullscreen: bool = False
+    counter: str = Field(default="", description="counter the all-in-one lobby opens; default the first")
+
+
+class Sign(Model):
+    enabled: bool = True
+    clips_dir: Path = Path("assets/sign")
+    info_clip: str | None = None
+    clips: dict[str, str] = Field(default={}, description="token -> clip file in clips_dir")
+
+
+class Config(Model):
+    lobby: Lobby
+    server: Server = Server()
+    agencies: list[Agency] = Field(min_length=1)
+    groups: list[NumberingGroup] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1)
+    counters: list[Counter] = []
+    staff: list[Staff] = []
+    schedule: Schedule
+    queue: QueuePolicy = QueuePolicy()
+    printer: Printer = Printer()
+    audio: Audio = Audio()
+    kiosk: KioskWindow = KioskWindow()
+    display: DisplayWindow = DisplayWindow()
+    counter_app: CounterWindow = CounterWindow()
+    sign: Sign = Sign()
+
+    # Set by load_config: the folder relative paths are resolved against.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def path(self, relative: Path | str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def agency_by_id(self) -> dict[str, Agency]:
+        return {a.id: a for a in self.agencies}
+
+    @property
+    def service_by_id(self) -> dict[str, Service]:
+        return {s.id: s for s in self.services}
+
+    @property
+    def counter_by_id(self) -> dict[str, Counter]:
+        return {c.id: c for c in self.counters}
+
+    @property
+    def group_by_id(self) -> dict[str, NumberingGroup]:
+        return {g.id: g for g in self.groups}
+
+    @property
+    def staff_by_user(self) -> dict[str, Staff]:
+        return {s.user: s for s in self.staff}
+
+
+# --------------------------------------------------------------------------- errors
+
+class ConfigError(Exception):
+    """Every problem of one config file, each 'key.path: message'."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _hint(wrong: str, choices) -> str:
+    close = difflib.get_close_matches(str(wrong), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" — did you mean {close[0]!r}?" if close else ""
+
+
+def _loc(parts) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _fields_at(model_cls, loc) -> list[str]:
+    """Field names valid at the given location (for 'did you mean')."""
+    cls = model_cls
+    for part in loc:
+        if isinstance(part, int) or cls is None:
+            continue
+        field = cls.model_fields.get(part) if hasattr(cls, "model_fields") else None
+        if field is None:
+            return []
+        ann = field.annotation
+        cls = _model_in(ann)
+    return list(cls.model_fields) if cls is not None and hasattr(cls, "model_fields") else []
+
+
+def _model_in(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _schema_problems(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = list(err["loc"])
+        # pydantic puts the failing validator's name last for unions/after-validators; drop type tags
+        loc = [p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
+        if err["type"] == "extra_forbidden":
+            key = loc[-1]
+            hint = _hint(key, _fields_at(Config, loc[:-1]))
+            problems.append(f"{_loc(loc)}: unknown key{hint}")
+        elif err["type"] == "missing":
+            problems.append(f"{_loc(loc)}: missing (required)")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            value = err.get("input")
+            shown = "" if isinstance(value, (dict, list)) or value is None or str(value) in msg else f", got {value!r}"
+            problems.append(f"{_loc(loc)}: {msg}{shown}")
+    return problems
+
+
+def cross_check(config: Config) -> list[str]:
+    """Checks that span sections: ids that refer to other ids, uniqueness, files."""
+    problems: list[str] = []
+
+    def unique(items, attr, section):
+        seen = {}
+        for i, item in enumerate(items):
+            value = getattr(item, attr)
+            if value in seen:
+                problems.append(f"{section}[{i}].{attr}: {value!r} is already used by {section}[{seen[value]}]")
+            else:
+                seen[value] = i
+
+    unique(config.agencies, "id", "agencies")
+    unique(config.groups, "id", "groups")
+    unique(config.groups, "prefix", "groups")
+    unique(config.services, "id", "services")
+    unique(config.counters, "id", "counters")
+    unique(config.counters, "number", "counters")
+    unique(config.staff, "user", "staff")
+    unique(config.server.devices, "name", "server.devices")
+    unique(config.server.devices, "key", "server.devices")
+
+    agencies, groups, services, counters = (
+        config.agency_by_id, config.group_by_id, config.service_by_id, config.counter_by_id)
+    for i, service in enumerate(config.services):
+        if service.agency not in agencies:
+            problems.append(f"services[{i}].agency: no agency {service.agency!r}{_hint(service.agency, agencies)}")
+        if service.group not in groups:
+            problems.append(f"services[{i}].group: no numbering group {service.group!r}{_hint(service.group, groups)}")
+        if service.hours:
+            for day, spans in service.hours.items():
+                parsed = [Span.parse(s) for s in spans]
+                for a_i, a in enumerate(parsed):
+                    for b in parsed[a_i + 1:]:
+                        if a.overlaps(b):
+                            problems.append(f"services[{i}].hours.{day}: hours {a} and {b} overlap")
+    for i, counter in enumerate(config.counters):
+        if counter.agency not in agencies:
+            problems.append(f"counters[{i}].agency: no agency {counter.agency!r}{_hint(counter.agency, agencies)}")
+        for j, sid in enumerate(counter.services):
+            if sid not in services:
+                problems.append(f"counters[{i}].services[{j}]: no service {sid!r}{_hint(sid, services)}")
+        if len(set(counter.services)) != len(counter.services):
+            problems.append(f"counters[{i}].services: a service is listed twice")
+    for i, member in enumerate(config.staff):
+        for j, cid in enumerate(member.counters):
+            if cid != "*" and cid not in counters:
+                problems.append(f"staff[{i}].counters[{j}]: no counter {cid!r}{_hint(cid, counters)}")
+    if config.counter_app.counter and config.counter_app.counter not in counters:
+        cid = config.counter_app.counter
+        problems.append(f"counter_app.counter: no counter {cid!r}{_hint(cid, counters)}")
+    if config.lobby.default_language not in config.lobby.languages:
+        problems.append(f"lobby.default_language: {config.lobby.default_language!r} is not in lobby.languages")
+    for i, brk in enumerate(config.schedule.breaks):
+        span = Span.parse(brk.span)
+        for day in brk.days:
+            if not any(Span.parse(s).overlaps(span) for s in config.schedule.weekly.get(day, [])):
+                problems.append(f"schedule.breaks[{i}]: {day} {span} is outside that day's opening hours")
+    seen_dates: dict[date, int] = {}
+    for i, holiday in enumerate(config.schedule.holidays):
+        if holiday.date in seen_dates:
+            problems.append(f"schedule.holidays[{i}].date: {holiday.date} is already schedule.holidays[{seen_dates[holiday.date]}]")
+        seen_dates.setdefault(holiday.date, i)
+
+    # services nobody can call are a trap for visitors: they would wait forever
+    served = {sid for c in config.counters for sid in c.services}
+    if config.counters:
+        for i, service in enumerate(config.services):
+            if service.id not in served:
+                problems.append(f"services[{i}]: no counter serves {service.id!r}; add it to a counter's services")
+
+    def must_exist(key: str, rel):
+        if rel is not None and not config.path(rel).is_file():
+            problems.append(f"{key}: file not found: {config.path(rel)}")
+
+    must_exist("lobby.logo", config.lobby.logo)
+    for i, agency in enumerate(config.agencies):
+        must_exist(f"agencies[{i}].logo", agency.logo)
+    if config.audio.enabled:
+        must_exist("audio.chime", config.audio.chime)
+    if config.sign.enabled:
+        for token, clip in config.sign.clips.items():
+            must_exist(f"sign.clips.{token!r}" if " " in token else f"sign.clips.{token}", config.sign.clips_dir / clip)
+        if config.sign.info_clip:
+            must_exist("sign.info_clip", config.sign.clips_dir / config.sign.info_clip)
+    roles = {d.role for d in config.server.devices}
+    for role in ("kiosk", "display", "counter-app"):
+        if role not in roles:
+            problems.append(f"server.devices: no device with role {role!r}; that window could not connect")
+    return problems
+
+
+def parse_config(data: dict, *, base_dir: Path = Path("."), source: str = "config") -> Config:
+    try:
+        config = Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(source, _schema_problems(exc)) from None
+    problems = cross_check(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def load_config(path: Path | str = "config.toml") -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), [f"file not found: {path}"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+    if "base_dir" in data:
+        raise ConfigError(str(path), ["base_dir: unknown key"])
+    return parse_config(data, base_dir=path.resolve().parent, source=str(path))

@@ -1,0 +1,15 @@
+"""Test set-up shared by every test. Qt must be told it has no screen before it is imported."""
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false;qt.qpa.*=false")
+# python-escpos leaves a folder in the temp dir at every import: keep them in one per-run folder.
+_run_tmp = Path(tempfile.mkdtemp(prefix="mpp-kiosk-tests-"))
+os.environ["TMPDIR"] = str(_run_tmp)
+tempfile.tempdir = str(_run_tmp)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
