@@ -1,0 +1,690 @@
+"""The queue engine: every rule of the queue, in plain Python over the store.
+
+Each public method is one write transaction (BEGIN IMMEDIATE) that changes the
+tickets or counters AND appends the event describing the change, so the event
+log and the state never disagree. Time comes from the clock passed in; tokens
+from the token factory passed in.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from kiosk import errors
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Config, Counter, Service
+from kiosk.schedule import ServiceStatus, local_day, service_status
+from kiosk.store import Store
+
+ACTIVE_STATES = ("waiting", "called", "serving")
+RECENT_CALLS = 20
+SURVEY_ELEMENTS = 9
+
+
+def iso(when: datetime) -> str:
+    return when.isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    token: str
+    code: str
+    service_id: str
+    issued_service_id: str
+    agency_id: str
+    priority: bool
+    lang: str
+    state: str
+    day: str
+    issued_at: str
+    queued_seq: int
+    called_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    no_show_at: str | None
+    counter_id: str | None
+    recalls: int
+    transfers: int
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Ticket":
+        fields = {k: row[k] for k in cls.__dataclass_fields__}
+        fields["priority"] = bool(fields["priority"])
+        return cls(**fields)
+
+    def public(self) -> dict:
+        """What may be shown to the ticket holder or a device: everything but the token."""
+        data = asdict(self)
+        data.pop("token")
+        return data
+
+
+@dataclass(frozen=True)
+class Issued:
+    ticket: Ticket
+    people_ahead: int
+    estimate_minutes: int
+    seq: int
+
+
+class QueueEngine:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        clock: Clock | None = None,
+        token_factory: Callable[[], str] = lambda: secrets.token_urlsafe(16),
+    ):
+        self.config = config
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.token_factory = token_factory
+        self.services = config.service_by_id
+        self.counters = config.counter_by_id
+        self.groups = config.group_by_id
+        with self.store.write() as conn:
+            for counter in config.counters:
+                conn.execute("INSERT OR IGNORE INTO counter_state (counter_id) VALUES (?)", (counter.id,))
+
+    # ------------------------------------------------------------------ helpers
+
+    def _service(self, service_id: str) -> Service:
+        try:
+            return self.services[service_id]
+        except (KeyError, TypeError):
+            raise errors.UnknownService(str(service_id)) from None
+
+    def _counter(self, counter_id: str) -> Counter:
+        try:
+            return self.counters[counter_id]
+        except (KeyError, TypeError):
+            raise errors.UnknownCounter(str(counter_id)) from None
+
+    @staticmethod
+    def _one(conn, sql, params=()) -> dict | None:
+        cursor = conn.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row))
+
+    def _ticket(self, conn, ticket_id: int) -> Ticket:
+        return Ticket.from_row(self._one(conn, "SELECT * FROM tickets WHERE id = ?", (ticket_id,)))
+
+    def _emit(self, conn, type_: str, now: datetime, *, ticket_id=None, counter_id=None, **payload) -> int:
+        cursor = conn.execute(
+            "INSERT INTO events (type, at, ticket_id, counter_id, payload) VALUES (?, ?, ?, ?, ?)",
+            (type_, iso(now), ticket_id, counter_id, json.dumps(payload, separators=(",", ":"), sort_keys=True)),
+        )
+        return cursor.lastrowid
+
+    def _ticket_payload(self, ticket: Ticket) -> dict:
+        return {
+            "code": ticket.code,
+            "service_id": ticket.service_id,
+            "agency_id": ticket.agency_id,
+            "priority": ticket.priority,
+        }
+
+    def _roll_over(self, conn, now: datetime) -> None:
+        """At the first write of a new local day: close yesterday's open tickets as configured."""
+        today = local_day(self.config, now).isoformat()
+        row = self._one(conn, "SELECT value FROM meta WHERE key = 'day'")
+        if row and row["value"] == today:
+            return
+        expired: list[int] = []
+        if row is not None and self.config.queue.day_end == "expire":
+            expired = [r[0] for r in conn.execute(
+                "SELECT id FROM tickets WHERE state IN ('waiting', 'called', 'serving') AND day < ? ORDER BY id", (today,))]
+            conn.execute(
+                "UPDATE tickets SET state = 'expired' WHERE state IN ('waiting', 'called', 'serving') AND day < ?", (today,))
+            conn.execute(
+                "UPDATE counter_state SET ticket_id = NULL, priority_streak = 0 WHERE ticket_id IN "
+                "(SELECT id FROM tickets WHERE state = 'expired')")
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day', ?)", (today,))
+        self._emit(conn, "day_rolled_over", now, day=today, expired=expired)
+
+    def _counter_row(self, conn, counter_id: str) -> dict:
+        return self._one(conn, "SELECT * FROM counter_state WHERE counter_id = ?", (counter_id,))
+
+    def _require_open(self, conn, counter: Counter) -> dict:
+        state = self._counter_row(conn, counter.id)
+        if state["status"] == "closed":
+            raise errors.CounterUnavailable(
+                f"Loket {counter.number} belum dibuka.", f"Counter {counter.number} is not open.")
+        if state["status"] == "paused":
+            raise errors.CounterUnavailable(
+                f"Loket {counter.number} sedang jeda; lanjutkan dulu.", f"Counter {counter.number} is paused; resume it first.")
+        return state
+
+    def _require_free(self, conn, counter: Counter, state: dict) -> None:
+        if state["ticket_id"] is not None:
+            current = self._ticket(conn, state["ticket_id"])
+            raise errors.CounterUnavailable(
+                f"Loket {counter.number} masih melayani {current.code}: selesaikan atau tandai tidak hadir dulu.",
+                f"Counter {counter.number} still has {current.code}: finish it or mark it no-show first.",
+                ticket=current.code,
+            )
+
+    def _current(self, conn, counter: Counter, allowed: tuple[str, ...], action_id: str, action_en: str) -> Ticket:
+        state = self._counter_row(conn, counter.id)
+        if state["ticket_id"] is None:
+            raise errors.InvalidState(
+                f"Tidak ada nomor di loket {counter.number} untuk {action_id}.",
+                f"Counter {counter.number} has no ticket to {action_en}.")
+        ticket = self._ticket(conn, state["ticket_id"])
+        if ticket.state not in allowed:
+            raise errors.InvalidState(
+                f"{ticket.code} tidak dapat {action_id} (status: {ticket.state}).",
+                f"{ticket.code} cannot be {action_en} now (state: {ticket.state}).")
+        return ticket
+
+    def _issued_today(self, conn, service_id: str, day: str) -> int:
+        return conn.execute(
+            "SELECT count(*) FROM tickets WHERE issued_service_id = ? AND day = ?", (service_id, day)).fetchone()[0]
+
+    def _open_counters(self, conn, service_id: str) -> int:
+        ids = [c.id for c in self.config.counters if service_id in c.services]
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        return conn.execute(
+            f"SELECT count(*) FROM counter_state WHERE status = 'open' AND counter_id IN ({marks})", ids).fetchone()[0]
+
+    def _mean_service_minutes(self, conn, service: Service) -> float:
+        rows = conn.execute(
+            "SELECT started_at, finished_at FROM tickets WHERE service_id = ? AND started_at IS NOT NULL "
+            "AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?",
+            (service.id, self.config.queue.estimate_window),
+        ).fetchall()
+        durations = [
+            (datetime.fromisoformat(done) - datetime.fromisoformat(start)).total_seconds() / 60 for start, done in rows]
+        durations = [d for d in durations if d > 0]
+        return sum(durations) / len(durations) if durations else service.service_minutes
+
+    def _people_ahead(self, conn, ticket: Ticket) -> int:
+        if ticket.state != "waiting":
+            return 0
+        if ticket.priority:
+            sql = ("SELECT count(*) FROM tickets WHERE service_id = ? AND state = 'waiting' "
+                   "AND priority = 1 AND queued_seq < ?")
+        else:
+            sql = ("SELECT count(*) FROM tickets WHERE service_id = ? AND state = 'waiting' "
+                   "AND (priority = 1 OR queued_seq < ?)")
+        return conn.execute(sql, (ticket.service_id, ticket.queued_seq)).fetchone()[0]
+
+    def _estimate(self, conn, service: Service, people_ahead: int) -> int:
+        counters = max(1, self._open_counters(conn, service.id))
+        return round(people_ahead / counters * self._mean_service_minutes(conn, service))
+
+    def _status(self, conn, service: Service, now: datetime) -> ServiceStatus:
+        day = local_day(self.config, now).isoformat()
+        return service_status(self.config, service, now, self._issued_today(conn, service.id, day))
+
+    # ------------------------------------------------------------------ visitors
+
+    def issue_ticket(self, service_id: str, *, priority: bool = False, lang: str = "id", device: str | None = None) -> Issued:
+        service = self._service(service_id)
+        if priority and not service.priority_allowed:
+            raise errors.PriorityNotAllowed(service_id)
+        lang = lang if lang in ("id", "en") else self.config.lobby.default_language
+        now = self.clock.now()
+        day = local_day(self.config, now).isoformat()
+        group = self.groups[service.group]
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            status = self._status(conn, service, now)
+            if not status.is_open:
+                raise errors.ServiceUnavailable(status)
+            number = conn.execute(
+                "INSERT INTO numbering (group_id, day, last_number) VALUES (?, ?, 1) "
+                "ON CONFLICT (group_id, day) DO UPDATE SET last_number = last_number + 1 RETURNING last_number",
+                (group.id, day),
+            ).fetchone()[0]
+            code = f"{group.prefix}-{number:03d}"
+            seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+            queued_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the event below
+            cursor = conn.execute(
+                "INSERT INTO tickets (token, code, group_id, day, number, service_id, issued_service_id, agency_id, "
+                "priority, lang, device, state, queued_seq, issued_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)",
+                (self.token_factory(), code, group.id, day, number, service.id, service.id, service.agency,
+                 int(priority), lang, device, queued_seq, iso(now)),
+            )
+            ticket = self._ticket(conn, cursor.lastrowid)
+            seq = self._emit(conn, "ticket_issued", now, ticket_id=ticket.id, **self._ticket_payload(ticket))
+            assert seq == queued_seq, "events.seq must be the queue order"
+            ahead = self._people_ahead(conn, ticket)
+            return Issued(ticket, ahead, self._estimate(conn, service, ahead), seq)
+
+    def ticket_by_token(self, token: str) -> Ticket:
+        rows = self.store.query("SELECT * FROM tickets WHERE token = ?", (str(token),))
+        if not rows:
+            raise errors.UnknownTicket("?")
+        return Ticket.from_row(rows[0])
+
+    def ticket_status(self, token: str) -> dict:
+        """The public view behind the QR: position, estimate, counter when called."""
+        with self.store.read() as conn:
+            row = self._one(conn, "SELECT * FROM tickets WHERE token = ?", (str(token),))
+            if row is None:
+                raise errors.UnknownTicket("?")
+            ticket = Ticket.from_row(row)
+            service = self._service(ticket.service_id)
+            ahead = self._people_ahead(conn, ticket)
+            counter = self.counters.get(ticket.counter_id) if ticket.counter_id else None
+            surveyed = conn.execute("SELECT 1 FROM surveys WHERE ticket_id = ?", (ticket.id,)).fetchone() is not None
+            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            return {
+                **ticket.public(),
+                "people_ahead": ahead,
+                "estimate_minutes": self._estimate(conn, service, ahead) if ticket.state == "waiting" else 0,
+                "counter_number": counter.number if counter else None,
+                "surveyed": surveyed,
+                "can_rejoin": self._can_rejoin(ticket, self.clock.now()),
+                "seq": seq,
+            }
+
+    def _can_rejoin(self, ticket: Ticket, now: datetime) -> bool:
+        if ticket.state != "no_show" or ticket.no_show_at is None:
+            return False
+        if ticket.day != local_day(self.config, now).isoformat():
+            return False
+        return now - datetime.fromisoformat(ticket.no_show_at) <= timedelta(minutes=self.config.queue.rejoin_grace_minutes)
+
+    def rejoin(self, token: str) -> Ticket:
+        """A no-show comes back within the grace period: back in the queue, at its end."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            row = self._one(conn, "SELECT * FROM tickets WHERE token = ?", (str(token),))
+            if row is None:
+                raise errors.UnknownTicket("?")
+            ticket = Ticket.from_row(row)
+            if not self._can_rejoin(ticket, now):
+                raise errors.InvalidState(
+                    f"{ticket.code} tidak dapat kembali ke antrean (batas {self.config.queue.rejoin_grace_minutes} menit).",
+                    f"{ticket.code} cannot rejoin the queue (limit {self.config.queue.rejoin_grace_minutes} minutes).")
+            return self._requeue(conn, ticket, now)
+
+    def _requeue(self, conn, ticket: Ticket, now: datetime) -> Ticket:
+        seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        queued_seq = (seq_row[0] if seq_row else 0) + 1
+        conn.execute(
+            "UPDATE tickets SET state = 'waiting', queued_seq = ?, counter_id = NULL, no_show_at = NULL, called_at = NULL, "
+            "recalls = 0 WHERE id = ?",
+            (queued_seq, ticket.id))
+        ticket = self._ticket(conn, ticket.id)
+        self._emit(conn, "rejoined", now, ticket_id=ticket.id, queued_seq=queued_seq,
+                   issued_at=ticket.issued_at, **self._ticket_payload(ticket))
+        return ticket
+
+    # ------------------------------------------------------------------ counters
+
+    def open_counter(self, counter_id: str, user: str | None = None) -> None:
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            state = self._counter_row(conn, counter.id)
+            if state["status"] == "open" and state["user"] == user:
+                return
+            conn.execute("UPDATE counter_state SET status = 'open', reason = NULL, user = ? WHERE counter_id = ?",
+                         (user, counter.id))
+            self._emit(conn, "counter_opened", now, counter_id=counter.id, user=user)
+
+    def close_counter(self, counter_id: str) -> None:
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            state = self._counter_row(conn, counter.id)
+            if state["status"] == "closed":
+                return
+            self._require_free(conn, counter, state)
+            conn.execute("UPDATE counter_state SET status = 'closed', reason = NULL, user = NULL, priority_streak = 0 "
+                         "WHERE counter_id = ?", (counter.id,))
+            self._emit(conn, "counter_closed", now, counter_id=counter.id)
+
+    def pause(self, counter_id: str, reason: str = "break") -> None:
+        counter = self._counter(counter_id)
+        reason = (str(reason) or "break")[:80]
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            self._require_open(conn, counter)
+            conn.execute("UPDATE counter_state SET status = 'paused', reason = ? WHERE counter_id = ?", (reason, counter.id))
+            self._emit(conn, "counter_paused", now, counter_id=counter.id, reason=reason)
+
+    def resume(self, counter_id: str) -> None:
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            state = self._counter_row(conn, counter.id)
+            if state["status"] != "paused":
+                raise errors.InvalidState(
+                    f"Loket {counter.number} tidak sedang jeda.", f"Counter {counter.number} is not paused.")
+            conn.execute("UPDATE counter_state SET status = 'open', reason = NULL WHERE counter_id = ?", (counter.id,))
+            self._emit(conn, "counter_resumed", now, counter_id=counter.id)
+
+    def _next_for(self, conn, counter: Counter, streak: int) -> tuple[int | None, bool]:
+        """The ticket call-next takes: oldest priority first, at most N in a row while regular ones wait."""
+        oldest = {}
+        for priority in (1, 0):
+            best = None
+            for service_id in counter.services:
+                row = conn.execute(
+                    "SELECT queued_seq, id FROM tickets WHERE service_id = ? AND state = 'waiting' AND priority = ? "
+                    "ORDER BY queued_seq LIMIT 1", (service_id, priority)).fetchone()
+                if row and (best is None or row[0] < best[0]):
+                    best = row
+            oldest[priority] = best
+        regular, prio = oldest[0], oldest[1]
+        if prio and (regular is None or streak < self.config.queue.max_consecutive_priority):
+            return prio[1], True
+        if regular:
+            return regular[1], False
+        return None, False
+
+    def _call(self, conn, counter: Counter, ticket_id: int, now: datetime, streak: int) -> Ticket:
+        conn.execute(
+            "UPDATE tickets SET state = 'called', called_at = ?, counter_id = ?, recalls = 0, started_at = NULL "
+            "WHERE id = ?", (iso(now), counter.id, ticket_id))
+        conn.execute("UPDATE counter_state SET ticket_id = ?, priority_streak = ? WHERE counter_id = ?",
+                     (ticket_id, streak, counter.id))
+        ticket = self._ticket(conn, ticket_id)
+        self._emit(conn, "called", now, ticket_id=ticket.id, counter_id=counter.id,
+                   counter_number=counter.number, recall=0, queued_seq=ticket.queued_seq,
+                   issued_at=ticket.issued_at, **self._ticket_payload(ticket))
+        return ticket
+
+    def call_next(self, counter_id: str) -> Ticket:
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            state = self._require_open(conn, counter)
+            self._require_free(conn, counter, state)
+            ticket_id, is_priority = self._next_for(conn, counter, state["priority_streak"])
+            if ticket_id is None:
+                raise errors.NothingWaiting()
+            # The streak counts priority calls made while regular tickets wait.
+            streak = state["priority_streak"] + 1 if is_priority else 0
+            return self._call(conn, counter, ticket_id, now, streak)
+
+    def find_ticket(self, ref: str) -> Ticket:
+        """A ticket of today by its code ('A-012', 'a12', 'A012') or by its token / status URL."""
+        ref = str(ref).strip()
+        if "/t/" in ref:
+            ref = ref.rsplit("/t/", 1)[1].split("?")[0].strip("/")
+        day = local_day(self.config, self.clock.now()).isoformat()
+        rows = self.store.query("SELECT * FROM tickets WHERE token = ?", (ref,))
+        if not rows:
+            code = _normalise_code(ref)
+            if code:
+                rows = self.store.query(
+                    "SELECT * FROM tickets WHERE code = ? AND day = ? ORDER BY id DESC LIMIT 1", (code, day))
+        if not rows:
+            raise errors.UnknownTicket(ref[:24])
+        return Ticket.from_row(rows[0])
+
+    def call_ticket(self, counter_id: str, ref: str) -> Ticket:
+        """Call one given ticket (from the list, typed or scanned): waiting, or a no-show within grace."""
+        counter = self._counter(counter_id)
+        ticket = self.find_ticket(ref)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            state = self._require_open(conn, counter)
+            self._require_free(conn, counter, state)
+            ticket = self._ticket(conn, ticket.id)  # fresh, inside the lock
+            if ticket.service_id not in counter.services:
+                raise errors.NotServedHere(counter.number, ticket.service_id)
+            if ticket.state == "no_show" and self._can_rejoin(ticket, now):
+                pass
+            elif ticket.state != "waiting":
+                raise errors.InvalidState(
+                    f"{ticket.code} tidak sedang menunggu (status: {ticket.state}).",
+                    f"{ticket.code} is not waiting (state: {ticket.state}).")
+            return self._call(conn, counter, ticket.id, now, state["priority_streak"])
+
+    def recall(self, counter_id: str) -> Ticket:
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            ticket = self._current(conn, counter, ("called",), "dipanggil ulang", "recalled")
+            conn.execute("UPDATE tickets SET recalls = recalls + 1 WHERE id = ?", (ticket.id,))
+            ticket = self._ticket(conn, ticket.id)
+            self._emit(conn, "recalled", now, ticket_id=ticket.id, counter_id=counter.id,
+                       counter_number=counter.number, recall=ticket.recalls, **self._ticket_payload(ticket))
+            return ticket
+
+    def start(self, counter_id: str) -> Ticket:
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            ticket = self._current(conn, counter, ("called",), "dilayani", "started")
+            conn.execute("UPDATE tickets SET state = 'serving', started_at = ? WHERE id = ?", (iso(now), ticket.id))
+            self._emit(conn, "started", now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
+            return self._ticket(conn, ticket.id)
+
+    def finish(self, counter_id: str) -> Ticket:
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            ticket = self._current(conn, counter, ("called", "serving"), "diselesaikan", "finished")
+            # Finished straight from "called": service began when the visitor was called.
+            conn.execute("UPDATE tickets SET state = 'done', finished_at = ?, started_at = coalesce(started_at, called_at) "
+                         "WHERE id = ?", (iso(now), ticket.id))
+            conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
+            self._emit(conn, "finished", now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
+            return self._ticket(conn, ticket.id)
+
+    def no_show(self, counter_id: str) -> Ticket:
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        needed = self.config.queue.recalls_before_no_show
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            ticket = self._current(conn, counter, ("called",), "ditandai tidak hadir", "marked no-show")
+            if ticket.recalls < needed:
+                raise errors.InvalidState(
+                    f"Panggil ulang {ticket.code} dulu ({ticket.recalls} dari {needed} kali).",
+                    f"Recall {ticket.code} first ({ticket.recalls} of {needed} times).")
+            conn.execute("UPDATE tickets SET state = 'no_show', no_show_at = ? WHERE id = ?", (iso(now), ticket.id))
+            conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
+            self._emit(conn, "no_show", now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
+            return self._ticket(conn, ticket.id)
+
+    def transfer(self, counter_id: str, service_id: str) -> Ticket:
+        """Send the counter's ticket to another service's queue; it keeps its code and its place in time."""
+        counter = self._counter(counter_id)
+        target = self._service(service_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            ticket = self._current(conn, counter, ("called", "serving"), "dialihkan", "transferred")
+            if target.id == ticket.service_id:
+                raise errors.InvalidState(
+                    f"{ticket.code} sudah di layanan ini.", f"{ticket.code} is already in that service.")
+            conn.execute(
+                "UPDATE tickets SET state = 'waiting', service_id = ?, agency_id = ?, counter_id = NULL, "
+                "called_at = NULL, started_at = NULL, recalls = 0, transfers = transfers + 1 WHERE id = ?",
+                (target.id, target.agency, ticket.id))
+            conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
+            moved = self._ticket(conn, ticket.id)
+            self._emit(conn, "transferred", now, ticket_id=ticket.id, counter_id=counter.id,
+                       from_service_id=ticket.service_id, queued_seq=moved.queued_seq,
+                       issued_at=moved.issued_at, **self._ticket_payload(moved))
+            return moved
+
+    # ------------------------------------------------------------------ devices and surveys
+
+    def record_printer_fault(self, device: str, kind: str, message: str, ticket_code: str | None = None) -> int:
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            return self._emit(conn, "printer_fault", now, device=str(device)[:40], kind=str(kind)[:40],
+                              message=str(message)[:300], code=ticket_code)
+
+    def submit_survey(self, token: str, scores: list[int], comment: str = "") -> None:
+        """The SKM survey (PermenPANRB 14/2017): 9 elements scored 1-4, once per finished ticket."""
+        if len(scores) != SURVEY_ELEMENTS or any(not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 4
+                                                 for s in scores):
+            raise errors.SurveyError("Isi 9 unsur survei dengan nilai 1-4.", "Score all 9 survey items from 1 to 4.")
+        now = self.clock.now()
+        with self.store.write() as conn:
+            row = self._one(conn, "SELECT * FROM tickets WHERE token = ?", (str(token),))
+            if row is None:
+                raise errors.UnknownTicket("?")
+            ticket = Ticket.from_row(row)
+            if ticket.state != "done":
+                raise errors.InvalidState(
+                    "Survei dapat diisi setelah layanan selesai.", "The survey opens once the service is finished.")
+            try:
+                conn.execute(
+                    "INSERT INTO surveys (ticket_id, submitted_at, agency_id, service_id, u1, u2, u3, u4, u5, u6, u7, u8, "
+                    "u9, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ticket.id, iso(now), ticket.agency_id, ticket.service_id, *scores, str(comment)[:1000]))
+            except sqlite3.IntegrityError:
+                raise errors.InvalidState(
+                    "Survei untuk nomor ini sudah diisi. Terima kasih!", "This ticket's survey was already submitted. Thank you!"
+                ) from None
+            self._emit(conn, "survey_submitted", now, ticket_id=ticket.id, code=ticket.code)
+
+    def tick(self) -> None:
+        """Called periodically by the server so midnight closes the day even in a quiet lobby."""
+        now = self.clock.now()
+        today = local_day(self.config, now).isoformat()
+        rows = self.store.query("SELECT value FROM meta WHERE key = 'day'")
+        if rows and rows[0]["value"] == today:
+            return
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+
+    # ------------------------------------------------------------------ reads
+
+    def service_status(self, service_id: str) -> ServiceStatus:
+        service = self._service(service_id)
+        with self.store.read() as conn:
+            return self._status(conn, service, self.clock.now())
+
+    def catalog(self, lang: str = "id") -> dict:
+        """Agencies and services with status, waiting count and estimated wait."""
+        now = self.clock.now()
+        day = local_day(self.config, now).isoformat()
+        with self.store.read() as conn:
+            waiting = dict(conn.execute(
+                "SELECT service_id, count(*) FROM tickets WHERE state = 'waiting' GROUP BY service_id").fetchall())
+            issued = dict(conn.execute(
+                "SELECT issued_service_id, count(*) FROM tickets WHERE day = ? GROUP BY issued_service_id", (day,)).fetchall())
+            services = []
+            for service in self.config.services:
+                status = service_status(self.config, service, now, issued.get(service.id, 0))
+                count = waiting.get(service.id, 0)
+                services.append({
+                    "id": service.id,
+                    "agency_id": service.agency,
+                    "name": service.name.get(lang),
+                    "status": status.to_dict(lang),
+                    "waiting": count,
+                    "estimate_minutes": self._estimate(conn, service, count),
+                    "priority_allowed": service.priority_allowed,
+                    "requirements": service.requirements.get(lang),
+                    "keywords": service.keywords,
+                    "daily_quota": service.daily_quota,
+                    "issued_today": issued.get(service.id, 0),
+                })
+        agencies = []
+        for agency in self.config.agencies:
+            mine = [s for s in services if s["agency_id"] == agency.id]
+            agencies.append({
+                "id": agency.id, "name": agency.name, "short_name": agency.short_name, "colour": agency.colour,
+                "logo": str(agency.logo) if agency.logo else None,
+                "waiting": sum(s["waiting"] for s in mine),
+                "services": [s["id"] for s in mine],
+            })
+        return {"lang": lang, "lobby": self.config.lobby.name, "agencies": agencies, "services": services}
+
+    def waiting(self, *, counter_id: str | None = None, service_ids: list[str] | None = None) -> list[Ticket]:
+        """Waiting tickets in queue order (priority marked, oldest first)."""
+        if counter_id is not None:
+            service_ids = self._counter(counter_id).services
+        if service_ids is None:
+            rows = self.store.query("SELECT * FROM tickets WHERE state = 'waiting' ORDER BY queued_seq")
+        else:
+            marks = ",".join("?" * len(service_ids))
+            rows = self.store.query(
+                f"SELECT * FROM tickets WHERE state = 'waiting' AND service_id IN ({marks}) ORDER BY queued_seq",
+                list(service_ids))
+        return [Ticket.from_row(r) for r in rows]
+
+    def snapshot(self) -> dict:
+        """The lobby now, with the seq of the last event it includes (see kiosk.lobby_state)."""
+        with self.store.read() as conn:
+            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            day_row = self._one(conn, "SELECT value FROM meta WHERE key = 'day'")
+            cursor = conn.execute(
+                "SELECT id, code, service_id, agency_id, priority, state, counter_id, queued_seq, issued_at, called_at, "
+                "recalls FROM tickets WHERE state IN ('waiting', 'called', 'serving') ORDER BY id")
+            names = [d[0] for d in cursor.description]
+            tickets = []
+            for row in cursor.fetchall():
+                ticket = dict(zip(names, row))
+                ticket["priority"] = bool(ticket["priority"])
+                tickets.append(ticket)
+            counters = {}
+            for row in conn.execute("SELECT counter_id, status, reason, ticket_id, user FROM counter_state ORDER BY counter_id"):
+                # a counter never opened looks the same as one absent: leave it out, as replay does
+                if row[0] in self.counters and (row[1], row[2], row[3], row[4]) != ("closed", None, None, None):
+                    counters[row[0]] = {"status": row[1], "reason": row[2], "ticket_id": row[3], "user": row[4]}
+            calls = conn.execute(
+                "SELECT seq, type, at, ticket_id, counter_id, payload FROM events WHERE type IN ('called', 'recalled') "
+                "ORDER BY seq DESC LIMIT ?", (RECENT_CALLS,)).fetchall()
+        from kiosk.lobby_state import call_entry
+
+        recent = [call_entry(_event_dict(r)) for r in reversed(calls)]
+        return {
+            "seq": seq,
+            "day": day_row["value"] if day_row else None,
+            "tickets": tickets,
+            "counters": counters,
+            "recent_calls": recent,
+        }
+
+    def events_since(self, seq: int, limit: int = 1000) -> list[dict]:
+        """Events after ``seq``, oldest first: what a client that handled ``seq`` has not seen."""
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                "SELECT seq, type, at, ticket_id, counter_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (int(seq), int(limit))).fetchall()
+        return [_event_dict(r) for r in rows]
+
+    def last_seq(self) -> int:
+        with self.store.lock:
+            return self.store.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+
+
+def _event_dict(row) -> dict:
+    seq, type_, at, ticket_id, counter_id, payload = row
+    return {"seq": seq, "type": type_, "at": at, "ticket_id": ticket_id, "counter_id": counter_id,
+            "payload": json.loads(payload)}
+
+
+def _normalise_code(ref: str) -> str | None:
+    """'a12', 'A012', 'A-12', 'a - 012' → 'A-012'."""
+    import re
+
+    match = re.fullmatch(r"\s*([A-Za-z]{1,3})\s*-?\s*(\d{1,4})\s*", ref)
+    if not match:
+        return None
+    return f"{match.group(1).upper()}-{int(match.group(2)):03d}"

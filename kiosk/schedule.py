@@ -1,0 +1,144 @@
+"""Whether a service takes tickets now: ONE function for hours, holidays, breaks,
+the last-ticket cutoff and the daily quota. Everything that shows or enforces
+a service's status calls :func:`service_status`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from kiosk.config import WEEKDAYS, Config, Service, Span
+
+DAY_NAMES = {
+    "id": ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    state: str  # "open" | "closed" | "full"
+    text_id: str
+    text_en: str
+    opens_at: datetime | None = None  # local time of the next opening, when closed
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    def text(self, lang: str) -> str:
+        return self.text_en if lang == "en" else self.text_id
+
+    def to_dict(self, lang: str = "id") -> dict:
+        return {
+            "state": self.state,
+            "text": self.text(lang),
+            "opens_at": self.opens_at.isoformat() if self.opens_at else None,
+        }
+
+
+def local_day(config: Config, now: datetime) -> date:
+    return now.astimezone(config.lobby.tz).date()
+
+
+def _spans_on(config: Config, service: Service, day: date) -> list[Span]:
+    weekday = WEEKDAYS[day.weekday()]
+    weekly = service.hours if service.hours is not None else config.schedule.weekly
+    return sorted((Span.parse(s) for s in weekly.get(weekday, [])), key=lambda s: s.start)
+
+
+def _holiday(config: Config, day: date):
+    for holiday in config.schedule.holidays:
+        if holiday.date == day:
+            return holiday
+    return None
+
+
+def _open_periods(config: Config, service: Service, day: date) -> list[tuple[time, time, object]]:
+    """Opening spans minus breaks, each with the break that ends it (or None)."""
+    if _holiday(config, day):
+        return []
+    weekday = WEEKDAYS[day.weekday()]
+    breaks = sorted(
+        ((Span.parse(b.span), b) for b in config.schedule.breaks if weekday in b.days),
+        key=lambda pair: pair[0].start,
+    )
+    periods = []
+    for span in _spans_on(config, service, day):
+        start = span.start
+        for brk_span, brk in breaks:
+            if brk_span.end <= start or brk_span.start >= span.end:
+                continue
+            if brk_span.start > start:
+                periods.append((start, brk_span.start, brk))
+            start = max(start, brk_span.end)
+        if start < span.end:
+            periods.append((start, span.end, None))
+    return periods
+
+
+def _next_opening(config: Config, service: Service, local_now: datetime) -> datetime | None:
+    for offset in range(0, 15):
+        day = local_now.date() + timedelta(days=offset)
+        for start, _end, _brk in _open_periods(config, service, day):
+            opening = datetime.combine(day, start, tzinfo=local_now.tzinfo)
+            if opening > local_now:
+                return opening
+    return None
+
+
+def _until_text(opening: datetime | None, local_now: datetime, lang: str) -> str:
+    if opening is None:
+        return "tutup" if lang == "id" else "closed"
+    hhmm = opening.strftime("%H:%M")
+    days = (opening.date() - local_now.date()).days
+    if days == 0:
+        when = hhmm
+    elif days == 1:
+        when = f"besok {hhmm}" if lang == "id" else f"tomorrow {hhmm}"
+    else:
+        when = f"{DAY_NAMES[lang][opening.weekday()]} {hhmm}"
+    return f"tutup sampai {when}" if lang == "id" else f"closed until {when}"
+
+
+def _closed(opening, local_now, reason_id: str | None, reason_en: str | None) -> ServiceStatus:
+    text_id, text_en = _until_text(opening, local_now, "id"), _until_text(opening, local_now, "en")
+    if reason_id:
+        text_id += f" ({reason_id})"
+        text_en += f" ({reason_en})"
+    return ServiceStatus("closed", text_id, text_en, opening)
+
+
+def service_status(config: Config, service: Service, now: datetime, issued_today: int) -> ServiceStatus:
+    """Open, closed until …, or full — for taking a new ticket at ``now``."""
+    local_now = now.astimezone(config.lobby.tz)
+    day, clock = local_now.date(), local_now.time()
+    holiday = _holiday(config, day)
+    if holiday:
+        return _closed(_next_opening(config, service, local_now), local_now, f"libur: {holiday.name}", f"holiday: {holiday.name}")
+    periods = _open_periods(config, service, day)
+    if not periods:
+        return _closed(_next_opening(config, service, local_now), local_now, None, None)
+    last_end = periods[-1][1]
+    cutoff = (datetime.combine(day, last_end) - timedelta(minutes=config.schedule.last_ticket_minutes)).time()
+    for start, end, brk in periods:
+        if start <= clock < end:
+            if clock >= cutoff:
+                return _closed(
+                    _next_opening(config, service, local_now), local_now,
+                    f"nomor terakhir pukul {cutoff:%H:%M}", f"last ticket at {cutoff:%H:%M}")
+            break
+    else:
+        opening = _next_opening(config, service, local_now)
+        reason_id = reason_en = None
+        for _start, end, brk in periods:
+            if brk is not None and end <= clock and opening and opening.date() == day:
+                reason_id, reason_en = brk.reason.id, brk.reason.en
+        return _closed(opening, local_now, reason_id, reason_en)
+    if service.daily_quota is not None and issued_today >= service.daily_quota:
+        return ServiceStatus(
+            "full",
+            f"penuh: kuota {service.daily_quota} tercapai",
+            f"full: quota {service.daily_quota} reached",
+            _next_opening(config, service, local_now.replace(hour=23, minute=59)),
+        )
+    return ServiceStatus("open", "buka", "open")

@@ -1,0 +1,170 @@
+"""The SQLite store: one file, WAL, schema through sqlite-utils Migrations.
+
+The queue server is the only writer in production, but several processes may
+open the same file (a backup, a report, tests with four issuing processes), so
+every write runs in ``BEGIN IMMEDIATE`` and ticket numbers come from one UPSERT
+guarded by a UNIQUE index.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("mpp-kiosk")
+
+
+@migrations()
+def m001_queue(db: sqlite_utils.Database) -> None:
+    # statement by statement: executescript() would commit the migration's transaction
+    _run_each(db, """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE numbering (
+            group_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            last_number INTEGER NOT NULL,
+            PRIMARY KEY (group_id, day)
+        );
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            code TEXT NOT NULL,
+            group_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            service_id TEXT NOT NULL,
+            issued_service_id TEXT NOT NULL,
+            agency_id TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            lang TEXT NOT NULL DEFAULT 'id',
+            device TEXT,
+            state TEXT NOT NULL,
+            queued_seq INTEGER NOT NULL,
+            issued_at TEXT NOT NULL,
+            called_at TEXT,
+            started_at TEXT,
+            finished_at TEXT,
+            no_show_at TEXT,
+            counter_id TEXT,
+            recalls INTEGER NOT NULL DEFAULT 0,
+            transfers INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX tickets_number ON tickets (group_id, day, number);
+        CREATE INDEX tickets_queue ON tickets (service_id, state, priority, queued_seq);
+        CREATE INDEX tickets_quota ON tickets (issued_service_id, day);
+        CREATE INDEX tickets_finished ON tickets (service_id, finished_at) WHERE started_at IS NOT NULL;
+        CREATE INDEX tickets_state ON tickets (state);
+        CREATE TABLE counter_state (
+            counter_id TEXT PRIMARY KEY,
+            status TEXT NOT NULL DEFAULT 'closed',
+            reason TEXT,
+            ticket_id INTEGER,
+            user TEXT,
+            priority_streak INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL,
+            at TEXT NOT NULL,
+            ticket_id INTEGER,
+            counter_id TEXT,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX events_ticket ON events (ticket_id);
+        CREATE TABLE surveys (
+            ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
+            submitted_at TEXT NOT NULL,
+            agency_id TEXT NOT NULL,
+            service_id TEXT NOT NULL,
+            u1 INTEGER NOT NULL, u2 INTEGER NOT NULL, u3 INTEGER NOT NULL,
+            u4 INTEGER NOT NULL, u5 INTEGER NOT NULL, u6 INTEGER NOT NULL,
+            u7 INTEGER NOT NULL, u8 INTEGER NOT NULL, u9 INTEGER NOT NULL,
+            comment TEXT NOT NULL DEFAULT ''
+        );
+        """)
+
+
+def _run_each(db: sqlite_utils.Database, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+class Store:
+    """One connection, serialised by a lock; writes in BEGIN IMMEDIATE."""
+
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 10_000):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE).
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        if str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across application crashes in WAL mode; only a power cut may
+        # lose the last commits.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.RLock()
+        with self.lock:
+            self.db.conn.isolation_level = ""  # Migrations use the driver's transactions
+            try:
+                migrations.apply(self.db)
+            finally:
+                self.db.conn.isolation_level = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextlib.contextmanager
+    def write(self):
+        """A write transaction that holds the database's write lock from its first statement."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def read(self):
+        """A consistent read: one snapshot of the database for several queries."""
+        with self.lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params=()) -> list[sqlite3.Row]:
+        with self.lock:
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def backup_to(self, target: Path | str) -> None:
+        """An online, consistent copy (SQLite backup API) while others keep writing."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        dest = sqlite3.connect(str(target))
+        try:
+            with self.lock:
+                self.conn.backup(dest)
+        finally:
+            dest.close()
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
