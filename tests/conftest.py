@@ -4,7 +4,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_SCREENS = Path(__file__).resolve().parent / "support" / "screens.json"
+# Two offscreen screens: 1920x1080 (kiosk/display) and 1366x768 (counter, small display).
+os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={_SCREENS}")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false;qt.qpa.*=false")
 # python-escpos leaves a folder in the temp dir at every import: keep them in one per-run folder.
 _run_tmp = Path(tempfile.mkdtemp(prefix="mpp-kiosk-tests-"))

@@ -1,0 +1,1 @@
+"""The only package that imports Qt: the kiosk, display and counter windows."""

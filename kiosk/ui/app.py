@@ -1,0 +1,58 @@
+"""Qt application set-up shared by every window: fonts, screens, the technician's exit."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kiosk.ui import theme
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setFont(QFont(theme.FONT_FAMILY, 14))
+    app.setApplicationName("mpp-kiosk")
+    return app
+
+
+def find_screen(spec: int | str):
+    """The QScreen a config names by index or by name; the primary one when it doesn't exist."""
+    screens = QGuiApplication.screens()
+    if isinstance(spec, int) and 0 <= spec < len(screens):
+        return screens[spec]
+    for screen in screens:
+        if screen.name() == str(spec):
+            return screen
+    return QGuiApplication.primaryScreen()
+
+
+def place_on_screen(window: QWidget, spec: int | str, fullscreen: bool, size: tuple[int, int] | None = None) -> None:
+    screen = find_screen(spec)
+    geometry = screen.geometry()
+    if fullscreen:
+        # Without a window manager showFullScreen() keeps the preferred size: set the geometry first.
+        window.setGeometry(geometry)
+        window.showFullScreen()
+    else:
+        width, height = size or (min(1366, geometry.width()), min(768, geometry.height()))
+        window.resize(width, height)
+        window.move(geometry.x() + (geometry.width() - width) // 2, geometry.y() + (geometry.height() - height) // 2)
+        window.show()
+
+
+def quit_on_sigint(app: QApplication) -> QTimer:
+    """Ctrl+C ends the Qt loop: Python only sees signals while it runs, so wake it up often."""
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    timer = QTimer()
+    timer.start(200)
+    timer.timeout.connect(lambda: None)
+    return timer
+
+
+def offscreen() -> bool:
+    return os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen") or QGuiApplication.platformName() == "offscreen"
