@@ -1,0 +1,1 @@
+"""Voice announcements: phrase text (phrases), speech synthesis to WAV (speech). No Qt here."""
