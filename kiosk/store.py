@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -94,6 +95,23 @@ def _run_each(db: sqlite_utils.Database, script: str) -> None:
             db.execute(statement)
 
 
+def _enable_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
+    """Switch to WAL, waiting for other processes doing the same to a new file.
+
+    SQLite does not call the busy handler for this switch: a second process that
+    opens a new file at the same moment gets "database is locked" at once.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Store:
     """One connection, serialised by a lock; writes in BEGIN IMMEDIATE."""
 
@@ -105,19 +123,17 @@ class Store:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         if str(path) != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(conn, busy_timeout_ms / 1000)
         # NORMAL is durable across application crashes in WAL mode; only a power cut may
         # lose the last commits.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
-        with self.lock:
-            self.db.conn.isolation_level = ""  # Migrations use the driver's transactions
-            try:
-                migrations.apply(self.db)
-            finally:
-                self.db.conn.isolation_level = None
+        # Under the write lock: processes opening a new file together would otherwise
+        # all see the migrations pending and race to create the tables.
+        with self.write():
+            migrations.apply(self.db)  # each migration becomes a savepoint of this transaction
 
     @property
     def conn(self) -> sqlite3.Connection:
