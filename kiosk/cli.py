@@ -98,7 +98,12 @@ def hash_pin_command(args) -> int:
 
     from kiosk.pins import hash_pin
 
-    pin = args.pin or getpass.getpass("PIN (4-12 digits): ")
+    try:
+        # `--pin ""` is a wrong PIN, not a request to be asked
+        pin = args.pin if args.pin is not None else getpass.getpass("PIN (4-12 digits): ")
+    except (EOFError, KeyboardInterrupt):
+        print("hash-pin: no PIN given", file=sys.stderr)
+        return 2
     try:
         print(hash_pin(pin))
     except ValueError as exc:

@@ -9,13 +9,16 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import typing
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -85,6 +88,25 @@ class Span(Model):
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def _check_span(span: str) -> str:
+    _parse_span(span)
+    return span
+
+
+def _no_overlap(spans: list[str]) -> list[str]:
+    parsed = [Span.parse(s) for s in spans]
+    for i, a in enumerate(parsed):
+        for b in parsed[i + 1:]:
+            if a.overlaps(b):
+                raise ValueError(f"hours {a} and {b} overlap")
+    return spans
+
+
+# Validated per span and per day, so a mistake is reported as e.g. 'schedule.weekly.mon[1]'.
+SpanText = Annotated[str, AfterValidator(_check_span)]
+DaySpans = Annotated[list[SpanText], AfterValidator(_no_overlap)]
 
 
 class Lobby(Model):
@@ -188,16 +210,7 @@ class Service(Model):
     priority_allowed: bool = True
     requirements: TextList = TextList()
     keywords: list[str] = Field(default=[], description="extra search words for the kiosk, e.g. 'ktp'")
-    hours: dict[Weekday, list[str]] | None = Field(default=None, description="overrides schedule.weekly")
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value):
-        if value is not None:
-            for spans in value.values():
-                for span in spans:
-                    _parse_span(span)
-        return value
+    hours: dict[Weekday, DaySpans] | None = Field(default=None, description="overrides schedule.weekly")
 
 
 class Counter(Model):
@@ -224,14 +237,8 @@ class Staff(Model):
 
 class Break(Model):
     days: list[Weekday] = Field(min_length=1)
-    span: str
+    span: SpanText
     reason: Text
-
-    @field_validator("span")
-    @classmethod
-    def _span(cls, value: str) -> str:
-        _parse_span(value)
-        return value
 
 
 class Holiday(Model):
@@ -240,21 +247,10 @@ class Holiday(Model):
 
 
 class Schedule(Model):
-    weekly: dict[Weekday, list[str]]
+    weekly: dict[Weekday, DaySpans]
     breaks: list[Break] = []
     holidays: list[Holiday] = []
     last_ticket_minutes: int = Field(default=30, ge=0, le=240, description="no new tickets this many minutes before closing")
-
-    @field_validator("weekly")
-    @classmethod
-    def _weekly(cls, value):
-        for day, spans in value.items():
-            parsed = [Span.parse(s) for s in spans]
-            for i, a in enumerate(parsed):
-                for b in parsed[i + 1:]:
-                    if a.overlaps(b):
-                        raise ValueError(f"{day}: hours {a} and {b} overlap")
-        return value
 
 
 class QueuePolicy(Model):
@@ -308,8 +304,16 @@ class Audio(Model):
     cache_dir: Path = Path("data/voice-cache")
 
 
+def _screen(value):
+    # one message instead of one per member of the union
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "" or (isinstance(value, int) and value < 0):
+        raise ValueError(f"must be a screen index (0, 1, ...) or a screen name, got {value!r}")
+    return value
+
+
 class Screen(Model):
-    screen: int | str = Field(default=0, description="screen index or name (QScreen.name())")
+    screen: Annotated[int | str, BeforeValidator(_screen)] = Field(
+        default=0, description="screen index or name (QScreen.name())")
     fullscreen: bool = True
 
 
@@ -427,7 +431,9 @@ def _fields_at(model_cls, loc) -> list[str]:
             return []
         ann = field.annotation
         cls = _model_in(ann)
-    return list(cls.model_fields) if cls is not None and hasattr(cls, "model_fields") else []
+    if cls is None or not hasattr(cls, "model_fields"):
+        return []
+    return [name for name, field in cls.model_fields.items() if not field.exclude]
 
 
 def _model_in(annotation):
@@ -441,17 +447,29 @@ def _model_in(annotation):
 
 
 def _schema_problems(exc: ValidationError) -> list[str]:
-    problems = []
+    errors = []
     for err in exc.errors(include_url=False):
-        loc = list(err["loc"])
-        # pydantic puts the failing validator's name last for unions/after-validators; drop type tags
-        loc = [p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
+        # pydantic adds tags for validators, unions and dict keys ('function-after[...]', '[key]'): drop them
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
+        errors.append((loc, err))
+
+    # A misspelt key is one mistake: report it once, with its hint, not also as "missing" under its right name.
+    hinted: set[tuple] = set()
+    unknown: dict[int, str] = {}
+    for n, (loc, err) in enumerate(errors):
         if err["type"] == "extra_forbidden":
-            key = loc[-1]
-            hint = _hint(key, _fields_at(Config, loc[:-1]))
-            problems.append(f"{_loc(loc)}: unknown key{hint}")
+            hint = _hint(loc[-1], _fields_at(Config, loc[:-1]))
+            unknown[n] = hint
+            if hint:
+                hinted.add((*loc[:-1], hint.split("'")[1]))
+
+    problems = []
+    for n, (loc, err) in enumerate(errors):
+        if n in unknown:
+            problems.append(f"{_loc(loc)}: unknown key{unknown[n]}")
         elif err["type"] == "missing":
-            problems.append(f"{_loc(loc)}: missing (required)")
+            if tuple(loc) not in hinted:
+                problems.append(f"{_loc(loc)}: missing (required)")
         else:
             msg = err["msg"].removeprefix("Value error, ")
             value = err.get("input")
@@ -460,14 +478,75 @@ def _schema_problems(exc: ValidationError) -> list[str]:
     return problems
 
 
+def _stand_in(model_cls, raw):
+    """``model_cls`` validated from ``raw`` when it can be; else an unvalidated copy of ``raw`` over the defaults.
+
+    Cross-checks run on stand-ins so that a config with schema errors still gets its
+    reference and file problems reported in the same run. Raw values are kept as they
+    are (not dropped), so a bad agency colour does not also make every service of that
+    agency "refer to a missing agency".
+    """
+    try:
+        return model_cls.model_validate(raw)
+    except ValidationError:
+        pass
+    raw = raw if isinstance(raw, dict) else {}
+    values = {}
+    for name, field in model_cls.model_fields.items():
+        if name in raw:
+            values[name] = _salvage(field.annotation, raw[name])
+        elif field.is_required():
+            values[name] = None
+        else:
+            values[name] = field.get_default(call_default_factory=True)
+    return model_cls.model_construct(**values)
+
+
+def _salvage(annotation, raw):
+    if typing.get_origin(annotation) is list:
+        item_model = _model_in(typing.get_args(annotation)[0])
+        if item_model is not None:
+            return [_stand_in(item_model, item) for item in raw] if isinstance(raw, list) else []
+        return raw
+    model = _model_in(annotation) if typing.get_origin(annotation) is not dict else None
+    return _stand_in(model, raw) if model is not None else raw
+
+
+def _strs(values) -> list[str]:
+    """The strings of a list (wrong types are the schema's to report)."""
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
+def _span_or_none(text) -> Span | None:
+    try:
+        return Span.parse(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _date_or_none(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def cross_check(config: Config) -> list[str]:
-    """Checks that span sections: ids that refer to other ids, uniqueness, files."""
+    """Checks that span sections: ids that refer to other ids, uniqueness, files.
+
+    Written to also run on a stand-in config (see :func:`_stand_in`): a value of the
+    wrong type is skipped here, because the schema already reports it.
+    """
     problems: list[str] = []
 
     def unique(items, attr, section):
         seen = {}
         for i, item in enumerate(items):
-            value = getattr(item, attr)
+            value = getattr(item, attr, None)
+            if not isinstance(value, str):
+                continue
             if value in seen:
                 problems.append(f"{section}[{i}].{attr}: {value!r} is already used by {section}[{seen[value]}]")
             else:
@@ -483,70 +562,89 @@ def cross_check(config: Config) -> list[str]:
     unique(config.server.devices, "name", "server.devices")
     unique(config.server.devices, "key", "server.devices")
 
-    agencies, groups, services, counters = (
-        config.agency_by_id, config.group_by_id, config.service_by_id, config.counter_by_id)
+    def ids(items, attr="id") -> list[str]:
+        return _strs([getattr(item, attr, None) for item in items])
+
+    agencies, groups = ids(config.agencies), ids(config.groups)
+    services, counters = ids(config.services), ids(config.counters)
+
+    def refer(key: str, value, choices: list[str], what: str):
+        if isinstance(value, str) and value not in choices:
+            problems.append(f"{key}: no {what} {value!r}{_hint(value, choices)}")
+
     for i, service in enumerate(config.services):
-        if service.agency not in agencies:
-            problems.append(f"services[{i}].agency: no agency {service.agency!r}{_hint(service.agency, agencies)}")
-        if service.group not in groups:
-            problems.append(f"services[{i}].group: no numbering group {service.group!r}{_hint(service.group, groups)}")
-        if service.hours:
-            for day, spans in service.hours.items():
-                parsed = [Span.parse(s) for s in spans]
-                for a_i, a in enumerate(parsed):
-                    for b in parsed[a_i + 1:]:
-                        if a.overlaps(b):
-                            problems.append(f"services[{i}].hours.{day}: hours {a} and {b} overlap")
+        refer(f"services[{i}].agency", service.agency, agencies, "agency")
+        refer(f"services[{i}].group", service.group, groups, "numbering group")
     for i, counter in enumerate(config.counters):
-        if counter.agency not in agencies:
-            problems.append(f"counters[{i}].agency: no agency {counter.agency!r}{_hint(counter.agency, agencies)}")
-        for j, sid in enumerate(counter.services):
-            if sid not in services:
-                problems.append(f"counters[{i}].services[{j}]: no service {sid!r}{_hint(sid, services)}")
-        if len(set(counter.services)) != len(counter.services):
+        refer(f"counters[{i}].agency", counter.agency, agencies, "agency")
+        for j, sid in enumerate(counter.services if isinstance(counter.services, list) else []):
+            refer(f"counters[{i}].services[{j}]", sid, services, "service")
+        listed = _strs(counter.services)
+        if len(set(listed)) != len(listed):
             problems.append(f"counters[{i}].services: a service is listed twice")
     for i, member in enumerate(config.staff):
-        for j, cid in enumerate(member.counters):
-            if cid != "*" and cid not in counters:
-                problems.append(f"staff[{i}].counters[{j}]: no counter {cid!r}{_hint(cid, counters)}")
-    if config.counter_app.counter and config.counter_app.counter not in counters:
-        cid = config.counter_app.counter
-        problems.append(f"counter_app.counter: no counter {cid!r}{_hint(cid, counters)}")
-    if config.lobby.default_language not in config.lobby.languages:
-        problems.append(f"lobby.default_language: {config.lobby.default_language!r} is not in lobby.languages")
-    for i, brk in enumerate(config.schedule.breaks):
-        span = Span.parse(brk.span)
-        for day in brk.days:
-            if not any(Span.parse(s).overlaps(span) for s in config.schedule.weekly.get(day, [])):
+        for j, cid in enumerate(member.counters if isinstance(member.counters, list) else []):
+            if cid != "*":
+                refer(f"staff[{i}].counters[{j}]", cid, counters, "counter")
+    if config.counter_app.counter:
+        refer("counter_app.counter", config.counter_app.counter, counters, "counter")
+    lobby = config.lobby if config.lobby is not None else Lobby.model_construct(name=None)
+    if isinstance(lobby.languages, list) and isinstance(lobby.default_language, str) \
+            and lobby.default_language not in lobby.languages:
+        problems.append(f"lobby.default_language: {lobby.default_language!r} is not in lobby.languages")
+
+    weekly = config.schedule.weekly if config.schedule is not None and isinstance(config.schedule.weekly, dict) else {}
+    breaks = config.schedule.breaks if config.schedule is not None and isinstance(config.schedule.breaks, list) else []
+    holidays = config.schedule.holidays if config.schedule is not None and isinstance(config.schedule.holidays, list) else []
+    for i, brk in enumerate(breaks):
+        span = _span_or_none(brk.span)
+        for day in _strs(brk.days):
+            day_spans = weekly.get(day, [])
+            opening = [_span_or_none(s) for s in day_spans] if isinstance(day_spans, list) else [None]
+            if span is None or None in opening:
+                continue  # a malformed span is the schema's problem; comparing with it would mislead
+            if not any(s.overlaps(span) for s in opening):
                 problems.append(f"schedule.breaks[{i}]: {day} {span} is outside that day's opening hours")
     seen_dates: dict[date, int] = {}
-    for i, holiday in enumerate(config.schedule.holidays):
-        if holiday.date in seen_dates:
-            problems.append(f"schedule.holidays[{i}].date: {holiday.date} is already schedule.holidays[{seen_dates[holiday.date]}]")
-        seen_dates.setdefault(holiday.date, i)
+    for i, holiday in enumerate(holidays):
+        day = _date_or_none(holiday.date)
+        if day is None:
+            continue
+        if day in seen_dates:
+            problems.append(f"schedule.holidays[{i}].date: {day} is already schedule.holidays[{seen_dates[day]}]")
+        seen_dates.setdefault(day, i)
 
     # services nobody can call are a trap for visitors: they would wait forever
-    served = {sid for c in config.counters for sid in c.services}
+    served = {sid for c in config.counters for sid in _strs(c.services)}
     if config.counters:
         for i, service in enumerate(config.services):
-            if service.id not in served:
+            if isinstance(service.id, str) and service.id not in served:
                 problems.append(f"services[{i}]: no counter serves {service.id!r}; add it to a counter's services")
 
     def must_exist(key: str, rel):
-        if rel is not None and not config.path(rel).is_file():
+        if not isinstance(rel, (str, Path)):
+            return
+        try:
+            found = config.path(rel).is_file()
+        except (OSError, ValueError):  # e.g. a name too long or with a NUL byte
+            found = False
+        if not found:
             problems.append(f"{key}: file not found: {config.path(rel)}")
 
-    must_exist("lobby.logo", config.lobby.logo)
+    must_exist("lobby.logo", lobby.logo)
     for i, agency in enumerate(config.agencies):
         must_exist(f"agencies[{i}].logo", agency.logo)
-    if config.audio.enabled:
+    if config.audio.enabled is True:
         must_exist("audio.chime", config.audio.chime)
-    if config.sign.enabled:
-        for token, clip in config.sign.clips.items():
-            must_exist(f"sign.clips.{token!r}" if " " in token else f"sign.clips.{token}", config.sign.clips_dir / clip)
-        if config.sign.info_clip:
-            must_exist("sign.info_clip", config.sign.clips_dir / config.sign.info_clip)
-    roles = {d.role for d in config.server.devices}
+    clips_dir = config.sign.clips_dir
+    if config.sign.enabled is True and isinstance(clips_dir, (str, Path)):
+        clips = config.sign.clips if isinstance(config.sign.clips, dict) else {}
+        for token, clip in clips.items():
+            if isinstance(clip, str):
+                must_exist(f"sign.clips.{token!r}" if " " in token else f"sign.clips.{token}", Path(clips_dir) / clip)
+        if isinstance(config.sign.info_clip, str) and config.sign.info_clip:
+            must_exist("sign.info_clip", Path(clips_dir) / config.sign.info_clip)
+    roles = {getattr(d, "role", None) for d in config.server.devices}
     for role in ("kiosk", "display", "counter-app"):
         if role not in roles:
             problems.append(f"server.devices: no device with role {role!r}; that window could not connect")
@@ -554,10 +652,13 @@ def cross_check(config: Config) -> list[str]:
 
 
 def parse_config(data: dict, *, base_dir: Path = Path("."), source: str = "config") -> Config:
+    data = {**data, "base_dir": base_dir}
     try:
-        config = Config.model_validate({**data, "base_dir": base_dir})
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(source, _schema_problems(exc)) from None
+        # report the cross-section problems too, so one run shows every mistake
+        problems = _schema_problems(exc) + cross_check(_stand_in(Config, data))
+        raise ConfigError(source, problems) from None
     problems = cross_check(config)
     if problems:
         raise ConfigError(source, problems)
@@ -570,6 +671,10 @@ def load_config(path: Path | str = "config.toml") -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(str(path), [f"file not found: {path}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [f"not UTF-8 text: {exc}"]) from None
+    except OSError as exc:  # a folder, no permission, ...
+        raise ConfigError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
