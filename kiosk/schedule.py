@@ -76,10 +76,29 @@ def _open_periods(config: Config, service: Service, day: date) -> list[tuple[tim
     return periods
 
 
+def _ticket_periods(config: Config, service: Service, day: date):
+    """(open periods cut at the day's last-ticket time, that time, closing time); times None on a closed day.
+
+    A period that starts at or after the cutoff takes no tickets, so it is dropped:
+    "closed until 13:00" must not be said when nothing is issued at 13:00.
+    """
+    periods = _open_periods(config, service, day)
+    if not periods:
+        return [], None, None
+    last_end = datetime.combine(day, periods[-1][1])
+    cutoff_at = last_end - timedelta(minutes=config.schedule.last_ticket_minutes)
+    cutoff = cutoff_at.time() if cutoff_at.date() == day else time.min
+    clipped = []
+    for start, end, brk in periods:
+        if start < cutoff:
+            clipped.append((start, end, brk) if end <= cutoff else (start, cutoff, None))
+    return clipped, cutoff, periods[-1][1]
+
+
 def _next_opening(config: Config, service: Service, local_now: datetime) -> datetime | None:
     for offset in range(0, 15):
         day = local_now.date() + timedelta(days=offset)
-        for start, _end, _brk in _open_periods(config, service, day):
+        for start, _end, _brk in _ticket_periods(config, service, day)[0]:
             opening = datetime.combine(day, start, tzinfo=local_now.tzinfo)
             if opening > local_now:
                 return opening
@@ -95,8 +114,10 @@ def _until_text(opening: datetime | None, local_now: datetime, lang: str) -> str
         when = hhmm
     elif days == 1:
         when = f"besok {hhmm}" if lang == "id" else f"tomorrow {hhmm}"
-    else:
+    elif days < 7:
         when = f"{DAY_NAMES[lang][opening.weekday()]} {hhmm}"
+    else:  # a week or more away: the weekday alone would read as this week's
+        when = f"{DAY_NAMES[lang][opening.weekday()]} {opening.day}/{opening.month} {hhmm}"
     return f"tutup sampai {when}" if lang == "id" else f"closed until {when}"
 
 
@@ -115,24 +136,17 @@ def service_status(config: Config, service: Service, now: datetime, issued_today
     holiday = _holiday(config, day)
     if holiday:
         return _closed(_next_opening(config, service, local_now), local_now, f"libur: {holiday.name}", f"holiday: {holiday.name}")
-    periods = _open_periods(config, service, day)
-    if not periods:
-        return _closed(_next_opening(config, service, local_now), local_now, None, None)
-    last_end = periods[-1][1]
-    cutoff = (datetime.combine(day, last_end) - timedelta(minutes=config.schedule.last_ticket_minutes)).time()
-    for start, end, brk in periods:
-        if start <= clock < end:
-            if clock >= cutoff:
-                return _closed(
-                    _next_opening(config, service, local_now), local_now,
-                    f"nomor terakhir pukul {cutoff:%H:%M}", f"last ticket at {cutoff:%H:%M}")
-            break
-    else:
+    periods, cutoff, closes = _ticket_periods(config, service, day)
+    if not any(start <= clock < end for start, end, _brk in periods):
         opening = _next_opening(config, service, local_now)
         reason_id = reason_en = None
-        for _start, end, brk in periods:
-            if brk is not None and end <= clock and opening and opening.date() == day:
-                reason_id, reason_en = brk.reason.id, brk.reason.en
+        if cutoff is not None and cutoff <= clock < closes:
+            reason_id, reason_en = f"nomor terakhir pukul {cutoff:%H:%M}", f"last ticket at {cutoff:%H:%M}"
+        else:
+            for _start, end, brk in periods:
+                # in a break, and the service opens again after it today
+                if brk is not None and end <= clock and opening and opening.date() == day:
+                    reason_id, reason_en = brk.reason.id, brk.reason.en
         return _closed(opening, local_now, reason_id, reason_en)
     if service.daily_quota is not None and issued_today >= service.daily_quota:
         return ServiceStatus(
