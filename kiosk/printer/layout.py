@@ -245,8 +245,27 @@ def wrap(text: str | tuple[str, ...], size: int, columns: int) -> list[str]:
         return [whole]
     lines = []
     for part in parts:
-        lines += textwrap.wrap(part, width=width, break_long_words=True, break_on_hyphens=False)
+        lines += _balanced_wrap(part, width)
     return lines or [""]
+
+
+def _balanced_wrap(text: str, width: int) -> list[str]:
+    """As many lines as plain wrapping needs, but as even in length as possible (no lone last word)."""
+    def split(w: int) -> list[str]:
+        return textwrap.wrap(text, width=w, break_long_words=True, break_on_hyphens=False)
+
+    greedy = split(width)
+    if len(greedy) < 2:
+        return greedy
+    best, best_spread = greedy, max(map(len, greedy)) - min(map(len, greedy))
+    for w in range(width - 1, 0, -1):
+        lines = split(w)
+        if len(lines) != len(greedy):
+            break
+        spread = max(map(len, lines)) - min(map(len, lines))
+        if spread < best_spread:
+            best, best_spread = lines, spread
+    return best
 
 
 def code_size(code: str, columns: int) -> int:

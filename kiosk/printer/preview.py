@@ -117,6 +117,16 @@ class UnknownService(ValueError):
     pass
 
 
+def _service_hint(config, wrong: str) -> str:
+    ids = list(config.service_by_id)
+    # close spellings first, then ids containing what was typed ('ktp' -> 'dukcapil-ktp-rekam')
+    found = difflib.get_close_matches(wrong, ids, n=3, cutoff=0.6)
+    found += [i for i in ids if wrong.lower() in i and i not in found]
+    if not found:
+        return f" (services are e.g. {', '.join(repr(i) for i in ids[:3])})"
+    return " — did you mean " + " or ".join(repr(i) for i in found[:3]) + "?"
+
+
 def sample_ticket(config, service_id: str | None = None, lang: str = "id",
                   now: datetime | None = None) -> TicketPrint:
     """A realistic ticket for one configured service (the first by default)."""
@@ -125,9 +135,7 @@ def sample_ticket(config, service_id: str | None = None, lang: str = "id",
     else:
         service = config.service_by_id.get(service_id)
         if service is None:
-            close = difflib.get_close_matches(service_id, list(config.service_by_id), n=1, cutoff=0.5)
-            hint = f" — did you mean {close[0]!r}?" if close else ""
-            raise UnknownService(f"no service {service_id!r} in the config{hint}")
+            raise UnknownService(f"no service {service_id!r} in the config{_service_hint(config, service_id)}")
     if now is None:
         from kiosk.clock import SystemClock
 
