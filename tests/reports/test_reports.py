@@ -17,6 +17,7 @@ import pytest
 from kiosk.reports import GRADES, build_report, ikm_from_nrr, ikm_grade, write_csv, write_html, write_xlsx
 from support.configs import config_dict, make_config
 from support.simulate import simulate
+from support.toml_writer import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)
@@ -213,9 +214,7 @@ def test_csv_and_xlsx_read_back(month, tmp_path):
 def test_report_command_writes_each_format(month, tmp_path):
     config, db, _ = month
     cfg = tmp_path / "config.toml"
-    import tomllib  # noqa: F401  (the dict below is written as TOML by a tiny writer)
-
-    cfg.write_text(_to_toml(config_dict(queue={"recalls_before_no_show": 1, "target_wait_minutes": 10})))
+    write_config(cfg, config_dict(queue={"recalls_before_no_show": 1, "target_wait_minutes": 10}))
     for fmt, out in (("html", tmp_path / "r.html"), ("xlsx", tmp_path / "r.xlsx"), ("csv", tmp_path / "csvdir")):
         proc = subprocess.run(
             [sys.executable, "-m", "kiosk", "report", "--config", str(cfg), "--db", str(db), "--from", "2026-11-01",
@@ -226,37 +225,6 @@ def test_report_command_writes_each_format(month, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "kiosk", "report", "--config", str(cfg), "--db", str(db),
                           "--from", "2026-13-01", "--to", "2026-11-30"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and "Traceback" not in bad.stderr
-
-
-def _to_toml(data, prefix="") -> str:
-    """Just enough TOML for the test config (tables, arrays of tables, scalars, lists)."""
-    import json
-
-    def scalar(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return str(v)
-        if isinstance(v, str):
-            return json.dumps(v)
-        if isinstance(v, list):
-            return "[" + ", ".join(scalar(x) for x in v) + "]"
-        if isinstance(v, dict):
-            return "{" + ", ".join(f"{json.dumps(k)} = {scalar(x)}" for k, x in v.items()) + "}"
-        raise TypeError(v)
-
-    lines = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            lines.append(f"[{key}]")
-            lines += [f"{json.dumps(k)} = {scalar(v)}" for k, v in value.items()]
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            for item in value:
-                lines.append(f"[[{key}]]")
-                lines += [f"{json.dumps(k)} = {scalar(v)}" for k, v in item.items()]
-        else:
-            lines.insert(0, f"{json.dumps(key)} = {scalar(value)}")
-    return "\n".join(lines) + "\n"
 
 
 def test_html_report_in_headless_chromium(month, tmp_path):
