@@ -14,6 +14,7 @@ import math
 import os
 import queue
 import sys
+import tempfile
 import threading
 import time
 import wave
@@ -96,7 +97,7 @@ class SpeechWorker:
                 if self._engine is None and self._init_error is None:
                     self._engine = self._start_engine()
                 if self._init_error is not None:
-                    raise self._init_error
+                    raise SpeechError(str(self._init_error))  # a fresh one per caller
                 future.set_result(job(self._engine))
             except SpeechError as exc:
                 future.set_exception(exc)
@@ -122,8 +123,6 @@ def _pyttsx3_engine():
         import pyttsx3
     except ImportError as exc:
         raise SpeechError(f"pyttsx3 is not installed ({exc}); run 'pip install pyttsx3'") from None
-    import tempfile
-
     engine = pyttsx3.init()
     engine._mpp_errors = []  # filled by pyttsx3's 'error' notifications, read after each job
     engine.connect("error", lambda name=None, exception=None, **_: engine._mpp_errors.append(exception))
