@@ -144,7 +144,7 @@ class QueueEngine:
             conn.execute(
                 "UPDATE tickets SET state = 'expired' WHERE state IN ('waiting', 'called', 'serving') AND day < ?", (today,))
             conn.execute(
-                "UPDATE counter_state SET ticket_id = NULL, priority_streak = 0 WHERE ticket_id IN "
+                "UPDATE counter_state SET ticket_id = NULL WHERE ticket_id IN "
                 "(SELECT id FROM tickets WHERE state = 'expired')")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day', ?)", (today,))
         self._emit(conn, "day_rolled_over", now, day=today, expired=expired)
@@ -347,8 +347,9 @@ class QueueEngine:
             if state["status"] == "closed":
                 return
             self._require_free(conn, counter, state)
-            conn.execute("UPDATE counter_state SET status = 'closed', reason = NULL, user = NULL, priority_streak = 0 "
-                         "WHERE counter_id = ?", (counter.id,))
+            # the priority streak stays: reopening must not let priority jump the waiting regulars again
+            conn.execute("UPDATE counter_state SET status = 'closed', reason = NULL, user = NULL WHERE counter_id = ?",
+                         (counter.id,))
             self._emit(conn, "counter_closed", now, counter_id=counter.id)
 
     def pause(self, counter_id: str, reason: str = "break") -> None:
@@ -373,8 +374,13 @@ class QueueEngine:
             conn.execute("UPDATE counter_state SET status = 'open', reason = NULL WHERE counter_id = ?", (counter.id,))
             self._emit(conn, "counter_resumed", now, counter_id=counter.id)
 
-    def _next_for(self, conn, counter: Counter, streak: int) -> tuple[int | None, bool]:
-        """The ticket call-next takes: oldest priority first, at most N in a row while regular ones wait."""
+    def _next_for(self, conn, counter: Counter, streak: int) -> tuple[int | None, int]:
+        """The ticket call-next takes, and the counter's priority streak after taking it.
+
+        Oldest priority ticket first, but at most N priority calls in a row while a regular
+        one waits. The streak counts only those calls: a priority call with no regular
+        ticket waiting harms no one, and a regular call ends the streak.
+        """
         oldest = {}
         for priority in (1, 0):
             best = None
@@ -386,11 +392,13 @@ class QueueEngine:
                     best = row
             oldest[priority] = best
         regular, prio = oldest[0], oldest[1]
-        if prio and (regular is None or streak < self.config.queue.max_consecutive_priority):
-            return prio[1], True
+        if prio and regular is None:
+            return prio[1], 0
+        if prio and streak < self.config.queue.max_consecutive_priority:
+            return prio[1], streak + 1
         if regular:
-            return regular[1], False
-        return None, False
+            return regular[1], 0
+        return None, streak
 
     def _call(self, conn, counter: Counter, ticket_id: int, now: datetime, streak: int) -> Ticket:
         conn.execute(
@@ -411,11 +419,9 @@ class QueueEngine:
             self._roll_over(conn, now)
             state = self._require_open(conn, counter)
             self._require_free(conn, counter, state)
-            ticket_id, is_priority = self._next_for(conn, counter, state["priority_streak"])
+            ticket_id, streak = self._next_for(conn, counter, state["priority_streak"])
             if ticket_id is None:
                 raise errors.NothingWaiting()
-            # The streak counts priority calls made while regular tickets wait.
-            streak = state["priority_streak"] + 1 if is_priority else 0
             return self._call(conn, counter, ticket_id, now, streak)
 
     def find_ticket(self, ref: str) -> Ticket:
