@@ -67,6 +67,8 @@ def _parse_span(span: str) -> tuple[time, time]:
     if not match:
         raise ValueError(f"must be 'HH:MM-HH:MM', got {span!r}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h2 == 24 and m2:
+        raise ValueError(f"a day ends at 24:00, got {span!r}")
     start = time(h1, m1)
     end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
     if end <= start:
