@@ -326,7 +326,7 @@ def _enable_sign(clips, info_clip=None):
     return mutate
 
 
-# (name, mutation, the exact problem it must produce)
+# (name, mutation, the exact problem it must produce; None: the change is valid)
 CASES = [
     # references to ids that do not exist, each with a hint
     ("service agency", _set("services[0].agency", "dukcapl"),
@@ -391,6 +391,9 @@ CASES = [
      "schedule.weekly.wed[0]: must be 'HH:MM-HH:MM', got '08.00-15.00'"),
     ("span that ends before it starts", _set("schedule.breaks[0].span", "13:30-11:30"),
      "schedule.breaks[0].span: ends before it starts: '13:30-11:30'"),
+    ("span past midnight", _set("schedule.weekly.thu", ["08:00-24:30"]),
+     "schedule.weekly.thu[0]: a day ends at 24:00, got '08:00-24:30'"),
+    ("span to the end of the day", _set("schedule.weekly.thu", ["08:00-12:00", "13:00-24:00"]), None),
     ("unknown weekday", _set("schedule.weekly", {"monday": ["08:00-15:00"], "fri": ["08:00-15:30"]}),
      "schedule.weekly.monday: Input should be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun', got 'monday'"),
     # single values
@@ -433,7 +436,7 @@ CASES = [
 def test_each_check_reports_its_mistake(tmp_path, mutate, expected):
     data = minimal_config()
     mutate(data, tmp_path)
-    assert problems_of(data, tmp_path) == [expected.format(tmp=tmp_path)]
+    assert problems_of(data, tmp_path) == ([expected.format(tmp=tmp_path)] if expected else [])
 
 
 def test_misspelt_key_is_one_problem_not_also_a_missing_one(tmp_path):
