@@ -171,17 +171,20 @@ class QueueEngine:
                 ticket=current.code,
             )
 
-    def _current(self, conn, counter: Counter, allowed: tuple[str, ...], action_id: str, action_en: str) -> Ticket:
+    def _current(self, conn, counter: Counter, allowed: tuple[str, ...], action_id: str,
+                 action_en: tuple[str, str]) -> Ticket:
+        """The counter's ticket, if it is in an allowed state; action_en is (verb, participle)."""
+        verb_en, done_en = action_en
         state = self._counter_row(conn, counter.id)
         if state["ticket_id"] is None:
             raise errors.InvalidState(
                 f"Tidak ada nomor di loket {counter.number} untuk {action_id}.",
-                f"Counter {counter.number} has no ticket to {action_en}.")
+                f"Counter {counter.number} has no ticket to {verb_en}.")
         ticket = self._ticket(conn, state["ticket_id"])
         if ticket.state not in allowed:
             raise errors.InvalidState(
                 f"{ticket.code} tidak dapat {action_id} (status: {ticket.state}).",
-                f"{ticket.code} cannot be {action_en} now (state: {ticket.state}).")
+                f"{ticket.code} cannot be {done_en} now (state: {ticket.state}).")
         return ticket
 
     def _issued_today(self, conn, service_id: str, day: str) -> int:
@@ -465,7 +468,7 @@ class QueueEngine:
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
-            ticket = self._current(conn, counter, ("called",), "dipanggil ulang", "recalled")
+            ticket = self._current(conn, counter, ("called",), "dipanggil ulang", ("recall", "recalled"))
             conn.execute("UPDATE tickets SET recalls = recalls + 1 WHERE id = ?", (ticket.id,))
             ticket = self._ticket(conn, ticket.id)
             self._emit(conn, "recalled", now, ticket_id=ticket.id, counter_id=counter.id,
@@ -477,7 +480,7 @@ class QueueEngine:
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
-            ticket = self._current(conn, counter, ("called",), "dilayani", "started")
+            ticket = self._current(conn, counter, ("called",), "dilayani", ("start", "started"))
             conn.execute("UPDATE tickets SET state = 'serving', started_at = ? WHERE id = ?", (iso(now), ticket.id))
             self._emit(conn, "started", now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
             return self._ticket(conn, ticket.id)
@@ -487,7 +490,7 @@ class QueueEngine:
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
-            ticket = self._current(conn, counter, ("called", "serving"), "diselesaikan", "finished")
+            ticket = self._current(conn, counter, ("called", "serving"), "diselesaikan", ("finish", "finished"))
             # Finished straight from "called": service began when the visitor was called.
             conn.execute("UPDATE tickets SET state = 'done', finished_at = ?, started_at = coalesce(started_at, called_at) "
                          "WHERE id = ?", (iso(now), ticket.id))
@@ -501,7 +504,7 @@ class QueueEngine:
         needed = self.config.queue.recalls_before_no_show
         with self.store.write() as conn:
             self._roll_over(conn, now)
-            ticket = self._current(conn, counter, ("called",), "ditandai tidak hadir", "marked no-show")
+            ticket = self._current(conn, counter, ("called",), "ditandai tidak hadir", ("mark no-show", "marked no-show"))
             if ticket.recalls < needed:
                 raise errors.InvalidState(
                     f"Panggil ulang {ticket.code} dulu ({ticket.recalls} dari {needed} kali).",
@@ -518,7 +521,7 @@ class QueueEngine:
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
-            ticket = self._current(conn, counter, ("called", "serving"), "dialihkan", "transferred")
+            ticket = self._current(conn, counter, ("called", "serving"), "dialihkan", ("transfer", "transferred"))
             if target.id == ticket.service_id:
                 raise errors.InvalidState(
                     f"{ticket.code} sudah di layanan ini.", f"{ticket.code} is already in that service.")
