@@ -241,8 +241,11 @@ class FakeNetworkPrinter:
     def _serve(self, conn: socket.socket, index: int) -> None:
         scanned = 0  # where in this connection's data the next DLE EOT may start
         closed_by = "fake"
-        conn.settimeout(0.05)
         try:
+            try:
+                conn.settimeout(0.05)
+            except OSError:  # stopped before this thread began
+                return
             while not self._stopping.is_set():
                 try:
                     chunk = conn.recv(4096)
