@@ -547,7 +547,7 @@ class QueueEngine:
 
     def submit_survey(self, token: str, scores: list[int], comment: str = "") -> None:
         """The SKM survey (PermenPANRB 14/2017): 9 elements scored 1-4, once per finished ticket."""
-        if len(scores) != SURVEY_ELEMENTS or any(not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 4
+        if not isinstance(scores, (list, tuple)) or len(scores) != SURVEY_ELEMENTS or any(not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 4
                                                  for s in scores):
             raise errors.SurveyError("Isi 9 unsur survei dengan nilai 1-4.", "Score all 9 survey items from 1 to 4.")
         now = self.clock.now()
