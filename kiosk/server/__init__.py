@@ -1,0 +1,44 @@
+"""The queue server: `mpp-kiosk server`, and the pieces to run it in-process.
+
+``create_app`` builds the ASGI app; ``ServerThread`` (kiosk.server.runner) runs
+it on uvicorn in a background thread, as the all-in-one lobby and the tests do.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+log = logging.getLogger(__name__)
+
+
+def create_app(*args, **kwargs):
+    from kiosk.server.app import create_app as _create_app
+
+    return _create_app(*args, **kwargs)
+
+
+def main(args) -> int:
+    """`mpp-kiosk server [--config PATH] [--host H] [--port P] [--db PATH]`."""
+    import sqlite3
+
+    import uvicorn
+
+    from kiosk.cli import load_or_report
+    from kiosk.logs import setup_logging
+
+    config = load_or_report(args.config)
+    if config is None:
+        return 1
+    log_file = setup_logging("server", config.path(config.server.log_dir))
+    host = args.host or config.server.host
+    port = args.port if args.port is not None else config.server.port
+    db_path = args.db if args.db is not None else config.path(config.server.database)
+    try:
+        app = create_app(config, db_path=db_path)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"server: cannot open the database {db_path}: {exc}", file=sys.stderr)
+        return 1
+    log.info("queue server for %s on http://%s:%d, database %s, log %s", config.lobby.name, host, port, db_path, log_file)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False,
+                timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20)
+    return 0

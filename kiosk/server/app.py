@@ -1,0 +1,896 @@
+"""The queue server's application: JSON API under /api/v1, live events, the phone page.
+
+Every engine call runs on ONE worker thread (a single-thread executor): the
+event loop stays free for other requests and writes are serialised. After each
+write the event hub is told, and it wakes every WebSocket waiting for events.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import parse_qs
+
+from fastapi import Depends, FastAPI, Query, Request, WebSocket
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.security import HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from kiosk import errors as queue_errors
+from kiosk.clock import Clock
+from kiosk.config import Config
+from kiosk.engine import QueueEngine, Ticket
+from kiosk.pins import verify_pin
+from kiosk.schedule import local_day
+from kiosk.server import phone
+from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, staff_may_use, token_hash
+from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_language, request_lang
+from kiosk.server.events import EventHub
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("kiosk.server.access")
+
+STATIC = Path(__file__).parent / "static"
+MAX_SEQ = 2**62
+# verify_pin against this when the user is unknown, so the answer takes as long as for a known one
+_NO_SUCH_USER_HASH = "scrypt$16384$8$1$" + "0" * 32 + "$" + "0" * 64
+
+# WebSocket close codes (4000-4999 are the application's)
+WS_BAD_REQUEST, WS_UNAUTHORIZED, WS_NOT_FOUND, WS_RESYNC = 4400, 4401, 4404, 4409
+
+TAGS = [
+    {"name": "visitors", "description": "The kiosk issues tickets; the ticket holder follows one and rates the service."},
+    {"name": "staff", "description": "Counter staff log in to one counter and work its queue."},
+    {"name": "lobby", "description": "Catalog, snapshot and live events for every window."},
+    {"name": "devices", "description": "Reports from devices."},
+]
+
+
+# --------------------------------------------------------------------------- request bodies
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueRequest(Body):
+    service_id: str = Field(max_length=64, description="a service id from the catalog")
+    priority: bool = Field(default=False, strict=True, description="the priority queue (disabled, elderly, pregnant, infants)")
+    lang: Literal["id", "en"] | None = Field(default=None, description="the visitor's language; default: the request's")
+
+
+class SurveyRequest(Body):
+    scores: list[Annotated[int, Field(strict=True, ge=1, le=4)]] = Field(
+        min_length=9, max_length=9, description="U1..U9 of the SKM, each 1 (tidak baik) to 4 (sangat baik)")
+    comment: str = Field(default="", max_length=1000)
+
+
+class LoginRequest(Body):
+    user: str = Field(min_length=1, max_length=40)
+    pin: str = Field(min_length=1, max_length=12, description="digits, as a string")
+    counter_id: str = Field(min_length=1, max_length=40)
+
+
+class CallRequest(Body):
+    ticket: str = Field(min_length=1, max_length=300, description="a code of today ('A-012', 'a12'), a token or a status URL")
+
+
+class TransferRequest(Body):
+    service_id: str = Field(max_length=64)
+
+
+class PauseRequest(Body):
+    reason: str = Field(default="break", max_length=80)
+
+
+class PrinterFaultRequest(Body):
+    kind: str = Field(min_length=1, max_length=40, description="e.g. 'paper_out', 'cover_open', 'offline'")
+    message: str = Field(default="", max_length=300)
+    code: str | None = Field(default=None, max_length=16, description="the ticket code being printed, if any")
+
+
+# --------------------------------------------------------------------------- ASGI middleware
+
+class BodyLimit:
+    """Reads each request body up to max_bytes; larger ones get 413 before any handler runs."""
+
+    def __init__(self, app, max_bytes: int, default_lang: str):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.default_lang = default_lang
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = self.max_bytes + 1
+                if declared > self.max_bytes:
+                    return await self._too_large(scope, send)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before sending its body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return await self._too_large(scope, send)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope, send):
+        lang = request_lang(HTTPConnection(scope), self.default_lang)
+        response = error_response(ApiProblem("payload_too_large"), lang)
+        response.headers["connection"] = "close"
+        await response(scope, None, send)
+
+
+class AccessLog:
+    """One line per request: method, path, status, milliseconds, client."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 0
+
+        async def send_status(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            access_log.info("%s %s %s %.1fms %s", scope["method"], scope["path"], status or 500,
+                            (time.perf_counter() - started) * 1000, client[0])
+
+
+# --------------------------------------------------------------------------- errors
+
+def error_response(problem, lang: str) -> JSONResponse:
+    return JSONResponse(problem.to_dict(lang), status_code=problem.http_status,
+                        headers=getattr(problem, "headers", None) or None)
+
+
+_PROBLEM_ID = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "tidak dikenal",
+    "string_type": "harus berupa teks",
+    "bool_type": "harus true atau false",
+    "int_type": "harus bilangan bulat",
+    "list_type": "harus berupa daftar",
+    "too_short": "terlalu sedikit atau terlalu pendek",
+    "too_long": "terlalu banyak atau terlalu panjang",
+    "string_too_short": "terlalu pendek",
+    "string_too_long": "terlalu panjang",
+    "greater_than_equal": "terlalu kecil",
+    "less_than_equal": "terlalu besar",
+    "literal_error": "nilainya tidak dikenal",
+    "model_attributes_type": "harus berupa objek JSON",
+    "dict_type": "harus berupa objek JSON",
+    "model_type": "harus berupa objek JSON",
+}
+
+
+def validation_problem(exc: RequestValidationError) -> ApiProblem:
+    problems = []
+    for error in exc.errors()[:10]:
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            return ApiProblem("invalid_json")
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+        problems.append({"field": where, "type": kind, "problem_en": str(error.get("msg", ""))[:200],
+                         "problem_id": _PROBLEM_ID.get(kind, "tidak valid")})
+    if not problems:
+        return ApiProblem("invalid_request")
+    first = problems[0]
+    _status, lead_id, lead_en = MESSAGES["invalid_request"]
+    return ApiProblem(
+        "invalid_request",
+        message_id=f"{lead_id} {first['field']}: {first['problem_id']}.",
+        message_en=f"{lead_en} {first['field']}: {first['problem_en']}.",
+        problems=[{"field": p["field"], "type": p["type"]} for p in problems],
+    )
+
+
+# --------------------------------------------------------------------------- the server's state
+
+class Backend:
+    """The engine, its worker thread, live events and sessions: what every endpoint uses."""
+
+    def __init__(self, config: Config, engine: QueueEngine, *, owns_engine: bool, poll_seconds: float,
+                 ping_seconds: float, tick_seconds: float, log_events: bool, monotonic):
+        self.config = config
+        self.engine = engine
+        self.owns_engine = owns_engine
+        self.ping_seconds = ping_seconds
+        self.tick_seconds = tick_seconds
+        self.poll_seconds = poll_seconds
+        self.log_events = log_events
+        self.default_lang = config.lobby.default_language
+        self.devices = DeviceKeys(config)
+        self.staff = config.staff_by_user
+        self.services = config.service_by_id
+        self.agencies = config.agency_by_id
+        self.counters = config.counter_by_id
+        self.sessions = SessionStore(engine.store, engine.clock, config.server.session_hours)
+        self.limiter = LoginLimiter(config.server.login_attempts_per_minute, monotonic)
+        self.executor: ThreadPoolExecutor | None = None
+        self.hub: EventHub | None = None
+        self._tick_task: asyncio.Task | None = None
+
+    # -- lifecycle
+
+    async def start(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        self.hub = EventHub(self.engine, self.run, poll_seconds=self.poll_seconds, log_events=self.log_events)
+        await self.run(self.sessions.ensure_table)
+        await self.hub.start()
+        self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
+        log.info("queue server ready: %d services, %d counters, events up to seq %d",
+                 len(self.services), len(self.counters), self.hub.last_seq)
+
+    async def stop(self) -> None:
+        if self._tick_task:
+            self._tick_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._tick_task
+        if self.hub:
+            await self.hub.stop()
+        if self.executor:
+            self.executor.shutdown(wait=True)
+        if self.owns_engine:
+            self.engine.store.close()
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            try:
+                await self.write(self.engine.tick)
+            except Exception:
+                log.exception("engine tick failed")
+
+    # -- the engine thread
+
+    async def run(self, fn, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    async def write(self, fn, *args, **kwargs):
+        result = await self.run(fn, *args, **kwargs)
+        self.hub.notify()
+        return result
+
+    # -- who is asking
+
+    async def authenticate(self, conn: HTTPConnection, *, allow_query: bool = False) -> Principal:
+        credential = bearer(conn.headers.get("authorization"))
+        if credential is None and allow_query:
+            credential = conn.query_params.get("key")
+        if not credential or len(credential) > 256:
+            raise ApiProblem("unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        device = self.devices.find(credential)
+        if device is not None:
+            return device
+        digest = token_hash(credential)
+        session = self.sessions.cached(digest)
+        if session is None:
+            session = await self.run(self.sessions.lookup, digest)
+        staff = self.staff.get(session.user) if session else None
+        if session is None or staff is None:
+            raise ApiProblem("unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        return Principal("staff", "staff", session.user, session.counter_id, staff.supervisor, digest)
+
+    def require_device(self, who: Principal, *roles: str) -> None:
+        if who.kind != "device" or who.role not in roles:
+            raise ApiProblem("forbidden")
+
+    def require_counter_staff(self, who: Principal, counter_id: str) -> None:
+        if who.kind != "staff":
+            raise ApiProblem("forbidden")
+        if who.counter_id != counter_id:
+            raise ApiProblem("wrong_counter")
+
+    def require_counter_reader(self, who: Principal, counter_id: str) -> None:
+        """The counter's own staff, a supervisor, or a counter-app or manager device."""
+        if who.kind == "device":
+            self.require_device(who, "counter-app", "manager")
+        elif not (who.supervisor or who.counter_id == counter_id):
+            raise ApiProblem("wrong_counter")
+
+    # -- views (run on the engine thread)
+
+    def names(self, service_id: str, agency_id: str, lang: str) -> dict:
+        service = self.services.get(service_id)
+        agency = self.agencies.get(agency_id)
+        return {
+            "service_name": service.name.get(lang) if service else service_id,
+            "agency_name": agency.name if agency else agency_id,
+            "agency_short_name": agency.short_name if agency else agency_id,
+        }
+
+    def ticket_view(self, token: str, lang: str | None) -> tuple[dict, int]:
+        """The ticket holder's view (nothing about other tickets), and the ticket's id."""
+        status = self.engine.ticket_status(token)
+        ticket_id = status["id"]
+        view = {k: v for k, v in status.items() if k not in ("id", "queued_seq", "seq")}
+        view.update(self.names(status["service_id"], status["agency_id"], lang or status["lang"]))
+        view["view_lang"] = lang or status["lang"]
+        return view, ticket_id
+
+    def counter_view(self, counter_id: str) -> dict:
+        counter = self.counters[counter_id]
+        rows = self.engine.store.query(
+            "SELECT status, reason, ticket_id, user FROM counter_state WHERE counter_id = ?", (counter_id,))
+        row = rows[0] if rows else {"status": "closed", "reason": None, "ticket_id": None, "user": None}
+        return {"id": counter.id, "number": counter.number, "agency_id": counter.agency,
+                "services": list(counter.services), **row}
+
+    def current_ticket(self, counter_id: str) -> Ticket | None:
+        rows = self.engine.store.query(
+            "SELECT t.* FROM tickets t JOIN counter_state c ON c.ticket_id = t.id WHERE c.counter_id = ?", (counter_id,))
+        return Ticket.from_row(rows[0]) if rows else None
+
+    def counter_action(self, counter_id: str, action: str, body: BaseModel | None, lang: str) -> dict:
+        engine = self.engine
+        if action == "call-next":
+            ticket = engine.call_next(counter_id)
+        elif action == "call":
+            ticket = engine.call_ticket(counter_id, body.ticket)
+        elif action == "recall":
+            ticket = engine.recall(counter_id)
+        elif action == "no-show":
+            ticket = engine.no_show(counter_id)
+        elif action == "start":
+            ticket = engine.start(counter_id)
+        elif action == "finish":
+            ticket = engine.finish(counter_id)
+        elif action == "transfer":
+            ticket = engine.transfer(counter_id, body.service_id)
+        elif action == "pause":
+            engine.pause(counter_id, body.reason)
+            ticket = self.current_ticket(counter_id)
+        elif action == "resume":
+            engine.resume(counter_id)
+            ticket = self.current_ticket(counter_id)
+        else:  # the routes only name the actions above
+            raise ApiProblem("not_found")
+        return {
+            "action": action,
+            "ticket": self.public_ticket(ticket, lang) if ticket else None,
+            "counter": self.counter_view(counter_id),
+            "seq": engine.last_seq(),
+        }
+
+    def public_ticket(self, ticket: Ticket, lang: str) -> dict:
+        return {**ticket.public(), **self.names(ticket.service_id, ticket.agency_id, lang)}
+
+    def waiting_view(self, counter_id: str, lang: str) -> dict:
+        tickets = self.engine.waiting(counter_id=counter_id)
+        return {"counter_id": counter_id, "tickets": [self.public_ticket(t, lang) for t in tickets],
+                "seq": self.engine.last_seq()}
+
+    def stats_view(self, counter_id: str) -> dict:
+        if counter_id not in self.counters:
+            raise queue_errors.UnknownCounter(counter_id)
+        day = local_day(self.config, self.engine.clock.now()).isoformat()
+        rows = self.engine.store.query(
+            "SELECT started_at, finished_at FROM tickets WHERE counter_id = ? AND day = ? AND state = 'done'",
+            (counter_id, day))
+        minutes = [
+            (datetime.fromisoformat(r["finished_at"]) - datetime.fromisoformat(r["started_at"])).total_seconds() / 60
+            for r in rows if r["started_at"] and r["finished_at"]]
+        no_shows = self.engine.store.query(
+            "SELECT count(*) AS n FROM tickets WHERE counter_id = ? AND day = ? AND state = 'no_show'",
+            (counter_id, day))[0]["n"]
+        return {
+            "counter_id": counter_id,
+            "day": day,
+            "served_today": len(rows),
+            "mean_service_minutes": round(sum(minutes) / len(minutes), 1) if minutes else None,
+            "no_shows_today": no_shows,
+            "waiting": len(self.engine.waiting(counter_id=counter_id)),
+        }
+
+    def issue(self, request: IssueRequest, lang: str, device: str) -> dict:
+        issued = self.engine.issue_ticket(request.service_id, priority=request.priority, lang=lang, device=device)
+        ticket = issued.ticket
+        return {
+            "id": ticket.id,
+            "code": ticket.code,
+            "token": ticket.token,
+            "status_url": f"{self.config.lobby.public_url}/t/{ticket.token}",
+            "position": issued.people_ahead,
+            "estimate_minutes": issued.estimate_minutes,
+            "issued_at": ticket.issued_at,
+            "day": ticket.day,
+            "priority": ticket.priority,
+            "lang": ticket.lang,
+            "service_id": ticket.service_id,
+            "agency_id": ticket.agency_id,
+            **self.names(ticket.service_id, ticket.agency_id, lang),
+            "seq": issued.seq,
+        }
+
+    def open_session(self, user: str, counter_id: str) -> dict:
+        self.engine.open_counter(counter_id, user)
+        token, session = self.sessions.create(user, counter_id)
+        staff = self.staff[user]
+        return {
+            "token": token,
+            "user": user,
+            "name": staff.name,
+            "supervisor": staff.supervisor,
+            "counter_id": counter_id,
+            "expires_at": session.expires_at.isoformat(timespec="seconds"),
+            "counter": self.counter_view(counter_id),
+        }
+
+    def close_session(self, who: Principal) -> dict:
+        closed = True
+        try:
+            self.engine.close_counter(who.counter_id)
+        except queue_errors.CounterUnavailable:
+            closed = False  # a ticket is still at the counter: it stays open for whoever logs in next
+        self.sessions.delete(who.token_hash)
+        return {"closed": closed, "counter": self.counter_view(who.counter_id)}
+
+
+def explicit_lang(conn: HTTPConnection) -> str | None:
+    asked = conn.query_params.get("lang")
+    return asked if asked in LANGS else None
+
+
+# --------------------------------------------------------------------------- the app
+
+def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Clock | None = None,
+               db_path: Path | str | None = None, access_log: bool = True, log_events: bool = True,
+               poll_seconds: float = 1.0, ping_seconds: float = 15.0, tick_seconds: float = 30.0,
+               monotonic=time.monotonic) -> FastAPI:
+    """The queue server as an ASGI app.
+
+    Without ``engine`` it opens the database (``db_path``, default
+    ``server.database``) with ``clock`` and closes it at shutdown; a given engine
+    stays the caller's.
+    """
+    owns_engine = engine is None
+    if engine is None:
+        store = Store(db_path if db_path is not None else config.path(config.server.database))
+        engine = QueueEngine(config, store, clock)
+    backend = Backend(config, engine, owns_engine=owns_engine, poll_seconds=poll_seconds, ping_seconds=ping_seconds,
+                      tick_seconds=tick_seconds, log_events=log_events, monotonic=monotonic)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        await backend.start()
+        try:
+            yield
+        finally:
+            await backend.stop()
+
+    app = FastAPI(
+        title="mpp-kiosk queue server",
+        version="1",
+        description="The queue of a Mal Pelayanan Publik lobby. See docs/api.md.",
+        openapi_tags=TAGS,
+        docs_url=None,  # Swagger UI loads from a CDN; the lobby network has no internet
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.backend = backend
+    default_lang = backend.default_lang
+    security = HTTPBearer(auto_error=False, description="a device key from config, or a staff session token")
+    authed = [Depends(security)]
+
+    def lang_of(request: HTTPConnection) -> str:
+        return request_lang(request, default_lang)
+
+    # -- errors: every one as {"error", "message"} in the request's language
+
+    @app.exception_handler(queue_errors.QueueError)
+    async def _queue_error(request: Request, exc: queue_errors.QueueError):
+        return error_response(exc, lang_of(request))
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(request: Request, exc: ApiProblem):
+        return error_response(exc, lang_of(request))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        return error_response(validation_problem(exc), lang_of(request))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code)
+        if code is None:
+            code = "invalid_json" if exc.status_code == 400 else "invalid_request"
+        return error_response(ApiProblem(code), lang_of(request))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception):
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(ApiProblem("internal_error"), lang_of(request))
+
+    # -- health and lobby
+
+    @app.get("/healthz", tags=["lobby"], summary="Liveness: answers without touching the database")
+    async def healthz():
+        return JSONResponse({"status": "ok", "seq": backend.hub.last_seq if backend.hub else 0})
+
+    @app.get("/api/v1/catalog", tags=["lobby"], summary="Agencies and services with status, waiting and estimate")
+    async def catalog(request: Request, lang: str | None = Query(None, description="id or en")):
+        return JSONResponse(await backend.run(backend.engine.catalog, lang_of(request)))
+
+    @app.get("/api/v1/state", tags=["lobby"], dependencies=authed,
+             summary="Snapshot of the lobby with its seq (any device key or staff token)")
+    async def state(request: Request):
+        await backend.authenticate(request)
+        return JSONResponse(await backend.run(backend.engine.snapshot))
+
+    # -- visitors
+
+    @app.post("/api/v1/tickets", tags=["visitors"], status_code=201, dependencies=authed,
+              summary="Issue a ticket (kiosk key)")
+    async def issue_ticket(request: Request, body: IssueRequest):
+        who = await backend.authenticate(request)
+        backend.require_device(who, "kiosk")
+        lang = body.lang or lang_of(request)
+        return JSONResponse(await backend.write(backend.issue, body, lang, who.name), status_code=201)
+
+    def ticket_lang(request: Request) -> str | None:
+        """?lang=, else Accept-Language, else (None) the ticket's own language."""
+        if explicit_lang(request):
+            return explicit_lang(request)
+        if request.headers.get("accept-language"):
+            return parse_accept_language(request.headers["accept-language"])
+        return None
+
+    @app.get("/api/v1/tickets/{token}", tags=["visitors"], summary="A ticket's status for its holder (public)")
+    async def ticket_status(request: Request, token: str):
+        view, _ = await backend.run(backend.ticket_view, token[:200], ticket_lang(request))
+        return JSONResponse(view)
+
+    @app.post("/api/v1/tickets/{token}/rejoin", tags=["visitors"],
+              summary="A no-show back within the grace period rejoins the queue (public)")
+    async def rejoin(request: Request, token: str):
+        await backend.write(backend.engine.rejoin, token[:200])
+        view, _ = await backend.run(backend.ticket_view, token[:200], ticket_lang(request))
+        return JSONResponse(view)
+
+    @app.post("/api/v1/tickets/{token}/survey", tags=["visitors"], status_code=201,
+              summary="The SKM survey of a finished ticket, once (public)")
+    async def survey(token: str, body: SurveyRequest):
+        await backend.write(backend.engine.submit_survey, token[:200], body.scores, body.comment)
+        return JSONResponse({"ok": True}, status_code=201)
+
+    # -- staff
+
+    @app.post("/api/v1/sessions", tags=["staff"], status_code=201,
+              summary="Log in to a counter with user and PIN; opens the counter")
+    async def login(request: Request, body: LoginRequest):
+        address = request.client.host if request.client else "-"
+        keys = (f"user:{body.user}", f"addr:{address}")
+        wait = backend.limiter.retry_after(*keys)
+        if wait is not None:
+            raise ApiProblem("rate_limited", headers={"Retry-After": str(wait)}, retry_after=wait)
+        staff = backend.staff.get(body.user)
+        loop = asyncio.get_running_loop()
+        # scrypt takes ~50 ms: off the event loop and off the engine thread
+        good = await loop.run_in_executor(None, verify_pin, body.pin, staff.pin_hash if staff else _NO_SUCH_USER_HASH)
+        if not (good and staff):
+            backend.limiter.failed(*keys)
+            log.warning("failed login for user %r from %s", body.user[:40], address)
+            raise ApiProblem("login_failed")
+        if body.counter_id not in backend.counters:
+            raise queue_errors.UnknownCounter(body.counter_id)
+        if not staff_may_use(staff, body.counter_id):
+            raise ApiProblem("counter_not_allowed")
+        answer = await backend.write(backend.open_session, body.user, body.counter_id)
+        log.info("%s logged in to %s from %s", body.user, body.counter_id, address)
+        return JSONResponse(answer, status_code=201)
+
+    @app.delete("/api/v1/sessions", tags=["staff"], dependencies=authed,
+                summary="Log out; closes the counter unless a ticket is still at it")
+    async def logout(request: Request):
+        who = await backend.authenticate(request)
+        if who.kind != "staff":
+            raise ApiProblem("forbidden")
+        answer = await backend.write(backend.close_session, who)
+        log.info("%s logged out of %s (counter closed: %s)", who.name, who.counter_id, answer["closed"])
+        return JSONResponse(answer)
+
+    def add_action(action: str, body_model: type[BaseModel] | None, summary: str):
+        path = f"/api/v1/counters/{{counter_id}}/{action}"
+
+        async def act(request: Request, counter_id: str, body=None):
+            who = await backend.authenticate(request)
+            backend.require_counter_staff(who, counter_id)
+            answer = await backend.write(backend.counter_action, counter_id, action, body, lang_of(request))
+            return JSONResponse(answer)
+
+        if body_model is not None:
+            async def endpoint(request: Request, counter_id: str, body: body_model):  # type: ignore[valid-type]
+                return await act(request, counter_id, body)
+        else:
+            async def endpoint(request: Request, counter_id: str):
+                return await act(request, counter_id)
+        endpoint.__name__ = "counter_" + action.replace("-", "_")
+        # real classes, not the strings `from __future__ import annotations` leaves (body_model is local)
+        endpoint.__annotations__ = {"request": Request, "counter_id": str}
+        if body_model is not None:
+            endpoint.__annotations__["body"] = body_model
+        app.post(path, tags=["staff"], dependencies=authed, summary=summary)(endpoint)
+
+    add_action("call-next", None, "Call the next ticket (priority first, within the limit)")
+    add_action("call", CallRequest, "Call one ticket by code, token or status URL")
+    add_action("recall", None, "Call the counter's ticket again")
+    add_action("no-show", None, "Mark the counter's ticket a no-show (after the configured recalls)")
+    add_action("start", None, "The visitor arrived: service starts")
+    add_action("finish", None, "Service finished")
+    add_action("transfer", TransferRequest, "Send the counter's ticket to another service's queue")
+    add_action("pause", PauseRequest, "Pause the counter (break)")
+    add_action("resume", None, "Resume a paused counter")
+
+    @app.get("/api/v1/counters/{counter_id}/waiting", tags=["staff"], dependencies=authed,
+             summary="Tickets waiting for the counter's services, in queue order")
+    async def waiting(request: Request, counter_id: str):
+        who = await backend.authenticate(request)
+        backend.require_counter_reader(who, counter_id)
+        return JSONResponse(await backend.run(backend.waiting_view, counter_id, lang_of(request)))
+
+    @app.get("/api/v1/counters/{counter_id}/stats", tags=["staff"], dependencies=authed,
+             summary="Served today and mean service minutes today")
+    async def stats(request: Request, counter_id: str):
+        who = await backend.authenticate(request)
+        backend.require_counter_reader(who, counter_id)
+        return JSONResponse(await backend.run(backend.stats_view, counter_id))
+
+    # -- devices
+
+    @app.post("/api/v1/devices/printer-fault", tags=["devices"], status_code=201, dependencies=authed,
+              summary="The kiosk's printer failed (kiosk key)")
+    async def printer_fault(request: Request, body: PrinterFaultRequest):
+        who = await backend.authenticate(request)
+        backend.require_device(who, "kiosk")
+        seq = await backend.write(backend.engine.record_printer_fault, who.name, body.kind, body.message, body.code)
+        return JSONResponse({"seq": seq}, status_code=201)
+
+    # -- live events
+
+    @app.websocket("/api/v1/events")
+    async def events(websocket: WebSocket):
+        await websocket.accept()
+        lang = lang_of(websocket)
+        try:
+            await backend.authenticate(websocket, allow_query=True)
+        except ApiProblem as problem:
+            return await ws_refuse(websocket, problem.to_dict(lang), WS_UNAUTHORIZED)
+        raw = websocket.query_params.get("since")
+        if raw is None:
+            since = backend.hub.last_seq
+        else:
+            try:
+                since = int(raw)
+            except ValueError:
+                since = -1
+            if not 0 <= since <= MAX_SEQ:
+                return await ws_refuse(websocket, ApiProblem(
+                    "invalid_request", message_id="Parameter since harus bilangan bulat ≥ 0.",
+                    message_en="since must be an integer ≥ 0.").to_dict(lang), WS_BAD_REQUEST)
+        last = await backend.run(backend.engine.last_seq)
+        if since > last:
+            # the client knows events this database never had (a restored or new database): start again
+            return await ws_refuse(websocket, {"type": "resync", "seq": last}, WS_RESYNC)
+        await serve_ws(websocket, lambda ws: stream_events(ws, since))
+
+    async def stream_events(websocket: WebSocket, since: int):
+        hub = backend.hub
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time() + backend.ping_seconds
+        while not hub.closing:
+            batch = await hub.events_after(since)
+            if batch:
+                for event in batch:
+                    await websocket.send_text(json.dumps(event, separators=(",", ":")))
+                since = batch[-1]["seq"]
+                continue
+            if loop.time() >= next_ping:
+                await websocket.send_text('{"type":"ping"}')
+                next_ping = loop.time() + backend.ping_seconds
+            await hub.wait_beyond(since, max(0.01, min(1.0, next_ping - loop.time())))
+
+    @app.websocket("/api/v1/tickets/{token}/events")
+    async def ticket_events(websocket: WebSocket, token: str):
+        await websocket.accept()
+        lang = explicit_lang(websocket)
+        token = token[:200]
+        since = backend.hub.last_seq
+        try:
+            view, ticket_id = await backend.run(backend.ticket_view, token, lang)
+        except queue_errors.UnknownTicket as exc:
+            return await ws_refuse(websocket, exc.to_dict(lang or default_lang), WS_NOT_FOUND)
+        await serve_ws(websocket, lambda ws: stream_ticket(ws, token, lang, view, ticket_id, since))
+
+    async def stream_ticket(websocket: WebSocket, token: str, lang: str | None, view: dict, ticket_id: int, since: int):
+        """Push the holder's view when it changes: at once for their own ticket, at most twice a second otherwise."""
+        hub = backend.hub
+        loop = asyncio.get_running_loop()
+
+        async def send(view):
+            html = phone.panel_html({**view, "token_path": token}, view["view_lang"])
+            await websocket.send_text(json.dumps({"type": "status", "status": view, "html": html}, ensure_ascii=False))
+
+        await send(view)
+        next_ping = loop.time() + backend.ping_seconds
+        next_refresh = loop.time() + 30  # estimates and the rejoin deadline move with time too
+        last_refresh = loop.time()
+        dirty = False  # events of other tickets seen since the last refresh
+        while not hub.closing:
+            deadline = min(next_ping, next_refresh, last_refresh + 0.5 if dirty else next_refresh)
+            mine = False
+            if await hub.wait_beyond(since, max(0.01, deadline - loop.time())):
+                batch = await hub.events_after(since)
+                if batch:
+                    since = batch[-1]["seq"]
+                    mine = any(e["ticket_id"] == ticket_id for e in batch)
+                    dirty = True
+            now = loop.time()
+            if mine or (dirty and now >= last_refresh + 0.5) or now >= next_refresh:
+                view = await refresh(send, token, lang, view)
+                dirty, last_refresh, next_refresh = False, now, now + 30
+            if now >= next_ping:
+                await websocket.send_text('{"type":"ping"}')
+                next_ping = now + backend.ping_seconds
+
+    async def refresh(send, token, lang, old_view):
+        view, _ = await backend.run(backend.ticket_view, token, lang)
+        if view != old_view:
+            await send(view)
+        return view
+
+    # -- the phone page
+
+    def page_lang(request: Request, ticket_lang: str | None = None) -> str:
+        return explicit_lang(request) or ticket_lang or default_lang
+
+    def not_found_page(request: Request) -> HTMLResponse:
+        return HTMLResponse(phone.not_found_html(page_lang(request), lobby_name=config.lobby.name), status_code=404)
+
+    async def phone_view(request: Request, token: str):
+        try:
+            view, _ = await backend.run(backend.ticket_view, token[:200], explicit_lang(request))
+        except queue_errors.UnknownTicket:
+            return None
+        return {**view, "token_path": token[:200]}
+
+    @app.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
+    async def phone_page(request: Request, token: str):
+        view = await phone_view(request, token)
+        if view is None:
+            return not_found_page(request)
+        return HTMLResponse(phone.page_html(view, view["view_lang"], lobby_name=config.lobby.name),
+                            headers={"Cache-Control": "no-store"})
+
+    @app.get("/t/{token}/panel", include_in_schema=False)
+    async def phone_panel(request: Request, token: str):
+        view = await phone_view(request, token)
+        if view is None:
+            raise queue_errors.UnknownTicket("?")
+        status = {k: v for k, v in view.items() if k != "token_path"}
+        return JSONResponse({"type": "status", "status": status, "html": phone.panel_html(view, view["view_lang"])},
+                            headers={"Cache-Control": "no-store"})
+
+    async def form_fields(request: Request) -> dict[str, str]:
+        body = (await request.body()).decode("utf-8", "replace")
+        return {k: v[0] for k, v in parse_qs(body, max_num_fields=20).items()}
+
+    @app.post("/t/{token}/rejoin", include_in_schema=False)
+    async def phone_rejoin(request: Request, token: str):
+        """The rejoin button without JavaScript: a plain form post, then back to the page."""
+        try:
+            await backend.write(backend.engine.rejoin, token[:200])
+        except queue_errors.UnknownTicket:
+            return not_found_page(request)
+        except queue_errors.QueueError:
+            pass  # the page shows the ticket as it is
+        return RedirectResponse(f"/t/{token[:200]}?lang={page_lang(request)}", status_code=303)
+
+    @app.post("/t/{token}/survey", include_in_schema=False)
+    async def phone_survey(request: Request, token: str):
+        """The survey without JavaScript: a plain form post, then back to the page (or the form with the error)."""
+        try:
+            fields = await form_fields(request)
+        except ValueError:
+            fields = {}
+        scores = []
+        for number in range(1, 10):
+            value = fields.get(f"u{number}", "")
+            scores.append(int(value) if value in ("1", "2", "3", "4") else 0)
+        try:
+            await backend.write(backend.engine.submit_survey, token[:200], scores, fields.get("comment", "")[:1000])
+        except queue_errors.UnknownTicket:
+            return not_found_page(request)
+        except queue_errors.QueueError as exc:
+            view = await phone_view(request, token)
+            if view is None:
+                return not_found_page(request)
+            lang = view["view_lang"]
+            return HTMLResponse(phone.page_html(view, lang, lobby_name=config.lobby.name, error=exc.message(lang)),
+                                status_code=exc.http_status)
+        return RedirectResponse(f"/t/{token[:200]}?lang={page_lang(request)}", status_code=303)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # outermost first: log every request, including the ones refused for their size
+    app.add_middleware(BodyLimit, max_bytes=config.server.max_body_bytes, default_lang=default_lang)
+    if access_log:
+        app.add_middleware(AccessLog)
+    return app
+
+
+# --------------------------------------------------------------------------- WebSocket plumbing
+
+async def ws_refuse(websocket: WebSocket, message: dict, code: int) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_text(json.dumps({"type": message.get("type", "error"), **message}, ensure_ascii=False))
+        await websocket.close(code=code)
+
+
+async def serve_ws(websocket: WebSocket, sender) -> None:
+    """Run ``sender(websocket)`` until it ends or the client goes away, whichever is first."""
+
+    async def reader():
+        # clients send nothing we need; reading is how a close is noticed at once
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+
+    tasks = [asyncio.create_task(reader()), asyncio.create_task(sender(websocket))]
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError, Exception):
+                await task
+    if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=1001)
+
+

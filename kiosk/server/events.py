@@ -1,0 +1,130 @@
+"""Live events: one pump reads new events from the database, every WebSocket reads from it.
+
+After each write the server calls :meth:`EventHub.notify`; the pump then reads
+the new events once (on the engine thread), keeps the recent ones in memory
+and wakes every waiting WebSocket loop. The pump also looks every
+``poll_seconds`` on its own, so writes made by other processes reach clients too.
+"""
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+from typing import Awaitable, Callable
+
+from kiosk.engine import QueueEngine
+
+log = logging.getLogger(__name__)
+queue_log = logging.getLogger("kiosk.server.queue")
+
+BATCH = 1000
+
+
+def describe(event: dict) -> str:
+    """One log line for one queue change."""
+    payload = event.get("payload") or {}
+    parts = [f"seq={event['seq']}", event["type"]]
+    if payload.get("code"):
+        parts.append(str(payload["code"]))
+    if event.get("counter_id"):
+        parts.append(f"counter={event['counter_id']}")
+    for key in ("service_id", "from_service_id", "user", "reason", "kind", "day", "expired", "device"):
+        if payload.get(key) not in (None, "", []):
+            parts.append(f"{key}={payload[key]}")
+    return " ".join(parts)
+
+
+class EventHub:
+    def __init__(self, engine: QueueEngine, run: Callable[..., Awaitable], *, poll_seconds: float = 1.0,
+                 keep: int = 5000, log_events: bool = True):
+        self.engine = engine
+        self.run = run
+        self.poll_seconds = poll_seconds
+        self.keep = keep
+        self.log_events = log_events
+        self.last_seq = 0
+        self._seqs: list[int] = []
+        self._events: list[dict] = []
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closing = False
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.last_seq = await self.run(self.engine.last_seq)
+        self._task = asyncio.create_task(self._pump(), name="event-pump")
+
+    async def stop(self) -> None:
+        self.closing = True
+        self._changed.set()
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def notify(self) -> None:
+        """A write happened (call on the event loop)."""
+        self._wake.set()
+
+    def notify_threadsafe(self) -> None:
+        """A write happened in another thread of this process (e.g. a test driving the engine)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def _pump(self) -> None:
+        while not self.closing:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self._pull()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a locked or vanished database must not end live events for good
+                log.exception("reading new events failed; retrying")
+                await asyncio.sleep(self.poll_seconds)
+
+    async def _pull(self) -> None:
+        while True:
+            batch = await self.run(self.engine.events_since, self.last_seq, BATCH)
+            if not batch:
+                return
+            if self.log_events:
+                for event in batch:
+                    queue_log.info("%s", describe(event))
+            self._events.extend(batch)
+            self._seqs.extend(e["seq"] for e in batch)
+            if len(self._events) > 2 * self.keep:
+                del self._events[:-self.keep]
+                del self._seqs[:-self.keep]
+            self.last_seq = batch[-1]["seq"]
+            changed, self._changed = self._changed, asyncio.Event()
+            changed.set()
+            if len(batch) < BATCH:
+                return
+
+    async def wait_beyond(self, seq: int, timeout: float) -> bool:
+        """Wait until there is an event after ``seq``; False on timeout or shutdown."""
+        while self.last_seq <= seq and not self.closing:
+            changed = self._changed
+            try:
+                await asyncio.wait_for(changed.wait(), timeout)
+            except TimeoutError:
+                return False
+        return self.last_seq > seq and not self.closing
+
+    async def events_after(self, seq: int, limit: int = BATCH) -> list[dict]:
+        """Events after ``seq`` up to the pump's last, oldest first: from memory when it has them."""
+        if seq >= self.last_seq:
+            return []
+        if self._seqs and seq >= self._seqs[0] - 1:
+            start = bisect.bisect_right(self._seqs, seq)
+            return self._events[start:start + limit]
+        # older than memory: a client catching up after a long absence
+        return await self.run(self.engine.events_since, seq, limit)
