@@ -16,6 +16,7 @@ bits 0 and 7 clear (``0x12`` when all is well).
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -209,6 +210,9 @@ def open_printer(printer_config: PrinterConfig, base_dir: Path | str = "."):
         device.open()
     except Exception as exc:
         raise _fault_from(exc, where, opening=True) from exc
+    if config.backend == "network":
+        # status requests are 3 bytes: sent at once, not held back waiting for an ACK (Nagle)
+        device.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return device
 
 
@@ -348,6 +352,16 @@ def _close_quietly(device, backend: str) -> None:
 # --------------------------------------------------------------------------- the device interface
 
 
+def _ticket_data(ticket: TicketPrint, device, qr_mode: str) -> bytes:
+    """The ticket's bytes for this device's profile (rendered through python-escpos' Dummy)."""
+    from escpos.printer import Dummy
+
+    buffer = Dummy()
+    buffer.profile = device.profile
+    render(ticket, buffer, qr_mode)
+    return buffer.output
+
+
 class TicketPrinter(Protocol):
     """What the kiosk needs from a printer. Both calls block: run them off the GUI thread."""
 
@@ -406,7 +420,8 @@ class EscposTicketPrinter:
                         raise PrinterFault.of(status.kind, f"{self.where}: {status.detail}")
                     if status.kind == "paper_low":
                         log.warning("printer %s: paper is running low", self.where)
-                render(ticket, device, self.config.qr)
+                data = _ticket_data(ticket, device, self.config.qr)
+                device._raw(data)  # one write: a few large packets, not hundreds of tiny ones
                 if backend == "dummy":
                     self.last_output = device.output
                 if asks_status:

@@ -269,8 +269,8 @@ def _balanced_wrap(text: str, width: int) -> list[str]:
 
 
 def code_size(code: str, columns: int) -> int:
-    """The largest magnification at which the code fits on one line."""
-    return max(1, min(CODE_MAX_SIZE, columns // max(1, len(code))))
+    """The largest magnification at which the code fits on one line with a cell to spare."""
+    return max(1, min(CODE_MAX_SIZE, columns // (len(code) + 1)))
 
 
 def ticket_lines(ticket: TicketPrint) -> list[Line]:
@@ -295,6 +295,7 @@ def ticket_lines(ticket: TicketPrint) -> list[Line]:
     if ticket.priority:
         # padded so the black band is wider than the word
         lines.append(TextLine(f" {label('priority', lang)} ", size=2, bold=True, invert=True))
+        lines.append(TextLine(""))  # the band would touch the service name
     text(ticket.service_name, size=2, bold=True)
     lines.append(rule)
     text((f"{label('people_ahead', lang)}:", str(ticket.people_ahead)), bold=True)
