@@ -263,7 +263,8 @@ def _read_some(device, backend: str, timeout_s: float) -> bytes | None:
         port = device.device
         before, port.timeout = port.timeout, max(0.01, timeout_s)
         try:
-            return port.read(16) or None
+            # pyserial's read(n) waits for all n bytes or the timeout: ask for the one we expect
+            return port.read(1) or None
         finally:
             port.timeout = before
     if backend == "usb":

@@ -203,3 +203,91 @@ def test_kiosk_printer_never_imports_qt():
     assert result.stdout.strip() == "[]"
     for path in (ROOT / "kiosk" / "printer").glob("*.py"):
         assert "PySide" not in path.read_text() and "PyQt" not in path.read_text(), path
+
+
+# --------------------------------------------------------------------------- status over serial and USB
+# No hardware here: stand-ins that keep the library contracts our code relies on.
+
+class SerialPortStandIn:
+    """pyserial's Serial: read(n) returns when n bytes came or `timeout` passed."""
+
+    def __init__(self, replies: dict[int, int], answers: bool = True):
+        self.replies, self.answers, self.timeout, self.pending = replies, answers, 1.0, bytearray()
+
+    def write(self, data: bytes) -> None:
+        if self.answers and data[:2] == b"\x10\x04":
+            self.pending.append(self.replies[data[2]])
+
+    def read(self, size: int) -> bytes:
+        if len(self.pending) < size:
+            import time
+
+            time.sleep(self.timeout)  # what pyserial does while waiting for the rest
+        out, self.pending[:size] = bytes(self.pending[:size]), b""
+        return out
+
+
+class SerialPrinterStandIn:
+    def __init__(self, port):
+        self.device = port
+
+    def _raw(self, data: bytes) -> None:
+        self.device.write(data)
+
+
+class UsbDeviceStandIn:
+    """pyusb's Device: read(endpoint, size, timeout_ms) returns one packet or raises USBTimeoutError."""
+
+    def __init__(self, replies: dict[int, int], answers: bool = True):
+        self.replies, self.answers, self.pending, self.timeouts = replies, answers, [], []
+
+    def write(self, data: bytes) -> None:
+        if self.answers and data[:2] == b"\x10\x04":
+            self.pending.append(self.replies[data[2]])
+
+    def read(self, endpoint: int, size: int, timeout: int):
+        self.timeouts.append(timeout)
+        if not self.pending:
+            class USBTimeoutError(OSError):
+                pass
+
+            raise USBTimeoutError(110, "Operation timed out")
+        return [self.pending.pop(0)]
+
+
+class UsbPrinterStandIn:
+    in_ep = 0x82
+
+    def __init__(self, device):
+        self.device = device
+
+    def _raw(self, data: bytes) -> None:
+        self.device.write(data)
+
+
+def test_status_over_serial_reads_one_byte_per_request_in_time():
+    import time
+
+    from kiosk.printer.backends import read_status
+
+    port = SerialPortStandIn({1: 0x1A, 2: 0x32, 4: 0x72})
+    started = time.monotonic()
+    status = read_status(SerialPrinterStandIn(port), "serial", timeout_s=1.0)
+    assert status.kind == "paper_out"
+    assert time.monotonic() - started < 0.5  # no request waited for bytes that never come
+    assert port.timeout == 1.0  # the port's own timeout is put back
+
+    silent = SerialPortStandIn({}, answers=False)
+    started = time.monotonic()
+    assert read_status(SerialPrinterStandIn(silent), "serial", timeout_s=0.3).kind == "unreachable"
+    assert time.monotonic() - started < 0.3 + 0.2
+
+
+def test_status_over_usb_and_its_timeout_in_milliseconds():
+    from kiosk.printer.backends import read_status
+
+    device = UsbDeviceStandIn({1: 0x12, 2: 0x12, 4: 0x1E})
+    assert read_status(UsbPrinterStandIn(device), "usb", timeout_s=2).kind == "paper_low"
+    assert all(0 < t <= 2000 for t in device.timeouts)
+    status = read_status(UsbPrinterStandIn(UsbDeviceStandIn({}, answers=False)), "usb", timeout_s=0.5)
+    assert status.kind == "unreachable" and "DLE EOT 1" in status.detail
