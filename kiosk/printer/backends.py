@@ -180,7 +180,10 @@ def open_printer(printer_config: PrinterConfig, base_dir: Path | str = "."):
         elif config.backend == "file":
             path = _resolve(config.file_path, base_dir)
             if not path.parent.exists() and not str(path).startswith("/dev/"):
-                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise PrinterFault.of("unreachable", f"{where}: cannot make its folder: {exc}") from exc
             device = _file_printer_class()(devfile=str(path), profile=profile)
         elif config.backend == "network":
             device = escpos_printer.Network(host=config.host, port=config.port, timeout=config.timeout_s,

@@ -21,7 +21,7 @@ from kiosk.printer.layout import (
     CHAR_HEIGHT_DOTS,
     CHAR_WIDTH_DOTS,
     PAPER_DOTS,
-    Cut,
+    Line,
     QrCode,
     TextLine,
     TicketPrint,
@@ -78,35 +78,36 @@ def _draw_text(draw: ImageDraw.ImageDraw, line: TextLine, y: int, width: int) ->
             draw.text((x + i * cell_w + cell_w / 2, y + cell_h / 2), char, font=font, fill=ink, anchor="mm")
 
 
+def placed_lines(ticket: TicketPrint) -> list[tuple[Line, int, int]]:
+    """Each layout element with the top and height (in dots) it takes on the preview."""
+    width = PAPER_DOTS[ticket.paper_mm]
+    placed, y = [], TOP_MARGIN
+    for element in ticket_lines(ticket):
+        if isinstance(element, TextLine):
+            height = _line_height(element.size)
+        elif isinstance(element, QrCode):
+            height = qr_image(element, max_width=width).height
+        else:
+            height = BOTTOM_MARGIN
+        placed.append((element, y, height))
+        y += height
+    return placed
+
+
 def render_png(ticket: TicketPrint) -> Image.Image:
     """The ticket on white paper, one pixel per printer dot."""
     width = PAPER_DOTS[ticket.paper_mm]
-    lines = ticket_lines(ticket)
-    qr_images = {id(e): qr_image(e, max_width=width) for e in lines if isinstance(e, QrCode)}
-
-    height = TOP_MARGIN
-    for element in lines:
-        if isinstance(element, TextLine):
-            height += _line_height(element.size)
-        elif isinstance(element, QrCode):
-            height += qr_images[id(element)].height
-        elif isinstance(element, Cut):
-            height += BOTTOM_MARGIN
-
-    image = Image.new("RGB", (width, height), "white")
+    placed = placed_lines(ticket)
+    _, last_y, last_height = placed[-1]
+    image = Image.new("RGB", (width, last_y + last_height), "white")
     draw = ImageDraw.Draw(image)
-    y = TOP_MARGIN
-    for element in lines:
+    for element, y, _height in placed:
         if isinstance(element, TextLine):
             _draw_text(draw, element, y, width)
-            y += _line_height(element.size)
         elif isinstance(element, QrCode):
-            qr = qr_images[id(element)]
+            qr = qr_image(element, max_width=width)
             image.paste(qr.convert("RGB"), ((width - qr.width) // 2, y))
-            y += qr.height
-        elif isinstance(element, Cut):
-            y += BOTTOM_MARGIN
-    draw.rectangle([0, 0, width - 1, height - 1], outline=PAPER_EDGE)  # the paper's edge, for docs
+    draw.rectangle([0, 0, image.width - 1, image.height - 1], outline=PAPER_EDGE)  # the paper's edge, for docs
     return image
 
 

@@ -291,3 +291,11 @@ def test_status_over_usb_and_its_timeout_in_milliseconds():
     assert all(0 < t <= 2000 for t in device.timeouts)
     status = read_status(UsbPrinterStandIn(UsbDeviceStandIn({}, answers=False)), "usb", timeout_s=0.5)
     assert status.kind == "unreachable" and "DLE EOT 1" in status.detail
+
+
+def test_file_backend_folder_that_cannot_be_made_is_unreachable(tmp_path, ticket):
+    (tmp_path / "not-a-folder").write_text("a file")
+    printer = EscposTicketPrinter(Printer(backend="file", file_path=tmp_path / "not-a-folder" / "x" / "p.bin"))
+    with pytest.raises(PrinterFault) as caught:
+        printer.print_ticket(ticket)
+    assert caught.value.kind == "unreachable" and "cannot make its folder" in caught.value.detail

@@ -10,8 +10,8 @@ import zxingcpp
 from PIL import Image
 from printer_samples import STATUS_URL, make_ticket, write_mini_config
 
-from kiosk.printer.layout import CHAR_WIDTH_DOTS, TextLine, ticket_lines
-from kiosk.printer.preview import main, render_png
+from kiosk.printer.layout import CHAR_HEIGHT_DOTS, CHAR_WIDTH_DOTS, TextLine
+from kiosk.printer.preview import main, placed_lines, render_png
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,16 +29,33 @@ def test_preview_is_paper_wide_and_its_qr_decodes_to_the_status_url(paper, width
     assert decoded(image) == [STATUS_URL]
 
 
-def test_preview_draws_the_code_big_and_dark():
-    image = render_png(make_ticket()).convert("L")
-    elements = ticket_lines(make_ticket())
-    code = next(e for e in elements if isinstance(e, TextLine) and e.text == "A-012")
-    # the code's band of the image: ink spans most of the code's cells
-    rows = [y for y in range(image.height)
-            if sum(1 for x in range(0, image.width, 2) if image.getpixel((x, y)) < 100) > 60]
-    assert rows, "no row with lots of ink"
-    ink_columns = [x for x in range(image.width) if any(image.getpixel((x, y)) < 100 for y in rows[:40])]
-    assert max(ink_columns) - min(ink_columns) > 0.8 * len(code.text) * CHAR_WIDTH_DOTS * code.size
+def ink_box(image: Image.Image, top: int, height: int) -> tuple[int, int, int, int] | None:
+    """Bounding box of the dark pixels within one line's band of the image."""
+    band = image.convert("L").crop((0, top, image.width, top + height))
+    return band.point(lambda p: 255 if p < 128 else 0).getbbox()
+
+
+@pytest.mark.parametrize("paper", [80, 58])
+def test_preview_draws_the_code_big_and_centred(paper):
+    ticket = make_ticket(paper_mm=paper)
+    image = render_png(ticket)
+    code, top, height = next(p for p in placed_lines(ticket) if isinstance(p[0], TextLine) and p[0].text == "A-012")
+    left, upper, right, lower = ink_box(image, top, height)
+    cell_w, cell_h = CHAR_WIDTH_DOTS * code.size, CHAR_HEIGHT_DOTS * code.size
+    assert right - left > len(code.text) * cell_w * 0.8  # it fills its five cells
+    assert lower - upper > cell_h * 0.5  # and is tall: 6 x 24 dots per cell
+    assert abs((left + right) / 2 - image.width / 2) < cell_w / 2  # centred
+    assert left >= CHAR_WIDTH_DOTS - 2 and right <= image.width - CHAR_WIDTH_DOTS + 2  # inside the margins
+
+
+def test_preview_every_text_line_stays_inside_the_paper():
+    ticket = make_ticket(paper_mm=58, lang="en", priority=True,
+                         service_name="Legalisasi dokumen kependudukan dan pencatatan sipil")
+    image = render_png(ticket)
+    for element, top, height in placed_lines(ticket):
+        if isinstance(element, TextLine) and element.text.strip() and not element.invert:
+            left, _, right, _ = ink_box(image, top, height)
+            assert left >= 4 and right <= image.width - 4, element
 
 
 def band_rows(image: Image.Image, min_run: int) -> int:
