@@ -720,6 +720,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     async def stream_events(websocket: WebSocket, since: int):
         hub = backend.hub
         loop = asyncio.get_running_loop()
+        await websocket.send_text(json.dumps({"type": "hello", "since": since, "last_seq": hub.last_seq}))
         next_ping = loop.time() + backend.ping_seconds
         while not hub.closing:
             batch = await hub.events_after(since)

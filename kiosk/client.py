@@ -1,0 +1,332 @@
+"""The Python client of the queue server, used by every window, the tests and the benches.
+
+No Qt here: the windows call it from worker threads. ``ApiClient`` wraps the
+JSON API; ``EventStream`` follows the live events from a background thread,
+delivering each event exactly once and in order across reconnects.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Callable
+from urllib.parse import quote, urlencode
+
+import httpx
+from websockets.exceptions import InvalidHandshake, WebSocketException
+from websockets.sync.client import connect as ws_connect
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = {
+    "id": "Server antrean tidak dapat dihubungi.",
+    "en": "The queue server cannot be reached.",
+}
+BAD_ANSWER = {
+    "id": "Server antrean memberi jawaban yang tidak dikenal (HTTP {status}).",
+    "en": "The queue server gave an unexpected answer (HTTP {status}).",
+}
+
+
+class ApiError(Exception):
+    """A refused or failed request. ``status`` is None when the server could not be reached."""
+
+    def __init__(self, status: int | None, code: str, message: str, details: dict | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        return f"ApiError(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+
+
+def _lang(lang: str | None) -> str:
+    return "en" if lang == "en" else "id"
+
+
+class ApiClient:
+    """One queue server, one credential: a device key, or a staff session after ``login``.
+
+    Thread-safe: each thread gets its own HTTP connection pool.
+    """
+
+    def __init__(self, base_url: str, key: str | None = None, lang: str = "id", timeout: float = 5.0):
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.lang = _lang(lang)
+        self.timeout = timeout
+        self.session: dict | None = None  # the login answer while logged in
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def credential(self) -> str | None:
+        """What goes in 'Authorization: Bearer …': the staff session when logged in, else the device key."""
+        return self.session["token"] if self.session else self.key
+
+    def _http(self) -> httpx.Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(base_url=self.base_url, timeout=self.timeout)
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def request(self, method: str, path: str, *, body: Any = None, params: dict | None = None,
+                lang: str | None = None) -> Any:
+        lang = _lang(lang or self.lang)
+        headers = {"Accept-Language": lang}
+        if self.credential:
+            headers["Authorization"] = f"Bearer {self.credential}"
+        try:
+            response = self._http().request(method, path, json=body, params=params, headers=headers)
+        except httpx.HTTPError as exc:  # refused, reset, timed out, DNS, ...
+            raise ApiError(None, "unreachable", UNREACHABLE[lang], {"reason": str(exc) or type(exc).__name__}) from None
+        try:
+            data = response.json() if response.content else {}
+        except ValueError:
+            data = None
+        if response.is_success:
+            if data is None:
+                raise ApiError(response.status_code, "bad_answer", BAD_ANSWER[lang].format(status=response.status_code))
+            return data
+        retry_after = response.headers.get("retry-after")
+        if isinstance(data, dict) and "error" in data:
+            raise ApiError(response.status_code, str(data["error"]), str(data.get("message", "")), data,
+                           float(retry_after) if retry_after and retry_after.isdigit() else None)
+        raise ApiError(response.status_code, "bad_answer", BAD_ANSWER[lang].format(status=response.status_code))
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
+
+    def __enter__(self) -> "ApiClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ the API
+
+    def health(self) -> dict:
+        return self.request("GET", "/healthz")
+
+    def catalog(self, lang: str | None = None) -> dict:
+        lang = _lang(lang or self.lang)
+        return self.request("GET", "/api/v1/catalog", params={"lang": lang}, lang=lang)
+
+    def issue(self, service_id: str, priority: bool = False, lang: str | None = None) -> dict:
+        lang = _lang(lang or self.lang)
+        return self.request("POST", "/api/v1/tickets",
+                            body={"service_id": service_id, "priority": priority, "lang": lang}, lang=lang)
+
+    def ticket(self, token: str) -> dict:
+        return self.request("GET", f"/api/v1/tickets/{quote(token, safe='')}")
+
+    def rejoin(self, token: str) -> dict:
+        return self.request("POST", f"/api/v1/tickets/{quote(token, safe='')}/rejoin")
+
+    def survey(self, token: str, scores: list[int], comment: str = "") -> dict:
+        return self.request("POST", f"/api/v1/tickets/{quote(token, safe='')}/survey",
+                            body={"scores": list(scores), "comment": comment})
+
+    def login(self, user: str, pin: str, counter_id: str) -> dict:
+        """Log in to a counter; later calls act as this staff member until ``logout``."""
+        answer = self.request("POST", "/api/v1/sessions", body={"user": user, "pin": str(pin), "counter_id": counter_id})
+        self.session = answer
+        return answer
+
+    def logout(self) -> dict:
+        """End the session (the counter closes unless a ticket is still at it); back to the device key."""
+        if not self.session:
+            return {"closed": False, "counter": None}
+        try:
+            return self.request("DELETE", "/api/v1/sessions")
+        finally:
+            self.session = None
+
+    def action(self, counter_id: str, action: str, **body) -> dict:
+        """call-next, call (ticket=…), recall, no-show, start, finish, transfer (service_id=…),
+        pause (reason=…), resume. Returns {action, ticket, counter, seq}."""
+        return self.request("POST", f"/api/v1/counters/{quote(counter_id, safe='')}/{quote(action, safe='')}",
+                            body=body or None)
+
+    def waiting(self, counter_id: str) -> list[dict]:
+        return self.request("GET", f"/api/v1/counters/{quote(counter_id, safe='')}/waiting")["tickets"]
+
+    def stats(self, counter_id: str) -> dict:
+        return self.request("GET", f"/api/v1/counters/{quote(counter_id, safe='')}/stats")
+
+    def state(self) -> dict:
+        return self.request("GET", "/api/v1/state")
+
+    def printer_fault(self, kind: str, message: str, code: str | None = None) -> dict:
+        return self.request("POST", "/api/v1/devices/printer-fault", body={"kind": kind, "message": message, "code": code})
+
+
+class _Resync(Exception):
+    """The server has no events as far as our seq: take a new snapshot."""
+
+
+class EventStream:
+    """Follow the lobby's events from a background thread.
+
+    Without ``since`` it first takes a snapshot (``on_snapshot(snapshot)``) and
+    subscribes from its seq. Each event reaches ``on_event`` once, in order;
+    after a drop it reconnects (0.2 s, doubling to 2 s) from the last event
+    delivered. ``on_status`` hears "connected", "disconnected" and
+    "unauthorized" (the credential was refused; it keeps retrying). Callbacks run
+    on the stream's thread.
+    """
+
+    BACKOFF_START_S = 0.2
+    BACKOFF_MAX_S = 2.0
+    RECV_SLICE_S = 0.2  # how often the thread looks at its stop flag
+
+    def __init__(self, base_url: str, credential: str, *, on_event: Callable[[dict], None],
+                 on_status: Callable[[str], None] | None = None, on_snapshot: Callable[[dict], None] | None = None,
+                 since: int | None = None, silence_timeout: float = 45.0, start: bool = True):
+        self.base_url = base_url.rstrip("/")
+        self.credential = credential
+        self.on_event = on_event
+        self.on_status = on_status
+        self.on_snapshot = on_snapshot
+        self.last_seq: int | None = since
+        self.silence_timeout = silence_timeout
+        self.status: str | None = None
+        self.connections = 0  # how many times it connected; tests and logs use it
+        self._stop = threading.Event()
+        self._ws = None
+        self._thread = threading.Thread(target=self._run, name="event-stream", daemon=True)
+        if start:
+            self._thread.start()
+
+    def start(self) -> "EventStream":
+        if not self._thread.is_alive():
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 1.0) -> None:
+        self._stop.set()
+        ws = self._ws
+        if ws is not None:
+            try:
+                ws.close()
+            except Exception:  # already closing from the thread's side
+                pass
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # ------------------------------------------------------------------ the thread
+
+    def _set_status(self, status: str) -> None:
+        if status == self.status:
+            return
+        self.status = status
+        if self.on_status is not None:
+            try:
+                self.on_status(status)
+            except Exception:
+                log.exception("on_status callback failed")
+
+    def _snapshot(self) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=5.0) as http:
+            response = http.get("/api/v1/state", headers={"Authorization": f"Bearer {self.credential}"})
+        if response.status_code == 401:
+            raise PermissionError("unauthorized")
+        response.raise_for_status()
+        snapshot = response.json()
+        if self.on_snapshot is not None:
+            self.on_snapshot(snapshot)
+        self.last_seq = snapshot["seq"]
+
+    def _ws_url(self) -> str:
+        scheme = "wss" if self.base_url.startswith("https") else "ws"
+        host = self.base_url.split("://", 1)[1]
+        return f"{scheme}://{host}/api/v1/events?{urlencode({'since': self.last_seq})}"
+
+    def _run(self) -> None:
+        backoff = self.BACKOFF_START_S
+        while not self._stop.is_set():
+            try:
+                if self.last_seq is None:
+                    self._snapshot()
+                self._listen()
+                backoff = self.BACKOFF_START_S
+                if self._stop.is_set():
+                    break
+                self._set_status("disconnected")
+            except _Resync:
+                self.last_seq = None if self.on_snapshot is not None else self.last_seq
+                continue
+            except PermissionError:
+                self._set_status("unauthorized")
+                backoff = self.BACKOFF_MAX_S
+            except (OSError, httpx.HTTPError, WebSocketException, InvalidHandshake, TimeoutError, ValueError, KeyError) as exc:
+                if self._stop.is_set():
+                    break
+                log.debug("event stream dropped: %r", exc)
+                self._set_status("disconnected")
+            if self._stop.wait(backoff):
+                break
+            backoff = min(backoff * 2, self.BACKOFF_MAX_S)
+
+    def _listen(self) -> None:
+        with ws_connect(self._ws_url(), additional_headers={"Authorization": f"Bearer {self.credential}"},
+                        open_timeout=3, close_timeout=0.5, ping_interval=20, ping_timeout=20,
+                        max_size=2**22) as ws:
+            self._ws = ws
+            try:
+                heard = time.monotonic()
+                while not self._stop.is_set():
+                    try:
+                        text = ws.recv(timeout=self.RECV_SLICE_S)
+                    except TimeoutError:
+                        if time.monotonic() - heard > self.silence_timeout:
+                            raise TimeoutError("no message or ping from the server") from None
+                        continue
+                    heard = time.monotonic()
+                    message = json.loads(text)
+                    kind = message.get("type")
+                    if kind == "hello":  # the server accepted us; events follow
+                        self.connections += 1
+                        self._set_status("connected")
+                    elif kind == "error":
+                        if message.get("error") == "unauthorized":
+                            raise PermissionError("unauthorized")
+                        raise ValueError(f"the server refused the stream: {message.get('message')}")
+                    elif kind == "resync":
+                        log.warning("server events end at seq %s, before ours (%s): taking a new snapshot",
+                                    message.get("seq"), self.last_seq)
+                        if self.on_snapshot is None:
+                            self.last_seq = int(message.get("seq", 0))
+                        raise _Resync()
+                    elif "seq" in message:
+                        self._deliver(message)
+            finally:
+                self._ws = None
+
+    def _deliver(self, event: dict) -> None:
+        seq = int(event["seq"])
+        if self.last_seq is not None and seq <= self.last_seq:
+            return  # already delivered before a reconnect
+        try:
+            self.on_event(event)
+        except Exception:
+            log.exception("on_event callback failed for seq %s", seq)
+        self.last_seq = seq
