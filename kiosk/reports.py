@@ -88,8 +88,10 @@ def _utc_offset_hours(config: Config, day: date) -> float:
     return offset.total_seconds() / 3600
 
 
-# Per ticket, the facts every table aggregates. Parameters: :offset (e.g. '+8 hours'), :from, :to, :agency.
+# Per ticket, the facts every table aggregates, built once per report into temp.visits.
+# Parameters: :offset (e.g. '+8 hours'), :from, :to, :agency.
 _VISITS = """
+CREATE TEMP TABLE visits AS
 WITH first_call AS (
     SELECT ticket_id, min(at) AS called_at, min(seq) AS seq FROM events WHERE type = 'called' GROUP BY ticket_id
 ),
@@ -118,13 +120,14 @@ visits AS (
     LEFT JOIN first_counter fc ON fc.ticket_id = t.id
     WHERE t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
 )
+SELECT * FROM visits
 """
 
 
 def _stats_sql(group_expr: str, group_name: str, where: str = "1") -> str:
     """Counts and time figures grouped by one expression; median/p90 by window functions."""
-    return _VISITS + f"""
-, base AS (SELECT {group_expr} AS g, * FROM visits WHERE {where}),
+    return f"""
+WITH base AS (SELECT {group_expr} AS g, * FROM temp.visits WHERE {where}),
 waits AS (
     SELECT g, wait_min AS v, row_number() OVER (PARTITION BY g ORDER BY wait_min) AS rn,
            count(*) OVER (PARTITION BY g) AS n
@@ -205,6 +208,7 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
     conn = _connect(db_path)
     try:
         _prepare(conn, config)
+        conn.execute(_VISITS, {k: params[k] for k in ("offset", "from", "to", "agency")})
 
         def stats(name, title, group_expr, label, where="1", namer=None):
             rows = conn.execute(_stats_sql(group_expr, "g", where), params).fetchall()
@@ -230,8 +234,7 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
         stats("per_counter", "Per loket / Per counter", f"{period_expr} || '|' || counter_id",
               [by, "counter_id", "counter"], where="counter_id IS NOT NULL", namer=names["counter"])
 
-        hours = conn.execute(_VISITS + "SELECT day, hour, count(*) FROM visits GROUP BY day, hour ORDER BY day, hour",
-                             params).fetchall()
+        hours = conn.execute("SELECT day, hour, count(*) FROM temp.visits GROUP BY day, hour ORDER BY day, hour").fetchall()
         hour_range = list(range(7, 18))
         grid: dict[str, dict[int, int]] = {}
         for day, hour, count in hours:
@@ -244,8 +247,8 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
             [(day, *[grid[day].get(h, 0) for h in hour_range]) for day in sorted(grid)])
 
         buckets = conn.execute(
-            _VISITS + "SELECT min(CAST(wait_min / 5 AS INTEGER), 12) AS b, count(*) FROM visits "
-            "WHERE wait_min IS NOT NULL GROUP BY b ORDER BY b", params).fetchall()
+            "SELECT min(CAST(wait_min / 5 AS INTEGER), 12) AS b, count(*) FROM temp.visits "
+            "WHERE wait_min IS NOT NULL GROUP BY b ORDER BY b").fetchall()
         by_bucket = dict(buckets)
         tables["wait_distribution"] = Table(
             "wait_distribution", "Sebaran waktu tunggu / Waiting time distribution", ["wait_minutes", "tickets"],
@@ -255,8 +258,7 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
         quotas = {s.id: s.daily_quota for s in config.services if s.daily_quota}
         if quotas:
             for day, service_id, issued in conn.execute(
-                    _VISITS + "SELECT day, service_id, count(*) FROM visits GROUP BY day, service_id ORDER BY day, service_id",
-                    params):
+                    "SELECT day, service_id, count(*) FROM temp.visits GROUP BY day, service_id ORDER BY day, service_id"):
                 if service_id in quotas:
                     quota_rows.append((day, service_id, names["service"][service_id], issued, quotas[service_id],
                                        round(issued / quotas[service_id], 4)))
