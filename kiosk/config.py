@@ -659,7 +659,11 @@ def parse_config(data: dict, *, base_dir: Path = Path("."), source: str = "confi
         config = Config.model_validate(data)
     except ValidationError as exc:
         # report the cross-section problems too, so one run shows every mistake
-        problems = _schema_problems(exc) + cross_check(_stand_in(Config, data))
+        problems = _schema_problems(exc)
+        try:
+            problems += cross_check(_stand_in(Config, data))
+        except (TypeError, AttributeError, ValueError):
+            pass  # too broken to cross-check (whole sections missing): the schema problems say why
         raise ConfigError(source, problems) from None
     problems = cross_check(config)
     if problems:
