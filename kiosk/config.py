@@ -305,6 +305,16 @@ class Audio(Model):
     counter_word: Text = Text(id="loket", en="counter")
     cache_dir: Path = Path("data/voice-cache")
 
+    @field_validator("templates")
+    @classmethod
+    def _speakable(cls, value: Text) -> Text:
+        from kiosk.audio.phrases import template_problems
+
+        problems = [f"{lang}: {p}" for lang in ("id", "en") for p in template_problems(value.get(lang))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
 
 def _screen(value):
     # one message instead of one per member of the union

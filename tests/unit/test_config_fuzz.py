@@ -35,3 +35,15 @@ def test_only_a_lobby_lists_every_missing_section():
         assert {p.split(":")[0] for p in exc.problems} >= {"agencies", "groups", "services", "schedule"}
     else:
         raise AssertionError("a config with only [lobby] must not load")
+
+
+def test_announcement_template_with_unknown_placeholder_is_reported():
+    from support.configs import config_dict
+
+    data = config_dict(audio={"enabled": False, "templates": {"id": "Nomor {kode} ke {counter}", "en": "Number {code}"}})
+    try:
+        parse_config(data)
+    except ConfigError as exc:
+        assert any(p.startswith("audio.templates: id: unknown placeholder {kode}") for p in exc.problems), exc.problems
+    else:
+        raise AssertionError("a template the voice cannot fill must not load")
