@@ -19,6 +19,11 @@ PRIORITY = "#6A1B9A"    # priority mark (white text)
 LIGHT_BG = "#F4F6FA"    # the counter window (office software look)
 INK = "#111827"         # text on LIGHT_BG
 ACCENT = "#0B4F8A"      # buttons on LIGHT_BG (white text)
+CARD = "#FFFFFF"        # panels on LIGHT_BG (counter window)
+MUTED_BG = "#D5DBE3"    # disabled buttons on LIGHT_BG
+MUTED_TEXT = "#374151"  # secondary text on LIGHT_BG, CARD and MUTED_BG
+SELECTED_BG = "#DCEBFA"  # a selected row on CARD (INK text)
+PAUSED_BG = "#FFF4CC"   # a paused counter's panel (INK text)
 
 FONT_FAMILY = "DejaVu Sans"
 
@@ -27,6 +32,9 @@ TEXT_PAIRS = [
     (WHITE, NAVY), (PALE, NAVY), (YELLOW, NAVY), (WHITE, PANEL), (PALE, PANEL), (YELLOW, PANEL),
     (WHITE, GREEN), (WHITE, RED), (AMBER_TEXT, NAVY), (GREY_TEXT, NAVY), (WHITE, PRIORITY),
     (INK, LIGHT_BG), (WHITE, ACCENT), (WHITE, NAVY_DARK), (YELLOW, NAVY_DARK),
+    # counter window
+    (INK, CARD), (MUTED_TEXT, MUTED_BG), (MUTED_TEXT, LIGHT_BG), (MUTED_TEXT, CARD), (RED, LIGHT_BG),
+    (GREEN, LIGHT_BG), (RED, CARD), (GREEN, CARD), (PRIORITY, CARD), (ACCENT, CARD), (INK, SELECTED_BG), (INK, PAUSED_BG),
 ]
 
 

@@ -1,0 +1,310 @@
+"""What the counter window knows and may do, in plain Python (no Qt).
+
+The window keeps a :class:`CounterView` (built from the live lobby state and
+its own session) and asks :func:`availability` which actions make sense now;
+an action that doesn't gets the reason as a sentence in the window's language.
+Texts for both languages live here too, so the rules and their words are
+tested without a display.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+# The actions in button order, with their keyboard shortcut.
+ACTIONS = ("call_next", "recall", "start", "finish", "no_show", "transfer", "call_ticket", "pause")
+SHORTCUTS = {
+    "call_next": "F1", "recall": "F2", "start": "F3", "finish": "F4",
+    "no_show": "F5", "transfer": "F6", "call_ticket": "F7", "pause": "F8",
+}
+# Sent to the server as the counter's pause reason: language-neutral keys, shown translated.
+PAUSE_REASONS = ("break", "prayer", "system")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Loket {number} — {agency}",
+        "title_logged_out": "Aplikasi loket",
+        "connected": "● Terhubung",
+        "disconnected": "● Koneksi terputus — menyambung ulang…",
+        "login_heading": "Masuk ke loket",
+        "login_counter": "Loket",
+        "login_user": "Nama pengguna",
+        "login_pin": "PIN",
+        "login_button": "Masuk",
+        "login_busy": "Memeriksa…",
+        "login_missing": "Isi nama pengguna dan PIN.",
+        "login_no_counter": "Pilih loket.",
+        "logout": "Keluar",
+        "logout_busy_ticket": "Selesaikan {code} dulu sebelum keluar.",
+        "lang_switch": "English",
+        "counter_choice": "Loket {number} — {agency}",
+        "user_line": "Petugas: {name}",
+        "no_ticket": "Tidak ada nomor di loket",
+        "no_ticket_hint": "Tekan F1 untuk memanggil nomor berikutnya, atau pindai nomor antrean.",
+        "paused_heading": "Loket sedang jeda: {reason}",
+        "paused_hint": "Tekan F8 untuk melanjutkan pelayanan.",
+        "closed_heading": "Loket belum dibuka",
+        "state_called": "Dipanggil",
+        "state_serving": "Sedang dilayani",
+        "priority": "PRIORITAS",
+        "recalled_times": "dipanggil ulang {count}×",
+        "waited": "Menunggu {minutes} sebelum dipanggil",
+        "at_counter": "Di loket {elapsed}",
+        "minutes": "{n} menit",
+        "action_call_next": "Panggil berikutnya",
+        "action_recall": "Panggil ulang",
+        "action_start": "Mulai layani",
+        "action_finish": "Selesai",
+        "action_no_show": "Tidak hadir",
+        "action_transfer": "Alihkan",
+        "action_call_ticket": "Panggil nomor",
+        "action_pause": "Jeda",
+        "action_resume": "Lanjutkan",
+        "why_offline": "Koneksi ke server terputus; tunggu sampai tersambung lagi.",
+        "why_closed": "Loket belum dibuka.",
+        "why_paused": "Loket sedang jeda; tekan Lanjutkan (F8) dulu.",
+        "why_busy_ticket": "Selesaikan {code} dulu.",
+        "why_nothing_waiting": "Tidak ada yang menunggu.",
+        "why_no_ticket": "Belum ada nomor di loket.",
+        "why_already_serving": "{code} sudah dilayani.",
+        "why_recall_first": "Panggil ulang {code} dulu ({done} dari {needed} kali).",
+        "why_serving_no_show": "{code} sudah dilayani; tidak bisa ditandai tidak hadir.",
+        "why_in_flight": "Tunggu, tindakan sebelumnya masih diproses.",
+        "done_call_next": "{code} dipanggil.",
+        "done_call_ticket": "{code} dipanggil.",
+        "done_recall": "{code} dipanggil ulang.",
+        "done_start": "{code} mulai dilayani.",
+        "done_finish": "{code} selesai.",
+        "done_no_show": "{code} ditandai tidak hadir.",
+        "done_transfer": "{code} dialihkan ke {service}.",
+        "done_pause": "Loket dijeda: {reason}.",
+        "done_resume": "Pelayanan dilanjutkan.",
+        "done_logout": "Anda sudah keluar.",
+        "unreachable": "Server antrean tidak dapat dihubungi. Tindakan tidak dikirim ulang: periksa keadaan, lalu coba lagi.",
+        "session_ended": "Sesi Anda berakhir (mungkin masuk dari tempat lain). Silakan masuk lagi.",
+        "unexpected": "Terjadi kesalahan: {detail}",
+        "scan_placeholder": "Pindai atau ketik nomor antrean, lalu Enter",
+        "scan_hint": "Ketik atau pindai nomor antrean, lalu tekan Enter (atau klik dua kali di daftar).",
+        "scan_not_code": "'{text}' bukan nomor antrean.",
+        "waiting_heading": "Menunggu di loket ini",
+        "waiting_total": "{n} menunggu",
+        "col_code": "Nomor",
+        "col_service": "Layanan",
+        "col_priority": "Prioritas",
+        "col_wait": "Menunggu",
+        "priority_mark": "★ Prioritas",
+        "minutes_short": "{n} mnt",
+        "stats": "Dilayani hari ini: {served} · Rata-rata layanan: {mean}",
+        "stats_none": "—",
+        "transfer_title": "Alihkan {code} ke layanan…",
+        "transfer_search": "Cari layanan atau instansi",
+        "transfer_ok": "Alihkan",
+        "cancel": "Batal",
+        "pause_title": "Alasan jeda",
+        "reason_break": "Istirahat",
+        "reason_prayer": "Salat",
+        "reason_system": "Gangguan sistem",
+    },
+    "en": {
+        "title": "Counter {number} — {agency}",
+        "title_logged_out": "Counter app",
+        "connected": "● Connected",
+        "disconnected": "● Connection lost — reconnecting…",
+        "login_heading": "Log in to a counter",
+        "login_counter": "Counter",
+        "login_user": "User name",
+        "login_pin": "PIN",
+        "login_button": "Log in",
+        "login_busy": "Checking…",
+        "login_missing": "Enter your user name and PIN.",
+        "login_no_counter": "Choose a counter.",
+        "logout": "Log out",
+        "logout_busy_ticket": "Finish {code} before logging out.",
+        "lang_switch": "Bahasa Indonesia",
+        "counter_choice": "Counter {number} — {agency}",
+        "user_line": "Staff: {name}",
+        "no_ticket": "No ticket at the counter",
+        "no_ticket_hint": "Press F1 to call the next ticket, or scan a ticket.",
+        "paused_heading": "Counter paused: {reason}",
+        "paused_hint": "Press F8 to resume serving.",
+        "closed_heading": "Counter not open",
+        "state_called": "Called",
+        "state_serving": "Being served",
+        "priority": "PRIORITY",
+        "recalled_times": "recalled {count}×",
+        "waited": "Waited {minutes} before the call",
+        "at_counter": "At the counter {elapsed}",
+        "minutes": "{n} min",
+        "action_call_next": "Call next",
+        "action_recall": "Recall",
+        "action_start": "Start",
+        "action_finish": "Finish",
+        "action_no_show": "No-show",
+        "action_transfer": "Transfer",
+        "action_call_ticket": "Call ticket",
+        "action_pause": "Pause",
+        "action_resume": "Resume",
+        "why_offline": "The connection to the server is lost; wait until it is back.",
+        "why_closed": "The counter is not open.",
+        "why_paused": "The counter is paused; press Resume (F8) first.",
+        "why_busy_ticket": "Finish {code} first.",
+        "why_nothing_waiting": "No one is waiting.",
+        "why_no_ticket": "No ticket at the counter yet.",
+        "why_already_serving": "{code} is already being served.",
+        "why_recall_first": "Recall {code} first ({done} of {needed} times).",
+        "why_serving_no_show": "{code} is being served; it cannot be a no-show.",
+        "why_in_flight": "Wait, the previous action is still being processed.",
+        "done_call_next": "{code} called.",
+        "done_call_ticket": "{code} called.",
+        "done_recall": "{code} recalled.",
+        "done_start": "Serving {code}.",
+        "done_finish": "{code} finished.",
+        "done_no_show": "{code} marked no-show.",
+        "done_transfer": "{code} transferred to {service}.",
+        "done_pause": "Counter paused: {reason}.",
+        "done_resume": "Serving again.",
+        "done_logout": "You are logged out.",
+        "unreachable": "The queue server cannot be reached. The action is not sent again: check the state, then try again.",
+        "session_ended": "Your session ended (perhaps a login elsewhere). Please log in again.",
+        "unexpected": "Something went wrong: {detail}",
+        "scan_placeholder": "Scan or type a ticket number, then Enter",
+        "scan_hint": "Type or scan a ticket number, then press Enter (or double-click in the list).",
+        "scan_not_code": "'{text}' is not a ticket number.",
+        "waiting_heading": "Waiting for this counter",
+        "waiting_total": "{n} waiting",
+        "col_code": "Ticket",
+        "col_service": "Service",
+        "col_priority": "Priority",
+        "col_wait": "Waiting",
+        "priority_mark": "★ Priority",
+        "minutes_short": "{n} min",
+        "stats": "Served today: {served} · Mean service time: {mean}",
+        "stats_none": "—",
+        "transfer_title": "Transfer {code} to…",
+        "transfer_search": "Search a service or agency",
+        "transfer_ok": "Transfer",
+        "cancel": "Cancel",
+        "pause_title": "Reason for the pause",
+        "reason_break": "Break",
+        "reason_prayer": "Prayer",
+        "reason_system": "System problem",
+    },
+}
+
+
+def tr(lang: str, key: str, **values) -> str:
+    table = TEXTS["en"] if lang == "en" else TEXTS["id"]
+    return table[key].format(**values)
+
+
+def reason_text(lang: str, reason: str | None) -> str:
+    """A pause reason in words: our own keys translated, anything else (set by another tool) as it is."""
+    if reason in PAUSE_REASONS:
+        return tr(lang, f"reason_{reason}")
+    return reason or tr(lang, "reason_break")
+
+
+@dataclass(frozen=True)
+class CounterView:
+    """The counter as the window sees it now."""
+
+    connected: bool = False
+    status: str = "closed"            # open | paused | closed (the server's counter status)
+    reason: str | None = None         # pause reason
+    ticket: dict | None = None        # the ticket at the counter (a LobbyState ticket dict)
+    waiting: int = 0                  # tickets waiting for this counter's services
+    recalls_needed: int = 1           # config.queue.recalls_before_no_show
+    in_flight: bool = False           # an action was sent and has not been answered
+
+
+def availability(view: CounterView, lang: str) -> dict[str, str | None]:
+    """For each action: None when it can be done now, else why not (a sentence)."""
+    out: dict[str, str | None] = {}
+    ticket = view.ticket
+    code = ticket["code"] if ticket else ""
+    if not view.connected:
+        return {action: tr(lang, "why_offline") for action in ACTIONS}
+
+    def calling() -> str | None:
+        if view.status == "closed":
+            return tr(lang, "why_closed")
+        if view.status == "paused":
+            return tr(lang, "why_paused")
+        if ticket is not None:
+            return tr(lang, "why_busy_ticket", code=code)
+        return None
+
+    def with_ticket(states: tuple[str, ...]) -> str | None:
+        if ticket is None:
+            return tr(lang, "why_no_ticket")
+        if ticket["state"] not in states:
+            return tr(lang, "why_already_serving", code=code)
+        return None
+
+    out["call_next"] = calling() or (tr(lang, "why_nothing_waiting") if view.waiting == 0 else None)
+    out["call_ticket"] = calling()
+    out["recall"] = with_ticket(("called",))
+    out["start"] = with_ticket(("called",))
+    out["finish"] = with_ticket(("called", "serving"))
+    out["transfer"] = with_ticket(("called", "serving"))
+    if ticket is None:
+        out["no_show"] = tr(lang, "why_no_ticket")
+    elif ticket["state"] != "called":
+        out["no_show"] = tr(lang, "why_serving_no_show", code=code)
+    elif (ticket.get("recalls") or 0) < view.recalls_needed:
+        out["no_show"] = tr(lang, "why_recall_first", code=code, done=ticket.get("recalls") or 0,
+                            needed=view.recalls_needed)
+    else:
+        out["no_show"] = None
+    # pause works with a ticket at the counter too (a system fault mid-service); resume only when paused
+    out["pause"] = tr(lang, "why_closed") if view.status == "closed" else None
+    return {action: out[action] for action in ACTIONS}
+
+
+# ---------------------------------------------------------------------------- scanning and times
+
+_CODE_RE = re.compile(r"^\s*[A-Za-z]{1,3}\s*-?\s*\d{1,4}\s*$")
+_URL_RE = re.compile(r"^\s*https?://\S+/t/[A-Za-z0-9_-]+/?\s*$")
+
+
+def scanned_ref(text: str) -> str | None:
+    """What a scanner or a person typed, if it can name a ticket: a code ('A-003', 'a3') or a QR URL."""
+    text = (text or "").strip()
+    if _CODE_RE.match(text) or _URL_RE.match(text):
+        return text
+    return None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def whole_minutes(start: datetime | None, end: datetime | None) -> int:
+    if start is None or end is None:
+        return 0
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def clock_text(start: datetime | None, end: datetime | None) -> str:
+    """Elapsed time as 'm:ss' (or 'h:mm:ss' past an hour)."""
+    if start is None or end is None:
+        return "0:00"
+    seconds = max(0, int((end - start).total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def minutes_text(lang: str, minutes: float | None) -> str:
+    if minutes is None:
+        return tr(lang, "stats_none")
+    shown = f"{minutes:.1f}"
+    if lang != "en":
+        shown = shown.replace(".", ",")
+    return tr(lang, "minutes", n=shown)

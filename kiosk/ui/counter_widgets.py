@@ -1,0 +1,609 @@
+"""The parts of the counter window: login form, current ticket, action buttons,
+waiting list, and the transfer and pause pickers.
+
+Each part only shows what it is given and reports what the staff member did
+through signals; the window (kiosk.ui.counter_window) decides and talks to the server.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.ui import theme
+from kiosk.ui.counter_model import (
+    PAUSE_REASONS,
+    SHORTCUTS,
+    clock_text,
+    parse_time,
+    reason_text,
+    tr,
+    whole_minutes,
+)
+
+ACTION_COLOURS = {
+    "call_next": theme.GREEN, "finish": theme.GREEN, "no_show": theme.RED,
+}
+
+STYLE = f"""
+QWidget#counterRoot {{ background: {theme.LIGHT_BG}; }}
+QWidget {{ color: {theme.INK}; }}
+QDialog {{ background: {theme.LIGHT_BG}; }}
+QFrame[card="true"] {{ background: {theme.CARD}; border: 1px solid #C3CBD6; border-radius: 8px; }}
+QFrame[card="true"][paused="true"] {{ background: {theme.PAUSED_BG}; border-color: #B08900; }}
+QLabel {{ background: transparent; border: none; }}
+QLabel[muted="true"] {{ color: {theme.MUTED_TEXT}; }}
+QLabel#statusLine {{ background: {theme.CARD}; border: 1px solid #C3CBD6; border-radius: 6px; padding: 6px 10px; }}
+QLabel#statusLine[kind="error"] {{ color: {theme.RED}; border-color: {theme.RED}; }}
+QLabel#statusLine[kind="ok"] {{ color: {theme.GREEN}; }}
+QLabel#connection[connected="true"] {{ color: {theme.GREEN}; }}
+QLabel#connection[connected="false"] {{ color: {theme.WHITE}; background: {theme.RED}; border-radius: 4px; padding: 2px 8px; }}
+QLabel#priorityBadge {{ color: {theme.WHITE}; background: {theme.PRIORITY}; border-radius: 4px; padding: 2px 10px; }}
+QPushButton {{ background: {theme.CARD}; color: {theme.ACCENT}; border: 1px solid {theme.ACCENT};
+              border-radius: 6px; padding: 6px 14px; }}
+QPushButton:focus {{ border: 2px solid {theme.INK}; }}
+QPushButton[action="true"] {{ background: {theme.ACCENT}; border: none; border-radius: 8px; }}
+QPushButton[action="true"][tone="green"] {{ background: {theme.GREEN}; }}
+QPushButton[action="true"][tone="red"] {{ background: {theme.RED}; }}
+QPushButton[action="true"]:disabled {{ background: {theme.MUTED_BG}; }}
+QPushButton[action="true"]:focus {{ border: 3px solid {theme.INK}; }}
+QPushButton[action="true"] QLabel {{ color: {theme.WHITE}; }}
+QPushButton[action="true"] QLabel:disabled {{ color: {theme.MUTED_TEXT}; }}
+QPushButton[action="true"] QLabel#keyBadge {{ border: 1px solid {theme.WHITE}; border-radius: 4px; padding: 0px 6px; }}
+QPushButton[action="true"] QLabel#keyBadge:disabled {{ border-color: {theme.MUTED_TEXT}; }}
+QPushButton#primary {{ background: {theme.ACCENT}; color: {theme.WHITE}; border: none; }}
+QLineEdit, QComboBox {{ background: {theme.CARD}; border: 1px solid #8A94A6; border-radius: 4px; padding: 4px 8px; }}
+QLineEdit:focus, QComboBox:focus {{ border: 2px solid {theme.ACCENT}; }}
+QTableWidget, QListWidget {{ background: {theme.CARD}; border: 1px solid #C3CBD6; gridline-color: #E5E9F0;
+                            selection-background-color: {theme.SELECTED_BG}; selection-color: {theme.INK}; }}
+QHeaderView::section {{ background: {theme.LIGHT_BG}; color: {theme.INK}; border: none;
+                        border-bottom: 1px solid #C3CBD6; padding: 4px; font-weight: bold; }}
+QToolTip {{ color: {theme.INK}; background: {theme.CARD}; border: 1px solid {theme.INK}; }}
+"""
+
+
+def font(size: int, bold: bool = False) -> QFont:
+    f = QFont(theme.FONT_FAMILY, size)
+    f.setBold(bold)
+    return f
+
+
+def restyle(widget: QWidget) -> None:
+    """Re-apply the style sheet after a dynamic property changed."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def card() -> QFrame:
+    frame = QFrame()
+    frame.setProperty("card", True)
+    return frame
+
+
+# ---------------------------------------------------------------------------- login
+
+
+class LoginPanel(QWidget):
+    """Counter, user and PIN; ``submitted(counter_id, user, pin)`` on the button or Enter."""
+
+    submitted = Signal(str, str, str)
+
+    def __init__(self, counters: list[tuple[str, str, str]], parent: QWidget | None = None):
+        # counters: (id, number, agency short name)
+        super().__init__(parent)
+        self._counters = counters
+        box = card()
+        box.setFixedWidth(520)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(32, 28, 32, 28)
+        layout.setSpacing(14)
+        self.heading = QLabel()
+        self.heading.setFont(font(22, True))
+        layout.addWidget(self.heading)
+        form = QFormLayout()
+        form.setSpacing(12)
+        self.counter_box = QComboBox()
+        self.counter_box.setObjectName("loginCounter")
+        self.user_field = QLineEdit()
+        self.user_field.setObjectName("loginUser")
+        self.user_field.setMaxLength(40)
+        self.pin_field = QLineEdit()
+        self.pin_field.setObjectName("loginPin")
+        self.pin_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_field.setMaxLength(12)
+        self.pin_field.setValidator(QRegularExpressionValidator(r"\d{0,12}"))
+        self.pin_field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhSensitiveData)
+        for widget in (self.counter_box, self.user_field, self.pin_field):
+            widget.setFont(font(16))
+            widget.setMinimumHeight(42)
+        self.counter_label, self.user_label, self.pin_label = QLabel(), QLabel(), QLabel()
+        form.addRow(self.counter_label, self.counter_box)
+        form.addRow(self.user_label, self.user_field)
+        form.addRow(self.pin_label, self.pin_field)
+        layout.addLayout(form)
+        self.message = QLabel()
+        self.message.setObjectName("loginMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {theme.RED};")
+        self.message.setFont(font(14, True))
+        layout.addWidget(self.message)
+        self.button = QPushButton()
+        self.button.setObjectName("primary")
+        self.button.setFont(font(16, True))
+        self.button.setMinimumHeight(48)
+        layout.addWidget(self.button)
+        self.button.clicked.connect(self._submit)
+        self.user_field.returnPressed.connect(self.pin_field.setFocus)
+        self.pin_field.returnPressed.connect(self._submit)
+        self._busy = False
+        self._lang = "id"
+
+    def retranslate(self, lang: str) -> None:
+        self._lang = lang
+        chosen = self.counter_id()
+        self.counter_box.clear()
+        for counter_id, number, agency in self._counters:
+            self.counter_box.addItem(tr(lang, "counter_choice", number=number, agency=agency), counter_id)
+        self.select(chosen)
+        self.heading.setText(tr(lang, "login_heading"))
+        self.counter_label.setText(tr(lang, "login_counter"))
+        self.user_label.setText(tr(lang, "login_user"))
+        self.pin_label.setText(tr(lang, "login_pin"))
+        self.button.setText(tr(lang, "login_busy" if self._busy else "login_button"))
+
+    def select(self, counter_id: str | None) -> None:
+        index = self.counter_box.findData(counter_id) if counter_id else -1
+        self.counter_box.setCurrentIndex(index if index >= 0 else 0)
+
+    def counter_id(self) -> str | None:
+        return self.counter_box.currentData()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.button.setEnabled(not busy)
+        self.button.setText(tr(self._lang, "login_busy" if busy else "login_button"))
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+
+    def reset(self) -> None:
+        self.pin_field.clear()
+        self.set_busy(False)
+
+    def focus_first_empty(self) -> None:
+        (self.pin_field if self.user_field.text() else self.user_field).setFocus()
+
+    def _submit(self) -> None:
+        if self._busy:
+            return
+        user, pin, counter_id = self.user_field.text().strip(), self.pin_field.text(), self.counter_id()
+        if not counter_id:
+            self.show_message(tr(self._lang, "login_no_counter"))
+            return
+        if not user or not pin:
+            self.show_message(tr(self._lang, "login_missing"))
+            self.focus_first_empty()
+            return
+        self.show_message("")
+        self.submitted.emit(counter_id, user, pin)
+
+
+# ---------------------------------------------------------------------------- current ticket
+
+
+class TicketPanel(QFrame):
+    """The ticket at the counter, large; or the counter's idle / paused state."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setProperty("card", True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(6)
+        top = QHBoxLayout()
+        self.state_label = QLabel()
+        self.state_label.setObjectName("ticketState")
+        self.state_label.setFont(font(16, True))
+        self.state_label.setProperty("muted", True)
+        self.priority_badge = QLabel()
+        self.priority_badge.setObjectName("priorityBadge")
+        self.priority_badge.setFont(font(14, True))
+        top.addWidget(self.state_label)
+        top.addStretch(1)
+        top.addWidget(self.priority_badge)
+        layout.addLayout(top)
+        self.code_label = QLabel()
+        self.code_label.setObjectName("ticketCode")
+        self.code_label.setFont(font(64, True))
+        layout.addWidget(self.code_label)
+        self.service_label = QLabel()
+        self.service_label.setObjectName("ticketService")
+        self.service_label.setFont(font(20, True))
+        self.service_label.setWordWrap(True)
+        layout.addWidget(self.service_label)
+        self.waited_label = QLabel()
+        self.waited_label.setObjectName("ticketWaited")
+        self.waited_label.setFont(font(15))
+        self.waited_label.setProperty("muted", True)
+        layout.addWidget(self.waited_label)
+        self.elapsed_label = QLabel()
+        self.elapsed_label.setObjectName("ticketElapsed")
+        self.elapsed_label.setFont(font(18, True))
+        layout.addWidget(self.elapsed_label)
+        layout.addStretch(1)
+
+    def _set_paused(self, paused: bool) -> None:
+        if self.property("paused") != paused:
+            self.setProperty("paused", paused)
+            restyle(self)
+
+    def show_ticket(self, ticket: dict, service_name: str, now: datetime, lang: str) -> None:
+        self._set_paused(False)
+        state = "state_serving" if ticket.get("state") == "serving" else "state_called"
+        recalls = ticket.get("recalls") or 0
+        self.state_label.setText(
+            tr(lang, state) + (f" · {tr(lang, 'recalled_times', count=recalls)}" if recalls else ""))
+        self.priority_badge.setText(tr(lang, "priority"))
+        self.priority_badge.setVisible(bool(ticket.get("priority")))
+        self.code_label.setText(ticket["code"])
+        self.code_label.setFont(font(64, True))
+        self.service_label.setText(service_name)
+        issued, called = parse_time(ticket.get("issued_at")), parse_time(ticket.get("called_at"))
+        waited = whole_minutes(issued, called)
+        self.waited_label.setText(tr(lang, "waited", minutes=tr(lang, "minutes", n=waited)))
+        self.waited_label.setVisible(called is not None)
+        self.elapsed_label.setText(tr(lang, "at_counter", elapsed=clock_text(called, now)))
+        self.elapsed_label.setVisible(called is not None)
+
+    def show_idle(self, status: str, reason: str | None, lang: str) -> None:
+        self._set_paused(status == "paused")
+        self.priority_badge.hide()
+        self.elapsed_label.hide()
+        self.waited_label.show()
+        self.code_label.setFont(font(30, True))
+        if status == "paused":
+            self.state_label.setText("")
+            self.code_label.setText(tr(lang, "paused_heading", reason=reason_text(lang, reason)))
+            self.service_label.setText("")
+            self.waited_label.setText(tr(lang, "paused_hint"))
+        elif status == "closed":
+            self.state_label.setText("")
+            self.code_label.setText(tr(lang, "closed_heading"))
+            self.service_label.setText("")
+            self.waited_label.setText("")
+        else:
+            self.state_label.setText("")
+            self.code_label.setText(tr(lang, "no_ticket"))
+            self.service_label.setText("")
+            self.waited_label.setText(tr(lang, "no_ticket_hint"))
+        self.code_label.setWordWrap(True)
+
+
+# ---------------------------------------------------------------------------- actions
+
+
+class ActionButton(QPushButton):
+    """A big action button showing its F-key; when disabled its tooltip says why."""
+
+    def __init__(self, action: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.action = action
+        self.key = SHORTCUTS[action]
+        self.setObjectName(f"action_{action}")
+        self.setProperty("action", True)
+        self.setProperty("tone", {theme.GREEN: "green", theme.RED: "red"}.get(ACTION_COLOURS.get(action), "blue"))
+        self.setMinimumHeight(78)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the scan field; actions have F-keys
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(4)
+        self.key_label = QLabel(self.key)
+        self.key_label.setObjectName("keyBadge")
+        self.key_label.setFont(font(12, True))
+        self.text_label = QLabel()
+        self.text_label.setFont(font(15, True))
+        self.text_label.setWordWrap(True)
+        for label in (self.key_label, self.text_label):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout.addWidget(self.key_label, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.text_label, 1)
+        self.label = ""
+        self.reason: str | None = None
+
+    def set_label(self, label: str) -> None:
+        self.label = label
+        self.text_label.setText(label)
+        self.setAccessibleName(f"{label} ({self.key})")
+        self._update_tip()
+
+    def set_reason(self, reason: str | None) -> None:
+        self.reason = reason
+        self.setEnabled(reason is None)
+        self._update_tip()
+
+    def _update_tip(self) -> None:
+        tip = f"{self.label} ({self.key})"
+        self.setToolTip(tip if self.reason is None else f"{tip}: {self.reason}")
+        self.setAccessibleDescription(self.reason or "")
+
+    def shortcut_sequence(self) -> QKeySequence:
+        return QKeySequence(self.key)
+
+
+class DisabledClickWatcher(QObject):
+    """A click on a disabled action button says why it is disabled (the mouse user's status line)."""
+
+    def __init__(self, on_disabled_click, parent: QObject | None = None):
+        super().__init__(parent)
+        self.on_disabled_click = on_disabled_click
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(obj, ActionButton) and not obj.isEnabled():
+            self.on_disabled_click(obj.action)
+        return False
+
+
+# ---------------------------------------------------------------------------- waiting list
+
+
+class WaitingPanel(QFrame):
+    """The waiting list of this counter's services; double-click calls a ticket."""
+
+    ticket_chosen = Signal(str)  # the ticket's code
+
+    COLUMNS = ("col_code", "col_service", "col_priority", "col_wait")
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setProperty("card", True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(6)
+        head = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setFont(font(16, True))
+        self.total_label = QLabel()
+        self.total_label.setObjectName("waitingTotal")
+        self.total_label.setFont(font(16, True))
+        head.addWidget(self.heading)
+        head.addStretch(1)
+        head.addWidget(self.total_label)
+        layout.addLayout(head)
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("waitingCounts")
+        self.counts_label.setWordWrap(True)
+        self.counts_label.setProperty("muted", True)
+        self.counts_label.setFont(font(13))
+        layout.addWidget(self.counts_label)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setObjectName("waitingTable")
+        self.table.setFont(font(14))
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(False)
+        self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        header.setHighlightSections(False)
+        self.table.cellDoubleClicked.connect(self._double_clicked)
+        layout.addWidget(self.table, 1)
+        self.stats_label = QLabel()
+        self.stats_label.setObjectName("counterStats")
+        self.stats_label.setFont(font(13, True))
+        self.stats_label.setWordWrap(True)
+        layout.addWidget(self.stats_label)
+        self._codes: list[str] = []
+
+    def retranslate(self, lang: str) -> None:
+        self.heading.setText(tr(lang, "waiting_heading"))
+        self.table.setHorizontalHeaderLabels([tr(lang, key) for key in self.COLUMNS])
+
+    def show_waiting(self, tickets: list[dict], service_names: dict[str, str], counts: list[tuple[str, int]],
+                     now: datetime, lang: str) -> None:
+        selected = self.selected_code()
+        self.total_label.setText(tr(lang, "waiting_total", n=len(tickets)))
+        self.counts_label.setText(" · ".join(f"{name}: {n}" for name, n in counts))
+        self.table.setRowCount(len(tickets))
+        self._codes = []
+        for row, ticket in enumerate(tickets):
+            minutes = whole_minutes(parse_time(ticket.get("issued_at")), now)
+            cells = (
+                ticket["code"],
+                service_names.get(ticket["service_id"], ticket["service_id"]),
+                tr(lang, "priority_mark") if ticket.get("priority") else "",
+                tr(lang, "minutes_short", n=minutes),
+            )
+            for column, text in enumerate(cells):
+                item = self.table.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, column, item)
+                item.setText(text)
+                item.setToolTip(text if column == 1 else "")
+                if column == 0:
+                    item.setFont(font(14, True))
+                if column == 2:
+                    item.setForeground(QBrush(QColor(theme.PRIORITY)))
+                    item.setFont(font(14, True))
+                if column == 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self._codes.append(ticket["code"])
+        if selected in self._codes:
+            self.table.selectRow(self._codes.index(selected))
+        else:
+            self.table.clearSelection()
+
+    def selected_code(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if rows and rows[0].row() < len(self._codes):
+            return self._codes[rows[0].row()]
+        return None
+
+    def codes(self) -> list[str]:
+        return list(self._codes)
+
+    def row_of(self, code: str) -> int:
+        return self._codes.index(code)
+
+    def show_stats(self, text: str) -> None:
+        self.stats_label.setText(text)
+
+    def _double_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self._codes):
+            self.ticket_chosen.emit(self._codes[row])
+
+
+# ---------------------------------------------------------------------------- pickers
+
+
+class TransferDialog(QDialog):
+    """Pick the service to send the ticket to: a searchable list. ``chosen(service_id)``."""
+
+    chosen = Signal(str)
+
+    def __init__(self, services: list[tuple[str, str, str, str]], lang: str, code: str, parent: QWidget | None = None):
+        # services: (id, name, agency short name, search words)
+        super().__init__(parent)
+        self.setObjectName("transferDialog")
+        self.setWindowTitle(tr(lang, "transfer_title", code=code))
+        self.setModal(True)
+        self.resize(760, 560)
+        layout = QVBoxLayout(self)
+        title = QLabel(tr(lang, "transfer_title", code=code))
+        title.setFont(font(18, True))
+        layout.addWidget(title)
+        self.search = QLineEdit()
+        self.search.setObjectName("transferSearch")
+        self.search.setPlaceholderText(tr(lang, "transfer_search"))
+        self.search.setFont(font(15))
+        self.search.setClearButtonEnabled(True)
+        layout.addWidget(self.search)
+        self.list = QListWidget()
+        self.list.setObjectName("transferList")
+        self.list.setFont(font(15))
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setUniformItemSizes(True)
+        for service_id, name, agency, words in services:
+            item = QListWidgetItem(f"{name} — {agency}")
+            item.setToolTip(f"{name} — {agency}")
+            item.setData(Qt.ItemDataRole.UserRole, service_id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, f"{name} {agency} {service_id} {words}".casefold())
+            self.list.addItem(item)
+        layout.addWidget(self.list, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton(tr(lang, "cancel"))
+        self.ok_button = QPushButton(tr(lang, "transfer_ok"))
+        self.ok_button.setObjectName("primary")
+        for button in (self.cancel_button, self.ok_button):
+            button.setFont(font(15, True))
+            button.setMinimumHeight(42)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self._accept_current)
+        self.list.itemDoubleClicked.connect(lambda _item: self._accept_current())
+        self.ok_button.clicked.connect(self._accept_current)
+        self.cancel_button.clicked.connect(self.reject)
+        self._filter("")
+        self.search.setFocus()
+
+    def visible_ids(self) -> list[str]:
+        return [self.list.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.list.count()) if not self.list.item(i).isHidden()]
+
+    def _filter(self, text: str) -> None:
+        words = text.casefold().split()
+        first = None
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            hay = item.data(Qt.ItemDataRole.UserRole + 1)
+            hidden = not all(word in hay for word in words)
+            item.setHidden(hidden)
+            if not hidden and first is None:
+                first = item
+        current = self.list.currentItem()
+        if current is None or current.isHidden():
+            self.list.setCurrentItem(first)
+
+    def _accept_current(self) -> None:
+        item = self.list.currentItem()
+        if item is None or item.isHidden():
+            return
+        self.chosen.emit(item.data(Qt.ItemDataRole.UserRole))
+        self.accept()
+
+
+class PauseDialog(QDialog):
+    """Pick the reason for a pause: break, prayer, system problem. ``chosen(reason)``."""
+
+    chosen = Signal(str)
+
+    def __init__(self, lang: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("pauseDialog")
+        self.setWindowTitle(tr(lang, "pause_title"))
+        self.setModal(True)
+        layout = QVBoxLayout(self)
+        title = QLabel(tr(lang, "pause_title"))
+        title.setFont(font(18, True))
+        layout.addWidget(title)
+        self.buttons: dict[str, QPushButton] = {}
+        for n, reason in enumerate(PAUSE_REASONS, start=1):
+            button = QPushButton(f"{n}  {reason_text(lang, reason)}")
+            button.setObjectName(f"reason_{reason}")
+            button.setFont(font(16, True))
+            button.setMinimumSize(320, 52)
+            button.setShortcut(QKeySequence(str(n)))
+            button.clicked.connect(lambda _=False, r=reason: self._choose(r))
+            layout.addWidget(button)
+            self.buttons[reason] = button
+        cancel = QPushButton(tr(lang, "cancel"))
+        cancel.setFont(font(14))
+        cancel.clicked.connect(self.reject)
+        layout.addWidget(cancel)
+
+    def _choose(self, reason: str) -> None:
+        self.chosen.emit(reason)
+        self.accept()

@@ -1,0 +1,709 @@
+"""The staff window at a counter (loket): log in, call, serve, transfer, pause.
+
+``mpp-kiosk counter [--config PATH] [--server URL] [--counter ID]`` runs it on
+its own; the all-in-one lobby creates a :class:`CounterWindow` in its process.
+
+Every server call runs off the GUI thread (``Tasks``). What the window shows
+comes from the live event stream (``LiveLobby``, authenticated with the staff
+session token), so it is the same state every other window sees. One action
+is in flight at a time: a press while one is under way is ignored, and an
+action that failed because the server could not be reached is never re-sent
+by itself (the staff member sees the state and decides).
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Config
+from kiosk.ui.counter_model import (
+    ACTIONS,
+    SHORTCUTS,
+    CounterView,
+    availability,
+    minutes_text,
+    reason_text,
+    scanned_ref,
+    tr,
+)
+from kiosk.ui.counter_widgets import (
+    STYLE,
+    ActionButton,
+    DisabledClickWatcher,
+    LoginPanel,
+    PauseDialog,
+    TicketPanel,
+    TransferDialog,
+    WaitingPanel,
+    font,
+    restyle,
+)
+from kiosk.ui.live import LiveLobby
+from kiosk.ui.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+# After an answer, actions wait (at most this long) for the event stream to show the change,
+# so the buttons never act on a state the server has already left.
+SETTLE_TIMEOUT_S = 3.0
+# The server's path for each action the window sends.
+ACTION_PATHS = {
+    "call_next": "call-next", "call_ticket": "call", "recall": "recall", "start": "start", "finish": "finish",
+    "no_show": "no-show", "transfer": "transfer", "pause": "pause", "resume": "resume",
+}
+
+
+class CounterLive(LiveLobby):
+    """The live lobby, plus a signal when the server refuses the session (ended or replaced)."""
+
+    unauthorized = Signal()
+
+    def _on_status(self, status: str) -> None:
+        if status == "unauthorized":
+            self.unauthorized.emit()
+        super()._on_status(status)
+
+
+class CounterWindow(QWidget):
+    """One counter's staff window. ``start()`` shows the login; ``shutdown()`` ends the stream and the workers."""
+
+    action_finished = Signal(str, bool)  # action, succeeded (tests and the bench wait for it)
+
+    def __init__(self, config: Config, server_url: str, *, counter_id: str | None = None, lang: str | None = None,
+                 clock: Clock | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        from kiosk.client import ApiClient
+
+        self.config = config
+        self.server_url = server_url.rstrip("/")
+        self.lang = lang if lang in ("id", "en") else config.lobby.default_language
+        self.clock = clock or SystemClock()
+        self.services = config.service_by_id
+        self.agencies = config.agency_by_id
+        self.counters = config.counter_by_id
+        self.preselected = counter_id or config.counter_app.counter or None
+        self.api = ApiClient(self.server_url, config.server.key_for("counter-app"), lang=self.lang)
+        self.tasks = Tasks(max_threads=2, parent=self)
+        self.live: CounterLive | None = None
+        self.session: dict | None = None     # the login answer while logged in
+        self.counter_id: str | None = None   # the counter logged in to
+        self.in_flight: str | None = None    # the action sent and not yet answered
+        self._settle_seq = 0                 # the seq the stream must reach before the next action
+        self._settle_deadline = 0.0
+        self._was_idle = False
+        self._closed = False
+        self.transfer_dialog: TransferDialog | None = None
+        self.pause_dialog: PauseDialog | None = None
+        self._status_key: tuple[str, dict, str] | None = None  # the status line's text, to translate
+        self._stats: dict | None = None
+
+        self.setObjectName("counterRoot")
+        self.setStyleSheet(STYLE)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setMinimumSize(1024, 640)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._refresh_times)
+        self._build()
+        self.retranslate()
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(14, 10, 14, 12)
+        root.setSpacing(10)
+
+        bar = QHBoxLayout()
+        self.title_label = QLabel()
+        self.title_label.setObjectName("title")
+        self.title_label.setFont(font(18, True))
+        self.user_label = QLabel()
+        self.user_label.setProperty("muted", True)
+        self.user_label.setFont(font(13))
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("connection")
+        self.connection_label.setFont(font(13, True))
+        self.lang_button = QPushButton()
+        self.lang_button.setObjectName("langButton")
+        self.lang_button.setFont(font(12))
+        self.lang_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.lang_button.clicked.connect(self.switch_language)
+        self.logout_button = QPushButton()
+        self.logout_button.setObjectName("logoutButton")
+        self.logout_button.setFont(font(12, True))
+        self.logout_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.logout_button.clicked.connect(self.logout)
+        bar.addWidget(self.title_label)
+        bar.addSpacing(16)
+        bar.addWidget(self.user_label)
+        bar.addStretch(1)
+        bar.addWidget(self.connection_label)
+        bar.addSpacing(12)
+        bar.addWidget(self.lang_button)
+        bar.addWidget(self.logout_button)
+        root.addLayout(bar)
+
+        self.pages = QStackedWidget()
+        root.addWidget(self.pages, 1)
+        choices = [(c.id, c.number, self.agencies[c.agency].short_name if c.agency in self.agencies else c.agency)
+                   for c in self.config.counters]
+        self.login_panel = LoginPanel(choices)
+        self.login_panel.submitted.connect(self.login)
+        self.pages.addWidget(self.login_panel)
+
+        work = QWidget()
+        columns = QHBoxLayout(work)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.setSpacing(12)
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        self.ticket_panel = TicketPanel()
+        left.addWidget(self.ticket_panel, 1)
+        self.scan_field = QLineEdit()
+        self.scan_field.setObjectName("scanField")
+        self.scan_field.setFont(font(15))
+        self.scan_field.setMinimumHeight(40)
+        self.scan_field.setMaxLength(300)
+        self.scan_field.returnPressed.connect(self._scan_entered)
+        left.addWidget(self.scan_field)
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        self.buttons: dict[str, ActionButton] = {}
+        self._watcher = DisabledClickWatcher(self._explain, self)
+        for n, action in enumerate(ACTIONS):
+            button = ActionButton(action)
+            button.clicked.connect(lambda _=False, a=action: self.press(a))
+            button.installEventFilter(self._watcher)
+            grid.addWidget(button, n // 4, n % 4)
+            self.buttons[action] = button
+            shortcut = QShortcut(QKeySequence(SHORTCUTS[action]), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(lambda a=action: self.press(a))
+        left.addLayout(grid)
+        self.status_line = QLabel()
+        self.status_line.setObjectName("statusLine")
+        self.status_line.setFont(font(14, True))
+        self.status_line.setWordWrap(True)
+        self.status_line.setMinimumHeight(40)
+        left.addWidget(self.status_line)
+        columns.addLayout(left, 10)
+        self.waiting_panel = WaitingPanel()
+        self.waiting_panel.ticket_chosen.connect(lambda code: self.call_ticket(code))
+        columns.addWidget(self.waiting_panel, 9)
+        self.pages.addWidget(work)
+        self.work_page = work
+        self._show_logged_out()
+
+    # ------------------------------------------------------------------ life cycle
+
+    def start(self) -> None:
+        """Show the login form (nothing to fetch before a login)."""
+        self.login_panel.select(self.preselected)
+        self.login_panel.focus_first_empty()
+
+    def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._tick.stop()
+        self._stop_live()
+        self.tasks.wait(6000)
+        self.api.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ language
+
+    def switch_language(self) -> None:
+        self.set_language("en" if self.lang == "id" else "id")
+
+    def set_language(self, lang: str) -> None:
+        self.lang = "en" if lang == "en" else "id"
+        self.api.lang = self.lang
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        lang = self.lang
+        self.lang_button.setText(tr(lang, "lang_switch"))
+        self.logout_button.setText(tr(lang, "logout"))
+        self.login_panel.retranslate(lang)
+        self.waiting_panel.retranslate(lang)
+        self.scan_field.setPlaceholderText(tr(lang, "scan_placeholder"))
+        if self._status_key is not None:
+            key, values, kind = self._status_key
+            self._show_status(tr(lang, key, **values), kind)
+        self._show_stats()
+        self._refresh()
+
+    # ------------------------------------------------------------------ login and logout
+
+    def login(self, counter_id: str, user: str, pin: str) -> None:
+        if self.session is not None or self.login_panel.busy:
+            return
+        self.login_panel.set_busy(True)
+        self.login_panel.show_message("")
+
+        def done(answer: dict) -> None:
+            if self._closed:
+                return
+            self.login_panel.reset()
+            self._logged_in(answer)
+
+        def failed(exc: BaseException) -> None:
+            if self._closed:
+                return
+            self.login_panel.reset()
+            self.login_panel.show_message(self._error_text(exc))
+            self.login_panel.pin_field.setFocus()
+
+        self.tasks.run(lambda: self.api.login(user, pin, counter_id), done, failed)
+
+    def _logged_in(self, answer: dict) -> None:
+        self.session = answer
+        self.counter_id = answer["counter_id"]
+        self.preselected = self.counter_id
+        self.in_flight = None
+        self._settle_seq = 0
+        self._set_status(None)
+        self.live = CounterLive(self.server_url, answer["token"], self)
+        self.live.snapshot_loaded.connect(self._refresh)
+        self.live.event_applied.connect(self._on_event)
+        self.live.connection_changed.connect(self._on_connection)
+        self.live.unauthorized.connect(self._session_ended)
+        self.live.start()
+        self.pages.setCurrentWidget(self.work_page)
+        self.logout_button.show()
+        self.connection_label.show()
+        self._tick.start()
+        self._was_idle = False
+        self._refresh()
+        self._load_stats()
+        log.info("logged in as %s to %s", answer.get("user"), self.counter_id)
+
+    def logout(self) -> None:
+        if self.session is None or self.in_flight is not None:
+            return
+        self.in_flight = "logout"
+
+        def done(_answer) -> None:
+            self.in_flight = None
+            self._show_logged_out()
+            self._set_status("done_logout")
+            self.login_panel.show_message(tr(self.lang, "done_logout"))
+
+        session = self.session
+
+        def failed(exc: BaseException) -> None:
+            self.in_flight = None
+            if getattr(exc, "status", 0) == 401:  # already ended on the server: nothing more to close
+                done(None)
+                return
+            self.api.session = session  # the client forgets it whatever happened; we are still logged in
+            self._set_error(self._error_text(exc))
+
+        self.tasks.run(self.api.logout, done, failed)
+
+    def _session_ended(self) -> None:
+        if self.session is None:
+            return
+        log.warning("the server refused the session of %s", self.counter_id)
+        self.api.session = None
+        self._show_logged_out()
+        self.login_panel.show_message(tr(self.lang, "session_ended"))
+
+    def _show_logged_out(self) -> None:
+        self._stop_live()
+        self._tick.stop()
+        self.session = None
+        self.counter_id = None
+        self.in_flight = None
+        self._stats = None
+        self._show_stats()
+        for dialog in (self.transfer_dialog, self.pause_dialog):
+            if dialog is not None:
+                dialog.reject()
+        self.pages.setCurrentWidget(self.login_panel)
+        self.logout_button.hide()
+        self.connection_label.hide()
+        self.login_panel.reset()
+        self.login_panel.select(self.preselected)
+        self.login_panel.focus_first_empty()
+        self._refresh()
+
+    def _stop_live(self) -> None:
+        if self.live is not None:
+            live, self.live = self.live, None
+            live.stop()
+            live.deleteLater()
+
+    # ------------------------------------------------------------------ what the window knows
+
+    @property
+    def logged_in(self) -> bool:
+        return self.session is not None
+
+    def counter_state(self) -> dict:
+        if self.live is None or self.counter_id is None:
+            return {"status": "closed", "reason": None, "ticket_id": None}
+        return self.live.state.counters.get(self.counter_id) or {"status": "closed", "reason": None, "ticket_id": None}
+
+    def current_ticket(self) -> dict | None:
+        if self.live is None or self.counter_id is None:
+            return None
+        return self.live.state.counter_ticket(self.counter_id)
+
+    def waiting_tickets(self) -> list[dict]:
+        if self.live is None or self.counter_id is None:
+            return []
+        return self.live.state.waiting(service_ids=self.counters[self.counter_id].services)
+
+    def view(self) -> CounterView:
+        state = self.counter_state()
+        return CounterView(
+            connected=self.live is not None and self.live.connected,
+            status=state.get("status", "closed"),
+            reason=state.get("reason"),
+            ticket=self.current_ticket(),
+            waiting=len(self.waiting_tickets()),
+            recalls_needed=self.config.queue.recalls_before_no_show,
+        )
+
+    def reasons(self) -> dict[str, str | None]:
+        return availability(self.view(), self.lang)
+
+    def busy(self) -> bool:
+        """An action is in flight, or answered but its event has not arrived yet."""
+        if self.in_flight is not None:
+            return True
+        if self.live is not None and self.live.state.seq < self._settle_seq:
+            if time.monotonic() < self._settle_deadline:
+                return True
+            self._settle_seq = 0
+        return False
+
+    # ------------------------------------------------------------------ showing it
+
+    def _on_connection(self, connected: bool) -> None:
+        if not connected:
+            self._set_status("why_offline", kind="error")
+        elif self._status_key is not None and self._status_key[0] == "why_offline":
+            self._set_status(None)
+        self._refresh()
+
+    def _on_event(self, event: dict) -> None:
+        self._refresh()
+        if event.get("type") == "finished" and event.get("counter_id") == self.counter_id:
+            self._load_stats()
+
+    def _refresh(self) -> None:
+        lang = self.lang
+        if not self.logged_in:
+            self.title_label.setText(tr(lang, "title_logged_out"))
+            self.user_label.setText("")
+            return
+        counter = self.counters[self.counter_id]
+        agency = self.agencies.get(counter.agency)
+        self.title_label.setText(tr(lang, "title", number=counter.number,
+                                    agency=agency.short_name if agency else counter.agency))
+        self.user_label.setText(tr(lang, "user_line", name=self.session.get("name") or self.session.get("user")))
+        connected = self.live is not None and self.live.connected
+        if self.connection_label.property("connected") != connected:
+            self.connection_label.setProperty("connected", connected)
+            restyle(self.connection_label)
+        text = tr(lang, "connected" if connected else "disconnected")
+        self.connection_label.setText(text)
+        # the style's padding is not in the label's size hint: make room for the whole sentence
+        self.connection_label.setMinimumWidth(self.connection_label.fontMetrics().horizontalAdvance(text) + 24)
+
+        view = self.view()
+        reasons = availability(view, lang)
+        for action, button in self.buttons.items():
+            if action == "pause":
+                button.set_label(tr(lang, "action_resume" if view.status == "paused" else "action_pause"))
+                button.setProperty("tone", "green" if view.status == "paused" else "blue")
+                restyle(button)
+            else:
+                button.set_label(tr(lang, f"action_{action}"))
+            button.set_reason(reasons[action])
+        self.scan_field.setEnabled(connected)
+
+        if view.ticket is not None:
+            self.ticket_panel.show_ticket(view.ticket, self._service_name(view.ticket["service_id"]),
+                                          self.clock.now(), lang)
+        else:
+            self.ticket_panel.show_idle(view.status, view.reason, lang)
+        idle = connected and view.ticket is None and view.status == "open"
+        if idle and not self._was_idle and self._no_dialog_open():
+            self.scan_field.setFocus()
+        self._was_idle = idle
+        self._refresh_waiting()
+
+    def _refresh_times(self) -> None:
+        ticket = self.current_ticket()
+        if ticket is not None:
+            self.ticket_panel.show_ticket(ticket, self._service_name(ticket["service_id"]), self.clock.now(), self.lang)
+        self._refresh_waiting()
+        # the settle wait may have timed out with no event: let the buttons follow
+        if self._settle_seq and not self.busy():
+            self._refresh()
+
+    def _refresh_waiting(self) -> None:
+        if self.counter_id is None:
+            return
+        tickets = self.waiting_tickets()
+        per_service: dict[str, int] = {}
+        for ticket in tickets:
+            per_service[ticket["service_id"]] = per_service.get(ticket["service_id"], 0) + 1
+        counts = [(self._service_name(sid), per_service.get(sid, 0)) for sid in self.counters[self.counter_id].services]
+        names = {sid: self._service_name(sid) for sid in self.services}
+        self.waiting_panel.show_waiting(tickets, names, counts, self.clock.now(), self.lang)
+
+    def _service_name(self, service_id: str) -> str:
+        service = self.services.get(service_id)
+        return service.name.get(self.lang) if service else service_id
+
+    def _no_dialog_open(self) -> bool:
+        return not any(d is not None and d.isVisible() for d in (self.transfer_dialog, self.pause_dialog))
+
+    def _load_stats(self) -> None:
+        counter_id = self.counter_id
+        if counter_id is None:
+            return
+
+        def done(stats: dict) -> None:
+            if counter_id != self.counter_id:
+                return
+            self._stats = stats
+            self._show_stats()
+
+        def failed(exc: BaseException) -> None:
+            log.info("counter stats not loaded: %r", exc)
+
+        self.tasks.run(lambda: self.api.stats(counter_id), done, failed)
+
+    def _show_stats(self) -> None:
+        stats = self._stats
+        if not stats:
+            self.waiting_panel.show_stats("")
+            return
+        self.waiting_panel.show_stats(tr(self.lang, "stats", served=stats.get("served_today", 0),
+                                         mean=minutes_text(self.lang, stats.get("mean_service_minutes"))))
+
+    # ------------------------------------------------------------------ status line
+
+    def _set_status(self, key: str | None, kind: str = "ok", **values) -> None:
+        self._status_key = (key, values, kind) if key else None
+        self._show_status(tr(self.lang, key, **values) if key else "", kind)
+
+    def _set_error(self, text: str) -> None:
+        self._status_key = None
+        self._show_status(text, "error")
+
+    def _show_status(self, text: str, kind: str) -> None:
+        self.status_line.setText(text)
+        if self.status_line.property("kind") != kind:
+            self.status_line.setProperty("kind", kind)
+            restyle(self.status_line)
+
+    def _explain(self, action: str) -> None:
+        """Why an action can't be done now, in the status line."""
+        reason = self.reasons().get(action)
+        if reason:
+            self._set_error(reason)
+
+    # ------------------------------------------------------------------ actions
+
+    def press(self, action: str) -> None:
+        """A button or its F-key. Ignored while another action is in flight."""
+        if not self.logged_in or action not in ACTIONS:
+            return
+        if self.busy():
+            self._set_error(tr(self.lang, "why_in_flight"))
+            return
+        reason = self.reasons()[action]
+        if reason is not None:
+            self._set_error(reason)
+            return
+        if action == "transfer":
+            self._open_transfer()
+        elif action == "call_ticket":
+            code = self.waiting_panel.selected_code()
+            typed = self.scan_field.text().strip()
+            if code:
+                self.call_ticket(code)
+            elif typed:
+                self._scan_entered()
+            else:
+                self.scan_field.setFocus()
+                self._set_status("scan_hint")
+        elif action == "pause":
+            if self.counter_state().get("status") == "paused":
+                self._send("resume")
+            else:
+                self._open_pause()
+        else:
+            self._send(action)
+
+    def call_ticket(self, ref: str) -> None:
+        """Call one ticket by code or QR URL (the list, the keyboard or a scanner)."""
+        if not self.logged_in:
+            return
+        if self.busy():
+            self._set_error(tr(self.lang, "why_in_flight"))
+            return
+        reason = self.reasons()["call_ticket"]
+        if reason is not None:
+            self._set_error(reason)
+            return
+        self._send("call_ticket", ticket=ref)
+
+    def _scan_entered(self) -> None:
+        text = self.scan_field.text()
+        self.scan_field.clear()
+        if not text.strip():
+            return
+        ref = scanned_ref(text)
+        if ref is None:
+            self._set_error(tr(self.lang, "scan_not_code", text=text.strip()[:40]))
+            return
+        self.call_ticket(ref)
+
+    def _open_transfer(self) -> None:
+        ticket = self.current_ticket()
+        if ticket is None:
+            return
+        choices = []
+        for service in self.config.services:
+            if service.id == ticket["service_id"]:
+                continue
+            agency = self.agencies.get(service.agency)
+            words = " ".join([service.name.id, service.name.en, *service.keywords, agency.name if agency else ""])
+            choices.append((service.id, service.name.get(self.lang), agency.short_name if agency else service.agency,
+                            words))
+        self.transfer_dialog = TransferDialog(choices, self.lang, ticket["code"], self)
+        self.transfer_dialog.chosen.connect(lambda service_id: self._send("transfer", service_id=service_id))
+        self.transfer_dialog.finished.connect(lambda _result: self._dialog_closed())
+        self.transfer_dialog.open()
+        self.transfer_dialog.search.setFocus()
+
+    def _open_pause(self) -> None:
+        self.pause_dialog = PauseDialog(self.lang, self)
+        self.pause_dialog.chosen.connect(lambda reason: self._send("pause", reason=reason))
+        self.pause_dialog.finished.connect(lambda _result: self._dialog_closed())
+        self.pause_dialog.open()
+
+    def _dialog_closed(self) -> None:
+        self.activateWindow()  # the F-keys belong to this window again
+        if self.view().ticket is None:
+            self.scan_field.setFocus()
+
+    def _send(self, action: str, **body) -> None:
+        """Send one action. Never re-sent automatically: a failure is shown and the staff member decides."""
+        if self.busy() or self.counter_id is None:
+            return
+        counter_id, path = self.counter_id, ACTION_PATHS[action]
+        self.in_flight = action
+        ticket = self.current_ticket()
+        code = ticket["code"] if ticket else ""
+        log.info("%s: %s %s", counter_id, path, body or "")
+
+        def done(answer: dict) -> None:
+            if counter_id != self.counter_id:
+                return
+            self.in_flight = None
+            self._settle_seq = int(answer.get("seq") or 0)
+            self._settle_deadline = time.monotonic() + SETTLE_TIMEOUT_S
+            shown = (answer.get("ticket") or {}).get("code") or code
+            if action == "transfer":
+                self._set_status("done_transfer", code=shown, service=self._service_name(body["service_id"]))
+            elif action == "pause":
+                self._set_status("done_pause", reason=reason_text(self.lang, body.get("reason")))
+            elif action == "resume":
+                self._set_status("done_resume")
+            else:
+                self._set_status(f"done_{action}", code=shown)
+            if action in ("finish", "no_show"):
+                self._load_stats()
+            self._refresh()
+            self.action_finished.emit(action, True)
+
+        def failed(exc: BaseException) -> None:
+            if counter_id != self.counter_id:
+                return
+            self.in_flight = None
+            if getattr(exc, "status", 0) == 401:
+                self._session_ended()
+            else:
+                self._set_error(self._error_text(exc))
+                self._refresh()
+            self.action_finished.emit(action, False)
+
+        self.tasks.run(lambda: self.api.action(counter_id, path, **body), done, failed)
+
+    def _error_text(self, exc: BaseException) -> str:
+        from kiosk.client import ApiError
+
+        if isinstance(exc, ApiError):
+            if exc.status is None:
+                return tr(self.lang, "unreachable")
+            return exc.message or tr(self.lang, "unexpected", detail=exc.code)
+        log.error("unexpected error in the counter window: %r", exc)
+        return tr(self.lang, "unexpected", detail=type(exc).__name__)
+
+
+def apply_none_refcount_guard() -> None:
+    """PySide6 6.12.0 on Python 3.11 loses a reference to None at each Qt call that returns nothing and
+    aborts after a few thousand; the display window's guard (a no-op where the bug is absent) fixes it."""
+    from kiosk.ui.display_window import guard_none_refcount
+
+    guard_none_refcount()
+
+
+def main(args) -> int:
+    """``mpp-kiosk counter``: the window on its own, talking to a queue server."""
+    from kiosk.cli import load_or_report
+    from kiosk.ui.app import make_app, place_on_screen, quit_on_sigint
+
+    config = load_or_report(args.config)
+    if config is None:
+        return 1
+    try:
+        from kiosk.logs import setup_logging
+
+        setup_logging("counter", config.path(config.server.log_dir))
+    except ImportError:
+        logging.basicConfig(level=logging.INFO)
+    counter_id = getattr(args, "counter", None)
+    if counter_id and counter_id not in config.counter_by_id:
+        import sys
+
+        print(f"counter: no counter {counter_id!r} in {args.config}; known: "
+              f"{', '.join(config.counter_by_id) or '(none)'}", file=sys.stderr)
+        return 2
+    app = make_app()
+    apply_none_refcount_guard()
+    window = CounterWindow(config, getattr(args, "server", None) or config.server.base_url, counter_id=counter_id)
+    window.start()
+    place_on_screen(window, config.counter_app.screen, config.counter_app.fullscreen)
+    _sigint = quit_on_sigint(app)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()

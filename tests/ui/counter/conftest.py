@@ -1,0 +1,74 @@
+"""Fixtures of the counter window tests: a real server on loopback at Monday 09:00, and the window on it."""
+from __future__ import annotations
+
+import pytest
+
+from kiosk.clock import FakeClock
+from kiosk.ui.counter_window import CounterWindow, apply_none_refcount_guard
+from support.configs import MONDAY_9, make_config
+from support.server import running_server
+
+# PySide6 6.12.0 on Python 3.11 frees None after a few thousand Qt calls (see guard_none_refcount).
+apply_none_refcount_guard()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(MONDAY_9)
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def server(config, tmp_path, clock):
+    with running_server(config, tmp_path / "queue.sqlite", clock, ping_seconds=1.0, log_events=False) as handle:
+        yield handle
+
+
+@pytest.fixture
+def kiosk(server):
+    client = server.client("kiosk")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_window(qtbot, config, server, clock):
+    """``make_window(counter_id="loket-1", lang="id")``: a started window, shut down after the test."""
+    windows = []
+
+    def make(counter_id: str | None = "loket-1", lang: str = "id") -> CounterWindow:
+        window = CounterWindow(config, server.url, counter_id=counter_id, lang=lang, clock=clock)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        window.start()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.shutdown()
+
+
+def log_in(qtbot, window: CounterWindow, user: str = "petugas1", pin: str = "1234") -> None:
+    """Type user and PIN as a person would, press Enter, wait for the live state and its first refresh."""
+    panel = window.login_panel
+    panel.user_field.setFocus()
+    qtbot.keyClicks(panel.user_field, user)
+    qtbot.keyClicks(panel.pin_field, pin)
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(panel.pin_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.logged_in and window.live is not None and window.live.connected, timeout=10000)
+
+
+@pytest.fixture
+def window(make_window, qtbot):
+    """The window logged in as petugas1 at loket-1 (serves ktp then kk)."""
+    window = make_window()
+    log_in(qtbot, window)
+    return window
