@@ -1,0 +1,208 @@
+"""The display's voice: each call becomes [chime, phrase per language] × repeat, played strictly in turn.
+
+Synthesis runs on a background thread (the synthesizer itself talks to pyttsx3 on
+its own worker); playback is one ``QMediaPlayer`` + ``QAudioOutput``. The next
+file starts only at the previous file's EndOfMedia, so announcements are never
+cut off and never overlap. ``QSoundEffect`` is not used: with no audio device it
+goes to Error, while ``QMediaPlayer`` still plays in real time to nowhere.
+
+If speech cannot be made, the call still gets its chime, the failure is logged
+once (until speech works again), and the display carries on.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Hashable
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+from kiosk.audio.speech import Synthesizer, announcement_playlist
+from kiosk.ui.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+# A file that plays longer than its own duration plus this is stuck (a broken
+# audio backend): give up on it rather than silence every later call.
+STUCK_MARGIN_MS = 3000
+UNKNOWN_DURATION_LIMIT_MS = 20000
+
+
+@dataclass
+class Announcement:
+    key: Hashable          # the event seq of the call: one announcement per call, ever
+    code: str
+    counter_number: str
+    files: list[Path] | None = None  # None while the speech is being made
+    made_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class PlayRecord:
+    """One file played: when it started playing and when it reached its end (time.monotonic())."""
+    key: Hashable
+    path: Path
+    started: float | None = None
+    ended: float | None = None
+    outcome: str = "playing"  # ended | error | stuck
+
+
+class Announcer(QObject):
+    enqueued = Signal(object)               # key: a call was accepted for announcing
+    segment_started = Signal(object, str)   # key, file: the player is playing it
+    segment_ended = Signal(object, str)     # key, file: it reached its end (or was skipped on error)
+    announcement_finished = Signal(object)  # key: every file of the call has been played
+    speech_failed = Signal(str)             # a plain sentence, for a status line
+
+    def __init__(self, config, synthesizer: Synthesizer | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.config = config
+        self.synthesizer = synthesizer
+        self.enabled = bool(config.audio.enabled) and synthesizer is not None
+        self.enqueue_counts: Counter = Counter()
+        self.history: list[PlayRecord] = []
+        self._queue: list[Announcement] = []
+        self._files: list[tuple[Hashable, Path]] = []  # the announcement being played, file by file
+        self._current: PlayRecord | None = None
+        self._speech_failing = False
+        self._closed = False
+        self._chime = config.path(config.audio.chime) if config.audio.chime is not None else None
+        # one thread: the speech of calls is made (and so becomes playable) in call order
+        self._tasks = Tasks(max_threads=1, parent=self)
+
+        self.player = QMediaPlayer(self)
+        self.audio_output = QAudioOutput(self)
+        self.audio_output.setVolume(float(config.audio.volume))
+        self.player.setAudioOutput(self.audio_output)
+        self.player.mediaStatusChanged.connect(self._on_media_status)
+        self.player.playbackStateChanged.connect(self._on_playback_state)
+        self.player.errorOccurred.connect(self._on_error)
+        self.player.durationChanged.connect(self._on_duration)
+        self._watchdog = QTimer(self)
+        self._watchdog.setSingleShot(True)
+        self._watchdog.timeout.connect(self._on_stuck)
+
+    # ------------------------------------------------------------------ public
+
+    def announce(self, key: Hashable, code: str, counter_number: str) -> bool:
+        """Queue one call; False (nothing queued) when audio is off.
+
+        Deciding whether a call is new is the caller's job (by event seq); every
+        call queued here is counted in ``enqueue_counts`` so a test can prove no
+        call was announced twice.
+        """
+        if self._closed or not self.enabled:
+            return False
+        self.enqueue_counts[key] += 1
+        announcement = Announcement(key, code, str(counter_number))
+        self._queue.append(announcement)
+        self.enqueued.emit(key)
+        config, synthesizer = self.config, self.synthesizer
+        self._tasks.run(
+            lambda: announcement_playlist(config, code, str(counter_number), synthesizer),
+            on_done=lambda files: self._speech_ready(announcement, files),
+            on_error=lambda exc: self._speech_error(announcement, exc),
+        )
+        return True
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._queue or self._files or self._current)
+
+    def pending(self) -> int:
+        """Calls accepted but not yet fully played."""
+        return len(self._queue) + (1 if (self._files or self._current) else 0)
+
+    def shutdown(self) -> None:
+        self._closed = True
+        self._queue.clear()
+        self._files.clear()
+        self._watchdog.stop()
+        self.player.stop()
+        self._tasks.wait(3000)
+
+    # ------------------------------------------------------------------ speech
+
+    def _speech_ready(self, announcement: Announcement, files: list[Path]) -> None:
+        if self._speech_failing:
+            self._speech_failing = False
+            log.info("speech synthesis works again")
+        announcement.files = list(files)
+        self._play_next()
+
+    def _speech_error(self, announcement: Announcement, exc: BaseException) -> None:
+        message = str(exc) or type(exc).__name__
+        if not self._speech_failing:
+            # once per outage, not once per call: a lobby makes hundreds of calls a day
+            self._speech_failing = True
+            log.error("speech synthesis failed, calls are shown and signed without voice: %s", message)
+            self.speech_failed.emit(message)
+        # the chime alone still tells the hall to look up
+        chime_ok = self._chime is not None and self._chime.is_file()
+        announcement.files = [self._chime] * self.config.audio.repeat if chime_ok else []
+        self._play_next()
+
+    # ------------------------------------------------------------------ playback
+
+    def _play_next(self) -> None:
+        if self._closed or self._current is not None:
+            return
+        while not self._files:
+            if not self._queue or self._queue[0].files is None:
+                return  # nothing to play, or the head call's speech is still being made
+            announcement = self._queue.pop(0)
+            if not announcement.files:
+                self.announcement_finished.emit(announcement.key)
+                continue
+            self._files = [(announcement.key, path) for path in announcement.files]
+        key, path = self._files.pop(0)
+        self._current = PlayRecord(key, Path(path))
+        self.history.append(self._current)
+        self._watchdog.start(UNKNOWN_DURATION_LIMIT_MS)
+        self.player.setSource(QUrl.fromLocalFile(str(path)))
+        self.player.play()
+
+    def _on_playback_state(self, state) -> None:
+        record = self._current
+        if state == QMediaPlayer.PlaybackState.PlayingState and record is not None and record.started is None:
+            record.started = time.monotonic()
+            self.segment_started.emit(record.key, str(record.path))
+
+    def _on_duration(self, duration_ms: int) -> None:
+        if self._current is not None and duration_ms > 0:
+            self._watchdog.start(int(duration_ms / max(self.player.playbackRate(), 0.01)) + STUCK_MARGIN_MS)
+
+    def _on_media_status(self, status) -> None:
+        if status == QMediaPlayer.MediaStatus.EndOfMedia:
+            self._finish_segment("ended")
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia:
+            self._finish_segment("error")
+
+    def _on_error(self, error, message: str) -> None:
+        if error != QMediaPlayer.Error.NoError and self._current is not None:
+            log.warning("cannot play %s: %s", self._current.path, message)
+            self._finish_segment("error")
+
+    def _on_stuck(self) -> None:
+        if self._current is not None:
+            log.warning("%s did not finish playing in time; skipped", self._current.path)
+            self.player.stop()
+            self._finish_segment("stuck")
+
+    def _finish_segment(self, outcome: str) -> None:
+        record = self._current
+        if record is None:
+            return  # a second report of the same end (status and error both fire)
+        self._watchdog.stop()
+        record.ended = time.monotonic()
+        record.outcome = outcome
+        self._current = None
+        self.segment_ended.emit(record.key, str(record.path))
+        if not self._files or self._files[0][0] != record.key:
+            self.announcement_finished.emit(record.key)
+        # start the next file from the event loop, not inside the player's own signal
+        QTimer.singleShot(0, self._play_next)

@@ -1,0 +1,309 @@
+"""The sign-language panel of the display: each call signed clip by clip, the current word as a caption.
+
+Video goes through a ``QVideoSink`` into a widget that paints the last frame
+itself, so the panel also shows in ``grab()`` screenshots (a ``QVideoWidget``
+is blank offscreen). A token whose clip is missing or will not play is shown as
+large text for about a second instead, and the call goes on. Between calls the
+panel loops the information clip.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Hashable
+
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.sign import PlaylistItem
+from kiosk.ui import theme
+
+log = logging.getLogger(__name__)
+
+MISSING_TOKEN_MS = 1000
+STUCK_MARGIN_MS = 3000
+UNKNOWN_DURATION_LIMIT_MS = 15000
+
+
+def token_caption(token: str) -> str:
+    """How a token reads under the video: words capitalised, letters and digits as they are."""
+    return token.upper() if len(token) == 1 else token.capitalize()
+
+
+class VideoView(QWidget):
+    """Paints the latest video frame (kept 16:9, letterboxed), or a token as large text."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 90)
+        self.image: QImage | None = None
+        self.text: str = ""
+        self.frames_shown = 0
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 360)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return width * 9 // 16
+
+    def show_frame(self, image: QImage) -> None:
+        self.image = image
+        self.text = ""
+        self.frames_shown += 1
+        self.update()
+
+    def show_text(self, text: str) -> None:
+        self.image = None
+        self.text = text
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(theme.NAVY_DARK))
+        area = self._video_rect()
+        if self.image is not None and not self.image.isNull():
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(area), self.image)
+        elif self.text:
+            font = QFont(theme.FONT_FAMILY)
+            font.setBold(True)
+            # a single letter fills the panel; a word or two still fit on one or two lines
+            size = area.height() * (0.6 if len(self.text) <= 2 else 0.2)
+            font.setPixelSize(max(12, int(size)))
+            painter.setFont(font)
+            painter.setPen(QColor(theme.YELLOW))
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.text)
+        painter.end()
+
+    def _video_rect(self) -> QRect:
+        width, height = self.width(), self.height()
+        if width * 9 > height * 16:
+            w = height * 16 // 9
+            return QRect((width - w) // 2, 0, w, height)
+        h = width * 9 // 16
+        return QRect(0, (height - h) // 2, width, h)
+
+
+@dataclass
+class _SignedCall:
+    key: Hashable
+    title: str
+    items: list[PlaylistItem]
+
+
+class SignPanel(QWidget):
+    token_started = Signal(str, bool)   # token, has a playable clip
+    token_finished = Signal(str, str)   # token, outcome: ended | missing | error | stuck
+    call_started = Signal(object)       # key
+    call_finished = Signal(object)      # key
+    idle_started = Signal()
+
+    def __init__(self, info_clip: Path | None = None, *, idle_caption: str = "", parent: QWidget | None = None,
+                 playback_rate: float = 1.0, missing_ms: int = MISSING_TOKEN_MS):
+        super().__init__(parent)
+        self.info_clip = info_clip
+        self.idle_caption = idle_caption
+        self.playback_rate = playback_rate
+        self.missing_ms = missing_ms
+        self.history: list[tuple[str, str]] = []  # (token, outcome) of every token handled
+        self._queue: list[_SignedCall] = []
+        self._call: _SignedCall | None = None
+        self._item: PlaylistItem | None = None
+        self._idle = False
+        self._closed = False
+
+        self.title = QLabel(self)
+        self.title.setObjectName("signTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.view = VideoView(self)
+        self.caption = QLabel(self)
+        self.caption.setObjectName("signCaption")
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.caption)
+
+        self.sink = QVideoSink(self)
+        self.sink.videoFrameChanged.connect(self._on_frame)
+        self.player = QMediaPlayer(self)
+        self.player.setVideoSink(self.sink)  # the clips are silent: no audio output, nothing competes with the voice
+        self.player.mediaStatusChanged.connect(self._on_media_status)
+        self.player.errorOccurred.connect(self._on_error)
+        self.player.durationChanged.connect(self._on_duration)
+        self._step_timer = QTimer(self)  # the ~1 s a missing token is shown as text
+        self._step_timer.setSingleShot(True)
+        self._step_timer.timeout.connect(self._after_text)
+        self._text_token: tuple[str, str] | None = None
+        self._watchdog = QTimer(self)
+        self._watchdog.setSingleShot(True)
+        self._watchdog.timeout.connect(self._on_stuck)
+
+    # ------------------------------------------------------------------ public
+
+    def start(self) -> None:
+        self._go_idle()
+
+    def play_call(self, key: Hashable, items: list[PlaylistItem], title: str = "") -> None:
+        """Queue one call's playlist; calls are signed one after another, never cut short."""
+        if self._closed or not items:
+            return
+        self._queue.append(_SignedCall(key, title, list(items)))
+        if self._call is None:
+            self._next_call()
+
+    @property
+    def busy(self) -> bool:
+        return self._call is not None or bool(self._queue)
+
+    @property
+    def current_token(self) -> str | None:
+        return self._item.token if self._item is not None else None
+
+    def shutdown(self) -> None:
+        self._closed = True
+        self._queue.clear()
+        self._item = None
+        self._step_timer.stop()
+        self._watchdog.stop()
+        self.player.stop()
+
+    # ------------------------------------------------------------------ calls
+
+    def _next_call(self) -> None:
+        if self._closed:
+            return
+        if not self._queue:
+            self._call = None
+            self._go_idle()
+            return
+        if self._idle:
+            self._idle = False
+            self.player.stop()  # end the information loop
+        self._call = self._queue.pop(0)
+        self.title.setText(self._call.title)
+        self.call_started.emit(self._call.key)
+        self._next_item()
+
+    def _next_item(self) -> None:
+        call = self._call
+        if call is None or self._closed:
+            return
+        if not call.items:
+            self._item = None
+            self.call_finished.emit(call.key)
+            self._next_call()
+            return
+        self._item = item = call.items.pop(0)
+        self.caption.setText(token_caption(item.token))
+        self.token_started.emit(item.token, not item.missing)
+        if item.missing:
+            self._show_token_text(item.token, "missing")  # build_playlist has logged it
+            return
+        self.player.setLoops(1)
+        self.player.setSource(QUrl.fromLocalFile(str(item.path)))
+        self.player.setPlaybackRate(self.playback_rate)
+        self._watchdog.start(UNKNOWN_DURATION_LIMIT_MS)
+        self.player.play()
+
+    def _show_token_text(self, token: str, outcome: str) -> None:
+        """The visitor still gets the token, as large text, before the call moves on."""
+        self._item = None  # later reports of the player are about nothing we wait for
+        self._text_token = (token, outcome)
+        self.view.show_text(token_caption(token))
+        self._step_timer.start(self.missing_ms)
+
+    def _after_text(self) -> None:
+        if self._text_token is None:
+            return
+        token, outcome = self._text_token
+        self._text_token = None
+        self._record(token, outcome)
+        self._next_item()
+
+    def _clip_ended(self) -> None:
+        item, self._item = self._item, None
+        self._watchdog.stop()
+        self._record(item.token, "ended")
+        # the next clip starts from the event loop, not inside the player's own signal
+        QTimer.singleShot(0, self._next_item)
+
+    def _clip_failed(self, outcome: str) -> None:
+        item = self._item
+        self._watchdog.stop()
+        self.player.stop()
+        self._show_token_text(item.token, outcome)
+
+    def _record(self, token: str, outcome: str) -> None:
+        self.history.append((token, outcome))
+        self.token_finished.emit(token, outcome)
+
+    # ------------------------------------------------------------------ idle
+
+    def _go_idle(self) -> None:
+        if self._closed or self._idle:
+            return
+        self._idle = True
+        self._item = None
+        self.title.setText("")
+        self.caption.setText(self.idle_caption)
+        if self.info_clip is not None:
+            self.player.setSource(QUrl.fromLocalFile(str(self.info_clip)))
+            self.player.setPlaybackRate(1.0)
+            self.player.setLoops(QMediaPlayer.Loops.Infinite)
+            self.player.play()
+        else:
+            self.player.stop()
+            self.view.show_text(self.idle_caption)
+        self.idle_started.emit()
+
+    # ------------------------------------------------------------------ player
+
+    def _on_frame(self, frame: QVideoFrame) -> None:
+        # the last frame at end of media is invalid: keep showing the one before it
+        if frame.isValid() and self._text_token is None:
+            image = frame.toImage()
+            if not image.isNull():
+                self.view.show_frame(image)
+
+    def _on_duration(self, duration_ms: int) -> None:
+        if self._item is not None and duration_ms > 0:
+            self._watchdog.start(int(duration_ms / max(self.playback_rate, 0.01)) + STUCK_MARGIN_MS)
+
+    def _on_media_status(self, status) -> None:
+        if self._item is None:
+            if status == QMediaPlayer.MediaStatus.InvalidMedia and self._idle:
+                log.warning("the information clip %s cannot be played", self.info_clip)
+                self.info_clip = None
+                self.view.show_text(self.idle_caption)
+            return
+        if status == QMediaPlayer.MediaStatus.EndOfMedia:
+            self._clip_ended()
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia:
+            log.warning("sign clip for %r cannot be played: %s", self._item.token, self._item.path)
+            self._clip_failed("error")
+
+    def _on_error(self, error, message: str) -> None:
+        if error == QMediaPlayer.Error.NoError:
+            return
+        if self._item is not None and not self._item.missing:
+            log.warning("sign clip for %r cannot be played (%s): %s", self._item.token, self._item.path, message)
+            self._clip_failed("error")
+        elif self._idle and self.info_clip is not None:
+            log.warning("the information clip %s cannot be played: %s", self.info_clip, message)
+            self.info_clip = None
+            self.view.show_text(self.idle_caption)
+
+    def _on_stuck(self) -> None:
+        if self._item is not None and not self._item.missing:
+            log.warning("sign clip for %r did not finish in time; skipped", self._item.token)
+            self._clip_failed("stuck")

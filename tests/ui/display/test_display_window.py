@@ -1,0 +1,218 @@
+"""The lobby display against a real server: calls in the big slot, queued, flashed, announced once."""
+import logging
+
+import httpx
+import pytest
+from PySide6.QtGui import QFontMetrics
+
+from kiosk.audio.speech import FakeSynthesizer
+from kiosk.ui.display_window import CallBoard, Call, long_date, waiting_pages
+from support.configs import MONDAY_9
+
+from .conftest import open_display
+
+
+def issue(server, *services):
+    kiosk = server.client("kiosk")
+    try:
+        return [kiosk.issue(service) for service in services]
+    finally:
+        kiosk.close()
+
+
+def engine_call(server, counter_id):
+    """A call made straight through the engine (as another process would), then the clients are told."""
+    ticket = server.engine.call_next(counter_id)
+    server.notify()
+    return ticket
+
+
+# --------------------------------------------------------------------------- no Qt
+
+def make_call(seq, ticket_id, code="A-001", recall=0):
+    return Call(seq=seq, ticket_id=ticket_id, code=code, counter_id="loket-1", counter_number="1",
+                agency_id="dukcapil", service_id="ktp", recall=recall, at="2026-11-23T01:00:00.000+00:00")
+
+
+def test_call_board_queues_refuses_repeats_and_lists_previous_calls():
+    board = CallBoard(recent_size=2)
+    board.load([make_call(3, 1, "A-001"), make_call(5, 2, "A-002")], seq=6)
+    assert board.current.code == "A-002" and [c.code for c in board.recent()] == ["A-001"]
+    assert board.add(make_call(6, 3)) is False  # at or below the snapshot's seq: handled before
+    assert board.add(make_call(7, 3, "A-003")) and board.add(make_call(8, 4, "A-004"))
+    assert board.add(make_call(7, 3, "A-003")) is False
+    assert board.advance().code == "A-003" and board.advance().code == "A-004" and board.advance() is None
+    assert [c.code for c in board.recent()] == ["A-003", "A-002"]
+    # a recall of the ticket in the big slot does not list it again below
+    board.add(make_call(9, 4, "A-004", recall=1))
+    board.advance()
+    assert [c.code for c in board.recent()] == ["A-003", "A-002"]
+
+
+def test_waiting_pages_fill_the_width_then_break():
+    assert waiting_pages([], [], 100, 10) == []
+    assert waiting_pages([("a", 1)] * 4, [40, 40, 40, 40], 100, 10) == [[0, 1], [2, 3]]
+    assert waiting_pages([("a", 1)] * 3, [150, 20, 20], 100, 10) == [[0], [1, 2]]  # too wide: a page of its own
+
+
+def test_long_date_in_both_languages():
+    assert long_date(MONDAY_9.date(), "id") == "Senin, 23 November 2026"
+    assert long_date(MONDAY_9.date(), "en") == "Monday, 23 November 2026"
+
+
+# --------------------------------------------------------------------------- against the server
+
+@pytest.mark.parametrize("screen", [(1920, 1080), (1366, 768)])
+def test_a_counter_call_fills_the_big_slot(qtbot, config, server, synthesizer, screen):
+    window = open_display(qtbot, config, server, synthesizer, screen)
+    qtbot.waitUntil(lambda: window.live.connected, timeout=5000)
+    issue(server, "ktp", "kk", "paspor")
+    qtbot.waitUntil(lambda: window.waiting_text() == ["Disdukcapil 2", "Imigrasi 1"], timeout=3000)
+    staff = server.staff_client("petugas1", "loket-2")
+    answer = staff.action("loket-2", "call-next")
+    staff.close()
+    code = answer["ticket"]["code"]
+    qtbot.waitUntil(lambda: window.code_label.text() == code, timeout=3000)
+    assert window.counter_label.text() == "Loket 2"
+    assert window.counter_second.text() == "Counter 2"
+    assert window.agency_label.text() == "Dinas Kependudukan dan Pencatatan Sipil"
+    assert window.flashing
+    # the code is huge: its font and its label are each at least an eighth of the screen's height
+    height = window.height()
+    assert height == screen[1]
+    assert QFontMetrics(window.code_label.font()).height() >= height / 8
+    assert window.code_label.height() >= height / 8
+    assert window.code_label.sizeHint().width() <= window.slot.width()  # and it is not cut off
+    qtbot.waitUntil(lambda: window.waiting_text() == ["Disdukcapil 1", "Imigrasi 1"], timeout=3000)
+    assert window.announcer.enqueue_counts == {answer["seq"]: 1}
+    assert window.sign_panel.title.text().startswith(code)
+    # after flash_seconds the slot stops flashing and keeps the call
+    qtbot.waitUntil(lambda: not window.flashing, timeout=3000)
+    assert window.code_label.text() == code
+    window.shutdown()
+
+
+def test_calls_at_once_take_the_big_slot_one_after_another(qtbot, config, server, display):
+    issue(server, "ktp", "kk", "paspor")
+    for counter_id in ("loket-1", "loket-2", "loket-3"):
+        server.engine.open_counter(counter_id)
+    calls = [server.engine.call_next(counter_id) for counter_id in ("loket-1", "loket-2", "loket-3")]
+    server.notify()
+    qtbot.waitUntil(lambda: len(display.slot_log) == 3, timeout=6000)
+    assert [code for _, code, _ in display.slot_log] == [t.code for t in calls]
+    starts = [at for _, _, at in display.slot_log]
+    flash = config.display.flash_seconds
+    assert all(later - earlier >= flash - 0.01 for earlier, later in zip(starts, starts[1:])), starts
+    assert display.flashing and display.code_label.text() == calls[2].code
+    assert [row[0].text() for row in display.recent_rows[:3]] == [calls[1].code, calls[0].code, ""]
+    assert [row[1].text() for row in display.recent_rows[:2]] == ["Loket 2", "Loket 1"]
+    seqs = [seq for seq, _, _ in display.slot_log]
+    assert display.announcer.enqueue_counts == {seq: 1 for seq in seqs}
+
+
+def test_a_recall_is_flashed_and_announced_again(qtbot, server, display):
+    issue(server, "ktp")
+    staff = server.staff_client("petugas1", "loket-1")
+    first = staff.action("loket-1", "call-next")
+    qtbot.waitUntil(lambda: len(display.slot_log) == 1 and not display.flashing, timeout=4000)
+    assert not display.recall_badge.isVisible()
+    again = staff.action("loket-1", "recall")
+    staff.close()
+    qtbot.waitUntil(lambda: len(display.slot_log) == 2, timeout=3000)
+    assert display.flashing and display.recall_badge.isVisible()
+    assert display.code_label.text() == first["ticket"]["code"]
+    assert display.announcer.enqueue_counts == {first["seq"]: 1, again["seq"]: 1}
+    # one ticket, one line: the recalled ticket is not also listed as a previous call
+    assert display.recent_rows[0][0].text() == ""
+
+
+def test_ten_calls_across_a_server_restart_each_shown_and_announced_once(qtbot, config, server, display, tmp_path):
+    issue(server, *["ktp"] * 10)
+    staff = server.staff_client("petugas1", "loket-1")
+    seqs, codes = [], []
+    for n in range(10):
+        if n == 5:
+            staff.close()
+            server.restart()  # same port, same database; the session is kept in the database
+            staff = server.staff_client("petugas1", "loket-1")
+        answer = staff.action("loket-1", "call-next")
+        seqs.append(answer["seq"])
+        codes.append(answer["ticket"]["code"])
+        staff.action("loket-1", "finish")
+        qtbot.wait(50)
+    staff.close()
+    flash = config.display.flash_seconds
+    qtbot.waitUntil(lambda: len(display.slot_log) >= 10, timeout=10 * flash * 1000 + 6000)
+    qtbot.wait(300)  # a repeat, if there were one, would arrive now
+    assert [seq for seq, _, _ in display.slot_log] == seqs
+    assert [code for _, code, _ in display.slot_log] == codes
+    assert display.announcer.enqueue_counts == {seq: 1 for seq in seqs}
+    assert display.live._stream.connections >= 2  # it did reconnect
+
+
+def test_connection_lost_sign_while_the_server_is_down(qtbot, server, display):
+    assert not display.offline_sign_visible
+    server.stop()
+    qtbot.waitUntil(lambda: display.offline_sign_visible, timeout=5000)
+    assert "Koneksi terputus" in display.offline_sign.text() and "Connection lost" in display.offline_sign.text()
+    # it sits over the screen, inside it, readable
+    assert display.rect().contains(display.offline_sign.geometry())
+    server.start()
+    qtbot.waitUntil(lambda: not display.offline_sign_visible, timeout=6000)
+    issue(server, "paspor")
+    server.engine.open_counter("loket-3")
+    ticket = engine_call(server, "loket-3")
+    qtbot.waitUntil(lambda: display.code_label.text() == ticket.code, timeout=3000)
+
+
+def test_started_before_the_server_it_shows_the_sign_then_connects(qtbot, config, server, synthesizer):
+    server.stop()
+    window = open_display(qtbot, config, server, synthesizer)
+    qtbot.waitUntil(lambda: window.offline_sign_visible, timeout=6000)
+    server.start()
+    qtbot.waitUntil(lambda: window.live.connected and not window.offline_sign_visible, timeout=6000)
+    window.shutdown()
+
+
+def test_calls_made_before_the_display_started_are_shown_quietly(qtbot, config, server, synthesizer):
+    issue(server, "ktp", "kk")
+    server.engine.open_counter("loket-1")
+    first = engine_call(server, "loket-1")
+    server.engine.finish("loket-1")
+    second = engine_call(server, "loket-1")
+    window = open_display(qtbot, config, server, synthesizer)
+    qtbot.waitUntil(lambda: window.code_label.text() == second.code, timeout=5000)
+    assert window.recent_rows[0][0].text() == first.code
+    assert not window.flashing
+    assert window.announcer.enqueue_counts == {}  # announced when they were made, not again
+    window.shutdown()
+
+
+def test_speech_failure_the_call_is_still_shown_and_signed(qtbot, config, server, tmp_path, caplog):
+    failing = FakeSynthesizer(tmp_path / "voice", fail="espeak-ng is not installed")
+    window = open_display(qtbot, config, server, failing)
+    qtbot.waitUntil(lambda: window.live.connected, timeout=5000)
+    signed = []
+    window.sign_panel.call_started.connect(signed.append)
+    issue(server, "ktp", "kk")
+    server.engine.open_counter("loket-1")
+    server.engine.open_counter("loket-2")
+    with caplog.at_level(logging.ERROR, logger="kiosk.ui.announcer"):
+        first = engine_call(server, "loket-1")
+        second = engine_call(server, "loket-2")
+        qtbot.waitUntil(lambda: len(window.slot_log) == 2, timeout=5000)
+        qtbot.waitUntil(lambda: not window.announcer.busy, timeout=5000)
+    assert [code for _, code, _ in window.slot_log] == [first.code, second.code]
+    assert len(signed) >= 1  # the first call's signing started; the second waits its turn
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+    assert window.isVisible()
+    window.shutdown()
+
+
+def test_display_main_reports_a_bad_config(tmp_path, capsys):
+    from argparse import Namespace
+
+    from kiosk.ui.display_window import main
+
+    assert main(Namespace(config=tmp_path / "missing.toml", server=None)) == 1
+    assert "file not found" in capsys.readouterr().err
