@@ -11,12 +11,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
 
-from support.configs import BASE, PIN_1234
+from kiosk.client import EventStream
+from kiosk.lobby_state import LobbyState
+from support.configs import BASE, DEVICE_KEYS, PIN_1234
 from support.server import free_port
 from support.toml_writer import write_config
 
@@ -154,3 +158,40 @@ class KioskServerProcess:
 
 def write_lobby(tmp_path: Path, data: dict, name: str = "config.toml") -> Path:
     return write_config(tmp_path / name, data)
+
+
+class LobbyDisplay:
+    """A display without a screen: an EventStream feeding a LobbyState, counting each call it would announce.
+
+    ``calls`` counts 'called' events per (ticket id, seq) that changed the state; ``delivered``
+    is every seq the stream handed over, in order; ``statuses`` the stream's connection history.
+    """
+
+    def __init__(self, url: str, key: str = DEVICE_KEYS["display"]):
+        self.state = LobbyState()
+        self.snapshots = 0
+        self.calls: Counter = Counter()
+        self.delivered: list[int] = []
+        self.statuses: list[str] = []
+        self.lock = threading.Lock()
+        self.stream = EventStream(url, key, on_event=self.on_event, on_snapshot=self.on_snapshot,
+                                  on_status=self.statuses.append)
+
+    def on_snapshot(self, snapshot: dict) -> None:
+        with self.lock:
+            self.snapshots += 1
+            self.state = LobbyState(snapshot)
+
+    def on_event(self, event: dict) -> None:
+        with self.lock:
+            self.delivered.append(event["seq"])
+            if self.state.apply(event) and event["type"] == "called":
+                self.calls[(event["ticket_id"], event["seq"])] += 1
+
+    @property
+    def seq(self) -> int:
+        with self.lock:
+            return self.state.seq
+
+    def stop(self) -> None:
+        self.stream.stop()

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from faults.helpers import ROOT, KioskServerProcess, open_lobby, wait_for, write_lobby
+from faults.helpers import ROOT, KioskServerProcess, LobbyDisplay, open_lobby, wait_for, write_lobby
 from kiosk.audio.speech import FakeSynthesizer
 from kiosk.client import ApiClient, ApiError, EventStream
 from kiosk.config import parse_config
-from kiosk.lobby_state import LobbyState
 from support.configs import DEVICE_KEYS
 
 pytestmark = pytest.mark.timeout(150)
@@ -133,27 +132,6 @@ class SeqRecorder:
     def __init__(self, url: str):
         self.seqs: list[int] = []
         self.stream = EventStream(url, DEVICE_KEYS["display"], on_event=lambda e: self.seqs.append(e["seq"]), since=0)
-
-
-class LobbyDisplay:
-    """A display made of an EventStream and a LobbyState, counting each call it would announce."""
-
-    def __init__(self, url: str):
-        self.state = LobbyState()
-        self.snapshots = 0
-        self.calls: Counter = Counter()
-        self.lock = threading.Lock()
-        self.stream = EventStream(url, DEVICE_KEYS["display"], on_event=self.on_event, on_snapshot=self.on_snapshot)
-
-    def on_snapshot(self, snapshot: dict) -> None:
-        with self.lock:
-            self.snapshots += 1
-            self.state = LobbyState(snapshot)
-
-    def on_event(self, event: dict) -> None:
-        with self.lock:
-            if self.state.apply(event) and event["type"] == "called":
-                self.calls[(event["ticket_id"], event["seq"])] += 1
 
 
 def last_seq_of(server: KioskServerProcess) -> int:
