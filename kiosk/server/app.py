@@ -849,6 +849,8 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
             view = await phone_view(request, token)
             if view is None:
                 return not_found_page(request)
+            if view["surveyed"]:  # sent twice (a double tap, the back button): the thank-you is the answer
+                return RedirectResponse(f"/t/{token[:200]}?lang={page_lang(request)}", status_code=303)
             lang = view["view_lang"]
             return HTMLResponse(phone.page_html(view, lang, lobby_name=config.lobby.name, error=exc.message(lang)),
                                 status_code=exc.http_status)

@@ -69,7 +69,8 @@ TEXT = {
         "submit": "Kirim penilaian",
         "survey_incomplete": "Mohon beri nilai untuk semua 9 unsur.",
         "thanks_title": "Terima kasih!",
-        "thanks": "Penilaian Anda sudah kami terima dan membantu kami memperbaiki pelayanan.",
+        "thanks": "Penilaian Anda sudah kami terima dan membantu kami memperbaiki pelayanan. "
+                  "Halaman ini boleh ditutup.",
         "live": "Diperbarui otomatis",
         "offline": "Koneksi terputus — mencoba lagi…",
         "switch": "English",
@@ -104,7 +105,7 @@ TEXT = {
         "submit": "Send rating",
         "survey_incomplete": "Please rate all 9 items.",
         "thanks_title": "Thank you!",
-        "thanks": "We have received your rating; it helps us improve the service.",
+        "thanks": "We have received your rating; it helps us improve the service. You may close this page.",
         "live": "Updates automatically",
         "offline": "Connection lost — retrying…",
         "switch": "Bahasa Indonesia",
@@ -137,7 +138,7 @@ def panel_html(status: dict, lang: str, *, error: str | None = None) -> str:
             '<div class="facts">'
             f'<div class="fact"><span class="fact-value" id="ahead">{ahead}</span>'
             f'<span class="fact-label">{t["ahead_label"]}</span></div>'
-            f'<div class="fact"><span class="fact-value" id="estimate">±{minutes}</span>'
+            f'<div class="fact"><span class="fact-value" id="estimate">{"±" if minutes else ""}{minutes}</span>'
             f'<span class="fact-label">{t["wait_label"]}</span></div>'
             '</div>'
             + (f'<p class="next">{t["next"]}</p>' if ahead == 0 else "")

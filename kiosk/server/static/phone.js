@@ -22,6 +22,12 @@
     return section ? section.getAttribute("data-state") : "";
   }
 
+  // this script checks the survey itself, naming what is missing; without it the browser's "required" does
+  function takeOverForms() {
+    var forms = panel.querySelectorAll("form");
+    for (var i = 0; i < forms.length; i++) { forms[i].noValidate = true; }
+  }
+
   function buzz() {
     if (navigator.vibrate) {
       try { navigator.vibrate([400, 200, 400, 200, 400]); } catch (e) { /* not allowed: no matter */ }
@@ -39,6 +45,7 @@
       // keep a half-filled survey: the panel of a finished ticket only changes once it is sent
       current = message.html;
       panel.innerHTML = message.html;
+      takeOverForms();
     }
     lastState = stateOf();
     if (status.code) {
@@ -103,7 +110,7 @@
 
   function formError(message) {
     var box = document.getElementById("survey-error");
-    if (box) { box.textContent = message; box.hidden = false; box.scrollIntoView({block: "center"}); }
+    if (box) { box.textContent = message; box.hidden = false; }
   }
 
   panel.addEventListener("submit", function (e) {
@@ -118,15 +125,22 @@
       request = post("/rejoin");
     } else {
       var scores = [];
+      var firstMissing = null;
       for (var i = 1; i <= 9; i++) {
         var checked = form.querySelector("input[name=u" + i + "]:checked");
         if (!checked) {
-          formError(text.survey_incomplete);
-          document.getElementById("u" + i).classList.add("missing");
-          if (button) { button.disabled = false; }
-          return;
+          var question = document.getElementById("u" + i);
+          question.classList.add("missing");
+          firstMissing = firstMissing || question;
+        } else {
+          scores.push(parseInt(checked.value, 10));
         }
-        scores.push(parseInt(checked.value, 10));
+      }
+      if (firstMissing) {
+        formError(text.survey_incomplete);
+        firstMissing.scrollIntoView({block: "center"});
+        if (button) { button.disabled = false; }
+        return;
       }
       request = post("/survey", {scores: scores, comment: form.elements.comment.value});
     }
@@ -144,8 +158,13 @@
 
   panel.addEventListener("change", function (e) {
     var question = e.target.closest && e.target.closest("fieldset.q");
-    if (question) { question.classList.remove("missing"); }
+    if (question) {
+      question.classList.remove("missing");
+      var box = document.getElementById("survey-error");
+      if (box && !panel.querySelector("fieldset.q.missing")) { box.hidden = true; }
+    }
   });
 
+  takeOverForms();
   connect();
 })();
