@@ -275,6 +275,7 @@ class Backend:
             self.executor.shutdown(wait=True)
         if self.owns_engine:
             self.engine.store.close()
+        log.info("queue server stopped")
 
     async def _ticker(self) -> None:
         while True:

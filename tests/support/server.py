@@ -296,3 +296,29 @@ class TcpProxy:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _toml_value(value) -> str:
+    import json
+    from datetime import date
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (str, Path)):
+        return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[ " + ", ".join(_toml_value(v) for v in value) + " ]"
+    raise TypeError(f"no TOML for {value!r}")
+
+
+def write_toml_config(path: Path | str, data: dict) -> Path:
+    """A config.toml from a dict of tests.support.configs (each section one inline table), for the real CLI."""
+    path = Path(path)
+    path.write_text("".join(f"{key} = {_toml_value(value)}\n" for key, value in data.items()), encoding="utf-8")
+    return path
