@@ -104,14 +104,20 @@ def card() -> QFrame:
 
 
 class LoginPanel(QWidget):
-    """Counter, user and PIN; ``submitted(counter_id, user, pin)`` on the button or Enter."""
+    """Counter, user and PIN; ``submitted(counter_id, user, pin)`` on the button or Enter.
+
+    Once the user name is one the config knows, the counter list shows only the
+    counters that staff member may use (the server checks it again).
+    """
 
     submitted = Signal(str, str, str)
 
-    def __init__(self, counters: list[tuple[str, str, str]], parent: QWidget | None = None):
-        # counters: (id, number, agency short name)
+    def __init__(self, counters: list[tuple[str, str, str]], allowed: dict[str, set[str] | None] | None = None,
+                 parent: QWidget | None = None):
+        # counters: (id, number, agency short name); allowed: user -> counter ids (None: every counter)
         super().__init__(parent)
         self._counters = counters
+        self._allowed = allowed or {}
         box = card()
         box.setFixedWidth(520)
         outer = QVBoxLayout(self)
@@ -163,17 +169,30 @@ class LoginPanel(QWidget):
         layout.addWidget(self.button)
         self.button.clicked.connect(self._submit)
         self.user_field.returnPressed.connect(self.pin_field.setFocus)
+        self.user_field.textChanged.connect(lambda _text: self._fill_counters())
         self.pin_field.returnPressed.connect(self._submit)
         self._busy = False
         self._lang = "id"
 
+    def _fill_counters(self) -> None:
+        chosen = self.counter_id() if self.counter_box.count() else None
+        allowed = self._allowed.get(self.user_field.text().strip())
+        shown = [c for c in self._counters if allowed is None or c[0] in allowed]
+        if [self.counter_box.itemData(i) for i in range(self.counter_box.count())] == [c[0] for c in shown] \
+                and self.counter_box.property("lang") == self._lang:
+            return
+        self.counter_box.clear()
+        for counter_id, number, agency in shown:
+            self.counter_box.addItem(tr(self._lang, "counter_choice", number=number, agency=agency), counter_id)
+        self.counter_box.setProperty("lang", self._lang)
+        self.select(chosen)
+
+    def counter_ids(self) -> list[str]:
+        return [self.counter_box.itemData(i) for i in range(self.counter_box.count())]
+
     def retranslate(self, lang: str) -> None:
         self._lang = lang
-        chosen = self.counter_id()
-        self.counter_box.clear()
-        for counter_id, number, agency in self._counters:
-            self.counter_box.addItem(tr(lang, "counter_choice", number=number, agency=agency), counter_id)
-        self.select(chosen)
+        self._fill_counters()
         self.heading.setText(tr(lang, "login_heading"))
         self.counter_label.setText(tr(lang, "login_counter"))
         self.user_label.setText(tr(lang, "login_user"))
@@ -182,10 +201,12 @@ class LoginPanel(QWidget):
 
     def select(self, counter_id: str | None) -> None:
         index = self.counter_box.findData(counter_id) if counter_id else -1
-        self.counter_box.setCurrentIndex(index if index >= 0 else 0)
+        if self.counter_box.count():
+            self.counter_box.setCurrentIndex(index if index >= 0 else 0)
 
     def counter_id(self) -> str | None:
-        return self.counter_box.currentData()
+        index = self.counter_box.currentIndex()
+        return self.counter_box.itemData(index) if index >= 0 else None
 
     @property
     def busy(self) -> bool:

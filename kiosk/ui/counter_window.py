@@ -162,7 +162,8 @@ class CounterWindow(QWidget):
         root.addWidget(self.pages, 1)
         choices = [(c.id, c.number, self.agencies[c.agency].short_name if c.agency in self.agencies else c.agency)
                    for c in self.config.counters]
-        self.login_panel = LoginPanel(choices)
+        allowed = {staff.user: None if "*" in staff.counters else set(staff.counters) for staff in self.config.staff}
+        self.login_panel = LoginPanel(choices, allowed)
         self.login_panel.submitted.connect(self.login)
         self.pages.addWidget(self.login_panel)
 
@@ -270,7 +271,7 @@ class CounterWindow(QWidget):
             if self._closed:
                 return
             self.login_panel.reset()
-            self.login_panel.show_message(self._error_text(exc))
+            self.login_panel.show_message(self._error_text(exc, unreachable="login_unreachable"))
             self.login_panel.pin_field.setFocus()
 
         self.tasks.run(lambda: self.api.login(user, pin, counter_id), done, failed)
@@ -657,12 +658,12 @@ class CounterWindow(QWidget):
 
         self.tasks.run(lambda: self.api.action(counter_id, path, **body), done, failed)
 
-    def _error_text(self, exc: BaseException) -> str:
+    def _error_text(self, exc: BaseException, unreachable: str = "unreachable") -> str:
         from kiosk.client import ApiError
 
         if isinstance(exc, ApiError):
             if exc.status is None:
-                return tr(self.lang, "unreachable")
+                return tr(self.lang, unreachable)
             return exc.message or tr(self.lang, "unexpected", detail=exc.code)
         log.error("unexpected error in the counter window: %r", exc)
         return tr(self.lang, "unexpected", detail=type(exc).__name__)

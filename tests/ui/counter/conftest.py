@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from kiosk.clock import FakeClock
 from kiosk.ui.counter_window import CounterWindow, apply_none_refcount_guard
@@ -57,11 +58,11 @@ def make_window(qtbot, config, server, clock):
 def log_in(qtbot, window: CounterWindow, user: str = "petugas1", pin: str = "1234") -> None:
     """Type user and PIN as a person would, press Enter, wait for the live state and its first refresh."""
     panel = window.login_panel
+    panel.user_field.clear()
+    panel.pin_field.clear()
     panel.user_field.setFocus()
     qtbot.keyClicks(panel.user_field, user)
     qtbot.keyClicks(panel.pin_field, pin)
-    from PySide6.QtCore import Qt
-
     qtbot.keyClick(panel.pin_field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.logged_in and window.live is not None and window.live.connected, timeout=10000)
 
