@@ -404,7 +404,7 @@ class CounterWindow(QWidget):
     def _on_connection(self, connected: bool) -> None:
         if not connected:
             self._set_status("why_offline", kind="error")
-        elif self._status_key is not None and self._status_key[0] == "why_offline":
+        elif self.status_line.text() == tr(self.lang, "why_offline"):
             self._set_status(None)
         self._refresh()
 
