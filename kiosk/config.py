@@ -70,7 +70,8 @@ def _parse_span(span: str) -> tuple[time, time]:
     if h2 == 24 and m2:
         raise ValueError(f"a day ends at 24:00, got {span!r}")
     start = time(h1, m1)
-    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+    # 24:00 is the last instant of the day: time(23, 59, 59) would close the lobby for its last second
+    end = time.max if h2 == 24 else time(h2, m2)
     if end <= start:
         raise ValueError(f"ends before it starts: {span!r}")
     return start, end
