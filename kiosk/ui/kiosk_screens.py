@@ -1,0 +1,639 @@
+"""The kiosk's screens: home, agencies, search, services, confirm, printing, ticket, offline.
+
+Each screen is a view: it shows the data it is given (catalog dicts from the
+server, in the visitor's language) and emits what the visitor chose. The
+window (kiosk_window.py) owns the flow, the timers and every network call.
+
+Every screen has ``retranslate(lang)``, ``set_accessible(on)`` (the layout for
+wheelchair users: controls in the lower half, fewer and larger items) and a
+``title(lang)`` / ``hint(lang)`` the window shows in its header in that mode.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.ui import theme
+from kiosk.ui.kiosk_keyboard import OnScreenKeyboard
+from kiosk.ui.kiosk_search import ServiceSearch
+from kiosk.printer.layout import estimate_amount
+from kiosk.ui.kiosk_text import estimate_text, t
+from kiosk.ui.kiosk_widgets import (
+    DISABLED_BG,
+    Card,
+    FitText,
+    PagedGrid,
+    keep_space_when_hidden,
+    make_button,
+    make_label,
+    qr_pixmap,
+    restyle,
+    tile_background,
+)
+
+STATE_BACKGROUND = {"open": theme.GREEN, "closed": theme.RED, "full": theme.RED}
+
+
+def queue_line(service: dict, lang: str) -> str:
+    """'7 menunggu · tunggu ± 1 jam 10 menit' (no wait for a closed or full service)."""
+    count = service.get("waiting", 0)
+    minutes = service.get("estimate_minutes")
+    if service["status"]["state"] != "open" or minutes is None:
+        return t("waiting_count", lang, count=count)
+    return t("queue_line", lang, count=count, amount=estimate_amount(int(minutes), lang))
+
+
+def status_sentence(service: dict) -> str:
+    text = service["status"]["text"]
+    return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------- tiles
+
+
+class AgencyTile(Card):
+    """An agency: its colour, short name, full name and how many wait."""
+
+    def __init__(self, on_choose: Callable[[str], None]):
+        super().__init__("agency")
+        keep_space_when_hidden(self)
+        self.agency_id = ""
+        self.short_label = self.add(FitText(px=32, min_px=20, bold=True, lines=2))
+        self.name_label = self.add(FitText(px=21, min_px=16, lines=3), 1)
+        self.waiting_label = self.add(FitText(px=22, min_px=18, bold=True))
+        self.clicked.connect(lambda: on_choose(self.agency_id))
+
+    def show_item(self, agency: dict, lang: str) -> None:
+        self.agency_id = agency["id"]
+        self.short_label.setText(agency["short_name"])
+        self.name_label.setText(agency["name"])
+        self.waiting_label.setText(t("waiting_count", lang, count=agency.get("waiting", 0)))
+        background = tile_background(agency.get("colour") or theme.PANEL)
+        stripe = agency.get("colour") or theme.PANEL
+        # a panel-coloured tile still carries the agency colour as a thick left edge
+        self.setStyleSheet(
+            f"QPushButton {{ background: {background}; border: 3px solid {theme.PALE}; "
+            f"border-left: 14px solid {stripe}; border-radius: 14px; padding: 0; }}"
+            f"QPushButton:pressed {{ border-color: {theme.YELLOW}; }}")
+
+
+class ServiceCard(Card):
+    """A service: name, status (open / closed until … / full), waiting and estimate."""
+
+    def __init__(self, on_choose: Callable[[str], None], with_agency: bool = False):
+        super().__init__("service")
+        keep_space_when_hidden(self)
+        self.service_id = ""
+        self.agencies: dict[str, dict] = {}
+        self.agency_label = self.add(FitText(px=22, min_px=18, bold=True, colour=theme.YELLOW)) if with_agency else None
+        self.name_label = self.add(FitText(px=30, min_px=20, bold=True, lines=2), 1)
+        row = QHBoxLayout()
+        row.setSpacing(14)
+        self.status_label = FitText(px=24, min_px=16, bold=True, background=theme.GREEN, padding=6)
+        self.status_label.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Preferred)
+        self.queue_label = FitText(px=24, min_px=17, colour=theme.PALE, lines=2, align=Qt.AlignLeft | Qt.AlignVCenter)
+        self.queue_label.setMinimumWidth(150)
+        row.addWidget(self.status_label)
+        row.addWidget(self.queue_label, 1)
+        self.box.addLayout(row)
+        self.clicked.connect(lambda: on_choose(self.service_id))
+
+    def show_item(self, service: dict, lang: str) -> None:
+        self.service_id = service["id"]
+        state = service["status"]["state"]
+        open_ = state == "open"
+        self.name_label.setText(service["name"])
+        if self.agency_label is not None:
+            self.agency_label.setText(self.agencies.get(service["agency_id"], {}).get("short_name", ""))
+        self.status_label.setText(status_sentence(service))
+        self.status_label.set_colour(theme.WHITE, STATE_BACKGROUND.get(state, theme.RED))
+        self.queue_label.setText(queue_line(service, lang))
+        self.name_label.set_colour(theme.WHITE if open_ else theme.GREY_TEXT)
+        self.queue_label.set_colour(theme.PALE if open_ else theme.GREY_TEXT)
+        # closed and full services cannot be touched; the chip says why
+        self.setEnabled(open_)
+
+
+# --------------------------------------------------------------------------- screens
+
+
+class Screen(QWidget):
+    """Common parts: a title and a hint, hidden in the accessible layout (the header shows them)."""
+
+    title_key = ""
+    hint_key = ""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lang = "id"
+        self.accessible = False
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(40, 16, 40, 16)
+        self.layout_.setSpacing(16)
+        self.title_label = make_label("screen-title")
+        self.hint_label = make_label("screen-hint")
+
+    def title(self, lang: str) -> str:
+        return t(self.title_key, lang) if self.title_key else ""
+
+    def hint(self, lang: str) -> str:
+        return t(self.hint_key, lang) if self.hint_key else ""
+
+    def title_is_alert(self) -> bool:
+        return False
+
+    def retranslate(self, lang: str) -> None:
+        self.lang = lang
+        self.title_label.setText(self.title(lang))
+        self.hint_label.setText(self.hint(lang))
+        self._sync_titles()
+
+    def _sync_titles(self) -> None:
+        self.title_label.setVisible(not self.accessible and bool(self.title_label.text()))
+        self.hint_label.setVisible(not self.accessible and bool(self.hint_label.text()))
+
+    def set_accessible(self, on: bool) -> None:
+        self.accessible = on
+        self.layout_.setContentsMargins(40, 8 if on else 16, 40, 8 if on else 16)
+        self.layout_.setSpacing(10 if on else 16)
+        self._sync_titles()
+
+
+class HomeScreen(Screen):
+    take_number = Signal()
+    title_key = "welcome"
+    hint_key = "home_hint"
+
+    def __init__(self, lobby_name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title_label.setProperty("kind", "home-title")
+        self.title_label.setAlignment(Qt.AlignCenter)
+        self.lobby_label = make_label("home-lobby", lobby_name, align=Qt.AlignCenter)
+        self.hint_label.setAlignment(Qt.AlignCenter)
+        self.take_button = make_button("take", "", min_height=220)
+        self.take_button.setMinimumWidth(900)
+        self.take_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.take_button.clicked.connect(self.take_number)
+        self.layout_.addStretch(2)
+        self.layout_.addWidget(self.title_label)
+        self.layout_.addWidget(self.lobby_label)
+        self.layout_.addSpacing(20)
+        self.layout_.addWidget(self.hint_label)
+        self.layout_.addSpacing(30)
+        self.layout_.addWidget(self.take_button, 0, Qt.AlignHCenter)
+        self.layout_.addStretch(3)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.take_button.setText(t("take_number", lang))
+
+    def set_accessible(self, on: bool) -> None:
+        super().set_accessible(on)
+        self.lobby_label.setVisible(not on)
+        self.take_button.setFixedHeight(200 if on else 220)
+
+
+class AgencyScreen(Screen):
+    agency_chosen = Signal(str)
+    search_requested = Signal()
+    title_key = "agencies_title"
+    hint_key = "agencies_hint"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        top = QHBoxLayout()
+        top.setSpacing(24)
+        titles = QVBoxLayout()
+        titles.addWidget(self.title_label)
+        titles.addWidget(self.hint_label)
+        top.addLayout(titles, 1)
+        self.search_button = make_button("search", "", min_height=96)
+        self.search_button.setMinimumWidth(760)
+        self.search_button.clicked.connect(self.search_requested)
+        top.addWidget(self.search_button)
+        self.layout_.addLayout(top)
+        self.grid = PagedGrid(lambda: AgencyTile(self.agency_chosen.emit), columns=5, rows=3)
+        self.layout_.addWidget(self.grid, 1)
+
+    def set_agencies(self, agencies: list[dict], lang: str) -> None:
+        self.lang = lang
+        self.grid.set_items(agencies, lang)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.search_button.setText("⌕  " + t("search_button", lang))
+        self.grid.set_items(self.grid.items, lang)
+
+    def set_accessible(self, on: bool) -> None:
+        super().set_accessible(on)
+        self.grid.set_nav("sides" if on else "bottom")
+        self.grid.set_shape(5, 2 if on else 3)
+        self.search_button.setFixedHeight(76 if on else 96)
+
+
+class ServiceScreen(Screen):
+    service_chosen = Signal(str)
+    title_key = "services_title"
+    hint_key = "services_hint"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.agency: dict = {}
+        self.band = QWidget()
+        band_row = QHBoxLayout(self.band)
+        band_row.setContentsMargins(0, 0, 0, 0)
+        band_row.setSpacing(20)
+        self.swatch = QLabel()
+        self.swatch.setFixedSize(28, 84)
+        self.agency_short = make_label("agency-title", wrap=False)
+        self.agency_short.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Preferred)
+        self.agency_name = FitText(px=30, min_px=22, colour=theme.PALE, lines=2, align=Qt.AlignLeft | Qt.AlignVCenter)
+        band_row.addWidget(self.swatch)
+        band_row.addWidget(self.agency_short)
+        band_row.addWidget(self.agency_name, 1)
+        self.layout_.addWidget(self.band)
+        self.grid = PagedGrid(lambda: ServiceCard(self.service_chosen.emit), columns=2, rows=4)
+        self.layout_.addWidget(self.grid, 1)
+
+    def title(self, lang: str) -> str:
+        if self.agency:
+            return f"{self.agency.get('short_name', '')}: {t('services_title', lang)}"
+        return t("services_title", lang)
+
+    def set_agency(self, agency: dict, services: list[dict], lang: str, keep_page: bool = False) -> None:
+        self.agency = agency
+        self.agency_short.setText(agency.get("short_name", ""))
+        self.agency_name.setText(agency.get("name", ""))
+        self.swatch.setStyleSheet(f"background: {agency.get('colour') or theme.PANEL}; border: 2px solid {theme.PALE};")
+        self.grid.set_items(services, lang, keep_page=keep_page)
+        self.retranslate(lang)
+
+    def _sync_titles(self) -> None:
+        # the agency band says where the visitor is; the header does in the accessible layout
+        self.title_label.setVisible(False)
+        self.hint_label.setVisible(False)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.grid.retranslate(lang)
+
+    def set_accessible(self, on: bool) -> None:
+        super().set_accessible(on)
+        self.band.setVisible(not on)
+        self.grid.set_nav("sides" if on else "bottom")
+        self.grid.set_shape(2, 2 if on else 4)
+
+
+class SearchScreen(Screen):
+    service_chosen = Signal(str)
+    title_key = "search_title"
+    hint_key = "search_hint"
+
+    def __init__(self, search: ServiceSearch, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.search = search
+        self.services: dict[str, dict] = {}
+        self.agencies: dict[str, dict] = {}
+        self.result_ids: list[str] = []
+        query_row = QHBoxLayout()
+        query_row.setSpacing(24)
+        self.query_label = make_label("query", wrap=False)
+        self.count_label = make_label("count", wrap=False, align=Qt.AlignRight | Qt.AlignVCenter)
+        query_row.addWidget(self.query_label, 3)
+        query_row.addWidget(self.count_label, 2)
+        self.layout_.addLayout(query_row)
+        self.results = QWidget()
+        results_box = QVBoxLayout(self.results)
+        results_box.setContentsMargins(0, 0, 0, 0)
+        self.none_label = make_label("screen-hint", align=Qt.AlignCenter)
+        self.grid = PagedGrid(self._make_card, columns=3, rows=2, nav="sides")
+        results_box.addWidget(self.none_label)
+        results_box.addWidget(self.grid, 1)
+        self.layout_.addWidget(self.results, 1)
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.text_changed.connect(self._query_changed)
+        self.layout_.addWidget(self.keyboard)
+        self.set_accessible(False)
+
+    def _make_card(self) -> ServiceCard:
+        card = ServiceCard(self.service_chosen.emit, with_agency=True)
+        card.agencies = self.agencies
+        return card
+
+    def _sync_titles(self) -> None:
+        # the query field, with its placeholder, is the title of this screen
+        self.title_label.setVisible(False)
+        self.hint_label.setVisible(False)
+
+    def set_catalog(self, services: dict[str, dict], agencies: dict[str, dict], lang: str) -> None:
+        self.services = services
+        self.agencies.clear()
+        self.agencies.update(agencies)
+        self.lang = lang
+        self._show_results(keep_page=True)
+
+    def reset(self) -> None:
+        self.keyboard.clear()
+        self._show_results(keep_page=False)
+
+    def _query_changed(self, _text: str) -> None:
+        self._show_results(keep_page=False)
+
+    def _show_results(self, keep_page: bool) -> None:
+        query = self.keyboard.text()
+        self.result_ids = [sid for sid in self.search.find(query) if sid in self.services]
+        self.grid.set_items([self.services[sid] for sid in self.result_ids], self.lang, keep_page=keep_page)
+        self.retranslate(self.lang)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.keyboard.set_language(lang)
+        query = self.keyboard.text()
+        self.query_label.setProperty("empty", not query)
+        self.query_label.setText(query + "▏" if query else t("search_placeholder", lang))
+        restyle(self.query_label)
+        found = len(self.result_ids)
+        if not query:
+            self.count_label.setText(t("search_hint", lang) if not self.accessible else "")
+        else:
+            count = t("search_found", lang, count=found)
+            if self.grid.pages > 1:
+                count += "  ·  " + t("page_of", lang, page=self.grid.page + 1, pages=self.grid.pages)
+            self.count_label.setText(count)
+        self.none_label.setText(t("search_none", lang))
+        self.none_label.setVisible(bool(query) and not found)
+        self.grid.setVisible(found > 0)
+        self.grid.retranslate(lang)
+
+    def set_accessible(self, on: bool) -> None:
+        super().set_accessible(on)
+        self.keyboard.set_compact(on)
+        self.grid.show_page_label = False  # the count line says which page
+        self.grid.set_shape(3, 1 if on else 2)
+        self.query_label.setFixedHeight(60 if on else 84)
+        self.layout_.setContentsMargins(40, 4 if on else 16, 40, 4 if on else 16)
+        self.retranslate(self.lang)
+
+
+class ConfirmScreen(Screen):
+    confirmed = Signal(str, bool)  # service id, priority
+    hint_key = "confirm_hint"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.service: dict = {}
+        self.agency: dict = {}
+        self.busy = False
+        self.title_label.setProperty("kind", "confirm-title")
+        self.agency_label = make_label("agency-name")
+        self.layout_.addWidget(self.title_label)
+        self.layout_.addWidget(self.agency_label)
+        columns = QHBoxLayout()
+        columns.setSpacing(40)
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        self.requirements_title = make_label("section")
+        self.requirements_list = FitText(px=30, min_px=20, lines=6)
+        self.requirements_list.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
+        left.addWidget(self.requirements_title)
+        left.addWidget(self.requirements_list, 1)
+        right = QVBoxLayout()
+        right.setSpacing(14)
+        self.status_label = FitText(px=30, min_px=20, bold=True, background=theme.GREEN, padding=8)
+        self.status_label.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+        self.status_label.setFixedHeight(56)
+        self.queue_label = FitText(px=32, min_px=24, lines=2)
+        self.priority_toggle = Card("priority")
+        self.priority_toggle.setCheckable(True)
+        self.priority_toggle.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.priority_text = self.priority_toggle.add(
+            FitText(px=28, min_px=20, bold=True, lines=2, align=Qt.AlignLeft | Qt.AlignVCenter), 1)
+        self.priority_toggle.toggled.connect(lambda _on: self.retranslate(self.lang))
+        self.confirm_button = make_button("confirm", "", min_height=150)
+        self.confirm_button.clicked.connect(self._confirm)
+        right.addWidget(self.status_label)
+        right.addWidget(self.queue_label)
+        right.addStretch(1)
+        right.addWidget(self.priority_toggle)
+        right.addWidget(self.confirm_button)
+        columns.addLayout(left, 5)
+        columns.addLayout(right, 4)
+        self.layout_.addLayout(columns, 1)
+        self.set_accessible(False)
+
+    def title(self, lang: str) -> str:
+        return self.service.get("name", "")
+
+    def set_service(self, service: dict, agency: dict, lang: str, keep_choice: bool = False) -> None:
+        if not keep_choice or service.get("id") != self.service.get("id"):
+            self.priority_toggle.setChecked(False)
+        self.service, self.agency = service, agency
+        self.retranslate(lang)
+
+    @property
+    def can_issue(self) -> bool:
+        return bool(self.service) and self.service["status"]["state"] == "open"
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.confirm_button.setEnabled(self.can_issue and not busy)
+        self.priority_toggle.setEnabled(not busy)
+
+    def _confirm(self) -> None:
+        if self.busy or not self.can_issue:
+            return
+        priority = self.priority_toggle.isChecked() and bool(self.service.get("priority_allowed"))
+        self.confirmed.emit(self.service["id"], priority)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        service = self.service
+        if not service:
+            return
+        self.agency_label.setText(self.agency.get("name", ""))
+        self.agency_label.setVisible(not self.accessible)
+        self.requirements_title.setText(t("requirements", lang))
+        requirements = service.get("requirements") or []
+        self.requirements_list.setText(
+            "\n".join(f"•  {item}" for item in requirements) if requirements else t("no_requirements", lang))
+        state = service["status"]["state"]
+        self.status_label.setText(status_sentence(service))
+        self.status_label.set_colour(theme.WHITE, STATE_BACKGROUND.get(state, theme.RED))
+        info = [t("waiting_count", lang, count=service.get("waiting", 0))]
+        if self.can_issue:
+            info.append(estimate_text(service.get("estimate_minutes"), lang))
+        self.queue_label.setText("\n".join(i for i in info if i))
+        allowed = bool(service.get("priority_allowed")) and self.can_issue
+        self.priority_toggle.setVisible(allowed)
+        chosen = self.priority_toggle.isChecked()
+        mark = "☑" if chosen else "☐"
+        self.priority_text.setText(f"{mark}  {t('priority_choice', lang)}")
+        self.confirm_button.setText(t("confirm_priority" if chosen and allowed else "confirm", lang))
+        self.confirm_button.setVisible(self.can_issue)
+        self.set_busy(self.busy)
+
+    def set_accessible(self, on: bool) -> None:
+        super().set_accessible(on)
+        self.agency_label.setVisible(not on and bool(self.agency))
+        self.confirm_button.setFixedHeight(110 if on else 150)
+        self.priority_toggle.setFixedHeight(110 if on else 130)
+
+
+class PrintingScreen(Screen):
+    title_key = "printing"
+    hint_key = "printing_hint"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title_label.setProperty("kind", "big-message")
+        self.title_label.setAlignment(Qt.AlignCenter)
+        self.hint_label.setAlignment(Qt.AlignCenter)
+        self.layout_.addStretch(1)
+        self.layout_.addWidget(self.title_label)
+        self.layout_.addWidget(self.hint_label)
+        self.layout_.addStretch(1)
+
+    def _sync_titles(self) -> None:
+        # nothing to touch here: the message stays in the body in every layout
+        self.title_label.setVisible(True)
+        self.hint_label.setVisible(True)
+
+
+class TicketScreen(Screen):
+    done = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ticket: dict = {}
+        self.printer_failed = False
+        self.fault_message = ""
+        self.qr_url = ""
+        self.qr_side = 380
+        self.title_label.setAlignment(Qt.AlignCenter)
+        self.title_label.setMinimumHeight(90)
+        self.layout_.addWidget(self.title_label)
+        columns = QHBoxLayout()
+        columns.setSpacing(60)
+        left = QVBoxLayout()
+        left.setSpacing(6)
+        self.number_caption = make_label("ticket-caption", align=Qt.AlignCenter)
+        self.code_label = make_label("ticket-code", wrap=False, align=Qt.AlignCenter)
+        self.priority_label = make_label("priority-mark", wrap=False, align=Qt.AlignCenter)
+        self.service_label = FitText(px=40, min_px=26, bold=True, lines=2, align=Qt.AlignCenter)
+        self.agency_label = FitText(px=28, min_px=20, colour=theme.PALE, align=Qt.AlignCenter)
+        self.ahead_label = make_label("ticket-info", align=Qt.AlignCenter)
+        self.estimate_label = make_label("ticket-info", align=Qt.AlignCenter)
+        self.fault_label = FitText(px=28, min_px=20, colour=theme.AMBER_TEXT, lines=2, align=Qt.AlignCenter)
+        left.addStretch(1)
+        left.addWidget(self.number_caption)
+        left.addWidget(self.code_label)
+        left.addWidget(self.priority_label, 0, Qt.AlignHCenter)
+        for widget in (self.service_label, self.agency_label, self.ahead_label, self.estimate_label, self.fault_label):
+            left.addWidget(widget)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.setSpacing(10)
+        self.qr_label = QLabel()
+        self.qr_label.setAlignment(Qt.AlignCenter)
+        self.qr_label.setProperty("kind", "qr")
+        self.scan_label = FitText(px=28, min_px=20, lines=2, align=Qt.AlignHCenter | Qt.AlignTop)
+        self.done_button = make_button("done", "", min_height=96)
+        self.done_button.clicked.connect(self.done)
+        right.addStretch(1)
+        right.addWidget(self.qr_label, 0, Qt.AlignHCenter)
+        right.addWidget(self.scan_label)
+        right.addStretch(1)
+        right.addWidget(self.done_button)
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        self.layout_.addLayout(columns, 1)
+
+    def title(self, lang: str) -> str:
+        return t("printer_fallback" if self.printer_failed else "take_ticket", lang)
+
+    def title_is_alert(self) -> bool:
+        return self.printer_failed
+
+    def set_ticket(self, ticket: dict, lang: str, printer_failed: bool, fault_message: dict | None = None) -> None:
+        """``fault_message``: {'id': ..., 'en': ...}, what the printer said (for staff and visitor)."""
+        self.ticket = ticket
+        self.printer_failed = printer_failed
+        self.fault_message = fault_message or {}
+        self.title_label.setProperty("kind", "alert-title" if printer_failed else "ticket-title")
+        restyle(self.title_label)
+        self._draw_qr()
+        self.retranslate(lang)
+
+    def _draw_qr(self) -> None:
+        url = self.ticket.get("status_url", "")
+        self.qr_url = url
+        if url:
+            self.qr_label.setPixmap(qr_pixmap(url, self.qr_side))
+        else:
+            self.qr_label.clear()
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        ticket = self.ticket
+        if not ticket:
+            return
+        self.number_caption.setText(t("your_number", lang))
+        self.number_caption.setVisible(not self.accessible)
+        self.code_label.setText(ticket.get("code", ""))
+        self.priority_label.setText(f"  {t('priority_mark', lang)}  ")
+        self.priority_label.setVisible(bool(ticket.get("priority")))
+        self.service_label.setText(ticket.get("service_name", ""))
+        self.agency_label.setText(ticket.get("agency_name", ""))
+        self.agency_label.setVisible(not self.accessible)
+        self.ahead_label.setText(t("people_ahead", lang, count=ticket.get("position", 0)))
+        self.estimate_label.setText(estimate_text(ticket.get("estimate_minutes"), lang))
+        self.fault_label.setText(self.fault_message.get(lang, "") if self.printer_failed else "")
+        self.fault_label.setVisible(self.printer_failed and bool(self.fault_message))
+        self.scan_label.setText(t("scan_hint", lang))
+        self.done_button.setText(t("done", lang))
+
+    def set_accessible(self, on: bool) -> None:
+        super().set_accessible(on)
+        self.code_label.setProperty("compact", on)
+        restyle(self.code_label)
+        self.qr_side = 250 if on else 380
+        self.done_button.setFixedHeight(84 if on else 96)
+        self.number_caption.setVisible(not on)
+        self.agency_label.setVisible(not on)
+        if self.ticket:
+            self._draw_qr()
+            self.retranslate(self.lang)
+
+
+class OfflineScreen(Screen):
+    title_key = "offline_title"
+    hint_key = "offline_hint"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loading = False
+        self.title_label.setProperty("kind", "big-message")
+        self.title_label.setAlignment(Qt.AlignCenter)
+        self.message_label = make_label("offline", align=Qt.AlignCenter)
+        self.hint_label.setAlignment(Qt.AlignCenter)
+        self.layout_.addStretch(1)
+        self.layout_.addWidget(self.title_label)
+        self.layout_.addWidget(self.message_label)
+        self.layout_.addWidget(self.hint_label)
+        self.layout_.addStretch(1)
+
+    def set_loading(self, loading: bool) -> None:
+        """Before the first catalog arrives the kiosk is loading, not offline."""
+        self.loading = loading
+        self.retranslate(self.lang)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.message_label.setText(t("loading" if self.loading else "offline", lang))
+
+    def _sync_titles(self) -> None:
+        # nothing to touch: the sentence stays in the body in every layout
+        self.title_label.setVisible(True)
+        self.hint_label.setVisible(not self.loading)

@@ -1,0 +1,908 @@
+"""The touch kiosk: what a walk-in visitor uses to take a queue number.
+
+``KioskWindow(config, api, printer, clock=...)`` is a frameless full-screen
+window with no way out for a visitor (a technician leaves by holding the
+top-left corner for 3 s and typing the exit PIN). The flow:
+
+    home → agencies (or search) → services → requirements + confirm → printing → ticket → home
+
+Every network call and every printer call runs off the GUI thread
+(:class:`kiosk.ui.tasks.Tasks`); the window only reacts to results. Issuing
+one ticket is one background job — check the printer, issue, print — so a
+ticket is issued once per confirmed tap, and a visitor whose ticket could not
+be printed still gets the number and QR on screen (the printer fault is
+reported to the server so staff see it).
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Config
+from kiosk.pins import verify_pin
+from kiosk.printer.backends import PrinterFault, PrinterStatus
+from kiosk.printer.layout import TicketPrint
+from kiosk.ui.kiosk_keyboard import NumericPad
+from kiosk.ui.kiosk_screens import (
+    AgencyScreen,
+    ConfirmScreen,
+    HomeScreen,
+    OfflineScreen,
+    PrintingScreen,
+    Screen,
+    SearchScreen,
+    ServiceScreen,
+    TicketScreen,
+)
+from kiosk.ui.kiosk_search import ServiceSearch
+from kiosk.ui.kiosk_style import STYLE
+from kiosk.ui.kiosk_text import clock_text, date_text, t
+from kiosk.ui import theme
+from kiosk.ui.kiosk_widgets import FitText, make_button, make_label
+from kiosk.ui.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 10_000         # catalog refresh while online: waiting counts and open/closed stay fresh
+RETRY_MS = 3_000            # catalog retry while the server cannot be reached
+NOTICE_MS = 8_000           # how long an error sentence stays
+EXIT_HOLD_MS = 3_000        # the technician's long press in the top-left corner
+EXIT_CORNER_PX = 110
+PIN_LOCK_AFTER = 5          # wrong PINs in a row before the pad locks for a while
+PIN_LOCK_S = 60
+NAV_SCREENS = ("agencies", "search", "services", "confirm")
+
+
+@dataclass
+class IssueResult:
+    """What one tap on "take number" produced (made on a worker thread)."""
+
+    ticket: dict
+    fault: PrinterFault | None
+    tapped_at: float
+    printed_at: float | None
+
+
+def _api_error_parts(exc: BaseException) -> tuple[int | None, str, str]:
+    """(http status or None when unreachable, error code, message) of a client error."""
+    status = getattr(exc, "status", None)
+    code = getattr(exc, "code", "") or ""
+    message = getattr(exc, "message", "") or ""
+    return status, code, message
+
+
+def _is_api_error(exc: BaseException) -> bool:
+    from kiosk.client import ApiError  # no Qt, light; imported late so tests can build the window first
+
+    return isinstance(exc, ApiError)
+
+
+class _ScreenStack(QStackedWidget):
+    """The screens. The header and footer keep their height and the screens get what is
+    left: a QStackedWidget would otherwise claim its largest page's minimum and squeeze
+    the header (tests check that every screen fits the space it gets)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, 0)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, 0)
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # a page's wrapped text must not claim height either
+
+
+class _ExitCorner(QWidget):
+    """An invisible square in the top-left corner: hold it for 3 s to ask for the exit PIN."""
+
+    held = Signal()
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setAttribute(Qt.WA_NoSystemBackground)
+        self.setAttribute(Qt.WA_TranslucentBackground)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(EXIT_HOLD_MS)
+        self.timer.timeout.connect(self.held)
+        self.setGeometry(0, 0, EXIT_CORNER_PX, EXIT_CORNER_PX)
+
+    def mousePressEvent(self, event) -> None:
+        self.timer.start()
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:
+        self.timer.stop()
+        event.accept()
+
+
+class _PinOverlay(QWidget):
+    """The technician's exit: a numeric pad over the whole window."""
+
+    submitted = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setObjectName("pin-overlay")
+        self.setAttribute(Qt.WA_StyledBackground)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 60, 0, 60)
+        outer.addStretch(1)
+        self.title = make_label("pin-title", align=Qt.AlignCenter)
+        self.prompt = make_label("screen-hint", align=Qt.AlignCenter)
+        self.dots = make_label("pin-dots", " ", align=Qt.AlignCenter)
+        self.message = make_label("pin-message", " ", align=Qt.AlignCenter)
+        self.pad = NumericPad()
+        self.pad.setFixedWidth(480)
+        self.pad.text_changed.connect(lambda text: self.dots.setText("●" * len(text) or " "))
+        row = QHBoxLayout()
+        self.cancel_button = make_button("header", "")
+        self.ok_button = make_button("confirm", "")
+        self.ok_button.setMinimumWidth(220)
+        self.cancel_button.setMinimumWidth(220)
+        self.cancel_button.clicked.connect(self.cancelled)
+        self.ok_button.clicked.connect(lambda: self.submitted.emit(self.pad.text()))
+        row.addStretch(1)
+        row.addWidget(self.cancel_button)
+        row.addSpacing(40)
+        row.addWidget(self.ok_button)
+        row.addStretch(1)
+        for widget in (self.title, self.prompt, self.dots):
+            outer.addWidget(widget)
+        outer.addWidget(self.pad, 0, Qt.AlignHCenter)
+        outer.addWidget(self.message)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        self.hide()
+
+    def open(self, lang: str) -> None:
+        self.retranslate(lang)
+        self.pad.clear()
+        self.message.setText(" ")
+        self.setGeometry(self.parentWidget().rect())
+        self.raise_()
+        self.show()
+
+    def retranslate(self, lang: str) -> None:
+        self.title.setText(t("exit_title", lang))
+        self.prompt.setText(t("exit_prompt", lang))
+        self.cancel_button.setText(t("exit_cancel", lang))
+        self.ok_button.setText(t("exit_ok", lang))
+
+
+class _ActivityWatch(QObject):
+    """Sees every touch, click and key press meant for the window (for the idle timer)."""
+
+    def __init__(self, window: "KioskWindow"):
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() in (QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress):
+            if isinstance(watched, QWidget) and watched.window() is self.window:
+                self.window.note_activity()
+        return False
+
+
+class KioskWindow(QWidget):
+    """The kiosk. ``api`` is a kiosk.client.ApiClient with the kiosk's device key."""
+
+    screen_changed = Signal(str)
+    catalog_loaded = Signal()
+    ticket_shown = Signal(object)        # the ticket dict on screen (with "printer_failed")
+    connection_changed = Signal(bool)    # True: the server answered the last catalog request
+
+    def __init__(self, config: Config, api: Any, printer: Any, *, clock: Clock | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.config = config
+        self.api = api
+        self.printer = printer
+        self.clock = clock or SystemClock()
+        self.lang = config.lobby.default_language
+        self.accessible = False
+        self.catalogs: dict[str, dict] = {}
+        self.online: bool | None = None   # None until the first answer
+        self.issuing = False
+        self.issue_count = 0               # tickets issued by this window (tests, bench)
+        self.last_result: IssueResult | None = None
+        self.pending_fault_reports: list[tuple[str, str, str | None]] = []
+        self._refreshing = False
+        self._reporting = False
+        self._closed = False
+        self._unlocked = False
+        self._pin_failures = 0
+        self._pin_locked_until = 0.0
+        self._history: list[str] = []
+        self._agency_id = ""
+        self._service_id = ""
+        self.tasks = Tasks(max_threads=4, parent=self)
+
+        self.setObjectName("kiosk")
+        self.setAttribute(Qt.WA_StyledBackground)
+        self.setWindowFlag(Qt.FramelessWindowHint)
+        self.setWindowTitle(config.lobby.name)
+        self.setStyleSheet(STYLE)
+        self._build()
+        self._build_timers()
+        self._watch = _ActivityWatch(self)
+        QApplication.instance().installEventFilter(self._watch)
+        self.set_accessible(config.kiosk.accessible_layout)
+        self.set_language(self.lang)
+        self.offline_screen.set_loading(True)
+        self._go("offline", push=False)
+        self._tick_clock()
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+        # the window is the screen: content that needs more room must shrink, never
+        # make the window taller than the screen (tests check everything fits)
+        root.setSizeConstraint(QLayout.SetNoConstraint)
+
+        self.header = QWidget()
+        self.header.setObjectName("header")
+        self.header.setAttribute(Qt.WA_StyledBackground)
+        header_box = QVBoxLayout(self.header)
+        header_box.setContentsMargins(EXIT_CORNER_PX // 2, 10, 30, 10)
+        top = QHBoxLayout()
+        top.setSpacing(24)
+        self.logo_label = QLabel()
+        logo = self.config.lobby.logo
+        if logo is not None:
+            pixmap = QPixmap(str(self.config.path(logo)))
+            if not pixmap.isNull():
+                self.logo_label.setPixmap(pixmap.scaledToHeight(84, Qt.SmoothTransformation))
+        self.logo_label.setVisible(self.logo_label.pixmap() is not None and not self.logo_label.pixmap().isNull())
+        # no word-wrapped QLabel in the header: its height-for-width would override the
+        # fixed half-screen height of the accessible layout
+        self.lobby_label = FitText(self.config.lobby.name, px=34, min_px=24, bold=True,
+                                   align=Qt.AlignLeft | Qt.AlignVCenter)
+        clock_box = QVBoxLayout()
+        clock_box.setSpacing(0)
+        self.date_label = make_label("date", wrap=False, align=Qt.AlignRight | Qt.AlignVCenter)
+        self.clock_label = make_label("clock", wrap=False, align=Qt.AlignRight | Qt.AlignVCenter)
+        clock_box.addWidget(self.date_label)
+        clock_box.addWidget(self.clock_label)
+        self.header_buttons = QHBoxLayout()
+        self.header_buttons.setSpacing(16)
+        self.language_button = make_button("header", "", min_height=84)
+        self.language_button.clicked.connect(self._next_language)
+        self.language_button.setVisible(len(self.config.lobby.languages) > 1)
+        self.accessible_button = make_button("header", "", min_height=84)
+        self.accessible_button.clicked.connect(lambda: self.set_accessible(not self.accessible))
+        top.addWidget(self.logo_label)
+        top.addWidget(self.lobby_label, 1)
+        top.addLayout(clock_box)
+        top.addSpacing(20)
+        top.addLayout(self.header_buttons)
+        header_box.addLayout(top)
+        # shown in the accessible layout: the upper half tells, the lower half is touched
+        self.header_title = FitText(px=56, min_px=36, bold=True, colour=theme.YELLOW, lines=2, align=Qt.AlignCenter)
+        self.header_hint = FitText(px=32, min_px=24, colour=theme.PALE, lines=2, align=Qt.AlignCenter)
+        header_box.addStretch(1)
+        header_box.addWidget(self.header_title)
+        header_box.addWidget(self.header_hint)
+        header_box.addStretch(1)
+        root.addWidget(self.header)
+
+        self.stack = _ScreenStack()
+        root.addWidget(self.stack, 1)
+
+        self.home_screen = HomeScreen(self.config.lobby.name)
+        self.agency_screen = AgencyScreen()
+        self.search_screen = SearchScreen(ServiceSearch(self.config))
+        self.service_screen = ServiceScreen()
+        self.confirm_screen = ConfirmScreen()
+        self.printing_screen = PrintingScreen()
+        self.ticket_screen = TicketScreen()
+        self.offline_screen = OfflineScreen()
+        self.screens: dict[str, Screen] = {
+            "home": self.home_screen, "agencies": self.agency_screen, "search": self.search_screen,
+            "services": self.service_screen, "confirm": self.confirm_screen, "printing": self.printing_screen,
+            "ticket": self.ticket_screen, "offline": self.offline_screen,
+        }
+        for screen in self.screens.values():
+            self.stack.addWidget(screen)
+        self.home_screen.take_number.connect(lambda: self._go("agencies"))
+        self.agency_screen.agency_chosen.connect(self._choose_agency)
+        self.agency_screen.search_requested.connect(self._open_search)
+        self.service_screen.service_chosen.connect(self._choose_service)
+        self.search_screen.service_chosen.connect(self._choose_service)
+        self.confirm_screen.confirmed.connect(self.issue)
+        self.ticket_screen.done.connect(self.reset_to_home)
+
+        self.footer = QWidget()
+        self.footer.setObjectName("footer")
+        self.footer.setAttribute(Qt.WA_StyledBackground)
+        self.footer_row = QHBoxLayout(self.footer)
+        self.footer_row.setContentsMargins(30, 10, 30, 10)
+        self.footer_row.setSpacing(20)
+        self.back_button = make_button("nav", "")
+        self.home_button = make_button("nav", "")
+        self.back_button.clicked.connect(self.back)
+        self.home_button.clicked.connect(self.reset_to_home)
+        self.footer_row.addWidget(self.back_button)
+        self.footer_row.addWidget(self.home_button)
+        self.footer_row.addStretch(1)
+        root.addWidget(self.footer)
+
+        # floats over the screen (above the footer) so showing it never moves a button
+        self.notice_label = make_label("notice", align=Qt.AlignCenter)
+        self.notice_label.setParent(self)
+        self.notice_label.setAttribute(Qt.WA_TransparentForMouseEvents)
+        self.notice_label.hide()
+
+        self.exit_corner = _ExitCorner(self)
+        self.exit_corner.held.connect(self._ask_exit_pin)
+        self.pin_overlay = _PinOverlay(self)
+        self.pin_overlay.submitted.connect(self._check_exit_pin)
+        self.pin_overlay.cancelled.connect(self.pin_overlay.hide)
+
+    def _build_timers(self) -> None:
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(1000)
+        self.clock_timer.timeout.connect(self._tick_clock)
+        self.clock_timer.start()
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.timeout.connect(self.refresh_catalog)
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(self.config.kiosk.idle_seconds * 1000)
+        self.idle_timer.timeout.connect(self._idle)
+        self.ticket_timer = QTimer(self)
+        self.ticket_timer.setSingleShot(True)
+        self.ticket_timer.setInterval(self.config.kiosk.ticket_seconds * 1000)
+        self.ticket_timer.timeout.connect(self.reset_to_home)
+        self.notice_timer = QTimer(self)
+        self.notice_timer.setSingleShot(True)
+        self.notice_timer.setInterval(NOTICE_MS)
+        self.notice_timer.timeout.connect(self.notice_label.hide)
+
+    # ------------------------------------------------------------------ life
+
+    def start(self) -> None:
+        """Load the catalog in the background; the window shows "loading" until it arrives."""
+        self.idle_timer.start()
+        self.refresh_catalog()
+
+    def shutdown(self) -> None:
+        """Stop timers and background work; after this the window closes when asked."""
+        if self._closed:
+            return
+        self._closed = True
+        self._unlocked = True
+        for timer in (self.clock_timer, self.refresh_timer, self.idle_timer, self.ticket_timer,
+                      self.notice_timer, self.exit_corner.timer):
+            timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._watch)
+        self.tasks.wait(5000)
+
+    def closeEvent(self, event) -> None:
+        # Alt+F4 and the like: a visitor must not be able to close the kiosk.
+        if self._unlocked or not self.config.kiosk.fullscreen:
+            self.shutdown()
+            event.accept()
+        else:
+            event.ignore()
+
+    def keyPressEvent(self, event) -> None:
+        # Escape and every other key do nothing: there is no keyboard for visitors.
+        event.accept()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_header()
+        self.exit_corner.raise_()
+        if self.notice_label.isVisible():
+            self._place_notice()
+        if self.pin_overlay.isVisible():
+            self.pin_overlay.setGeometry(self.rect())
+
+    # ------------------------------------------------------------------ language and layout
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang if lang in ("id", "en") else self.config.lobby.default_language
+        self.language_button.setText(self._language_button_text())
+        self.accessible_button.setText(t("accessible_off" if self.accessible else "accessible_on", self.lang))
+        self.back_button.setText(t("back", self.lang))
+        self.home_button.setText(t("home", self.lang))
+        self.pin_overlay.retranslate(self.lang)
+        self._render_all()
+        self._tick_clock()
+
+    def _language_button_text(self) -> str:
+        # the button names the language it switches TO, in that language
+        return t("language_button", self.lang) if len(self.config.lobby.languages) > 1 else ""
+
+    def _next_language(self) -> None:
+        languages = list(self.config.lobby.languages)
+        index = languages.index(self.lang) if self.lang in languages else -1
+        self.set_language(languages[(index + 1) % len(languages)])
+
+    def set_accessible(self, on: bool) -> None:
+        """The accessible layout: every control in the lower half of the screen (wheelchair reach)."""
+        self.accessible = on
+        target = self.footer_row if on else self.header_buttons
+        for button in (self.language_button, self.accessible_button):
+            self.header_buttons.removeWidget(button)
+            self.footer_row.removeWidget(button)
+            target.addWidget(button)
+        self.header_title.setVisible(on)
+        self.header_hint.setVisible(on)
+        for button in (self.back_button, self.home_button, self.language_button, self.accessible_button):
+            button.setFixedHeight(76 if on else 84)
+        self.footer_row.setContentsMargins(30, 8 if on else 10, 30, 8 if on else 10)
+        for screen in self.screens.values():
+            screen.set_accessible(on)
+        self.accessible_button.setText(t("accessible_off" if on else "accessible_on", self.lang))
+        self._fit_header()
+        self._update_chrome()
+
+    def _fit_header(self) -> None:
+        if self.accessible:
+            self.header.setFixedHeight(max(1, self.height() // 2))
+        else:
+            self.header.setMinimumHeight(0)
+            self.header.setMaximumHeight(16_777_215)
+
+    # ------------------------------------------------------------------ catalog
+
+    @property
+    def catalog(self) -> dict:
+        return self.catalogs.get(self.lang) or next(iter(self.catalogs.values()), {})
+
+    def services_by_id(self) -> dict[str, dict]:
+        return {s["id"]: s for s in self.catalog.get("services", [])}
+
+    def agencies_by_id(self) -> dict[str, dict]:
+        return {a["id"]: a for a in self.catalog.get("agencies", [])}
+
+    def refresh_catalog(self) -> None:
+        if self._closed or self._refreshing:
+            return
+        self._refreshing = True
+        languages = list(dict.fromkeys([self.lang, *self.config.lobby.languages]))
+        api = self.api
+
+        def fetch() -> dict[str, dict]:
+            return {lang: api.catalog(lang) for lang in languages}
+
+        self.tasks.run(fetch, on_done=self._catalog_arrived, on_error=self._catalog_failed)
+
+    def _catalog_arrived(self, catalogs: dict[str, dict]) -> None:
+        self._refreshing = False
+        if self._closed:
+            return
+        self.catalogs = catalogs
+        was_online = self.online
+        self.online = True
+        if was_online is not True:
+            self.connection_changed.emit(True)
+            log.info("kiosk: queue server reachable")
+        self.offline_screen.set_loading(False)
+        if self.current == "offline":
+            self._history.clear()
+            self._go("home", push=False)
+        self._render_all()
+        self.refresh_timer.start(REFRESH_MS)
+        self.catalog_loaded.emit()
+        if self.pending_fault_reports:
+            self._send_fault_reports()
+
+    def _catalog_failed(self, exc: BaseException) -> None:
+        self._refreshing = False
+        if self._closed:
+            return
+        status, code, message = _api_error_parts(exc)
+        if not _is_api_error(exc):
+            log.exception("kiosk: catalog request failed", exc_info=exc)
+        else:
+            log.warning("kiosk: catalog request failed: %s %s %s", status, code, message)
+        was_online = self.online
+        self.online = False
+        if was_online is not False:
+            self.connection_changed.emit(False)
+        self.offline_screen.set_loading(False)
+        # a visitor mid-issue keeps the printing/ticket screen; everyone else sees the calm sentence
+        if self.current not in ("printing", "ticket") and not self.issuing:
+            self._history.clear()
+            self._go("offline", push=False)
+        self.refresh_timer.start(RETRY_MS)
+
+    # ------------------------------------------------------------------ navigation
+
+    @property
+    def current(self) -> str:
+        widget = self.stack.currentWidget()
+        for name, screen in self.screens.items():
+            if screen is widget:
+                return name
+        return ""
+
+    def _go(self, name: str, push: bool = True) -> None:
+        current = self.current
+        if push and current and current != name and current in ("home", *NAV_SCREENS):
+            self._history.append(current)
+        self.stack.setCurrentWidget(self.screens[name])
+        if name != current:
+            self.notice_label.hide()
+        self._render(name)
+        self._update_chrome()
+        self.screen_changed.emit(name)
+
+    def back(self) -> None:
+        if self.issuing:
+            return
+        target = self._history.pop() if self._history else "home"
+        self._go(target, push=False)
+
+    def reset_to_home(self) -> None:
+        """The start for the next visitor: home screen, default language, search cleared."""
+        if self.issuing:
+            return
+        self.ticket_timer.stop()
+        self.pin_overlay.hide()
+        self._history.clear()
+        self.search_screen.reset()
+        self.agency_screen.grid.show_page(0)
+        if self.lang != self.config.lobby.default_language:
+            self.set_language(self.config.lobby.default_language)
+        self._go("home" if self.online else "offline", push=False)
+
+    def _update_chrome(self) -> None:
+        name = self.current
+        nav = name in NAV_SCREENS
+        self.back_button.setVisible(nav)
+        self.home_button.setVisible(nav)
+        self.footer.setVisible(nav or self.accessible)
+        screen = self.screens.get(name)
+        if screen is not None:
+            self.header_title.setText(screen.title(self.lang))
+            self.header_hint.setText(screen.hint(self.lang))
+            alert = screen.title_is_alert()
+            self.header_title.set_colour(theme.WHITE if alert else theme.YELLOW, theme.RED if alert else None)
+            self.header_title.padding = 16 if alert else 0
+        self.exit_corner.raise_()
+
+    def _choose_agency(self, agency_id: str) -> None:
+        self._agency_id = agency_id
+        self.service_screen.agency = {}
+        self._go("services")
+        self.service_screen.grid.show_page(0)
+
+    def _open_search(self) -> None:
+        self._go("search")
+
+    def _choose_service(self, service_id: str) -> None:
+        service = self.services_by_id().get(service_id)
+        if service is None:
+            return
+        self._service_id = service_id
+        self._agency_id = service["agency_id"]
+        self.confirm_screen.service = {}
+        self._go("confirm")
+
+    # ------------------------------------------------------------------ rendering
+
+    def _render_all(self) -> None:
+        for name in self.screens:
+            self._render(name)
+        self._update_chrome()
+
+    def _render(self, name: str) -> None:
+        lang = self.lang
+        screen = self.screens[name]
+        if name == "agencies":
+            screen.set_agencies(self.catalog.get("agencies", []), lang)
+            screen.retranslate(lang)
+        elif name == "services":
+            agency = self.agencies_by_id().get(self._agency_id)
+            if agency is not None:
+                services = self.services_by_id()
+                mine = [services[sid] for sid in agency.get("services", []) if sid in services]
+                keep = self.service_screen.agency.get("id") == agency["id"]
+                screen.set_agency(agency, mine, lang, keep_page=keep)
+            else:
+                screen.retranslate(lang)
+        elif name == "search":
+            screen.set_catalog(self.services_by_id(), self.agencies_by_id(), lang)
+        elif name == "confirm":
+            service = self.services_by_id().get(self._service_id)
+            if service is not None:
+                agency = self.agencies_by_id().get(service["agency_id"], {})
+                screen.set_service(service, agency, lang, keep_choice=True)
+            else:
+                screen.retranslate(lang)
+        elif name == "ticket":
+            ticket = self.ticket_screen.ticket
+            if ticket:
+                # the names in the language now shown
+                service = self.services_by_id().get(ticket.get("service_id"), {})
+                agency = self.agencies_by_id().get(ticket.get("agency_id"), {})
+                ticket = {**ticket, "service_name": service.get("name", ticket.get("service_name", "")),
+                          "agency_name": agency.get("name", ticket.get("agency_name", ""))}
+                self.ticket_screen.ticket = ticket
+            screen.retranslate(lang)
+        else:
+            screen.retranslate(lang)
+
+    def _tick_clock(self) -> None:
+        now = self.clock.now().astimezone(self.config.lobby.tz)
+        self.date_label.setText(date_text(now, self.lang))
+        self.clock_label.setText(clock_text(now))
+
+    def show_notice(self, text: str) -> None:
+        """A plain sentence in the visitor's language, for a few seconds."""
+        self.notice_label.setText(text)
+        self._place_notice()
+        self.notice_label.show()
+        self.notice_label.raise_()
+        self.notice_timer.start()
+
+    def _place_notice(self) -> None:
+        width = min(self.width() - 80, 1500)
+        self.notice_label.setFixedWidth(max(200, width))
+        self.notice_label.adjustSize()
+        bottom = self.footer.geometry().top() if self.footer.isVisible() else self.height()
+        self.notice_label.move((self.width() - self.notice_label.width()) // 2,
+                               bottom - self.notice_label.height() - 24)
+
+    # ------------------------------------------------------------------ idle
+
+    def note_activity(self) -> None:
+        if not self._closed:
+            self.idle_timer.start()
+
+    def _idle(self) -> None:
+        if self._closed:
+            return
+        self.idle_timer.start()
+        if self.issuing or self.current == "ticket":
+            return  # the ticket screen has its own timer
+        at_rest = self.current in ("home", "offline") and self.lang == self.config.lobby.default_language
+        if not at_rest or self.pin_overlay.isVisible():
+            self.reset_to_home()
+
+    # ------------------------------------------------------------------ issuing
+
+    def issue(self, service_id: str, priority: bool = False) -> bool:
+        """Issue one ticket for the visitor (and print it). False when a ticket is already on its way."""
+        if self.issuing or self._closed:
+            return False
+        service = self.services_by_id().get(service_id)
+        if service is None or service["status"]["state"] != "open":
+            self.show_notice(service["status"]["text"] if service else t("service_not_open", self.lang))
+            return False
+        self.issuing = True
+        self.confirm_screen.set_busy(True)
+        self._go("printing", push=False)
+        lang, api, printer = self.lang, self.api, self.printer
+        priority = bool(priority and service.get("priority_allowed"))
+        tapped_at = time.perf_counter()
+        make_print = self._ticket_print
+
+        def work() -> IssueResult:
+            # Check first: a printer that is already known to be down is not tried
+            # again, but the visitor still gets a number (shown on screen).
+            status: PrinterStatus = printer.check()
+            ticket = api.issue(service_id, priority=priority, lang=lang)
+            fault = None
+            printed_at = None
+            if not status.can_print:
+                fault = PrinterFault(status.kind, status.message_id, status.message_en, status.detail)
+            else:
+                try:
+                    printer.print_ticket(make_print(ticket, lang))
+                    printed_at = time.perf_counter()
+                except PrinterFault as exc:
+                    fault = exc
+                except Exception as exc:  # never lose an issued number to a printing bug
+                    log.exception("kiosk: printing failed unexpectedly")
+                    fault = PrinterFault.of("setup", f"{type(exc).__name__}: {exc}")
+            return IssueResult(ticket, fault, tapped_at, printed_at)
+
+        self.tasks.run(work, on_done=self._issued, on_error=self._issue_failed)
+        return True
+
+    def _ticket_print(self, ticket: dict, lang: str) -> TicketPrint:
+        config = self.config
+        service = config.service_by_id.get(ticket.get("service_id", ""))
+        agency = config.agency_by_id.get(ticket.get("agency_id", "") or (service.agency if service else ""))
+        issued_at = ticket.get("issued_at")
+        moment = datetime.fromisoformat(issued_at) if issued_at else self.clock.now()
+        return TicketPrint(
+            lobby_name=config.lobby.name,
+            agency_name=ticket.get("agency_name") or (agency.name if agency else ""),
+            service_name=ticket.get("service_name") or (service.name.get(lang) if service else ""),
+            code=ticket["code"],
+            priority=bool(ticket.get("priority")),
+            issued_at=moment,
+            people_ahead=int(ticket.get("position", 0)),
+            estimate_minutes=ticket.get("estimate_minutes"),
+            status_url=ticket["status_url"],
+            lang=lang,
+            footer=config.printer.footer.get(lang),
+            paper_mm=config.printer.paper_mm,
+            local_tz=config.lobby.tz,
+        )
+
+    def _issued(self, result: IssueResult) -> None:
+        self.issuing = False
+        self.issue_count += 1
+        self.last_result = result
+        if self._closed:
+            return
+        self.confirm_screen.set_busy(False)
+        ticket = dict(result.ticket)
+        failed = result.fault is not None
+        ticket["printer_failed"] = failed
+        if failed:
+            fault = result.fault
+            log.warning("kiosk: ticket %s not printed: %s (%s)", ticket.get("code"), fault.kind, fault.detail)
+            message = f"{fault.message_en} {fault.detail}".strip()[:300]  # the API takes 300 characters
+            self.pending_fault_reports.append((fault.kind, message, ticket.get("code")))
+            self._send_fault_reports()
+        fault_message = {"id": result.fault.message_id, "en": result.fault.message_en} if failed else None
+        self.ticket_screen.set_ticket(ticket, self.lang, printer_failed=failed, fault_message=fault_message)
+        self._history.clear()
+        self._go("ticket", push=False)
+        # a visitor photographing the screen needs longer than one taking a paper ticket
+        seconds = self.config.kiosk.ticket_seconds * (3 if failed else 1)
+        self.ticket_timer.start(seconds * 1000)
+        self.refresh_catalog()
+        self.ticket_shown.emit(ticket)
+
+    def _issue_failed(self, exc: BaseException) -> None:
+        self.issuing = False
+        if self._closed:
+            return
+        self.confirm_screen.set_busy(False)
+        status, code, message = _api_error_parts(exc)
+        if not _is_api_error(exc):
+            log.error("kiosk: issuing failed: %r", exc)
+            message, status = "", 0
+        if status is None:
+            # not issued: the server was not reached (the client tells unreachable from refused)
+            self.online = False
+            self.connection_changed.emit(False)
+            self._history.clear()
+            self._go("offline", push=False)
+            self.refresh_timer.start(RETRY_MS)
+            return
+        self._go("confirm", push=False)
+        self.show_notice(message or t("issue_failed", self.lang))
+        self.refresh_catalog()
+
+    def _send_fault_reports(self) -> None:
+        if self._reporting or not self.pending_fault_reports or self._closed:
+            return
+        self._reporting = True
+        reports, self.pending_fault_reports = self.pending_fault_reports, []
+        api = self.api
+
+        def send() -> None:
+            unsent = []
+            for index, (kind, message, code) in enumerate(reports):
+                try:
+                    api.printer_fault(kind, message, code)
+                except Exception as exc:
+                    log.warning("kiosk: printer fault not reported yet: %r", exc)
+                    unsent = reports[index:]
+                    break
+            return unsent
+
+        def done(unsent) -> None:
+            self._reporting = False
+            # kept for the next successful catalog refresh
+            self.pending_fault_reports = list(unsent) + self.pending_fault_reports
+
+        def failed(exc) -> None:
+            self._reporting = False
+            self.pending_fault_reports = reports + self.pending_fault_reports
+
+        self.tasks.run(send, on_done=done, on_error=failed)
+
+    # ------------------------------------------------------------------ technician exit
+
+    def _ask_exit_pin(self) -> None:
+        if self._closed:
+            return
+        self.pin_overlay.open(self.lang)
+        if not self.config.kiosk.exit_pin_hash:
+            self.pin_overlay.message.setText(t("exit_no_pin", self.lang))
+
+    def _check_exit_pin(self, pin: str) -> None:
+        pin_hash = self.config.kiosk.exit_pin_hash
+        if not pin_hash:
+            self.pin_overlay.message.setText(t("exit_no_pin", self.lang))
+            return
+        if time.monotonic() < self._pin_locked_until:
+            self.pin_overlay.message.setText(t("exit_wrong", self.lang))
+            return
+        self.pin_overlay.ok_button.setEnabled(False)
+        self.pin_overlay.message.setText(t("exit_checking", self.lang))
+        self.tasks.run(lambda: verify_pin(pin, pin_hash), on_done=self._exit_pin_checked,
+                       on_error=lambda exc: self._exit_pin_checked(False))
+
+    def _exit_pin_checked(self, ok: bool) -> None:
+        if self._closed:
+            return
+        self.pin_overlay.ok_button.setEnabled(True)
+        if ok:
+            log.info("kiosk: technician exit")
+            self._unlocked = True
+            self.close()
+            return
+        self._pin_failures += 1
+        if self._pin_failures >= PIN_LOCK_AFTER:
+            self._pin_failures = 0
+            self._pin_locked_until = time.monotonic() + PIN_LOCK_S
+        self.pin_overlay.pad.clear()
+        self.pin_overlay.message.setText(t("exit_wrong", self.lang))
+
+
+# --------------------------------------------------------------------------- the sub-command
+
+
+def main(args) -> int:
+    """`mpp-kiosk kiosk [--config PATH] [--server URL]`."""
+    from kiosk.cli import load_or_report
+
+    config = load_or_report(args.config)
+    if config is None:
+        return 1
+    from kiosk.client import ApiClient
+    from kiosk.logs import setup_logging
+    from kiosk.printer.backends import make_ticket_printer
+    from kiosk.ui.app import make_app, place_on_screen, quit_on_sigint
+
+    setup_logging("kiosk", config.path(config.server.log_dir))
+    app = make_app()
+    base_url = getattr(args, "server", None) or config.server.base_url
+    key = config.server.key_for("kiosk")
+    if not key:
+        print("config: server.devices has no device with role 'kiosk'", flush=True)
+        return 1
+    api = ApiClient(base_url, key)
+    printer = make_ticket_printer(config.printer, config.base_dir)
+    window = KioskWindow(config, api, printer)
+    place_on_screen(window, config.kiosk.screen, config.kiosk.fullscreen)
+    window.start()
+    wake = quit_on_sigint(app)  # noqa: F841 - keeps Python's signal handling awake
+
+    def stop(*_):
+        # the window refuses to close for visitors; Ctrl+C / SIGTERM come from the technician
+        window.shutdown()
+        app.quit()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = app.exec()
+    window.shutdown()
+    return code
