@@ -397,6 +397,8 @@ class DisplayWindow(QWidget):
             self.recent_rows.append((code, counter, agency))
         self.recent_grid.setColumnStretch(2, 1)
         recent.addLayout(self.recent_grid)
+        self.recent_empty = QLabel(self._text("no_recent"), self.recent_frame, objectName="recentEmpty")
+        recent.addWidget(self.recent_empty)
         recent.addStretch(1)
         right.addWidget(self.recent_frame, 1)
         body.addLayout(right, 40)
@@ -479,8 +481,8 @@ class DisplayWindow(QWidget):
         self.recall_badge.setFont(self._font(0.03, bold=True))
         self.counter_label.setFont(self._font(0.095 if self.board.current is not None else 0.05, bold=True))
         self.counter_second.setFont(self._font(0.045))
-        self.agency_label.setFont(self._font(0.036))
         self._fit_code()
+        self._fit_agency()
 
         # the sign video: 16:9 in the right column's width, at most a third of the height
         right_width = round((width - 3 * pad) * 0.4)
@@ -488,13 +490,16 @@ class DisplayWindow(QWidget):
         self.sign_panel.title.setFont(self._font(0.024, bold=True))
         self.sign_panel.caption.setFont(self._font(0.04, bold=True))
         self.sign_panel.view.setFixedHeight(video_height)
+        # fixed rows: the video does not jump when a caption comes or goes
+        self.sign_panel.title.setFixedHeight(round(self._px(0.024) * 1.5))
+        self.sign_panel.caption.setFixedHeight(round(self._px(0.04) * 1.35))
         self.recent_title.setFont(self._font(0.03, bold=True))
         self.recent_frame.layout().setContentsMargins(pad * 2, pad, pad * 2, pad)
         self.recent_grid.setHorizontalSpacing(pad * 3)
         self.recent_grid.setVerticalSpacing(max(2, pad // 3))
         # the previous calls share what the sign panel leaves of the column
         body = height - self.header.height() - self.waiting_frame.height() - self.ticker.height() - 2 * pad
-        sign = video_height + 1.2 * (self._px(0.024) + self._px(0.04)) + 2 * pad if self.config.sign.enabled else 0
+        sign = video_height + 1.5 * self._px(0.024) + 1.35 * self._px(0.04) + 2 * pad if self.config.sign.enabled else 0
         free = body - sign - pad - 1.2 * self._px(0.03) - 3 * pad
         rows = max(1, len(self.recent_rows))
         row_px = max(12, min(round(height * 0.05), int(free / rows / 1.25)))
@@ -502,9 +507,15 @@ class DisplayWindow(QWidget):
             code.setFont(_pixel_font(row_px, bold=True))
             counter.setFont(_pixel_font(row_px))
             agency.setFont(_pixel_font(round(row_px * 0.75)))
+        self.recent_empty.setFont(_pixel_font(row_px))
+        self._recent_row_px = row_px
+        self._size_recent_columns()
 
         self.waiting_title.setFont(self._font(0.03, bold=True))
         self.waiting_page_label.setFont(self._font(0.024))
+        # always room for "2/4", so the chips' space does not change when pages appear
+        self.waiting_page_label.setFixedWidth(QFontMetrics(self.waiting_page_label.font()).horizontalAdvance("00/00"))
+        self.waiting_page_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.ticker.setFont(self._font(0.034))
         self.offline_sign.setFont(self._font(0.042, bold=True))
         self.setStyleSheet(self._style_sheet(pad))
@@ -513,6 +524,19 @@ class DisplayWindow(QWidget):
         # the chip row's width is known once the layouts have run
         QTimer.singleShot(0, self._layout_waiting)
         self._place_offline_sign()
+
+    def _fit_agency(self) -> None:
+        """The agency's full name on at most two lines; a nested layout would give a wrapped label only one."""
+        text = self.agency_label.text()
+        width = max(50, self.slot.width() - 2 * self.slot.layout().contentsMargins().left())
+        for share in (0.036, 0.03, 0.025):
+            font = self._font(share)
+            metrics = QFontMetrics(font)
+            needed = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
+            if needed <= 2 * metrics.lineSpacing():
+                break
+        self.agency_label.setFont(font)
+        self.agency_label.setMinimumHeight(needed if text else 0)
 
     def _fit_code(self) -> None:
         """The code as large as fits: about a fifth of the screen's height, never below an eighth."""
@@ -540,7 +564,7 @@ class DisplayWindow(QWidget):
             QLabel#recentTitle {{ color: {theme.PALE}; }}
             QLabel#recentCode {{ color: {theme.YELLOW}; }}
             QLabel#recentCounter {{ color: {theme.WHITE}; }}
-            QLabel#recentAgency {{ color: {theme.PALE}; }}
+            QLabel#recentAgency, QLabel#recentEmpty {{ color: {theme.PALE}; }}
             QFrame#waiting {{ background: {theme.NAVY}; border-top: 2px solid {theme.PANEL}; }}
             QLabel#waitingTitle {{ color: {theme.PALE}; }}
             QLabel#waitingPage {{ color: {theme.GREY_TEXT}; }}
@@ -719,7 +743,19 @@ class DisplayWindow(QWidget):
             self.recall_badge.setVisible(call.recall > 0)
         self.counter_second.setVisible(bool(self.counter_second.text()))
         self.counter_label.setFont(self._font(0.095 if call is not None else 0.05, bold=True))
+        self.code_label.setVisible(call is not None)
         self._fit_code()
+        self._fit_agency()
+
+    def _size_recent_columns(self) -> None:
+        """Room for the widest code and counter shown; the agency takes the rest (the labels never widen the window)."""
+        row_px = getattr(self, "_recent_row_px", 20)
+        codes = [row[0].text() for row in self.recent_rows] + ["A-000"]
+        counters = [row[1].text() for row in self.recent_rows] + ["Loket 00"]
+        code_metrics = QFontMetrics(_pixel_font(row_px, bold=True))
+        counter_metrics = QFontMetrics(_pixel_font(row_px))
+        self.recent_grid.setColumnMinimumWidth(0, max(code_metrics.horizontalAdvance(t) for t in codes) + 4)
+        self.recent_grid.setColumnMinimumWidth(1, max(counter_metrics.horizontalAdvance(t) for t in counters) + 4)
 
     def _refresh_recent(self) -> None:
         calls = self.board.recent()
@@ -731,8 +767,10 @@ class DisplayWindow(QWidget):
                 agency.setText(self._agency_name(call.agency_id, short=True))
             else:
                 code.setText("")
-                counter.setText(self._text("no_recent") if index == 0 and not calls else "")
+                counter.setText("")
                 agency.setText("")
+        self.recent_empty.setVisible(not calls)
+        self._size_recent_columns()
 
     # ------------------------------------------------------------------ waiting counts
 
@@ -765,14 +803,15 @@ class DisplayWindow(QWidget):
             return
         pad = max(6, round(self.height() * 0.012))
         texts = [f"{name}\u2002{count}" for name, count in self._waiting_items]
-        widths = [QFontMetrics(font).horizontalAdvance(text) + 4 * pad for text in texts]
+        widths = [QFontMetrics(font).horizontalAdvance(text) + 4 * pad + 4 for text in texts]
         available = self.waiting_chips_box.width() or int(self.width() * 0.75)
         self._pages = waiting_pages(self._waiting_items, widths, available, layout.spacing())
         self._waiting_page %= len(self._pages)
         for index in self._pages[self._waiting_page]:
             chip = QLabel(texts[index], self.waiting_chips_box, objectName="waitingChip")
             chip.setFont(font)
-            chip.setFixedHeight(round(self.height() * 0.06))
+            chip.setFixedSize(widths[index], round(self.height() * 0.06))
+            chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(chip)
             self.waiting_chips.append(chip)
         layout.addStretch(1)

@@ -254,8 +254,8 @@ class SignPanel(QWidget):
             return
         self._idle = True
         self._item = None
-        self.title.setText("")
-        self.caption.setText(self.idle_caption)
+        self.title.setText(self.idle_caption)
+        self.caption.setText("")
         if self.info_clip is not None:
             self.player.setSource(QUrl.fromLocalFile(str(self.info_clip)))
             self.player.setPlaybackRate(1.0)
