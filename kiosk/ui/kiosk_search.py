@@ -21,6 +21,12 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(plain)
 
 
+def initials(name: str) -> str:
+    """'Kartu Keluarga (baru, hilang)' -> 'kk': what people call a document ('' for one word)."""
+    head = words(name.split("(")[0])
+    return "".join(word[0] for word in head) if len(head) >= 2 else ""
+
+
 @dataclass(frozen=True)
 class _Entry:
     service_id: str
@@ -36,7 +42,8 @@ class ServiceSearch:
         self._entries = []
         for order, service in enumerate(config.services):
             agency = agencies.get(service.agency)
-            keywords = frozenset(w for k in service.keywords for w in words(k))
+            keywords = frozenset(w for k in service.keywords for w in words(k)) | {
+                initials(service.name.id), initials(service.name.en)} - {""}
             name_words = tuple(words(service.name.id) + words(service.name.en))
             other = tuple(words(agency.short_name) + words(agency.name)) if agency else ()
             self._entries.append(_Entry(service.id, order, keywords, name_words, other))

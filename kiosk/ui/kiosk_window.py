@@ -226,6 +226,8 @@ class KioskWindow(QWidget):
         self.issue_count = 0               # tickets issued by this window (tests, bench)
         self.last_result: IssueResult | None = None
         self.pending_fault_reports: list[tuple[str, str, str | None]] = []
+        self.refresh_ms = REFRESH_MS
+        self.retry_ms = RETRY_MS
         self._refreshing = False
         self._reporting = False
         self._closed = False
@@ -510,7 +512,7 @@ class KioskWindow(QWidget):
             self._history.clear()
             self._go("home", push=False)
         self._render_all()
-        self.refresh_timer.start(REFRESH_MS)
+        self.refresh_timer.start(self.refresh_ms)
         self.catalog_loaded.emit()
         if self.pending_fault_reports:
             self._send_fault_reports()
@@ -533,7 +535,7 @@ class KioskWindow(QWidget):
         if self.current not in ("printing", "ticket") and not self.issuing:
             self._history.clear()
             self._go("offline", push=False)
-        self.refresh_timer.start(RETRY_MS)
+        self.refresh_timer.start(self.retry_ms)
 
     # ------------------------------------------------------------------ navigation
 
@@ -793,7 +795,7 @@ class KioskWindow(QWidget):
             self.connection_changed.emit(False)
             self._history.clear()
             self._go("offline", push=False)
-            self.refresh_timer.start(RETRY_MS)
+            self.refresh_timer.start(self.retry_ms)
             return
         self._go("confirm", push=False)
         self.show_notice(message or t("issue_failed", self.lang))
