@@ -1,0 +1,30 @@
+"""What each process of the multi-process test runs (importable by a spawned child)."""
+from __future__ import annotations
+
+from kiosk.clock import FakeClock
+from kiosk.engine import QueueEngine
+from kiosk.store import Store
+from support.configs import MONDAY_9, make_config
+
+from .helpers import counting_tokens
+
+
+def issue_many(worker: int, path: str, count: int, start, results) -> None:
+    """Open its own store and engine on the shared file, then issue ``count`` tickets — both at the
+    moment the other processes do (``start`` is a barrier passed twice)."""
+    codes, failures = [], []
+    config = make_config()
+    try:
+        start.wait(timeout=60)
+        store = Store(path)
+        engine = QueueEngine(config, store, FakeClock(MONDAY_9), token_factory=counting_tokens(f"w{worker}-"))
+        start.wait(timeout=60)
+        for _ in range(count):
+            try:
+                codes.append(engine.issue_ticket("ktp", device=f"kiosk-{worker}").ticket.code)
+            except Exception as exc:  # counted and reported: the test wants zero
+                failures.append(repr(exc))
+        store.close()
+    except Exception as exc:
+        failures.append(repr(exc))
+    results.put((worker, codes, failures))
