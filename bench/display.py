@@ -1,0 +1,190 @@
+"""Lobby display: from a counter's call to the code on screen and to the first sound.
+
+    .venv/bin/python bench/display.py [--rounds 15]
+
+The real display window (offscreen, 1920x1080) of the shipped config.toml with
+the real speech synthesizer (pyttsx3 + espeak-ng; each call's phrase is new, so
+it is synthesized, not cached) and the real sign clips, against a real server in
+its own process on 127.0.0.1 (so the memory measured is the display's). Each round, from a worker thread, a staff member's call-next goes over
+HTTP; the bench waits for the display to be idle first, so nothing queues. It times:
+  - call → display updated: from the HTTP call-next returning (and from it being
+    sent) to the big slot's code label being painted with the new code;
+  - call → first audio: from the call-next returning to the announcer's player in
+    PlayingState on the chime, and to its position passing 0;
+and samples the display's resident memory while announcements play.
+Targets: display p95 ≤ 50 ms, audio (PlayingState) p95 ≤ 400 ms, RSS ≤ 200 MB.
+The last line is one JSON object with the units in its keys.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={ROOT / 'tests' / 'support' / 'screens.json'}")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false;qt.multimedia*=false")
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import psutil  # noqa: E402
+from PySide6.QtCore import QEvent, QObject  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from kiosk.audio.speech import Pyttsx3Synthesizer  # noqa: E402
+from kiosk.client import ApiClient  # noqa: E402
+from kiosk.clock import FakeClock  # noqa: E402
+from kiosk.config import load_config  # noqa: E402
+from kiosk.ui.app import make_app, place_on_screen  # noqa: E402
+from kiosk.ui.display_window import DisplayWindow, guard_none_refcount  # noqa: E402
+from support.configs import MONDAY_9  # noqa: E402
+from support.server import running_server_process  # noqa: E402
+
+COUNTER = "dukcapil-1"
+TARGETS = {"display_p95_ms": 50.0, "audio_p95_ms": 400.0, "rss_mb": 200.0}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def wait_until(predicate, timeout: float = 30.0, what: str = "the display") -> float:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not get there in time")
+        QApplication.processEvents()
+        time.sleep(0.0002)
+    return time.monotonic()
+
+
+class PaintClock(QObject):
+    """When the watched label was last painted, and with which text."""
+
+    def __init__(self, label):
+        super().__init__(label)
+        self.label = label
+        self.paints: list[tuple[float, str]] = []
+        label.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.paints.append((time.monotonic(), self.label.text()))
+        return False
+
+
+def run(rounds: int, folder: Path) -> dict:
+    config = load_config(ROOT / "config.toml")
+    config = config.model_copy(update={
+        "display": config.display.model_copy(update={"flash_seconds": 1.0}),
+        "audio": config.audio.model_copy(update={"cache_dir": folder / "voice"}),
+    })
+    app = make_app()
+    guard_none_refcount()
+    process = psutil.Process()
+    services = config.counter_by_id[COUNTER].services
+    display_ms, display_from_send_ms, playing_ms, position_ms, rss_mb = [], [], [], [], []
+
+    # the server in its own process: the memory measured is the display's alone
+    with running_server_process(ROOT / "config.toml", folder / "bench.sqlite", now=MONDAY_9,
+                                log_path=folder / "server.log") as server:
+        kiosk = ApiClient(server.url, config.server.key_for("kiosk"))
+        for n in range(rounds):
+            kiosk.issue(services[n % len(services)])
+        kiosk.close()
+        synthesizer = Pyttsx3Synthesizer(folder / "voice", voices=dict(config.audio.voices), rate=config.audio.rate)
+        window = DisplayWindow(config, server.url, config.server.key_for("display"), synthesizer=synthesizer,
+                               clock=FakeClock(MONDAY_9))
+        place_on_screen(window, "lobby-1", fullscreen=True)
+        window.start()
+        paints = PaintClock(window.code_label)
+        starts: list[tuple[float, str]] = []
+        positions: list[float] = []
+        announcer = window.announcer
+        announcer.segment_started.connect(lambda _key, path: starts.append((time.monotonic(), path)))
+        announcer.player.positionChanged.connect(lambda pos: pos > 0 and positions.append(time.monotonic()))
+        wait_until(lambda: window.live.connected, what="the display's connection")
+        staff = ApiClient(server.url, config.server.key_for("counter-app"))
+        staff.login("petugas1", "1234", COUNTER)
+        chime = str(config.path(config.audio.chime))
+
+        for _ in range(rounds):
+            # idle: nothing in the slot's queue, no announcement playing
+            wait_until(lambda: not window.flashing and not announcer.busy, what="an idle display")
+            starts.clear()
+            positions.clear()
+            paints.paints.clear()
+            answer: dict = {}
+
+            def call_next():
+                answer["sent"] = time.monotonic()
+                answer["body"] = staff.action(COUNTER, "call-next")
+                answer["returned"] = time.monotonic()
+
+            worker = threading.Thread(target=call_next)
+            worker.start()
+            while worker.is_alive():
+                QApplication.processEvents()
+                time.sleep(0.0002)
+            code = answer["body"]["ticket"]["code"]
+            painted = wait_until(lambda: any(text == code for _, text in paints.paints), what="the code on screen")
+            painted = next(at for at, text in paints.paints if text == code)
+            wait_until(lambda: starts and positions, what="the chime")
+            assert starts[0][1] == chime, starts
+            display_ms.append((painted - answer["returned"]) * 1000)
+            display_from_send_ms.append((painted - answer["sent"]) * 1000)
+            playing_ms.append((starts[0][0] - answer["returned"]) * 1000)
+            position_ms.append((positions[0] - answer["returned"]) * 1000)
+            # memory while the voice and the sign clips play
+            wait_until(lambda: len(starts) >= 2, what="the spoken phrase")
+            rss_mb.append(process.memory_info().rss / 2**20)
+            staff.action(COUNTER, "finish")
+        wait_until(lambda: not announcer.busy, what="the last announcement")
+        staff.close()
+        window.shutdown()
+        window.close()
+    app.processEvents()
+
+    return {
+        "rounds": rounds,
+        "call_to_display_ms_p50": round(statistics.median(display_ms), 1),
+        "call_to_display_ms_p95": round(percentile(display_ms, 0.95), 1),
+        "call_sent_to_display_ms_p95": round(percentile(display_from_send_ms, 0.95), 1),
+        "call_to_audio_playing_ms_p50": round(statistics.median(playing_ms), 1),
+        "call_to_audio_playing_ms_p95": round(percentile(playing_ms, 0.95), 1),
+        "call_to_audio_position_ms_p50": round(statistics.median(position_ms), 1),
+        "call_to_audio_position_ms_p95": round(percentile(position_ms, 0.95), 1),
+        "rss_during_playback_mb_max": round(max(rss_mb), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15, help="calls, each announced in full before the next")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="mpp-bench-display-") as folder:
+        result = run(args.rounds, Path(folder))
+    print(f"{result['rounds']} calls, each on an idle display")
+    print(f"call → display updated (painted): p50 {result['call_to_display_ms_p50']} ms, "
+          f"p95 {result['call_to_display_ms_p95']} ms (from sending: p95 {result['call_sent_to_display_ms_p95']} ms)")
+    print(f"call → chime playing: p50 {result['call_to_audio_playing_ms_p50']} ms, "
+          f"p95 {result['call_to_audio_playing_ms_p95']} ms; position > 0: "
+          f"p95 {result['call_to_audio_position_ms_p95']} ms")
+    print(f"display RSS during playback: max {result['rss_during_playback_mb_max']} MB")
+    checks = [("display p95 ≤ 50 ms", result["call_to_display_ms_p95"] <= TARGETS["display_p95_ms"]),
+              ("audio p95 ≤ 400 ms", result["call_to_audio_playing_ms_p95"] <= TARGETS["audio_p95_ms"]),
+              ("RSS ≤ 200 MB", result["rss_during_playback_mb_max"] <= TARGETS["rss_mb"])]
+    for name, met in checks:
+        print(f"target {name}:", "met" if met else "MISSED")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
