@@ -95,3 +95,18 @@ def test_a_called_ticket_has_no_one_ahead(engine):
     assert (status["state"], status["people_ahead"], status["estimate_minutes"], status["counter_number"]) == (
         "called", 0, 0, "1")
     assert "token" not in status
+
+
+def test_catalog_lists_agencies_and_services_in_the_asked_language(engine):
+    engine.issue_ticket("ktp")
+    engine.issue_ticket("kk")
+    engine.issue_ticket("paspor")
+    catalog = engine.catalog("en")
+    assert catalog["lang"] == "en" and catalog["lobby"] == "MPP Uji"
+    agencies = {a["id"]: a for a in catalog["agencies"]}
+    assert agencies["dukcapil"]["services"] == ["ktp", "kk"] and agencies["dukcapil"]["waiting"] == 2
+    assert agencies["imigrasi"]["waiting"] == 1 and agencies["imigrasi"]["colour"] == "#7A1F1F"
+    services = {s["id"]: s for s in catalog["services"]}
+    assert services["ktp"]["name"] == "e-ID card" and engine.catalog("id")["services"][0]["name"] == "KTP-el"
+    assert services["paspor"]["priority_allowed"] is False and services["paspor"]["daily_quota"] == 3
+    assert services["ktp"]["status"] == {"state": "open", "text": "open", "opens_at": None}
