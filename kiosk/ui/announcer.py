@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Hashable
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # audio backend): give up on it rather than silence every later call.
 STUCK_MARGIN_MS = 3000
 UNKNOWN_DURATION_LIMIT_MS = 20000
+HISTORY = 1000
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Announcer(QObject):
         self.synthesizer = synthesizer
         self.enabled = bool(config.audio.enabled) and synthesizer is not None
         self.enqueue_counts: Counter = Counter()
-        self.history: list[PlayRecord] = []
+        self.history: deque[PlayRecord] = deque(maxlen=HISTORY)  # bounded: the display runs for months
         self._queue: list[Announcement] = []
         self._files: list[tuple[Hashable, Path]] = []  # the announcement being played, file by file
         self._current: PlayRecord | None = None
@@ -98,6 +99,9 @@ class Announcer(QObject):
         if self._closed or not self.enabled:
             return False
         self.enqueue_counts[key] += 1
+        if len(self.enqueue_counts) > 10 * HISTORY:
+            for old in list(self.enqueue_counts)[:HISTORY]:  # the oldest calls (dicts keep insertion order)
+                del self.enqueue_counts[old]
         announcement = Announcement(key, code, str(counter_number))
         self._queue.append(announcement)
         self.enqueued.emit(key)

@@ -21,7 +21,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime
 
 from PySide6.QtCore import QElapsedTimer, QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap
@@ -164,6 +164,11 @@ class CallBoard:
         self.queue.append(call)
         return True
 
+    def new_day(self) -> None:
+        """Numbers restart at midnight: yesterday's calls leave the screen (calls still queued stay)."""
+        self.current = None
+        self.previous = []
+
     def seen(self, seq: int) -> None:
         self.last_seq = max(self.last_seq, seq)
 
@@ -273,7 +278,8 @@ class DisplayWindow(QWidget):
         self.setWindowTitle(f"{config.lobby.name} — display")
         self.setObjectName("display")
         self.board = CallBoard(config.display.recent_calls)
-        self.slot_log: list[tuple[int, str, float]] = []  # (seq, code, monotonic time) each time a call took the slot
+        # (seq, code, monotonic time) each time a call took the slot, the latest ones
+        self.slot_log: deque[tuple[int, str, float]] = deque(maxlen=1000)
         self._snapshots = 0
         self._closed = False
         self._flash_on = False
@@ -634,6 +640,9 @@ class DisplayWindow(QWidget):
     def _on_snapshot(self) -> None:
         state = self.live.state
         calls = [Call.from_entry(entry) for entry in state.recent_calls]
+        if state.day:
+            # the server keeps its last calls across midnight; a code of yesterday would mislead today
+            calls = [call for call in calls if self._local_day(call.at) == state.day]
         self._snapshots += 1
         if self._snapshots == 1:
             # what was called before the display started was announced then: show it, quietly
@@ -652,6 +661,11 @@ class DisplayWindow(QWidget):
             self._new_call(Call.from_entry(call_entry(event)))
         else:
             self.board.seen(event["seq"])
+        if event["type"] == "day_rolled_over":
+            self.board.new_day()
+            if not self._slot_timer.isActive():
+                self._show_current()
+            self._refresh_recent()
         if event["type"] not in ("printer_fault", "survey_submitted"):
             self._refresh_waiting()
 
@@ -668,6 +682,12 @@ class DisplayWindow(QWidget):
             self.sign_panel.play_call(call.seq, items, f"{call.code}  →  {self._counter_text(call, self.langs[0])}")
         if not self._slot_timer.isActive():
             self._take_slot()
+
+    def _local_day(self, at: str) -> str | None:
+        try:
+            return datetime.fromisoformat(at).astimezone(self.config.lobby.tz).date().isoformat()
+        except ValueError:
+            return None
 
     def _on_connection(self, connected: bool) -> None:
         if connected:

@@ -9,6 +9,7 @@ panel loops the information clip.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Hashable
@@ -112,7 +113,7 @@ class SignPanel(QWidget):
         self.idle_caption = idle_caption
         self.playback_rate = playback_rate
         self.missing_ms = missing_ms
-        self.history: list[tuple[str, str]] = []  # (token, outcome) of every token handled
+        self.history: deque[tuple[str, str]] = deque(maxlen=1000)  # (token, outcome) of the tokens handled lately
         self._queue: list[_SignedCall] = []
         self._call: _SignedCall | None = None
         self._item: PlaylistItem | None = None

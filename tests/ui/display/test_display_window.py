@@ -1,11 +1,13 @@
 """The lobby display against a real server: calls in the big slot, queued, flashed, announced once."""
 import logging
+import time
 
-import httpx
 import pytest
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QFontMetrics, QImage
 
 from kiosk.audio.speech import FakeSynthesizer
+from kiosk.clock import FakeClock
 from kiosk.ui.display_window import CallBoard, Call, long_date, waiting_pages
 from support.configs import MONDAY_9
 
@@ -216,3 +218,111 @@ def test_display_main_reports_a_bad_config(tmp_path, capsys):
 
     assert main(Namespace(config=tmp_path / "missing.toml", server=None)) == 1
     assert "file not found" in capsys.readouterr().err
+
+
+def test_midnight_clears_yesterdays_calls(qtbot, config, server, synthesizer):
+    issue(server, "ktp")
+    server.engine.open_counter("loket-1")
+    yesterday = engine_call(server, "loket-1")
+    window = open_display(qtbot, config, server, synthesizer)
+    qtbot.waitUntil(lambda: window.code_label.text() == yesterday.code, timeout=5000)
+    server.clock.advance(days=1)  # Tuesday 09:00: numbers start again
+    server.engine.tick()
+    server.notify()
+    qtbot.waitUntil(lambda: not window.code_label.isVisible(), timeout=3000)
+    assert window.counter_label.text() == "Belum ada panggilan"
+    assert window.recent_empty.isVisible()
+    window.shutdown()
+    # a display started the next day does not show yesterday's call either
+    again = open_display(qtbot, config, server, synthesizer)
+    qtbot.waitUntil(lambda: again.live.connected, timeout=5000)
+    qtbot.wait(200)
+    assert not again.code_label.isVisible() and again.board.current is None
+    again.shutdown()
+
+
+def test_slow_speech_never_blocks_the_window(qtbot, config, server, tmp_path):
+    class SlowSynthesizer(FakeSynthesizer):
+        def synthesize(self, text, lang):
+            time.sleep(1.5)  # a stuck espeak-ng, a slow disk
+            return super().synthesize(text, lang)
+
+    window = open_display(qtbot, config, server, SlowSynthesizer(tmp_path / "voice", duration_s=0.1))
+    qtbot.waitUntil(lambda: window.live.connected, timeout=5000)
+    gaps, last = [], [time.monotonic()]
+
+    def beat():
+        now = time.monotonic()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(beat)
+    issue(server, "ktp")
+    server.engine.open_counter("loket-1")
+    ticket = engine_call(server, "loket-1")
+    last[0] = time.monotonic()
+    heartbeat.start(10)  # from here on only the window works on this thread
+    qtbot.waitUntil(lambda: window.code_label.text() == ticket.code, timeout=3000)
+    qtbot.waitUntil(lambda: len(window.announcer.history) > 0, timeout=5000)  # the speech arrived and plays
+    heartbeat.stop()
+    assert max(gaps) < 0.25, f"the Qt loop stalled for {max(gaps):.2f} s"
+    window.shutdown()
+
+
+def test_lobby_logo_and_ticker(qtbot, tmp_path, server, synthesizer):
+    from kiosk.config import parse_config
+    from support.configs import config_dict
+
+    from .conftest import display_config
+
+    logo = QImage(200, 100, QImage.Format.Format_RGB32)
+    logo.fill(QColor("#1F4E79"))
+    logo.save(str(tmp_path / "logo.png"))
+    base = display_config(tmp_path)
+    data = config_dict(**{key: base.model_dump(mode="json")[key] for key in ("audio", "sign", "display")})
+    data["lobby"] = {**data["lobby"], "logo": "logo.png"}
+    config = parse_config(data, base_dir=tmp_path)
+    window = open_display(qtbot, config, server, synthesizer)
+    assert window.logo.isVisible() and not window.logo.pixmap().isNull()
+    assert window.logo.pixmap().height() <= window.header.height()
+    assert window.lobby_name.text() == "MPP Uji"
+    assert window.ticker.text == "Selamat datang di MPP Uji   •   Welcome to MPP Uji"
+    offset = window.ticker.offset
+    qtbot.waitUntil(lambda: window.ticker.offset < offset - 20, timeout=2000)  # it runs
+    assert window.date_label.text() == "Senin, 23 November 2026" and window.time_label.text() == "09:00"
+    window.shutdown()
+
+
+def test_many_agencies_waiting_page_through_and_fit(qtbot, tmp_path, synthesizer):
+    """The shipped lobby: 27 agencies; the chips of a page stay inside their row at both sizes."""
+    from kiosk.config import load_config
+    from support.server import running_server
+
+    from .conftest import ROOT
+
+    config = load_config(ROOT / "config.toml")
+    with running_server(config, tmp_path / "lobby.sqlite", clock=FakeClock(MONDAY_9)) as lobby:
+        kiosk = lobby.client("kiosk")
+        first_service = {}
+        for service in config.services:
+            first_service.setdefault(service.agency, service.id)
+        for service_id in first_service.values():
+            kiosk.issue(service_id)
+        kiosk.close()
+        for screen in ((1920, 1080), (1366, 768)):
+            window = open_display(qtbot, config, lobby, synthesizer, screen)
+            qtbot.waitUntil(lambda: len(window._waiting_items) == len(first_service), timeout=5000)
+            qtbot.wait(50)
+            pages = len(window._pages)
+            assert pages > 1 and window.waiting_page_label.text() == f"1/{pages}"
+            seen = []
+            for page in range(pages):
+                box = window.waiting_chips_box.rect()
+                for chip in window.waiting_chips:
+                    assert box.contains(chip.geometry()), (screen, chip.text(), chip.geometry(), box)
+                seen += window.waiting_text()
+                window._next_waiting_page()
+                qtbot.wait(10)
+            assert sorted(seen) == sorted(f"{config.agency_by_id[a].short_name} 1" for a in first_service)
+            window.shutdown()
