@@ -213,13 +213,16 @@ class QueueEngine:
     def _people_ahead(self, conn, ticket: Ticket) -> int:
         if ticket.state != "waiting":
             return 0
+        # Two range counts on the queue index (service, state, priority, queued_seq):
+        # older tickets of the same class, plus every priority ticket ahead of a regular one.
+        same_class = conn.execute(
+            "SELECT count(*) FROM tickets WHERE service_id = ? AND state = 'waiting' AND priority = ? AND queued_seq < ?",
+            (ticket.service_id, int(ticket.priority), ticket.queued_seq)).fetchone()[0]
         if ticket.priority:
-            sql = ("SELECT count(*) FROM tickets WHERE service_id = ? AND state = 'waiting' "
-                   "AND priority = 1 AND queued_seq < ?")
-        else:
-            sql = ("SELECT count(*) FROM tickets WHERE service_id = ? AND state = 'waiting' "
-                   "AND (priority = 1 OR queued_seq < ?)")
-        return conn.execute(sql, (ticket.service_id, ticket.queued_seq)).fetchone()[0]
+            return same_class
+        return same_class + conn.execute(
+            "SELECT count(*) FROM tickets WHERE service_id = ? AND state = 'waiting' AND priority = 1",
+            (ticket.service_id,)).fetchone()[0]
 
     def _estimate(self, conn, service: Service, people_ahead: int) -> int:
         counters = max(1, self._open_counters(conn, service.id))
@@ -227,7 +230,9 @@ class QueueEngine:
 
     def _status(self, conn, service: Service, now: datetime) -> ServiceStatus:
         day = local_day(self.config, now).isoformat()
-        return service_status(self.config, service, now, self._issued_today(conn, service.id, day))
+        # only a quota needs the day's count
+        issued = self._issued_today(conn, service.id, day) if service.daily_quota is not None else 0
+        return service_status(self.config, service, now, issued)
 
     # ------------------------------------------------------------------ visitors
 

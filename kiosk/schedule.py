@@ -3,6 +3,7 @@ the last-ticket cutoff and the daily quota. Everything that shows or enforces
 a service's status calls :func:`service_status`."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -40,10 +41,16 @@ def local_day(config: Config, now: datetime) -> date:
     return now.astimezone(config.lobby.tz).date()
 
 
+@functools.lru_cache(maxsize=4096)
+def _span(text: str) -> Span:
+    """A parsed 'HH:MM-HH:MM' (validated once per text: a ticket is issued many times a day)."""
+    return Span.parse(text)
+
+
 def _spans_on(config: Config, service: Service, day: date) -> list[Span]:
     weekday = WEEKDAYS[day.weekday()]
     weekly = service.hours if service.hours is not None else config.schedule.weekly
-    return sorted((Span.parse(s) for s in weekly.get(weekday, [])), key=lambda s: s.start)
+    return sorted((_span(s) for s in weekly.get(weekday, [])), key=lambda s: s.start)
 
 
 def _holiday(config: Config, day: date):
@@ -59,7 +66,7 @@ def _open_periods(config: Config, service: Service, day: date) -> list[tuple[tim
         return []
     weekday = WEEKDAYS[day.weekday()]
     breaks = sorted(
-        ((Span.parse(b.span), b) for b in config.schedule.breaks if weekday in b.days),
+        ((_span(b.span), b) for b in config.schedule.breaks if weekday in b.days),
         key=lambda pair: pair[0].start,
     )
     periods = []
