@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
-from fastapi import Depends, FastAPI, Query, Request, WebSocket
+from fastapi import FastAPI, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -292,9 +291,19 @@ class Backend:
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
 
     async def write(self, fn, *args, **kwargs):
-        result = await self.run(fn, *args, **kwargs)
-        self.hub.notify()
-        return result
+        """A write on the engine thread, then (same job, same thread) reading the events it appended."""
+        hub = self.hub
+
+        def write_and_pull():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                hub.pull()
+
+        try:
+            return await self.run(write_and_pull)
+        finally:
+            hub.drain()
 
     # -- who is asking
 
@@ -514,8 +523,21 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     )
     app.state.backend = backend
     default_lang = backend.default_lang
-    security = HTTPBearer(auto_error=False, description="a device key from config, or a staff session token")
-    authed = [Depends(security)]
+    # 'Authorization: Bearer <device key or staff token>', checked inside each endpoint (cheaper than a
+    # dependency per request); this tells OpenAPI about it
+    authed = {"security": [{"bearer": []}]}
+    build_openapi = app.openapi
+
+    def openapi_with_bearer():
+        if app.openapi_schema is None:
+            schema = build_openapi()
+            schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+                "type": "http", "scheme": "bearer",
+                "description": "a device key from config (server.devices), or a staff session token from POST /api/v1/sessions",
+            }
+        return app.openapi_schema
+
+    app.openapi = openapi_with_bearer
 
     def lang_of(request: HTTPConnection) -> str:
         return request_lang(request, default_lang)
@@ -556,7 +578,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     async def catalog(request: Request, lang: str | None = Query(None, description="id or en")):
         return JSONResponse(await backend.run(backend.engine.catalog, lang_of(request)))
 
-    @app.get("/api/v1/state", tags=["lobby"], dependencies=authed,
+    @app.get("/api/v1/state", tags=["lobby"], openapi_extra=authed,
              summary="Snapshot of the lobby with its seq (any device key or staff token)")
     async def state(request: Request):
         await backend.authenticate(request)
@@ -564,7 +586,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     # -- visitors
 
-    @app.post("/api/v1/tickets", tags=["visitors"], status_code=201, dependencies=authed,
+    @app.post("/api/v1/tickets", tags=["visitors"], status_code=201, openapi_extra=authed,
               summary="Issue a ticket (kiosk key)")
     async def issue_ticket(request: Request, body: IssueRequest):
         who = await backend.authenticate(request)
@@ -624,7 +646,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         log.info("%s logged in to %s from %s", body.user, body.counter_id, address)
         return JSONResponse(answer, status_code=201)
 
-    @app.delete("/api/v1/sessions", tags=["staff"], dependencies=authed,
+    @app.delete("/api/v1/sessions", tags=["staff"], openapi_extra=authed,
                 summary="Log out; closes the counter unless a ticket is still at it")
     async def logout(request: Request):
         who = await backend.authenticate(request)
@@ -654,7 +676,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         endpoint.__annotations__ = {"request": Request, "counter_id": str}
         if body_model is not None:
             endpoint.__annotations__["body"] = body_model
-        app.post(path, tags=["staff"], dependencies=authed, summary=summary)(endpoint)
+        app.post(path, tags=["staff"], openapi_extra=authed, summary=summary)(endpoint)
 
     add_action("call-next", None, "Call the next ticket (priority first, within the limit)")
     add_action("call", CallRequest, "Call one ticket by code, token or status URL")
@@ -666,14 +688,14 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     add_action("pause", PauseRequest, "Pause the counter (break)")
     add_action("resume", None, "Resume a paused counter")
 
-    @app.get("/api/v1/counters/{counter_id}/waiting", tags=["staff"], dependencies=authed,
+    @app.get("/api/v1/counters/{counter_id}/waiting", tags=["staff"], openapi_extra=authed,
              summary="Tickets waiting for the counter's services, in queue order")
     async def waiting(request: Request, counter_id: str):
         who = await backend.authenticate(request)
         backend.require_counter_reader(who, counter_id)
         return JSONResponse(await backend.run(backend.waiting_view, counter_id, lang_of(request)))
 
-    @app.get("/api/v1/counters/{counter_id}/stats", tags=["staff"], dependencies=authed,
+    @app.get("/api/v1/counters/{counter_id}/stats", tags=["staff"], openapi_extra=authed,
              summary="Served today and mean service minutes today")
     async def stats(request: Request, counter_id: str):
         who = await backend.authenticate(request)
@@ -682,7 +704,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     # -- devices
 
-    @app.post("/api/v1/devices/printer-fault", tags=["devices"], status_code=201, dependencies=authed,
+    @app.post("/api/v1/devices/printer-fault", tags=["devices"], status_code=201, openapi_extra=authed,
               summary="The kiosk's printer failed (kiosk key)")
     async def printer_fault(request: Request, body: PrinterFaultRequest):
         who = await backend.authenticate(request)

@@ -1,14 +1,16 @@
-"""Live events: one pump reads new events from the database, every WebSocket reads from it.
+"""Live events: new events are read once, kept in memory, and every WebSocket reads from there.
 
-After each write the server calls :meth:`EventHub.notify`; the pump then reads
-the new events once (on the engine thread), keeps the recent ones in memory
-and wakes every waiting WebSocket loop. The pump also looks every
-``poll_seconds`` on its own, so writes made by other processes reach clients too.
+Right after each write, on the engine thread, the server reads the events that
+write appended (:meth:`EventHub.pull`, no extra hand-off between threads); the
+event loop then takes them in (:meth:`EventHub.drain`), logs them and wakes
+every waiting WebSocket loop. A pump also pulls every ``poll_seconds`` on its
+own, so writes made by other processes reach clients too.
 """
 from __future__ import annotations
 
 import asyncio
 import bisect
+import collections
 import logging
 from typing import Awaitable, Callable
 
@@ -42,7 +44,9 @@ class EventHub:
         self.poll_seconds = poll_seconds
         self.keep = keep
         self.log_events = log_events
-        self.last_seq = 0
+        self.last_seq = 0  # the last event taken in on the event loop
+        self._pulled_seq = 0  # the last event read on the engine thread (only that thread touches it)
+        self._pulled: collections.deque[list[dict]] = collections.deque()  # engine thread -> event loop, in order
         self._seqs: list[int] = []
         self._events: list[dict] = []
         self._wake = asyncio.Event()
@@ -53,7 +57,7 @@ class EventHub:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.last_seq = await self.run(self.engine.last_seq)
+        self.last_seq = self._pulled_seq = await self.run(self.engine.last_seq)
         self._task = asyncio.create_task(self._pump(), name="event-pump")
 
     async def stop(self) -> None:
@@ -66,12 +70,43 @@ class EventHub:
             except asyncio.CancelledError:
                 pass
 
-    def notify(self) -> None:
-        """A write happened (call on the event loop)."""
-        self._wake.set()
+    # -- the engine thread
+
+    def pull(self) -> None:
+        """Read the events appended since the last pull. Call ONLY on the engine thread."""
+        while True:
+            batch = self.engine.events_since(self._pulled_seq, BATCH)
+            if not batch:
+                return
+            self._pulled_seq = batch[-1]["seq"]
+            self._pulled.append(batch)
+            if len(batch) < BATCH:
+                return
+
+    # -- the event loop
+
+    def drain(self) -> None:
+        """Take in what the engine thread pulled, in order, and wake the listeners."""
+        taken = False
+        while self._pulled:
+            batch = self._pulled.popleft()
+            if self.log_events:
+                for event in batch:
+                    queue_log.info("%s", describe(event))
+            self._events.extend(batch)
+            self._seqs.extend(e["seq"] for e in batch)
+            self.last_seq = batch[-1]["seq"]
+            taken = True
+        if not taken:
+            return
+        if len(self._events) > 2 * self.keep:
+            del self._events[:-self.keep]
+            del self._seqs[:-self.keep]
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
 
     def notify_threadsafe(self) -> None:
-        """A write happened in another thread of this process (e.g. a test driving the engine)."""
+        """A write happened in another thread of this process (e.g. a test driving the engine): pull now."""
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._wake.set)
 
@@ -83,31 +118,13 @@ class EventHub:
                 pass
             self._wake.clear()
             try:
-                await self._pull()
+                await self.run(self.pull)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a locked or vanished database must not end live events for good
                 log.exception("reading new events failed; retrying")
                 await asyncio.sleep(self.poll_seconds)
-
-    async def _pull(self) -> None:
-        while True:
-            batch = await self.run(self.engine.events_since, self.last_seq, BATCH)
-            if not batch:
-                return
-            if self.log_events:
-                for event in batch:
-                    queue_log.info("%s", describe(event))
-            self._events.extend(batch)
-            self._seqs.extend(e["seq"] for e in batch)
-            if len(self._events) > 2 * self.keep:
-                del self._events[:-self.keep]
-                del self._seqs[:-self.keep]
-            self.last_seq = batch[-1]["seq"]
-            changed, self._changed = self._changed, asyncio.Event()
-            changed.set()
-            if len(batch) < BATCH:
-                return
+            self.drain()
 
     async def wait_beyond(self, seq: int, timeout: float) -> bool:
         """Wait until there is an event after ``seq``; False on timeout or shutdown."""
