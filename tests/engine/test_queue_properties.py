@@ -17,6 +17,7 @@ the clock moving, across midnight too). Only the queue's own refusals
 """
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -230,12 +231,13 @@ class Lobby:
         new = engine.events_since(self.seq, limit=100_000)
         assert [e["seq"] for e in new] == list(range(self.seq + 1, self.seq + 1 + len(new)))
         for event in new:
-            assert self.lobby.apply(event)
-            assert not self.lobby.apply(event)  # a repeated event is ignored
+            received = json.loads(json.dumps(event))  # as a client gets it over the WebSocket
+            assert self.lobby.apply(received)
+            assert not self.lobby.apply(received)  # a repeated event is ignored
         if new:
             self.seq = new[-1]["seq"]
         snapshot = engine.snapshot()
-        assert self.lobby.to_snapshot() == snapshot
+        assert self.lobby.to_snapshot() == snapshot == json.loads(json.dumps(snapshot))
         self.snapshots.append(snapshot)
         rolled = any(e["type"] == "day_rolled_over" for e in new)
 
@@ -275,7 +277,7 @@ class Lobby:
         assert replayed.to_snapshot() == final
         # a client that joined at any earlier moment and then followed the events agrees too
         for snapshot in self.snapshots[:: max(1, len(self.snapshots) // 4)]:
-            joined = LobbyState(snapshot)
+            joined = LobbyState(json.loads(json.dumps(snapshot)))
             for event in events:
                 joined.apply(event)
             assert joined.to_snapshot() == final
