@@ -21,7 +21,6 @@ from kiosk.ui.kiosk_search import ServiceSearch
 from kiosk.printer.layout import estimate_amount
 from kiosk.ui.kiosk_text import estimate_text, t
 from kiosk.ui.kiosk_widgets import (
-    DISABLED_BG,
     Card,
     FitText,
     PagedGrid,

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -54,8 +53,8 @@ from kiosk.ui.kiosk_screens import (
 )
 from kiosk.ui.kiosk_search import ServiceSearch
 from kiosk.ui.kiosk_style import STYLE
-from kiosk.ui.kiosk_text import clock_text, date_text, t
 from kiosk.ui import theme
+from kiosk.ui.kiosk_text import clock_text, date_text, t
 from kiosk.ui.kiosk_widgets import FitText, make_button, make_label
 from kiosk.ui.tasks import Tasks
 
@@ -229,6 +228,7 @@ class KioskWindow(QWidget):
         self.refresh_ms = REFRESH_MS
         self.retry_ms = RETRY_MS
         self._refreshing = False
+        self._refresh_again = False
         self._reporting = False
         self._closed = False
         self._unlocked = False
@@ -465,6 +465,7 @@ class KioskWindow(QWidget):
         self.accessible_button.setText(t("accessible_off" if on else "accessible_on", self.lang))
         self._fit_header()
         self._update_chrome()
+        self.layout().activate()  # in place now, not at the next event: the visitor is watching
 
     def _fit_header(self) -> None:
         if self.accessible:
@@ -486,9 +487,14 @@ class KioskWindow(QWidget):
         return {a["id"]: a for a in self.catalog.get("agencies", [])}
 
     def refresh_catalog(self) -> None:
-        if self._closed or self._refreshing:
+        """Fetch the catalog (every language) in the background; one request at a time."""
+        if self._closed:
+            return
+        if self._refreshing:
+            self._refresh_again = True  # what it brings may be older than the reason to ask
             return
         self._refreshing = True
+        self._refresh_again = False
         languages = list(dict.fromkeys([self.lang, *self.config.lobby.languages]))
         api = self.api
 
@@ -512,7 +518,7 @@ class KioskWindow(QWidget):
             self._history.clear()
             self._go("home", push=False)
         self._render_all()
-        self.refresh_timer.start(self.refresh_ms)
+        self.refresh_timer.start(0 if self._refresh_again else self.refresh_ms)
         self.catalog_loaded.emit()
         if self.pending_fault_reports:
             self._send_fault_reports()

@@ -1,0 +1,83 @@
+"""The kiosk's words and its service search, without Qt."""
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import load_config
+from kiosk.ui.kiosk_search import ServiceSearch, initials, words
+from kiosk.ui.kiosk_text import TEXT, clock_text, date_text, estimate_text, t
+from support.configs import MONDAY_9, make_config
+
+SHIPPED = Path(__file__).resolve().parents[3] / "config.toml"
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("key", sorted(TEXT))
+def test_every_text_exists_in_both_languages_with_the_same_blanks(key):
+    entry = TEXT[key]
+    assert set(entry) == {"id", "en"}
+    assert entry["id"].strip() and entry["en"].strip()
+    assert _fields(entry["id"]) == _fields(entry["en"])
+
+
+def test_the_issue_sentences_are_word_for_word():
+    assert t("take_number", "id") == "Ambil Nomor Antrean" and t("take_number", "en") == "Take a number"
+    assert t("printer_fallback", "id") == "Printer bermasalah — silakan foto nomor dan kode QR ini"
+    assert t("printer_fallback", "en") == "Printer problem — please photograph this number and QR code"
+    assert t("offline", "id") == "Sistem antrean sedang tidak terhubung, mohon tunggu"
+    assert t("offline", "en") == "The queue system is offline, please wait"
+    assert t("priority_choice", "id") == "Prioritas: penyandang disabilitas, lansia, ibu hamil, orang tua dengan bayi"
+    assert t("accessible_on", "id") == "Tata letak mudah dijangkau" and t("accessible_on", "en") == "Accessible layout"
+    assert t("printing", "en") == "Printing…" and t("take_ticket", "en") == "Please take your ticket"
+
+
+def test_unknown_language_falls_back_to_indonesian():
+    assert t("home", "fr") == "Beranda"
+
+
+def test_date_and_clock_in_the_lobby_time():
+    assert date_text(MONDAY_9, "id") == "Senin, 23 November 2026"
+    assert date_text(MONDAY_9, "en") == "Monday, 23 November 2026"
+    assert clock_text(MONDAY_9) == "09:00 WITA"
+
+
+def test_estimate_sentences():
+    assert estimate_text(25, "id") == "Perkiraan tunggu: ± 25 menit"
+    assert estimate_text(70, "en") == "Estimated wait: about 1 h 10 min"
+    assert estimate_text(None, "id") == ""
+
+
+def test_words_and_initials():
+    assert words("KTP-el (Baru), Ümit") == ["ktp", "el", "baru", "umit"]
+    assert initials("Kartu Keluarga (baru, perubahan, hilang)") == "kk"
+    assert initials("Paspor") == ""
+
+
+def test_search_in_the_test_config():
+    search = ServiceSearch(make_config())
+    assert search.find("ktp") == ["ktp"]
+    assert search.find("KARTU kel") == ["kk"]          # every word, as a prefix, any case
+    assert search.find("family") == ["kk"]             # the English name
+    assert search.find("kk") == ["kk"]                 # what people call it
+    assert search.find("imigrasi") == ["paspor"]       # the agency's name
+    assert search.find("disdukcapil") == ["ktp", "kk"]  # config order on a tie
+    assert search.find("") == [] and search.find("  -- ") == []
+    assert search.find("zzz") == []
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("ktp", "dukcapil-ktp-rekam"),
+    ("paspor", "imigrasi-paspor-baru"),
+    ("passport", "imigrasi-paspor-baru"),
+    ("skck", "polresta-skck"),
+    ("kartu keluarga", "dukcapil-kk"),
+])
+def test_search_in_the_shipped_lobby(query, expected):
+    search = ServiceSearch(load_config(SHIPPED))
+    assert search.find(query)[0] == expected
