@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QRegularExpressionValidator
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -74,7 +73,7 @@ QPushButton[action="true"] QLabel#keyBadge:disabled {{ border-color: {theme.MUTE
 QPushButton#primary {{ background: {theme.ACCENT}; color: {theme.WHITE}; border: none; }}
 QLineEdit, QComboBox {{ background: {theme.CARD}; border: 1px solid #8A94A6; border-radius: 4px; padding: 4px 8px; }}
 QLineEdit:focus, QComboBox:focus {{ border: 2px solid {theme.ACCENT}; }}
-QTableWidget, QListWidget {{ background: {theme.CARD}; border: 1px solid #C3CBD6; gridline-color: #E5E9F0;
+QTableView, QListWidget {{ background: {theme.CARD}; border: 1px solid #C3CBD6; gridline-color: #E5E9F0;
                             selection-background-color: {theme.SELECTED_BG}; selection-color: {theme.INK}; }}
 QHeaderView::section {{ background: {theme.LIGHT_BG}; color: {theme.INK}; border: none;
                         border-bottom: 1px solid #C3CBD6; padding: 4px; font-weight: bold; }}
@@ -401,12 +400,72 @@ class DisabledClickWatcher(QObject):
 # ---------------------------------------------------------------------------- waiting list
 
 
+class WaitingModel(QAbstractTableModel):
+    """The waiting tickets as rows: code, service, priority mark, minutes waiting.
+
+    The whole list is replaced at once (one model reset), and the minutes change
+    in one dataChanged: a list of hundreds of tickets costs one layout, not one per cell.
+    """
+
+    COLUMNS = ("col_code", "col_service", "col_priority", "col_wait")
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.rows: list[tuple[str, str, str, str]] = []
+        self.priority: list[bool] = []
+        self.lang = "id"
+        self._bold = font(14, True)
+        self._priority_brush = QBrush(QColor(theme.PRIORITY))
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[row][column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
+            return self.rows[row][1]
+        if role == Qt.ItemDataRole.FontRole and column in (0, 2):
+            return self._bold
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
+            return self._priority_brush
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.COLUMNS):
+            return tr(self.lang, self.COLUMNS[section])
+        return None
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.COLUMNS) - 1)
+
+    def set_rows(self, rows: list[tuple[str, str, str, str]]) -> bool:
+        """Replace the rows; True when the list itself changed (not only the minutes)."""
+        if [r[:3] for r in rows] == [r[:3] for r in self.rows]:
+            if rows != self.rows:
+                self.rows = rows
+                self.dataChanged.emit(self.index(0, 3), self.index(len(rows) - 1, 3))
+            return False
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+        return True
+
+
 class WaitingPanel(QFrame):
     """The waiting list of this counter's services; double-click calls a ticket."""
 
     ticket_chosen = Signal(str)  # the ticket's code
-
-    COLUMNS = ("col_code", "col_service", "col_priority", "col_wait")
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -430,88 +489,88 @@ class WaitingPanel(QFrame):
         self.counts_label.setProperty("muted", True)
         self.counts_label.setFont(font(13))
         layout.addWidget(self.counts_label)
-        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.model = WaitingModel(self)
+        self.table = QTableView()
         self.table.setObjectName("waitingTable")
+        self.table.setModel(self.model)
         self.table.setFont(font(14))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(False)
         self.table.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(30)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         header.setHighlightSections(False)
-        self.table.cellDoubleClicked.connect(self._double_clicked)
+        self.table.doubleClicked.connect(self._double_clicked)
         layout.addWidget(self.table, 1)
         self.stats_label = QLabel()
         self.stats_label.setObjectName("counterStats")
         self.stats_label.setFont(font(13, True))
         self.stats_label.setWordWrap(True)
         layout.addWidget(self.stats_label)
-        self._codes: list[str] = []
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Fixed widths for code, mark and minutes (from the longest text they can hold): no per-row measuring."""
+        header = self.table.horizontalHeader()
+        bold, plain = QFontMetrics(font(14, True)), QFontMetrics(font(14))
+        head = QFontMetrics(header.font())
+        lang = self.model.lang
+        widths = {
+            0: max(bold.horizontalAdvance("WWW-000"), head.horizontalAdvance(tr(lang, "col_code"))),
+            2: max(bold.horizontalAdvance(tr(lang, "priority_mark")), head.horizontalAdvance(tr(lang, "col_priority"))),
+            3: max(plain.horizontalAdvance(tr(lang, "minutes_short", n=888)), head.horizontalAdvance(tr(lang, "col_wait"))),
+        }
+        for column, width in widths.items():
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, width + 24)
 
     def retranslate(self, lang: str) -> None:
         self.heading.setText(tr(lang, "waiting_heading"))
-        self.table.setHorizontalHeaderLabels([tr(lang, key) for key in self.COLUMNS])
+        self.model.set_lang(lang)
+        self._fit_columns()
 
     def show_waiting(self, tickets: list[dict], service_names: dict[str, str], counts: list[tuple[str, int]],
                      now: datetime, lang: str) -> None:
         selected = self.selected_code()
         self.total_label.setText(tr(lang, "waiting_total", n=len(tickets)))
         self.counts_label.setText(" · ".join(f"{name}: {n}" for name, n in counts))
-        self.table.setRowCount(len(tickets))
-        self._codes = []
-        for row, ticket in enumerate(tickets):
-            minutes = whole_minutes(parse_time(ticket.get("issued_at")), now)
-            cells = (
-                ticket["code"],
-                service_names.get(ticket["service_id"], ticket["service_id"]),
-                tr(lang, "priority_mark") if ticket.get("priority") else "",
-                tr(lang, "minutes_short", n=minutes),
-            )
-            for column, text in enumerate(cells):
-                item = self.table.item(row, column)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.table.setItem(row, column, item)
-                item.setText(text)
-                item.setToolTip(text if column == 1 else "")
-                if column == 0:
-                    item.setFont(font(14, True))
-                if column == 2:
-                    item.setForeground(QBrush(QColor(theme.PRIORITY)))
-                    item.setFont(font(14, True))
-                if column == 3:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self._codes.append(ticket["code"])
-        if selected in self._codes:
-            self.table.selectRow(self._codes.index(selected))
-        else:
-            self.table.clearSelection()
+        rows = [(
+            ticket["code"],
+            service_names.get(ticket["service_id"], ticket["service_id"]),
+            tr(lang, "priority_mark") if ticket.get("priority") else "",
+            tr(lang, "minutes_short", n=whole_minutes(parse_time(ticket.get("issued_at")), now)),
+        ) for ticket in tickets]
+        if self.model.set_rows(rows):
+            codes = self.codes()
+            if selected in codes:
+                self.table.selectRow(codes.index(selected))
+
+    def cell_text(self, row: int, column: int) -> str:
+        return self.model.rows[row][column]
 
     def selected_code(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if rows and rows[0].row() < len(self._codes):
-            return self._codes[rows[0].row()]
+        rows = self.table.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self.model.rows):
+            return self.model.rows[rows[0].row()][0]
         return None
 
     def codes(self) -> list[str]:
-        return list(self._codes)
+        return [row[0] for row in self.model.rows]
 
     def row_of(self, code: str) -> int:
-        return self._codes.index(code)
+        return self.codes().index(code)
 
     def show_stats(self, text: str) -> None:
         self.stats_label.setText(text)
 
-    def _double_clicked(self, row: int, _column: int) -> None:
-        if 0 <= row < len(self._codes):
-            self.ticket_chosen.emit(self._codes[row])
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and index.row() < len(self.model.rows):
+            self.ticket_chosen.emit(self.model.rows[index.row()][0])
 
 
 # ---------------------------------------------------------------------------- pickers

@@ -13,6 +13,7 @@ by itself (the staff member sees the state and decides).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -67,6 +68,41 @@ ACTION_PATHS = {
 }
 
 
+def _api_client_class():
+    from kiosk.client import ApiClient
+
+    class ThreadPooledApiClient(ApiClient):
+        """ApiClient keeping one HTTP connection pool per OS thread.
+
+        ApiClient keeps its pools in a ``threading.local``; a Tasks worker (a
+        QThreadPool thread) loses Python thread-locals after every job, so each
+        call made a new httpx.Client (~20-40 ms, and never closed until logout).
+        """
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._by_thread: dict[int, object] = {}
+
+        def _http(self):
+            import httpx
+
+            ident = threading.get_ident()
+            with self._lock:
+                client = self._by_thread.get(ident)
+                if client is None:
+                    client = httpx.Client(base_url=self.base_url, timeout=self.timeout)
+                    self._by_thread[ident] = client
+                    self._clients.append(client)
+            return client
+
+        def close(self) -> None:
+            with self._lock:
+                self._by_thread.clear()
+            super().close()
+
+    return ThreadPooledApiClient
+
+
 class CounterLive(LiveLobby):
     """The live lobby, plus a signal when the server refuses the session (ended or replaced)."""
 
@@ -86,8 +122,6 @@ class CounterWindow(QWidget):
     def __init__(self, config: Config, server_url: str, *, counter_id: str | None = None, lang: str | None = None,
                  clock: Clock | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        from kiosk.client import ApiClient
-
         self.config = config
         self.server_url = server_url.rstrip("/")
         self.lang = lang if lang in ("id", "en") else config.lobby.default_language
@@ -96,7 +130,7 @@ class CounterWindow(QWidget):
         self.agencies = config.agency_by_id
         self.counters = config.counter_by_id
         self.preselected = counter_id or config.counter_app.counter or None
-        self.api = ApiClient(self.server_url, config.server.key_for("counter-app"), lang=self.lang)
+        self.api = _api_client_class()(self.server_url, config.server.key_for("counter-app"), lang=self.lang)
         self.tasks = Tasks(max_threads=2, parent=self)
         self.live: CounterLive | None = None
         self.session: dict | None = None     # the login answer while logged in

@@ -93,8 +93,8 @@ def test_waited_time_before_the_call_and_priority_mark(window, qtbot, server, ki
     kiosk.issue("ktp", priority=True)
     clock.advance(minutes=7, seconds=30)
     qtbot.waitUntil(lambda: window.waiting_panel.codes() == ["A-001"], timeout=5000)
-    qtbot.waitUntil(lambda: window.waiting_panel.table.item(0, 3).text() == "7 mnt", timeout=3000)
-    assert window.waiting_panel.table.item(0, 2).text() == "★ Prioritas"
+    qtbot.waitUntil(lambda: window.waiting_panel.cell_text(0, 3) == "7 mnt", timeout=3000)
+    assert window.waiting_panel.cell_text(0, 2) == "★ Prioritas"
     key(qtbot, window, Qt.Key.Key_F1)
     assert window.ticket_panel.priority_badge.isVisible()
     assert window.ticket_panel.priority_badge.text() == "PRIORITAS"
@@ -157,7 +157,7 @@ def test_call_a_ticket_by_double_click_in_the_list(window, qtbot, server, kiosk)
     issue(qtbot, window, kiosk, "ktp", "kk", "ktp")
     table = window.waiting_panel.table
     row = window.waiting_panel.row_of("A-003")
-    rect = table.visualItemRect(table.item(row, 0))
+    rect = table.visualRect(table.model().index(row, 0))
     with qtbot.waitSignal(window.action_finished, timeout=5000):
         # a double-click as Qt receives it from a mouse: the first click, then the double-click
         qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -333,7 +333,7 @@ def test_waiting_list_is_live_with_counts_per_service(window, qtbot, server, kio
     qtbot.waitUntil(lambda: window.waiting_panel.codes() == ["A-002", "A-003"], timeout=5000)
     assert window.waiting_panel.counts_label.text() == "KTP-el: 1 · Kartu Keluarga: 1"
     clock.advance(minutes=3)
-    qtbot.waitUntil(lambda: window.waiting_panel.table.item(0, 3).text() == "3 mnt", timeout=3000)
+    qtbot.waitUntil(lambda: window.waiting_panel.cell_text(0, 3) == "3 mnt", timeout=3000)
     other.close()
 
 
