@@ -56,7 +56,7 @@ QLabel#statusLine {{ background: {theme.CARD}; border: 1px solid #C3CBD6; border
 QLabel#statusLine[kind="error"] {{ color: {theme.RED}; border-color: {theme.RED}; }}
 QLabel#statusLine[kind="ok"] {{ color: {theme.GREEN}; }}
 QLabel#connection[connected="true"] {{ color: {theme.GREEN}; }}
-QLabel#connection[connected="false"] {{ color: {theme.WHITE}; background: {theme.RED}; border-radius: 4px; padding: 2px 8px; }}
+QLabel#connection[connected="false"] {{ color: {theme.WHITE}; background: {theme.RED}; border-radius: 4px; padding: 2px 0px; }}
 QLabel#priorityBadge {{ color: {theme.WHITE}; background: {theme.PRIORITY}; border-radius: 4px; padding: 2px 10px; }}
 QPushButton {{ background: {theme.CARD}; color: {theme.ACCENT}; border: 1px solid {theme.ACCENT};
               border-radius: 6px; padding: 6px 14px; }}
@@ -268,6 +268,7 @@ class TicketPanel(QFrame):
         self.code_label = QLabel()
         self.code_label.setObjectName("ticketCode")
         self.code_label.setFont(font(64, True))
+        self.code_label.setWordWrap(True)
         layout.addWidget(self.code_label)
         self.service_label = QLabel()
         self.service_label.setObjectName("ticketService")
@@ -277,11 +278,12 @@ class TicketPanel(QFrame):
         self.waited_label = QLabel()
         self.waited_label.setObjectName("ticketWaited")
         self.waited_label.setFont(font(15))
+        self.waited_label.setWordWrap(True)
         self.waited_label.setProperty("muted", True)
         layout.addWidget(self.waited_label)
         self.elapsed_label = QLabel()
         self.elapsed_label.setObjectName("ticketElapsed")
-        self.elapsed_label.setFont(font(18, True))
+        self.elapsed_label.setFont(font(22, True))
         layout.addWidget(self.elapsed_label)
         layout.addStretch(1)
 
@@ -329,7 +331,6 @@ class TicketPanel(QFrame):
             self.code_label.setText(tr(lang, "no_ticket"))
             self.service_label.setText("")
             self.waited_label.setText(tr(lang, "no_ticket_hint"))
-        self.code_label.setWordWrap(True)
 
 
 # ---------------------------------------------------------------------------- actions
@@ -515,13 +516,14 @@ class WaitingPanel(QFrame):
         self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """Fixed widths for code, mark and minutes (from the longest text they can hold): no per-row measuring."""
+        """Fixed widths for code, mark and minutes from the texts they hold: the view never measures rows."""
         header = self.table.horizontalHeader()
         bold, plain = QFontMetrics(font(14, True)), QFontMetrics(font(14))
         head = QFontMetrics(header.font())
         lang = self.model.lang
+        longest_code = max((bold.horizontalAdvance(code) for code in self.codes()), default=0)
         widths = {
-            0: max(bold.horizontalAdvance("WWW-000"), head.horizontalAdvance(tr(lang, "col_code"))),
+            0: max(longest_code, bold.horizontalAdvance("A-000"), head.horizontalAdvance(tr(lang, "col_code"))),
             2: max(bold.horizontalAdvance(tr(lang, "priority_mark")), head.horizontalAdvance(tr(lang, "col_priority"))),
             3: max(plain.horizontalAdvance(tr(lang, "minutes_short", n=888)), head.horizontalAdvance(tr(lang, "col_wait"))),
         }
@@ -538,7 +540,8 @@ class WaitingPanel(QFrame):
                      now: datetime, lang: str) -> None:
         selected = self.selected_code()
         self.total_label.setText(tr(lang, "waiting_total", n=len(tickets)))
-        self.counts_label.setText(" · ".join(f"{name}: {n}" for name, n in counts))
+        # the dot stays with the count before it when the line wraps
+        self.counts_label.setText("\u00a0· ".join(f"{name}: {n}" for name, n in counts))
         rows = [(
             ticket["code"],
             service_names.get(ticket["service_id"], ticket["service_id"]),
@@ -546,6 +549,7 @@ class WaitingPanel(QFrame):
             tr(lang, "minutes_short", n=whole_minutes(parse_time(ticket.get("issued_at")), now)),
         ) for ticket in tickets]
         if self.model.set_rows(rows):
+            self._fit_columns()
             codes = self.codes()
             if selected in codes:
                 self.table.selectRow(codes.index(selected))

@@ -172,6 +172,8 @@ class CounterWindow(QWidget):
         self.connection_label = QLabel()
         self.connection_label.setObjectName("connection")
         self.connection_label.setFont(font(13, True))
+        self.connection_label.setContentsMargins(8, 0, 8, 0)
+        self.connection_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.lang_button = QPushButton()
         self.lang_button.setObjectName("langButton")
         self.lang_button.setFont(font(12))
@@ -465,7 +467,7 @@ class CounterWindow(QWidget):
         text = tr(lang, "connected" if connected else "disconnected")
         self.connection_label.setText(text)
         # the style's padding is not in the label's size hint: make room for the whole sentence
-        self.connection_label.setMinimumWidth(self.connection_label.fontMetrics().horizontalAdvance(text) + 24)
+        self.connection_label.setMinimumWidth(self.connection_label.fontMetrics().horizontalAdvance(text) + 32)
 
         view = self.view()
         reasons = availability(view, lang)

@@ -325,13 +325,13 @@ def test_waiting_list_is_live_with_counts_per_service(window, qtbot, server, kio
     kiosk.issue("paspor")  # not this counter's service
     assert window.waiting_panel.codes() == ["A-001", "A-002", "A-003"]
     assert window.waiting_panel.total_label.text() == "3 menunggu"
-    assert window.waiting_panel.counts_label.text() == "KTP-el: 2 · Kartu Keluarga: 1"
+    assert window.waiting_panel.counts_label.text() == "KTP-el: 2\u00a0· Kartu Keluarga: 1"
     # another counter calls one: it leaves this list at once
     other = server.staff_client("petugas1", "loket-2")
     taken = other.action("loket-2", "call-next")["ticket"]["code"]
     assert taken == "A-001"  # the oldest of the services both counters serve
     qtbot.waitUntil(lambda: window.waiting_panel.codes() == ["A-002", "A-003"], timeout=5000)
-    assert window.waiting_panel.counts_label.text() == "KTP-el: 1 · Kartu Keluarga: 1"
+    assert window.waiting_panel.counts_label.text() == "KTP-el: 1\u00a0· Kartu Keluarga: 1"
     clock.advance(minutes=3)
     qtbot.waitUntil(lambda: window.waiting_panel.cell_text(0, 3) == "3 mnt", timeout=3000)
     other.close()
