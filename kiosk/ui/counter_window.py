@@ -446,7 +446,8 @@ class CounterWindow(QWidget):
 
     def _on_event(self, event: dict) -> None:
         self._refresh()
-        if event.get("type") == "finished" and event.get("counter_id") == self.counter_id:
+        # today's figures change when this counter ends a service (whoever pressed the button)
+        if event.get("type") in ("finished", "no_show") and event.get("counter_id") == self.counter_id:
             self._load_stats()
 
     def _refresh(self) -> None:
@@ -676,8 +677,6 @@ class CounterWindow(QWidget):
                 self._set_status("done_resume")
             else:
                 self._set_status(f"done_{action}", code=shown)
-            if action in ("finish", "no_show"):
-                self._load_stats()
             self._refresh()
             self.action_finished.emit(action, True)
 
@@ -713,32 +712,39 @@ def apply_none_refcount_guard() -> None:
     guard_none_refcount()
 
 
+def open_window(config: Config, server_url: str, counter_id: str | None = None) -> CounterWindow:
+    """The window as ``mpp-kiosk counter`` shows it: started and placed per config.counter_app
+    (a 1366x768 window beside other office software unless fullscreen is set)."""
+    from kiosk.ui.app import place_on_screen
+
+    window = CounterWindow(config, server_url, counter_id=counter_id)
+    window.start()
+    place_on_screen(window, config.counter_app.screen, config.counter_app.fullscreen)
+    return window
+
+
 def main(args) -> int:
     """``mpp-kiosk counter``: the window on its own, talking to a queue server."""
+    import sys
+
     from kiosk.cli import load_or_report
-    from kiosk.ui.app import make_app, place_on_screen, quit_on_sigint
+    from kiosk.logs import setup_logging
+    from kiosk.ui.app import make_app, quit_on_sigint
 
     config = load_or_report(args.config)
     if config is None:
         return 1
-    try:
-        from kiosk.logs import setup_logging
-
-        setup_logging("counter", config.path(config.server.log_dir))
-    except ImportError:
-        logging.basicConfig(level=logging.INFO)
     counter_id = getattr(args, "counter", None)
     if counter_id and counter_id not in config.counter_by_id:
-        import sys
-
-        print(f"counter: no counter {counter_id!r} in {args.config}; known: "
-              f"{', '.join(config.counter_by_id) or '(none)'}", file=sys.stderr)
+        known = ", ".join(config.counter_by_id) or "(none)"
+        print(f"counter: no counter {counter_id!r} in {args.config}; known: {known}", file=sys.stderr)
         return 2
+    setup_logging("counter", config.path(config.server.log_dir))
     app = make_app()
     apply_none_refcount_guard()
-    window = CounterWindow(config, getattr(args, "server", None) or config.server.base_url, counter_id=counter_id)
-    window.start()
-    place_on_screen(window, config.counter_app.screen, config.counter_app.fullscreen)
+    server_url = getattr(args, "server", None) or config.server.base_url
+    window = open_window(config, server_url, counter_id)
+    log.info("counter window open (server %s, counter %s)", server_url, counter_id or "to choose")
     _sigint = quit_on_sigint(app)
     try:
         return app.exec()

@@ -98,3 +98,13 @@ def test_an_action_cut_off_in_flight_is_not_sent_again(window, qtbot, server, ki
     key(qtbot, window, Qt.Key.Key_F1)
     assert count_events(server, "called") == 1
     assert server_ticket(server, "A-001")["state"] == "called"
+
+
+def test_a_session_ended_elsewhere_is_noticed_when_the_stream_reconnects(window, qtbot, server):
+    other = server.staff_client("petugas1", "loket-1")  # a login to this counter from another PC ends ours
+    server.restart()  # this window's stream reconnects: its token is refused now
+    qtbot.waitUntil(lambda: not window.logged_in, timeout=10000)
+    assert window.pages.currentWidget() is window.login_panel
+    assert window.login_panel.message.text() == \
+        "Sesi Anda berakhir (mungkin masuk dari tempat lain). Silakan masuk lagi."
+    other.close()
