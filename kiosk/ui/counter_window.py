@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 
+import httpx
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.client import ApiClient, ApiError
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
 from kiosk.ui.counter_model import (
@@ -68,39 +70,32 @@ ACTION_PATHS = {
 }
 
 
-def _api_client_class():
-    from kiosk.client import ApiClient
+class ThreadPooledApiClient(ApiClient):
+    """ApiClient keeping one HTTP connection pool per OS thread.
 
-    class ThreadPooledApiClient(ApiClient):
-        """ApiClient keeping one HTTP connection pool per OS thread.
+    ApiClient keeps its pools in a ``threading.local``; a Tasks worker (a
+    QThreadPool thread) loses Python thread-locals after every job, so each call
+    would make a new httpx.Client (~20-40 ms, and kept open until close()).
+    """
 
-        ApiClient keeps its pools in a ``threading.local``; a Tasks worker (a
-        QThreadPool thread) loses Python thread-locals after every job, so each
-        call made a new httpx.Client (~20-40 ms, and never closed until logout).
-        """
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._by_thread: dict[int, httpx.Client] = {}
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._by_thread: dict[int, object] = {}
+    def _http(self) -> httpx.Client:
+        ident = threading.get_ident()
+        with self._lock:
+            client = self._by_thread.get(ident)
+            if client is None:
+                client = httpx.Client(base_url=self.base_url, timeout=self.timeout)
+                self._by_thread[ident] = client
+                self._clients.append(client)
+        return client
 
-        def _http(self):
-            import httpx
-
-            ident = threading.get_ident()
-            with self._lock:
-                client = self._by_thread.get(ident)
-                if client is None:
-                    client = httpx.Client(base_url=self.base_url, timeout=self.timeout)
-                    self._by_thread[ident] = client
-                    self._clients.append(client)
-            return client
-
-        def close(self) -> None:
-            with self._lock:
-                self._by_thread.clear()
-            super().close()
-
-    return ThreadPooledApiClient
+    def close(self) -> None:
+        with self._lock:
+            self._by_thread.clear()
+        super().close()
 
 
 class CounterLive(LiveLobby):
@@ -130,7 +125,7 @@ class CounterWindow(QWidget):
         self.agencies = config.agency_by_id
         self.counters = config.counter_by_id
         self.preselected = counter_id or config.counter_app.counter or None
-        self.api = _api_client_class()(self.server_url, config.server.key_for("counter-app"), lang=self.lang)
+        self.api = ThreadPooledApiClient(self.server_url, config.server.key_for("counter-app"), lang=self.lang)
         self.tasks = Tasks(max_threads=2, parent=self)
         self.live: CounterLive | None = None
         self.session: dict | None = None     # the login answer while logged in
@@ -694,8 +689,6 @@ class CounterWindow(QWidget):
         self.tasks.run(lambda: self.api.action(counter_id, path, **body), done, failed)
 
     def _error_text(self, exc: BaseException, unreachable: str = "unreachable") -> str:
-        from kiosk.client import ApiError
-
         if isinstance(exc, ApiError):
             if exc.status is None:
                 return tr(self.lang, unreachable)
@@ -745,7 +738,7 @@ def main(args) -> int:
     server_url = getattr(args, "server", None) or config.server.base_url
     window = open_window(config, server_url, counter_id)
     log.info("counter window open (server %s, counter %s)", server_url, counter_id or "to choose")
-    _sigint = quit_on_sigint(app)
+    window.sigint_timer = quit_on_sigint(app)  # kept referenced: it wakes Python for Ctrl+C
     try:
         return app.exec()
     finally:

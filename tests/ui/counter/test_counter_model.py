@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,13 @@ SERVING = {**CALLED, "state": "serving"}
 
 def enabled(view: CounterView) -> set[str]:
     return {action for action, reason in availability(view, "id").items() if reason is None}
+
+
+def test_the_rules_need_no_qt():
+    from kiosk.ui import counter_model
+    from unit.test_boundaries import qt_imports
+
+    assert qt_imports(Path(counter_model.__file__).read_text()) == []
 
 
 def test_both_languages_have_every_text_with_the_same_fields():
