@@ -84,7 +84,7 @@ def serve(args) -> int:
     app = create_app(config, clock=FakeClock(MONDAY_9), db_path=args.db, access_log=False)
     def run():
         uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
-                    loop="uvloop", http="httptools", log_config=None)
+                    loop="uvloop", http="httptools", log_config=None, ws_per_message_deflate=False)
 
     if args.profile:
         import cProfile

@@ -289,7 +289,7 @@ class EventStream:
     def _listen(self) -> None:
         with ws_connect(self._ws_url(), additional_headers={"Authorization": f"Bearer {self.credential}"},
                         open_timeout=3, close_timeout=0.5, ping_interval=20, ping_timeout=20,
-                        max_size=2**22) as ws:
+                        max_size=2**22, compression=None) as ws:
             self._ws = ws
             try:
                 heard = time.monotonic()

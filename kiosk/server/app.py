@@ -1,18 +1,16 @@
 """The queue server's application: JSON API under /api/v1, live events, the phone page.
 
-Every engine call runs on ONE worker thread (a single-thread executor): the
-event loop stays free for other requests and writes are serialised. After each
+Every engine call runs on ONE worker thread (kiosk.server.worker): the event
+loop stays free for other requests and writes are serialised. After each
 write the event hub is told, and it wakes every WebSocket waiting for events.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -37,6 +35,7 @@ from kiosk.server import phone
 from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, staff_may_use, token_hash
 from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_language, request_lang
 from kiosk.server.events import EventHub
+from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -248,15 +247,15 @@ class Backend:
         self.counters = config.counter_by_id
         self.sessions = SessionStore(engine.store, engine.clock, config.server.session_hours)
         self.limiter = LoginLimiter(config.server.login_attempts_per_minute, monotonic)
-        self.executor: ThreadPoolExecutor | None = None
+        self.worker: EngineWorker | None = None
         self.hub: EventHub | None = None
         self._tick_task: asyncio.Task | None = None
 
     # -- lifecycle
 
     async def start(self) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
         self.hub = EventHub(self.engine, self.run, poll_seconds=self.poll_seconds, log_events=self.log_events)
+        self.worker = EngineWorker(after_writes=self.hub.pull, on_results=self.hub.drain)
         await self.run(self.sessions.ensure_table)
         await self.hub.start()
         self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
@@ -270,8 +269,8 @@ class Backend:
                 await self._tick_task
         if self.hub:
             await self.hub.stop()
-        if self.executor:
-            self.executor.shutdown(wait=True)
+        if self.worker:
+            self.worker.stop()
         if self.owns_engine:
             self.engine.store.close()
         log.info("queue server stopped")
@@ -287,23 +286,12 @@ class Backend:
     # -- the engine thread
 
     async def run(self, fn, *args, **kwargs):
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+        """A read (or the hub's pull) on the engine thread."""
+        return await self.worker.call(fn, *args, **kwargs)
 
     async def write(self, fn, *args, **kwargs):
-        """A write on the engine thread, then (same job, same thread) reading the events it appended."""
-        hub = self.hub
-
-        def write_and_pull():
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                hub.pull()
-
-        try:
-            return await self.run(write_and_pull)
-        finally:
-            hub.drain()
+        """A write on the engine thread; the events it appended are read there right after it."""
+        return await self.worker.call(fn, *args, write=True, **kwargs)
 
     # -- who is asking
 
@@ -746,11 +734,11 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         await websocket.send_text(json.dumps({"type": "hello", "since": since, "last_seq": hub.last_seq}))
         next_ping = loop.time() + backend.ping_seconds
         while not hub.closing:
-            batch = await hub.events_after(since)
+            batch = await hub.texts_after(since)
             if batch:
-                for event in batch:
-                    await websocket.send_text(json.dumps(event, separators=(",", ":")))
-                since = batch[-1]["seq"]
+                for _seq, text in batch:
+                    await websocket.send_text(text)
+                since = batch[-1][0]
                 continue
             if loop.time() >= next_ping:
                 await websocket.send_text('{"type":"ping"}')

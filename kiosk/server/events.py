@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import collections
+import json
 import logging
 from typing import Awaitable, Callable
 
@@ -49,6 +50,7 @@ class EventHub:
         self._pulled: collections.deque[list[dict]] = collections.deque()  # engine thread -> event loop, in order
         self._seqs: list[int] = []
         self._events: list[dict] = []
+        self._texts: list[str] = []  # each event as sent, serialised once for every listener
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -95,6 +97,7 @@ class EventHub:
                     queue_log.info("%s", describe(event))
             self._events.extend(batch)
             self._seqs.extend(e["seq"] for e in batch)
+            self._texts.extend(event_text(e) for e in batch)
             self.last_seq = batch[-1]["seq"]
             taken = True
         if not taken:
@@ -102,6 +105,7 @@ class EventHub:
         if len(self._events) > 2 * self.keep:
             del self._events[:-self.keep]
             del self._seqs[:-self.keep]
+            del self._texts[:-self.keep]
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
@@ -145,3 +149,16 @@ class EventHub:
             return self._events[start:start + limit]
         # older than memory: a client catching up after a long absence
         return await self.run(self.engine.events_since, seq, limit)
+
+    async def texts_after(self, seq: int, limit: int = BATCH) -> list[tuple[int, str]]:
+        """Like :meth:`events_after`, as (seq, JSON text) pairs ready to send."""
+        if seq >= self.last_seq:
+            return []
+        if self._seqs and seq >= self._seqs[0] - 1:
+            start = bisect.bisect_right(self._seqs, seq)
+            return list(zip(self._seqs[start:start + limit], self._texts[start:start + limit]))
+        return [(e["seq"], event_text(e)) for e in await self.run(self.engine.events_since, seq, limit)]
+
+
+def event_text(event: dict) -> str:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)

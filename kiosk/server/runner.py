@@ -50,7 +50,7 @@ class ServerThread:
         config = uvicorn.Config(
             self.app, log_config=None, log_level=self.log_level, access_log=False, lifespan="on",
             timeout_graceful_shutdown=1, ws_ping_interval=self.ws_ping_interval, ws_ping_timeout=20,
-            server_header=False)
+            server_header=False, ws_per_message_deflate=False)
         self._server = uvicorn.Server(config)
 
         def serve():

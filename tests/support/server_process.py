@@ -49,7 +49,8 @@ def main() -> int:
     setup_logging("server", None)
     clock = ShiftedClock(args.now) if args.now else None
     app = create_app(config, clock=clock, db_path=args.db)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=1)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=1,
+                ws_per_message_deflate=False)
     return 0
 
 
