@@ -220,7 +220,7 @@ class Counter(Model):
     id: Ident
     number: str = Field(min_length=1, max_length=6, description="shown and spoken: 'Loket 7'")
     agency: str
-    services: list[str] = Field(min_length=1, description="in order of preference")
+    services: list[str] = Field(min_length=1, description="the services this counter calls; call-next takes the oldest ticket across all of them (the list order breaks ties)")
 
 
 class Staff(Model):
