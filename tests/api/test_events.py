@@ -1,9 +1,12 @@
 """Live events over the WebSocket: order, exactly once across drops, auth, keepalive; the per-ticket feed."""
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
+
+import httpx
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -363,3 +366,25 @@ def test_ticket_feed_for_an_unknown_token_closes_with_4404(server):
         with pytest.raises(ConnectionClosed) as closed:
             conn.recv(timeout=3)
     assert closed.value.rcvd.code == 4404
+
+
+def test_a_burst_of_concurrent_writes_reaches_a_listener_once_each_in_order(server, kiosk):
+    kiosk.issue("ktp")
+    start = server.engine.last_seq()
+    with ws(server, since=start) as conn:
+        receive(conn)
+
+        async def burst():
+            async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {DEVICE_KEYS['kiosk']}"},
+                                         limits=httpx.Limits(max_connections=32)) as http:
+                answers = await asyncio.gather(*(http.post("/api/v1/tickets", json={"service_id": service})
+                                                 for service in ["ktp", "kk"] * 100))
+            return [a.json() for a in answers]
+
+        issued = asyncio.run(burst())
+        events = receive_events(conn, 200, timeout=15)
+        assert_quiet(conn, 0.3)
+    assert [e["seq"] for e in events] == list(range(start + 1, start + 201))
+    assert sorted(i["seq"] for i in issued) == [e["seq"] for e in events]
+    codes = [i["code"] for i in issued]
+    assert len(set(codes)) == 200  # the group 'A' numbers both services: none given twice
