@@ -814,7 +814,9 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         view = await phone_view(request, token)
         if view is None:
             return not_found_page(request)
+        # a ticket the day closed is as good as unknown (404), but the page says what happened to it
         return HTMLResponse(phone.page_html(view, view["view_lang"], lobby_name=config.lobby.name),
+                            status_code=404 if view["state"] == "expired" else 200,
                             headers={"Cache-Control": "no-store"})
 
     @app.get("/t/{token}/panel", include_in_schema=False)

@@ -167,6 +167,15 @@ def test_unknown_ticket_gets_a_friendly_404_page(server, phone):
 
 # ---------------------------------------------------------------------------- without a browser
 
+def test_a_ticket_the_day_closed_is_a_404_that_says_why(server, kiosk, clock):
+    ticket = kiosk.issue("ktp")
+    clock.advance(days=1)
+    server.engine.tick()
+    page = httpx.get(f"{server.url}/t/{ticket['token']}")
+    assert page.status_code == 404
+    assert "hari layanan telah berakhir" in page.text and ticket["code"] in page.text
+
+
 def test_the_page_works_without_javascript(server, kiosk, staff):
     mine = kiosk.issue("ktp")
     staff.action("loket-1", "call-next")
