@@ -10,10 +10,14 @@ measured) over HTTP and WebSockets on loopback, on the real clock: its config
 is open 00:00-24:00 every day. Simulated time only drives when the kiosks and
 counters act, compressed so the day takes ``--wall`` seconds.
 
-The 10 displays run in a process of their own (one GIL each side) and record
-when each event arrives; time.perf_counter is the system-wide monotonic clock
-on Linux, so "call -> display event" is measured from just before the
-counter's call-next request is sent to the event's arrival at each display.
+The kiosks, the counters and the displays each run in a process of their own,
+so 100 counter threads do not add their waits for one GIL to the latencies
+measured at the kiosks and displays. Counters learn of new tickets from the
+event stream, as counter windows do. time.perf_counter is the system-wide
+monotonic clock on Linux, so "call -> display event" is measured from just
+before the counter's call-next request is sent (counters' process) to the
+event's arrival at each display (displays' process). The server's own share
+of each latency comes from its access log.
 
 Prints the figures, then one JSON line (units in the keys). Targets on a
 2-core machine: p99 issue <= 50 ms, p99 call -> display event <= 50 ms,
@@ -347,9 +351,8 @@ def warm_up(client: ApiClient, ready: threading.Barrier, go: threading.Event) ->
     go.wait()
 
 
-def kiosk_worker(url: str, key: str, arrivals: list[Arrival], clock: SimClock, lobby: Lobby,
-                 waiting: dict[str, Waiting], journal: Journal, stop: threading.Event,
-                 ready: threading.Barrier, go: threading.Event) -> None:
+def kiosk_worker(url: str, key: str, arrivals: list[Arrival], clock: SimClock, journal: Journal,
+                 stop: threading.Event, ready: threading.Barrier, go: threading.Event) -> None:
     client = ApiClient(url, key, timeout=10)
     try:
         warm_up(client, ready, go)
@@ -367,7 +370,6 @@ def kiosk_worker(url: str, key: str, arrivals: list[Arrival], clock: SimClock, l
             with journal.lock:
                 journal.issued.append((done, (done - sent) * 1000, answer["code"]))
                 journal.lag_s = max(journal.lag_s, lag)
-            waiting[lobby.agency_of_service[arrival.service_id]].bump()
     finally:
         client.close()
 
@@ -382,7 +384,7 @@ def pause_plan(rng: random.Random, day_s: float) -> list[tuple[float, float]]:
     return sorted(plan)
 
 
-def counter_worker(url: str, counter_id: str, agency: str, user: str, lobby: Lobby, seed: int, clock: SimClock,
+def counter_worker(counter_id: str, agency: str, lobby: Lobby, seed: int, clock: SimClock,
                    day_s: float, waiting: dict[str, Waiting], journal: Journal, client: ApiClient,
                    stop: threading.Event, ready: threading.Barrier, go: threading.Event) -> None:
     warm_up(client, ready, go)
@@ -407,7 +409,7 @@ def counter_worker(url: str, counter_id: str, agency: str, user: str, lobby: Lob
 
     while not stop.is_set() and clock.now() < day_s:
         if pauses and clock.now() >= pauses[0][0]:
-            start, length = pauses.pop(0)
+            _start, length = pauses.pop(0)
             act("pause", reason="istirahat")
             if not pause_sim(length / minute):
                 return
@@ -448,12 +450,58 @@ def counter_worker(url: str, counter_id: str, agency: str, user: str, lobby: Lob
             if not pause_sim(min(service_minutes, 2)):
                 return
             target = rng.choice([s for s in services if s != called["ticket"]["service_id"]])
-            if act("transfer", service_id=target) is not None:
-                waiting[lobby.agency_of_service[target]].bump()
+            act("transfer", service_id=target)
             continue
         if not pause_sim(service_minutes):
             return
         act("finish")
+
+
+def counter_process(url: str, lobby: Lobby, counter_key: str, seed: int, day_s: float, wall_s: float, pipe) -> None:
+    """Log in every counter, follow the lobby's events (as counter windows do), run the counters for the day.
+
+    Sends "ready" once logged in and warmed up, waits for the parent's start instant
+    (time.perf_counter, the system-wide monotonic clock), and sends back its journal at the day's end.
+    """
+    journal = Journal()
+    waiting = {agency: Waiting() for agency in lobby.services_of_agency}
+    stop, go = threading.Event(), threading.Event()
+    clients = []
+    for counter_id, _agency, user in lobby.counters:
+        client = ApiClient(url, counter_key, timeout=10)
+        client.login(user, PIN, counter_id)
+        clients.append(client)
+
+    def on_event(event: dict) -> None:
+        if event["type"] in ("ticket_issued", "transferred", "rejoined"):
+            agency = lobby.agency_of_service.get(event["payload"].get("service_id"))
+            if agency is not None:
+                waiting[agency].bump()
+
+    with ApiClient(url, counter_key) as reader:
+        since = reader.state()["seq"]
+    stream = EventStream(url, counter_key, on_event=on_event, since=since)
+    clock = SimClock(scale=day_s / wall_s)
+    ready = threading.Barrier(len(clients) + 1)
+    threads = [threading.Thread(target=counter_worker, name=counter_id, daemon=True, args=(
+        counter_id, agency, lobby, seed * 1000 + n, clock, day_s, waiting, journal, client, stop, ready, go))
+        for n, ((counter_id, agency, _user), client) in enumerate(zip(lobby.counters, clients))]
+    try:
+        for thread in threads:
+            thread.start()
+        ready.wait(60)
+        pipe.send("ready")
+        clock.started = pipe.recv()
+        go.set()
+        for thread in threads:
+            thread.join(max(1.0, wall_s * 2 + 60 - (time.perf_counter() - clock.started)))
+    finally:
+        stop.set()
+        go.set()
+        stream.stop()
+        for client in clients:
+            client.close()
+    pipe.send({"calls": journal.calls, "actions": journal.actions, "errors": journal.errors})
 
 
 # --------------------------------------------------------------------------- the run
@@ -496,35 +544,33 @@ def run_day(*, tickets: int = 10_000, hours: float = 8.0, wall_s: float = 240.0,
     server = ServerProcess(config_path, db_path, free_port(), workdir / "server-output.log")
     memory = MemoryWatch(server)
     memory.start()
+    # displays and counters each in a process of their own: 100 counter threads sharing a GIL with
+    # the kiosks or the displays would add their own waits to the latencies measured there
     spawn = multiprocessing.get_context("spawn")
-    parent_end, child_end = spawn.Pipe()
-    display_proc = spawn.Process(target=display_process, args=(server.url, lobby.display_keys, child_end),
+    display_pipe, display_end = spawn.Pipe()
+    counter_pipe, counter_end = spawn.Pipe()
+    counter_key = next(d["key"] for d in lobby.config["server"]["devices"] if d["role"] == "counter-app")
+    display_proc = spawn.Process(target=display_process, args=(server.url, lobby.display_keys, display_end),
                                  daemon=True)
+    counter_proc = spawn.Process(target=counter_process, daemon=True, args=(
+        server.url, lobby, counter_key, seed, day_s, wall_s, counter_end))
     stop, go = threading.Event(), threading.Event()
     journal = Journal()
-    waiting = {agency: Waiting() for agency in lobby.services_of_agency}
-    staff_clients: list[ApiClient] = []
     threads: list[threading.Thread] = []
     try:
         display_proc.start()
-        if not parent_end.poll(60) or parent_end.recv() != "ready":
+        if not display_pipe.poll(60) or display_pipe.recv() != "ready":
             raise RuntimeError("the displays did not connect")
         log(f"server pid {server.ps.pid} on {server.url}; {displays} displays connected; logging in {counters} staff")
-        for counter_id, _agency, user in lobby.counters:
-            client = ApiClient(server.url, lobby.config["server"]["devices"][-1]["key"], timeout=10)
-            client.login(user, PIN, counter_id)
-            staff_clients.append(client)
+        counter_proc.start()
+        if not counter_pipe.poll(120) or counter_pipe.recv() != "ready":
+            raise RuntimeError("the counters did not log in")
 
         clock = SimClock(scale=day_s / wall_s)
-        ready = threading.Barrier(kiosks + counters + 1)
+        ready = threading.Barrier(kiosks + 1)
         for n, key in enumerate(lobby.kiosk_keys):
-            share = arrivals[n::kiosks]
             threads.append(threading.Thread(target=kiosk_worker, name=f"kiosk-{n + 1}", daemon=True, args=(
-                server.url, key, share, clock, lobby, waiting, journal, stop, ready, go)))
-        for n, ((counter_id, agency, user), client) in enumerate(zip(lobby.counters, staff_clients)):
-            threads.append(threading.Thread(target=counter_worker, name=counter_id, daemon=True, args=(
-                server.url, counter_id, agency, user, lobby, seed * 1000 + n, clock, day_s, waiting, journal,
-                client, stop, ready, go)))
+                server.url, key, arrivals[n::kiosks], clock, journal, stop, ready, go)))
         for thread in threads:
             thread.start()
         ready.wait(60)
@@ -532,31 +578,36 @@ def run_day(*, tickets: int = 10_000, hours: float = 8.0, wall_s: float = 240.0,
             f"({clock.scale:.0f}x)")
         cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
         clock.started = wall_before
+        counter_pipe.send(wall_before)
         go.set()
         for thread in threads:
             thread.join(timeout=max(1.0, wall_s * 2 + 60 - (time.perf_counter() - wall_before)))
+        if not counter_pipe.poll(wall_s + 120):
+            raise RuntimeError("the counters did not finish their day")
+        counted = counter_pipe.recv()
         stop.set()
-        for thread in threads:
-            thread.join(10)
         wall = time.perf_counter() - wall_before
         cpu = server.cpu_seconds() - cpu_before
+        journal.calls = counted["calls"]
+        journal.actions.update(counted["actions"])
+        journal.errors += counted["errors"]
 
         with ApiClient(server.url, lobby.display_keys[0]) as reader:
             snapshot = reader.state()
-        parent_end.send((snapshot["seq"], snapshot))
-        if not parent_end.poll(120):
+        display_pipe.send((snapshot["seq"], snapshot))
+        if not display_pipe.poll(120):
             raise RuntimeError("the displays did not report")
-        display_results = parent_end.recv()
+        display_results = display_pipe.recv()
     finally:
         stop.set()
         go.set()
         memory.stopped.set()
-        for client in staff_clients:
-            client.close()
         server.stop()
-        display_proc.join(10)
-        if display_proc.is_alive():
-            display_proc.kill()
+        for process in (counter_proc, display_proc):
+            if process.pid is not None:
+                process.join(10)
+                if process.is_alive():
+                    process.kill()
 
     with sqlite3.connect(db_path) as db:
         in_db = db.execute("SELECT count(*) FROM tickets").fetchone()[0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 import sqlite3
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
