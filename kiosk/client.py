@@ -52,7 +52,8 @@ def _lang(lang: str | None) -> str:
 class ApiClient:
     """One queue server, one credential: a device key, or a staff session after ``login``.
 
-    Thread-safe: each thread gets its own HTTP connection pool.
+    Thread-safe: one httpx connection pool, shared by every thread (httpx's pool takes
+    its own locks), so a worker thread that lives for one job still reuses connections.
     """
 
     def __init__(self, base_url: str, key: str | None = None, lang: str = "id", timeout: float = 5.0):
@@ -61,8 +62,7 @@ class ApiClient:
         self.lang = _lang(lang)
         self.timeout = timeout
         self.session: dict | None = None  # the login answer while logged in
-        self._local = threading.local()
-        self._clients: list[httpx.Client] = []
+        self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ plumbing
@@ -73,13 +73,10 @@ class ApiClient:
         return self.session["token"] if self.session else self.key
 
     def _http(self) -> httpx.Client:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = httpx.Client(base_url=self.base_url, timeout=self.timeout)
-            self._local.client = client
-            with self._lock:
-                self._clients.append(client)
-        return client
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(base_url=self.base_url, timeout=self.timeout)
+            return self._client
 
     def request(self, method: str, path: str, *, body: Any = None, params: dict | None = None,
                 lang: str | None = None) -> Any:
@@ -107,8 +104,8 @@ class ApiClient:
 
     def close(self) -> None:
         with self._lock:
-            clients, self._clients = self._clients, []
-        for client in clients:
+            client, self._client = self._client, None
+        if client is not None:
             client.close()
 
     def __enter__(self) -> "ApiClient":

@@ -13,10 +13,8 @@ by itself (the staff member sees the state and decides).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
-import httpx
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -70,34 +68,6 @@ ACTION_PATHS = {
 }
 
 
-class ThreadPooledApiClient(ApiClient):
-    """ApiClient keeping one HTTP connection pool per OS thread.
-
-    ApiClient keeps its pools in a ``threading.local``; a Tasks worker (a
-    QThreadPool thread) loses Python thread-locals after every job, so each call
-    would make a new httpx.Client (~20-40 ms, and kept open until close()).
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._by_thread: dict[int, httpx.Client] = {}
-
-    def _http(self) -> httpx.Client:
-        ident = threading.get_ident()
-        with self._lock:
-            client = self._by_thread.get(ident)
-            if client is None:
-                client = httpx.Client(base_url=self.base_url, timeout=self.timeout)
-                self._by_thread[ident] = client
-                self._clients.append(client)
-        return client
-
-    def close(self) -> None:
-        with self._lock:
-            self._by_thread.clear()
-        super().close()
-
-
 class CounterLive(LiveLobby):
     """The live lobby, plus a signal when the server refuses the session (ended or replaced)."""
 
@@ -125,7 +95,7 @@ class CounterWindow(QWidget):
         self.agencies = config.agency_by_id
         self.counters = config.counter_by_id
         self.preselected = counter_id or config.counter_app.counter or None
-        self.api = ThreadPooledApiClient(self.server_url, config.server.key_for("counter-app"), lang=self.lang)
+        self.api = ApiClient(self.server_url, config.server.key_for("counter-app"), lang=self.lang)
         self.tasks = Tasks(max_threads=2, parent=self)
         self.live: CounterLive | None = None
         self.session: dict | None = None     # the login answer while logged in
