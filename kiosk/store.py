@@ -89,6 +89,20 @@ def m001_queue(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m002_staff_sessions(db: sqlite_utils.Database) -> None:
+    # Staff sessions survive a server restart; only a hash of each bearer token is kept.
+    _run_each(db, """
+        CREATE TABLE IF NOT EXISTS server_sessions (
+            token_hash TEXT PRIMARY KEY,
+            user TEXT NOT NULL,
+            counter_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )
+        """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

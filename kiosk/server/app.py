@@ -256,7 +256,6 @@ class Backend:
     async def start(self) -> None:
         self.hub = EventHub(self.engine, self.run, poll_seconds=self.poll_seconds, log_events=self.log_events)
         self.worker = EngineWorker(after_writes=self.hub.pull, on_results=self.hub.drain)
-        await self.run(self.sessions.ensure_table)
         await self.hub.start()
         self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
         log.info("queue server ready: %d services, %d counters, events up to seq %d",

@@ -69,12 +69,6 @@ class SessionStore:
         self.lifetime = timedelta(hours=hours)
         self._cache: dict[str, Session] = {}
 
-    def ensure_table(self) -> None:
-        with self.store.write() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS server_sessions (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, "
-                "counter_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)")
-
     def create(self, user: str, counter_id: str) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
