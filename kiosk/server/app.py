@@ -35,6 +35,7 @@ from kiosk.server import phone
 from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, staff_may_use, token_hash
 from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_language, request_lang
 from kiosk.server.events import EventHub
+from kiosk.server.reports_api import install_report_routes
 from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
@@ -54,6 +55,7 @@ TAGS = [
     {"name": "staff", "description": "Counter staff log in to one counter and work its queue."},
     {"name": "lobby", "description": "Catalog, snapshot and live events for every window."},
     {"name": "devices", "description": "Reports from devices."},
+    {"name": "reports", "description": "Figures for managers (manager key); today's summary also for supervisors."},
 ]
 
 
@@ -698,6 +700,10 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         backend.require_device(who, "kiosk")
         seq = await backend.write(backend.engine.record_printer_fault, who.name, body.kind, body.message, body.code)
         return JSONResponse({"seq": seq}, status_code=201)
+
+    # -- reports: built on threads of their own, never on the engine's
+
+    install_report_routes(app, backend, lang_of=lang_of, authed=authed)
 
     # -- live events
 
