@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import sys
 import time
 from collections import deque
@@ -295,6 +296,8 @@ class DisplayWindow(QWidget):
         self.live.snapshot_loaded.connect(self._on_snapshot)
         self.live.event_applied.connect(self._on_event)
         self.live.connection_changed.connect(self._on_connection)
+        # the stream's own status words tell a refused key from a server that is away
+        self.live._status_in.connect(self._on_stream_status)
 
         self._build()
         self._slot_timer = QTimer(self)  # the big slot's time for the current call
@@ -696,6 +699,13 @@ class DisplayWindow(QWidget):
         else:
             self._show_offline()
 
+    def _on_stream_status(self, status: str) -> None:
+        key = "unauthorized" if status == "unauthorized" else "offline"
+        self.offline_sign.setText(self._text(key, "\n"))
+        if key == "unauthorized":
+            log.error("the server refused the display's key (server.devices, role 'display')")
+            self._show_offline()
+
     def _offline_grace_over(self) -> None:
         if not self.live.connected:
             self._show_offline()
@@ -890,6 +900,8 @@ def main(args) -> int:
               file=sys.stderr)
         return 2
     server_url = (getattr(args, "server", None) or config.server.base_url).rstrip("/")
+    # FFmpeg describes every clip it opens; the display logs what goes wrong itself
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.ffmpeg*=false")
     app = make_app()
     guard_none_refcount()
     window = DisplayWindow(config, server_url, key)

@@ -114,6 +114,7 @@ class SignPanel(QWidget):
         self.playback_rate = playback_rate
         self.missing_ms = missing_ms
         self.history: deque[tuple[str, str]] = deque(maxlen=1000)  # (token, outcome) of the tokens handled lately
+        self.queued_keys: deque = deque(maxlen=1000)  # the key of every call queued here, latest last
         self._queue: list[_SignedCall] = []
         self._call: _SignedCall | None = None
         self._item: PlaylistItem | None = None
@@ -158,6 +159,7 @@ class SignPanel(QWidget):
         """Queue one call's playlist; calls are signed one after another, never cut short."""
         if self._closed or not items:
             return
+        self.queued_keys.append(key)
         self._queue.append(_SignedCall(key, title, list(items)))
         if self._call is None:
             self._next_call()

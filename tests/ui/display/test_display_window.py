@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage
 
 from kiosk.audio.speech import FakeSynthesizer
 from kiosk.clock import FakeClock
-from kiosk.ui.display_window import CallBoard, Call, long_date, waiting_pages
+from kiosk.ui.display_window import Call, CallBoard, DisplayWindow, long_date, waiting_pages
 from support.configs import MONDAY_9
 
 from .conftest import open_display
@@ -149,6 +149,7 @@ def test_ten_calls_across_a_server_restart_each_shown_and_announced_once(qtbot, 
     assert [seq for seq, _, _ in display.slot_log] == seqs
     assert [code for _, code, _ in display.slot_log] == codes
     assert display.announcer.enqueue_counts == {seq: 1 for seq in seqs}
+    assert list(display.sign_panel.queued_keys) == seqs  # and signed once each, in order
     assert display.live._stream.connections >= 2  # it did reconnect
 
 
@@ -326,3 +327,17 @@ def test_many_agencies_waiting_page_through_and_fit(qtbot, tmp_path, synthesizer
                 qtbot.wait(10)
             assert sorted(seen) == sorted(f"{config.agency_by_id[a].short_name} 1" for a in first_service)
             window.shutdown()
+
+
+def test_a_refused_key_is_said_plainly(qtbot, config, server, synthesizer, caplog):
+    window = DisplayWindow(config, server.url, "not-the-display-key-at-all", synthesizer=synthesizer,
+                           clock=FakeClock(MONDAY_9))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    with caplog.at_level(logging.ERROR, logger="kiosk.ui.display_window"):
+        window.start()
+        qtbot.waitUntil(lambda: window.offline_sign_visible, timeout=5000)
+    assert "ditolak" in window.offline_sign.text() and "refused" in window.offline_sign.text()
+    assert any("refused the display's key" in r.getMessage() for r in caplog.records)
+    window.shutdown()
