@@ -47,7 +47,7 @@ FORMATS = {
     "html": "text/html; charset=utf-8",
 }
 CSV_TYPE = "text/csv; charset=utf-8"
-_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would take any script's)
 
 
 def _shown(raw: str) -> str:
