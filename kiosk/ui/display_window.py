@@ -739,6 +739,8 @@ class DisplayWindow(QWidget):
         self._paint_slot()
         if self.board.queue:
             self._take_slot()
+        elif self.board.current is None:
+            self._show_current()  # midnight came while the call was up
 
     def _flash_step(self) -> None:
         self._flash_on = not self._flash_on
@@ -907,7 +909,7 @@ def main(args) -> int:
     window = DisplayWindow(config, server_url, key)
     place_on_screen(window, config.display.screen, config.display.fullscreen)
     window.start()
-    _sigint = quit_on_sigint(app)
+    window.sigint_timer = quit_on_sigint(app)  # kept alive as long as the window
     try:
         return app.exec()
     finally:
