@@ -37,6 +37,7 @@ from support.server import running_server  # noqa: E402
 
 COUNTER = "dukcapil-1"
 USER, PIN = "petugas1", "1234"  # as the shipped config.toml documents
+SUPERVISOR, SUPERVISOR_PIN = "supervisor", "9999"
 
 
 def wait_until(predicate, timeout: float = 10.0) -> None:
@@ -163,6 +164,33 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
         shot("offline")
         server.start()
         wait_until(lambda: window.live.connected)
+
+        # a supervisor sees today's figures of the whole lobby above the waiting list
+        before = window.live.state.seq
+        QTest.keyClick(window, Qt.Key.Key_F4)
+        wait_until(lambda: window.in_flight is None and window.live.state.seq > before)
+        engine = server.engine  # a new one since the restart
+        for n, row in enumerate(engine.store.query("SELECT token FROM tickets WHERE state = 'done' ORDER BY id")):
+            engine.submit_survey(row["token"], [4, 3, 4, 3, 3, 4, 4, 3, 3] if n % 2 else [3, 3, 4, 4, 3, 3, 4, 2, 3])
+        window.logout()
+        wait_until(lambda: not window.logged_in and window.in_flight is None)
+        panel.user_field.clear()
+        QTest.keyClicks(panel.user_field, SUPERVISOR)
+        panel.select(COUNTER)
+        QTest.keyClicks(panel.pin_field, SUPERVISOR_PIN)
+        QTest.keyClick(panel.pin_field, Qt.Key.Key_Return)
+        wait_until(lambda: window.logged_in and window.live is not None and window.live.connected)
+        press(Qt.Key.Key_F1)
+        clock.advance(minutes=3, seconds=20)
+        press(Qt.Key.Key_F3)
+        clock.advance(minutes=6, seconds=40)
+        press(Qt.Key.Key_F4)
+        press(Qt.Key.Key_F1)
+        clock.advance(minutes=2, seconds=10)
+        window._refresh_times()
+        window.load_today()
+        wait_until(lambda: window._today is not None and not window._today_loading)
+        shot("supervisor")
 
         window.shutdown()
         window.close()

@@ -106,6 +106,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_break": "Istirahat",
         "reason_prayer": "Salat",
         "reason_system": "Gangguan sistem",
+        "today_heading": "Hari ini — seluruh MPP",
+        "today_updated": "diperbarui {time}",
+        "today_loading": "Memuat angka hari ini…",
+        "today_waiting": "menunggu",
+        "today_served": "dilayani",
+        "today_mean_wait": "rata-rata tunggu",
+        "today_ikm": "IKM hari ini",
+        "today_ikm_none": "IKM hari ini: belum ada survei",
+        "today_month": "IKM bulan ini: {ikm}\u00a0· Tidak hadir hari ini:\u00a0{no_shows}\u00a0· Nomor diambil:\u00a0{issued}",
+        "today_unreachable": "Angka hari ini tidak dapat dimuat: server antrean tidak dapat dihubungi. Dicoba lagi otomatis.",
+        "today_refused": "Angka hari ini tidak dapat dimuat: {message}",
+        "ikm_value": "{ikm} ({grade}, {name})",
+        "ikm_none": "belum ada survei",
     },
     "en": {
         "title": "Counter {number} — {agency}",
@@ -191,6 +204,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_break": "Break",
         "reason_prayer": "Prayer",
         "reason_system": "System problem",
+        "today_heading": "Today — whole MPP",
+        "today_updated": "updated {time}",
+        "today_loading": "Loading today's figures…",
+        "today_waiting": "waiting",
+        "today_served": "served",
+        "today_mean_wait": "mean wait",
+        "today_ikm": "IKM today",
+        "today_ikm_none": "IKM today: no survey yet",
+        "today_month": "IKM this month: {ikm}\u00a0· No-shows today:\u00a0{no_shows}\u00a0· Tickets issued:\u00a0{issued}",
+        "today_unreachable": "Today's figures cannot be loaded: the queue server cannot be reached. Retrying by itself.",
+        "today_refused": "Today's figures cannot be loaded: {message}",
+        "ikm_value": "{ikm} ({grade}, {name})",
+        "ikm_none": "no survey yet",
     },
 }
 
@@ -310,3 +336,64 @@ def minutes_text(lang: str, minutes: float | None) -> str:
     if lang != "en":
         shown = shown.replace(".", ",")
     return tr(lang, "minutes", n=shown)
+
+
+
+# ---------------------------------------------------------------------------- today's figures (supervisors)
+
+def decimal_text(lang: str, value: float, digits: int = 1) -> str:
+    """A number as people write it: '12,5' in Indonesian, '12.5' in English."""
+    shown = f"{value:.{digits}f}"
+    return shown if lang == "en" else shown.replace(".", ",")
+
+
+def grade_name(lang: str, letter: str) -> str:
+    """The IKM grade's name (PermenPANRB 14/2017), from the report module's one table of grades."""
+    from kiosk.reports import GRADES
+
+    for _lowest, grade, name_id, name_en in GRADES:
+        if grade == letter:
+            return name_en if lang == "en" else name_id
+    return letter
+
+
+def ikm_text(lang: str, ikm: dict | None) -> str:
+    """'85,42 (B, Baik)', or that there is no survey yet."""
+    if not ikm or ikm.get("ikm") is None:
+        return tr(lang, "ikm_none")
+    return tr(lang, "ikm_value", ikm=decimal_text(lang, ikm["ikm"], 2), grade=ikm["grade"],
+              name=grade_name(lang, ikm["grade"]))
+
+
+@dataclass(frozen=True)
+class TodayTexts:
+    """What the supervisor's "today" panel shows, from GET /api/v1/reports/today."""
+
+    waiting: str
+    served: str
+    mean_wait: str
+    ikm: str          # the value: '72,22 C'
+    ikm_label: str    # 'IKM hari ini — Kurang Baik'
+    month_line: str
+    updated: str
+
+
+def today_texts(lang: str, summary: dict, tz) -> TodayTexts:
+    ikm_today = summary.get("ikm_today") or {}
+    if ikm_today.get("ikm") is not None:
+        ikm = f"{decimal_text(lang, ikm_today['ikm'], 2)} {ikm_today['grade']}"
+        # the grade's name stays on one line when the label wraps
+        ikm_label = f"{tr(lang, 'today_ikm')} — {grade_name(lang, ikm_today['grade']).replace(' ', chr(0xA0))}"
+    else:
+        ikm, ikm_label = tr(lang, "stats_none"), tr(lang, "today_ikm_none")
+    generated = parse_time(summary.get("generated_at"))
+    return TodayTexts(
+        waiting=str(summary.get("waiting_now", 0)),
+        served=str(summary.get("served_today", 0)),
+        mean_wait=minutes_text(lang, summary.get("mean_wait_minutes")),
+        ikm=ikm,
+        ikm_label=ikm_label,
+        month_line=tr(lang, "today_month", ikm=ikm_text(lang, summary.get("ikm_month")),
+                      no_shows=summary.get("no_shows_today", 0), issued=summary.get("issued_today", 0)),
+        updated=tr(lang, "today_updated", time=generated.astimezone(tz).strftime("%H:%M")) if generated else "",
+    )

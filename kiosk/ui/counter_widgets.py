@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,6 +34,7 @@ from kiosk.ui import theme
 from kiosk.ui.counter_model import (
     PAUSE_REASONS,
     SHORTCUTS,
+    TodayTexts,
     clock_text,
     parse_time,
     reason_text,
@@ -57,6 +59,9 @@ QLabel#statusLine[kind="error"] {{ color: {theme.RED}; border-color: {theme.RED}
 QLabel#statusLine[kind="ok"] {{ color: {theme.GREEN}; }}
 QLabel#connection[connected="true"] {{ color: {theme.GREEN}; }}
 QLabel#connection[connected="false"] {{ color: {theme.WHITE}; background: {theme.RED}; border-radius: 4px; padding: 2px 0px; }}
+QLabel#todayValue {{ color: {theme.ACCENT}; }}
+QLabel#todayMessage[kind="error"] {{ color: {theme.RED}; }}
+QLabel#todayMessage[kind="info"] {{ color: {theme.MUTED_TEXT}; }}
 QLabel#priorityBadge {{ color: {theme.WHITE}; background: {theme.PRIORITY}; border-radius: 4px; padding: 2px 10px; }}
 QPushButton {{ background: {theme.CARD}; color: {theme.ACCENT}; border: 1px solid {theme.ACCENT};
               border-radius: 6px; padding: 6px 14px; }}
@@ -575,6 +580,102 @@ class WaitingPanel(QFrame):
     def _double_clicked(self, index: QModelIndex) -> None:
         if index.isValid() and index.row() < len(self.model.rows):
             self.ticket_chosen.emit(self.model.rows[index.row()][0])
+
+
+# ---------------------------------------------------------------------------- today (supervisors)
+
+
+class TodayPanel(QFrame):
+    """Today's figures of the whole lobby for a supervisor: waiting now, served, mean wait, IKM.
+
+    Shows what it is given (:class:`TodayTexts`), or a sentence when they could not be loaded.
+    """
+
+    FIGURES = ("waiting", "served", "mean_wait", "ikm")
+    STRETCH = (2, 2, 3, 4)  # counts are short; the IKM carries its grade's name
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("todayPanel")
+        self.setProperty("card", True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(4)
+        head = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setFont(font(15, True))
+        self.updated_label = QLabel()
+        self.updated_label.setObjectName("todayUpdated")
+        self.updated_label.setProperty("muted", True)
+        self.updated_label.setFont(font(12))
+        head.addWidget(self.heading)
+        head.addStretch(1)
+        head.addWidget(self.updated_label)
+        layout.addLayout(head)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(0)
+        self.values: dict[str, QLabel] = {}
+        self.labels: dict[str, QLabel] = {}
+        for column, name in enumerate(self.FIGURES):
+            value = QLabel()
+            value.setObjectName("todayValue")
+            value.setFont(font(20, True))
+            label = QLabel()
+            label.setProperty("muted", True)
+            label.setFont(font(12))
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(value, 0, column)
+            grid.addWidget(label, 1, column)
+            grid.setColumnStretch(column, self.STRETCH[column])
+            self.values[name], self.labels[name] = value, label
+        layout.addLayout(grid)
+        self.month_label = QLabel()
+        self.month_label.setObjectName("todayMonth")
+        self.month_label.setProperty("muted", True)
+        self.month_label.setFont(font(12))
+        self.month_label.setWordWrap(True)
+        layout.addWidget(self.month_label)
+        self.message = QLabel()
+        self.message.setObjectName("todayMessage")
+        self.message.setFont(font(13, True))
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+        self._lang = "id"
+
+    def retranslate(self, lang: str) -> None:
+        self._lang = lang
+        self.heading.setText(tr(lang, "today_heading"))
+        for name in ("waiting", "served", "mean_wait"):
+            self.labels[name].setText(tr(lang, f"today_{name}"))
+
+    def show_figures(self, texts: TodayTexts) -> None:
+        self.message.hide()
+        for name in self.FIGURES:
+            self.values[name].setText(getattr(texts, name))
+        self.labels["ikm"].setText(texts.ikm_label)
+        self.month_label.setText(texts.month_line)
+        self.month_label.show()
+        self.updated_label.setText(texts.updated)
+
+    def show_message(self, text: str, error: bool = True) -> None:
+        """Nothing to show but a sentence: why the figures could not be loaded, or that they are loading."""
+        for name in self.FIGURES:
+            self.values[name].setText(tr(self._lang, "stats_none"))
+        self.labels["ikm"].setText(tr(self._lang, "today_ikm"))
+        self.month_label.hide()
+        self.updated_label.setText("")
+        self.message.setText(text)
+        kind = "error" if error else "info"
+        if self.message.property("kind") != kind:
+            self.message.setProperty("kind", kind)
+            restyle(self.message)
+        self.message.show()
+
+    def figure(self, name: str) -> str:
+        return self.values[name].text()
 
 
 # ---------------------------------------------------------------------------- pickers

@@ -39,6 +39,7 @@ from kiosk.ui.counter_model import (
     minutes_text,
     reason_text,
     scanned_ref,
+    today_texts,
     tr,
 )
 from kiosk.ui.counter_widgets import (
@@ -48,6 +49,7 @@ from kiosk.ui.counter_widgets import (
     LoginPanel,
     PauseDialog,
     TicketPanel,
+    TodayPanel,
     TransferDialog,
     WaitingPanel,
     font,
@@ -61,6 +63,8 @@ log = logging.getLogger(__name__)
 # After an answer, actions wait (at most this long) for the event stream to show the change,
 # so the buttons never act on a state the server has already left.
 SETTLE_TIMEOUT_S = 3.0
+# A supervisor's "today" figures are fetched again this often (and after each finish at this counter).
+TODAY_REFRESH_MS = 30_000
 # The server's path for each action the window sends.
 ACTION_PATHS = {
     "call_next": "call-next", "call_ticket": "call", "recall": "recall", "start": "start", "finish": "finish",
@@ -109,6 +113,10 @@ class CounterWindow(QWidget):
         self.pause_dialog: PauseDialog | None = None
         self._status_key: tuple[str, dict, str] | None = None  # the status line's text, to translate
         self._stats: dict | None = None
+        self._today: dict | None = None          # the last GET /api/v1/reports/today answer
+        self._today_error: str | None = None     # or why it could not be loaded
+        self._today_loading = False
+        self._today_again = False                # asked again while loading: load once more after
 
         self.setObjectName("counterRoot")
         self.setStyleSheet(STYLE)
@@ -117,6 +125,9 @@ class CounterWindow(QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._refresh_times)
+        self._today_timer = QTimer(self)
+        self._today_timer.setInterval(TODAY_REFRESH_MS)
+        self._today_timer.timeout.connect(self.load_today)
         self._build()
         self.retranslate()
 
@@ -204,9 +215,15 @@ class CounterWindow(QWidget):
         self.status_line.setMinimumHeight(40)
         left.addWidget(self.status_line)
         columns.addLayout(left, 10)
+        right = QVBoxLayout()
+        right.setSpacing(10)
+        self.today_panel = TodayPanel()
+        self.today_panel.hide()  # for supervisors only
+        right.addWidget(self.today_panel)
         self.waiting_panel = WaitingPanel()
         self.waiting_panel.ticket_chosen.connect(lambda code: self.call_ticket(code))
-        columns.addWidget(self.waiting_panel, 9)
+        right.addWidget(self.waiting_panel, 1)
+        columns.addLayout(right, 9)
         self.pages.addWidget(work)
         self.work_page = work
         self._show_logged_out()
@@ -223,6 +240,7 @@ class CounterWindow(QWidget):
             return
         self._closed = True
         self._tick.stop()
+        self._today_timer.stop()
         self._stop_live()
         self.tasks.wait(6000)
         self.api.close()
@@ -240,6 +258,8 @@ class CounterWindow(QWidget):
         self.lang = "en" if lang == "en" else "id"
         self.api.lang = self.lang
         self.retranslate()
+        if self._today_error is not None:
+            self.load_today()  # the sentence came in the other language
 
     def retranslate(self) -> None:
         lang = self.lang
@@ -247,11 +267,13 @@ class CounterWindow(QWidget):
         self.logout_button.setText(tr(lang, "logout"))
         self.login_panel.retranslate(lang)
         self.waiting_panel.retranslate(lang)
+        self.today_panel.retranslate(lang)
         self.scan_field.setPlaceholderText(tr(lang, "scan_placeholder"))
         if self._status_key is not None:
             key, values, kind = self._status_key
             self._show_status(tr(lang, key, **values), kind)
         self._show_stats()
+        self._show_today()
         self._refresh()
 
     # ------------------------------------------------------------------ login and logout
@@ -297,6 +319,12 @@ class CounterWindow(QWidget):
         self._was_idle = False
         self._refresh()
         self._load_stats()
+        self._today, self._today_error = None, None
+        self.today_panel.setVisible(self.is_supervisor)
+        if self.is_supervisor:
+            self._today_timer.start()
+            self._show_today()
+            self.load_today()
         log.info("logged in as %s to %s", answer.get("user"), self.counter_id)
 
     def logout(self) -> None:
@@ -338,6 +366,9 @@ class CounterWindow(QWidget):
         self.in_flight = None
         self._stats = None
         self._show_stats()
+        self._today_timer.stop()
+        self._today, self._today_error = None, None
+        self.today_panel.hide()
         for dialog in (self.transfer_dialog, self.pause_dialog):
             if dialog is not None:
                 dialog.reject()
@@ -360,6 +391,11 @@ class CounterWindow(QWidget):
     @property
     def logged_in(self) -> bool:
         return self.session is not None
+
+    @property
+    def is_supervisor(self) -> bool:
+        """The logged-in staff member is a supervisor (config staff[].supervisor, as the server answered)."""
+        return bool(self.session and self.session.get("supervisor"))
 
     def counter_state(self) -> dict:
         if self.live is None or self.counter_id is None:
@@ -414,6 +450,7 @@ class CounterWindow(QWidget):
         # today's figures change when this counter ends a service (whoever pressed the button)
         if event.get("type") in ("finished", "no_show") and event.get("counter_id") == self.counter_id:
             self._load_stats()
+            self.load_today()
 
     def _refresh(self) -> None:
         lang = self.lang
@@ -508,6 +545,56 @@ class CounterWindow(QWidget):
             return
         self.waiting_panel.show_stats(tr(self.lang, "stats", served=stats.get("served_today", 0),
                                          mean=minutes_text(self.lang, stats.get("mean_service_minutes"))))
+
+    def load_today(self) -> None:
+        """A supervisor's figures of the day, fetched off the GUI thread; one request at a time."""
+        if not self.is_supervisor or self._closed:
+            return
+        if self._today_loading:
+            self._today_again = True
+            return
+        self._today_loading, self._today_again = True, False
+        session = self.session
+
+        def finish() -> bool:
+            """Whether the answer still belongs to this login; then another load if one was asked meanwhile."""
+            self._today_loading = False
+            if self.session is not session:
+                return False
+            if self._today_again:
+                QTimer.singleShot(0, self.load_today)
+            return True
+
+        def done(summary: dict) -> None:
+            if finish():
+                self._today, self._today_error = summary, None
+                self._show_today()
+
+        def failed(exc: BaseException) -> None:
+            if finish():
+                log.info("today's figures not loaded: %r", exc)
+                self._today_error = self._today_error_text(exc)
+                self._show_today()
+
+        self.tasks.run(lambda: self.api.request("GET", "/api/v1/reports/today"), done, failed)
+
+    def _today_error_text(self, exc: BaseException) -> str:
+        if isinstance(exc, ApiError):
+            if exc.status is None:
+                return tr(self.lang, "today_unreachable")
+            return tr(self.lang, "today_refused", message=exc.message or exc.code)
+        log.error("unexpected error loading today's figures: %r", exc)
+        return tr(self.lang, "today_refused", message=tr(self.lang, "unexpected", detail=type(exc).__name__))
+
+    def _show_today(self) -> None:
+        if not self.is_supervisor:
+            return
+        if self._today_error is not None:
+            self.today_panel.show_message(self._today_error)
+        elif self._today is None:
+            self.today_panel.show_message(tr(self.lang, "today_loading"), error=False)
+        else:
+            self.today_panel.show_figures(today_texts(self.lang, self._today, self.config.lobby.tz))
 
     # ------------------------------------------------------------------ status line
 
