@@ -557,13 +557,11 @@ class CounterWindow(QWidget):
         session = self.session
 
         def finish() -> bool:
-            """Whether the answer still belongs to this login; then another load if one was asked meanwhile."""
+            """Another load if one was asked meanwhile (perhaps by a new login); whether the answer is this login's."""
             self._today_loading = False
-            if self.session is not session:
-                return False
             if self._today_again:
                 QTimer.singleShot(0, self.load_today)
-            return True
+            return self.session is session
 
         def done(summary: dict) -> None:
             if finish():
