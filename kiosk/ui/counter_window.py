@@ -8,7 +8,8 @@ comes from the live event stream (``LiveLobby``, authenticated with the staff
 session token), so it is the same state every other window sees. One action
 is in flight at a time: a press while one is under way is ignored, and an
 action that failed because the server could not be reached is never re-sent
-by itself (the staff member sees the state and decides).
+by itself (the staff member sees the state and decides). A supervisor also
+sees today's figures of the whole lobby (GET /api/v1/reports/today).
 """
 from __future__ import annotations
 
