@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("kiosk", "display", "counter"):
         parsers[name].add_argument("--server", help="queue server URL (default server.url)")
     parsers["counter"].add_argument("--counter", help="counter id (default counter_app.counter)")
-    parsers["run"].add_argument("--exit-after", type=float, default=None, help=argparse.SUPPRESS)
+    parsers["run"].add_argument("--journey", action="store_true",
+                                help="once up, walk one visitor through the windows and log each step")
+    parsers["run"].add_argument("--exit-after", type=float, default=None, help="quit after this many seconds")
     parsers["preview-ticket"].add_argument("--service", help="service id (default the first)")
     parsers["preview-ticket"].add_argument("--out", type=Path, default=Path("ticket.png"))
     parsers["preview-ticket"].add_argument("--lang", choices=["id", "en"], default="id")

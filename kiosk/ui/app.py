@@ -44,10 +44,21 @@ def place_on_screen(window: QWidget, spec: int | str, fullscreen: bool, size: tu
         window.show()
 
 
-def quit_on_sigint(app: QApplication) -> QTimer:
-    """Ctrl+C ends the Qt loop: Python only sees signals while it runs, so wake it up often."""
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+def quit_on_sigint(app: QApplication, on_signal=None) -> QTimer:
+    """Ctrl+C and SIGTERM end the Qt loop; keep the returned timer referenced.
+
+    exit(), not quit(): Qt 6's quit() first asks every window to close, and a window
+    that refuses (the kiosk refuses visitors) would cancel it. Python only sees
+    signals while it runs, so a timer wakes it up often.
+    """
+
+    def handle(signum, _frame):
+        if on_signal is not None:
+            on_signal(signum)
+        app.exit(0)
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
     timer = QTimer()
     timer.start(200)
     timer.timeout.connect(lambda: None)

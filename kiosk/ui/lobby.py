@@ -1,0 +1,318 @@
+"""`mpp-kiosk run`: the whole lobby on one PC.
+
+Starts the queue server in-process (on the configured address), then opens the
+kiosk, the display and one counter window, each on the screen config.toml names
+(windows that share a screen are tiled side by side on it). Ctrl+C, SIGTERM or
+closing the last window shut everything down: windows, streams, players, the
+server, the database.
+
+``--journey`` walks one visitor through the real windows once everything is up
+(kiosk issues → counter calls → display announces → counter finishes) and logs
+each step: how a machine without a screen (CI, a technician over SSH) sees that
+the whole lobby works.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRect, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kiosk.config import Config
+
+log = logging.getLogger("kiosk.lobby")
+# The shipped config's demo staff member; the journey logs in with it unless told otherwise.
+JOURNEY_USER, JOURNEY_PIN = "petugas1", "1234"
+
+
+@dataclass
+class Lobby:
+    config: Config
+    server: object  # kiosk.server.runner.ServerThread
+    windows: dict[str, QWidget] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.perf_counter)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def shutdown(self) -> None:
+        for name, window in list(self.windows.items()):
+            try:
+                window.shutdown()
+            except Exception:  # one window failing to stop must not keep the others (or the server) running
+                log.exception("stopping the %s window failed", name)
+        self.server.stop()
+        log.info("lobby stopped")
+
+
+def start_server(config: Config, host: str | None = None, port: int | None = None, db: Path | None = None):
+    from kiosk.server.app import create_app
+    from kiosk.server.runner import ServerThread
+
+    db_path = db if db is not None else config.path(config.server.database)
+    app = create_app(config, db_path=db_path)
+    server = ServerThread(app, host or config.server.host, config.server.port if port is None else port)
+    return server.start()
+
+
+def open_windows(config: Config, server_url: str, *, synthesizer=None) -> dict[str, QWidget]:
+    from kiosk.client import ApiClient
+    from kiosk.printer.backends import make_ticket_printer
+    from kiosk.ui.counter_window import CounterWindow
+    from kiosk.ui.display_window import DisplayWindow
+    from kiosk.ui.kiosk_window import KioskWindow
+
+    kiosk = KioskWindow(config, ApiClient(server_url, config.server.key_for("kiosk")),
+                        make_ticket_printer(config.printer, config.base_dir))
+    display = DisplayWindow(config, server_url, config.server.key_for("display"), synthesizer=synthesizer)
+    counter = CounterWindow(config, server_url, counter_id=config.counter_app.counter or None)
+    windows = {"kiosk": kiosk, "display": display, "counter": counter}
+    place_windows(config, windows)
+    for window in windows.values():
+        window.start()
+    return windows
+
+
+def place_windows(config: Config, windows: dict[str, QWidget]) -> None:
+    """Each window on its configured screen; windows that land on the same screen share it side by side."""
+    from kiosk.ui.app import find_screen, place_on_screen
+
+    settings = {"kiosk": config.kiosk, "display": config.display, "counter": config.counter_app}
+    by_screen: dict[object, list[str]] = {}
+    for name in windows:
+        by_screen.setdefault(find_screen(settings[name].screen), []).append(name)
+    for screen, names in by_screen.items():
+        if len(names) == 1:
+            name = names[0]
+            place_on_screen(windows[name], settings[name].screen, settings[name].fullscreen)
+            continue
+        for name, rect in zip(names, tiles(screen.availableGeometry(), len(names))):
+            windows[name].setGeometry(rect)
+            windows[name].show()
+        log.info("windows %s share screen %s: tiled side by side", ", ".join(names), screen.name())
+
+
+def tiles(area: QRect, count: int) -> list[QRect]:
+    """The first window takes the left half; the others share the right half, one above the other."""
+    if count == 1:
+        return [QRect(area)]
+    half = area.width() // 2
+    left = QRect(area.x(), area.y(), half, area.height())
+    rest = count - 1
+    height = area.height() // rest
+    return [left] + [QRect(area.x() + half, area.y() + i * height, area.width() - half, height) for i in range(rest)]
+
+
+class Journey(QObject):
+    """One visitor through the real windows, each step logged; ``finished`` tells how it went."""
+
+    def __init__(self, lobby: Lobby, user: str = JOURNEY_USER, pin: str = JOURNEY_PIN, timeout_s: float = 30.0):
+        super().__init__()
+        self.lobby = lobby
+        self.user, self.pin = user, pin
+        self.timeout_s = timeout_s
+        self.kiosk = lobby.windows["kiosk"]
+        self.counter = lobby.windows["counter"]
+        self.display = lobby.windows["display"]
+        self.code: str | None = None
+        self.ok: bool | None = None
+        self._steps: list = []
+        self._deadline = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._poll)
+        self._call_seq = None
+        self._heard: list[str] = []
+        self._signed: list[str] = []
+        self.display.announcer.segment_ended.connect(self._on_segment)
+        self.display.sign_panel.token_finished.connect(self._on_sign)
+
+    def _on_segment(self, key, path: str) -> None:
+        if key == self._call_seq:
+            self._heard.append(Path(path).name)
+
+    def _on_sign(self, token: str, outcome: str) -> None:
+        if self._call_seq is not None and self.display.board.current and self.display.board.current.seq == self._call_seq:
+            self._signed.append(token if outcome == "ended" else f"{token}({outcome})")
+
+    def start(self) -> None:
+        self._steps = [
+            self._step_issue, self._wait_issued,
+            self._step_login, self._wait_logged_in,
+            self._step_call, self._wait_called_on_display, self._wait_announced_and_signed,
+            self._step_finish, self._wait_finished,
+        ]
+        self._next()
+        self._timer.start()
+
+    def _next(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_s
+
+    def _end(self, ok: bool, why: str) -> None:
+        self._timer.stop()
+        self.ok = ok
+        (log.info if ok else log.warning)("journey %s: %s", "done" if ok else "stopped", why)
+
+    def _poll(self) -> None:
+        if not self._steps:
+            return
+        if time.monotonic() > self._deadline:
+            self._end(False, f"step '{self._steps[0].__name__.lstrip('_')}' took more than {self.timeout_s:.0f} s")
+            return
+        try:
+            done = self._steps[0]()
+        except JourneyStop as stop:
+            self._end(False, str(stop))
+            return
+        except Exception:  # a bug in a step must end the journey with a log line, not loop silently
+            log.exception("journey step %s failed", self._steps[0].__name__)
+            self._end(False, "a step raised an error")
+            return
+        if done:
+            self._steps.pop(0)
+            self._next()
+            if not self._steps:
+                self._end(True, f"{self.code} issued, printed, called, shown and finished")
+
+    # -- the steps: each returns True when done (polled every 50 ms)
+
+    def _open_service(self) -> str:
+        catalog = self.kiosk.catalog
+        counter_id = self._counter_id()
+        served = self.lobby.config.counter_by_id[counter_id].services
+        for service in catalog.get("services", []):
+            if service["id"] in served and service["status"]["state"] == "open":
+                return service["id"]
+        states = {s["status"]["text"] for s in catalog.get("services", []) if s["id"] in served}
+        raise JourneyStop(f"no service of counter {counter_id} takes tickets now ({'; '.join(sorted(states)) or 'no catalog'})")
+
+    def _counter_id(self) -> str:
+        return self.counter.counter_id or self.counter.preselected or self.lobby.config.counters[0].id
+
+    def _step_issue(self) -> bool:
+        if not self.kiosk.catalog:
+            return False  # the catalog is still loading
+        service_id = self._open_service()
+        log.info("journey: a visitor takes a ticket for %s at the kiosk", service_id)
+        return self.kiosk.issue(service_id)
+
+    def _wait_issued(self) -> bool:
+        result = getattr(self.kiosk, "last_result", None)
+        if result is None:
+            return False
+        self.code = result.ticket["code"]
+        printed = "printed" if result.fault is None else f"NOT printed ({result.fault.kind}), shown on screen"
+        log.info("journey: kiosk issued %s (%s), status page %s", self.code, printed, result.ticket["status_url"])
+        return True
+
+    def _step_login(self) -> bool:
+        log.info("journey: %s logs in at counter %s", self.user, self._counter_id())
+        self.counter.login(self._counter_id(), self.user, self.pin)
+        return True
+
+    def _wait_logged_in(self) -> bool:
+        if self.counter.logged_in:
+            return True
+        message = self.counter.status_line.text()
+        if message and ("PIN" in message or "salah" in message.lower() or "wrong" in message.lower()):
+            raise JourneyStop(f"login refused: {message}")
+        return False
+
+    def _ready(self, action: str) -> bool:
+        """The counter window offers the action now (connected, state loaded, nothing in flight)."""
+        return not self.counter.busy() and self.counter.reasons().get(action) is None
+
+    def _step_call(self) -> bool:
+        if not self._ready("call_next"):
+            return False
+        log.info("journey: counter presses Call next")
+        self.counter.press("call_next")
+        return True
+
+    def _wait_called_on_display(self) -> bool:
+        ticket = self.counter.current_ticket()
+        shown = self.display.board.current.code if self.display.board.current else None
+        if ticket and ticket.get("code") == self.code and shown == self.code:
+            self._call_seq = self.display.board.current.seq
+            log.info("journey: display shows %s for counter %s", self.code,
+                     self.lobby.config.counter_by_id[self.counter.counter_id].number)
+            return True
+        return False
+
+    def _wait_announced_and_signed(self) -> bool:
+        announcer, signs = self.display.announcer, self.display.sign_panel
+        if announcer.enabled and (announcer.busy or not self._heard):
+            return False
+        if signs.busy:
+            return False
+        if announcer.enabled:
+            log.info("journey: display played %s", " → ".join(self._heard))
+        else:
+            log.info("journey: voice is off in config (audio.enabled = false)")
+        log.info("journey: display signed %s", " → ".join(self._signed) or "nothing (sign.enabled = false?)")
+        return True
+
+    def _step_finish(self) -> bool:
+        if not self._ready("finish"):
+            return False
+        log.info("journey: counter presses Finish")
+        self.counter.press("finish")
+        return True
+
+    def _wait_finished(self) -> bool:
+        return self.counter.current_ticket() is None and not self.counter.busy()
+
+
+class JourneyStop(Exception):
+    pass
+
+
+def main(args) -> int:
+    from kiosk.cli import load_or_report
+    from kiosk.logs import setup_logging
+    from kiosk.ui.app import make_app, quit_on_sigint
+
+    config = load_or_report(args.config)
+    if config is None:
+        return 1
+    setup_logging("lobby", config.path(config.server.log_dir))
+    app = make_app()
+    try:
+        server = start_server(config, args.host, args.port, args.db)
+    except OSError as exc:
+        print(f"run: cannot start the queue server on {args.host or config.server.host}:"
+              f"{args.port or config.server.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    lobby = Lobby(config, server)
+    log.info("queue server on %s", lobby.url)
+    try:
+        lobby.windows = open_windows(config, lobby.url)
+    except Exception:
+        log.exception("opening the windows failed")
+        lobby.shutdown()
+        return 1
+    log.info("lobby up in %.2f s: kiosk, display and counter %s on %s", time.perf_counter() - lobby.started_at,
+             lobby.windows["counter"].preselected, QApplication.platformName())
+
+    stopping = {"signal": None}
+    wake = quit_on_sigint(app, on_signal=lambda signum: stopping.update(signal=signum))  # noqa: F841
+    app.setQuitOnLastWindowClosed(True)
+
+    journey = None
+    if getattr(args, "journey", False):
+        journey = Journey(lobby)
+        QTimer.singleShot(500, journey.start)
+    if args.exit_after:
+        QTimer.singleShot(int(args.exit_after * 1000), lambda: app.exit(0))
+    try:
+        app.exec()
+    finally:
+        lobby.shutdown()
+    if stopping["signal"] is not None:
+        log.info("stopped by signal %d", stopping["signal"])
+    return 0 if journey is None or journey.ok is not False else 3
