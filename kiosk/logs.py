@@ -7,10 +7,22 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 import sys
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+# Device keys may travel as ?key=… on the WebSocket URL, which uvicorn logs: never write them down.
+_SECRET_QUERY = re.compile(r"([?&](?:key|token)=)[^&\s\"']+")
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET_QUERY.sub(r"\1***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
 _OURS = "_mpp_kiosk_handler"
 
 
@@ -40,11 +52,13 @@ def setup_logging(role: str, log_dir: Path | str | None, *, level: int = logging
             path, problem = None, f"cannot write logs to {log_dir}: {exc.strerror or exc}"
         else:
             file_handler.setFormatter(formatter)
+            file_handler.addFilter(RedactSecrets())
             setattr(file_handler, _OURS, True)
             root.addHandler(file_handler)
     if stderr:
         stream_handler = logging.StreamHandler(sys.stderr)
         stream_handler.setFormatter(formatter)
+        stream_handler.addFilter(RedactSecrets())
         setattr(stream_handler, _OURS, True)
         root.addHandler(stream_handler)
     root.setLevel(level)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
@@ -551,6 +552,16 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         if code is None:
             code = "invalid_json" if exc.status_code == 400 else "invalid_request"
         return error_response(ApiProblem(code), lang_of(request))
+
+    storage_logged = {"message": None}
+
+    @app.exception_handler(sqlite3.DatabaseError)
+    async def _storage(request: Request, exc: sqlite3.DatabaseError):
+        # disk full, read-only file, I/O error: writes refused with a sentence, reads go on
+        if str(exc) != storage_logged["message"]:
+            storage_logged["message"] = str(exc)
+            log.error("the database refused a write on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(ApiProblem("storage_unavailable"), lang_of(request))
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception):

@@ -24,6 +24,10 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "payload_too_large": (413, "Permintaan terlalu besar.", "The request is too large."),
     "invalid_json": (400, "Isi permintaan bukan JSON yang valid.", "The request body is not valid JSON."),
     "invalid_request": (422, "Permintaan tidak valid.", "The request is not valid."),
+    "storage_unavailable": (503, "Basis data antrean tidak dapat ditulisi (disk penuh atau hanya-baca). Nomor baru "
+                                 "belum dapat diberikan; hubungi teknisi.",
+                            "The queue database cannot be written (disk full or read-only). No new numbers "
+                            "for now; please call the technician."),
     "internal_error": (500, "Terjadi kesalahan di server antrean.", "The queue server had an internal error."),
 }
 

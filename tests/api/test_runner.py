@@ -1,6 +1,7 @@
 """Running the server: `mpp-kiosk server`, the in-process ServerThread, the process helper, logging."""
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets.sync.client
 
 from kiosk.client import ApiClient, EventStream
 from kiosk.logs import setup_logging
@@ -47,6 +49,10 @@ def test_mpp_kiosk_server_serves_logs_and_stops_on_sigterm(tmp_path):
         client = ApiClient(url, DEVICE_KEYS["counter-app"])
         client.login("petugas1", "1234", "loket-1")
         assert client.state()["counters"]["loket-1"]["status"] == "open"
+        # a display following events with its key in the URL, as WebSocket clients may
+        with websockets.sync.client.connect(f"ws://127.0.0.1:{port}/api/v1/events?since=0&key={DEVICE_KEYS['display']}",
+                                            open_timeout=5) as ws:
+            assert json.loads(ws.recv(timeout=5))["type"] == "hello"
         assert (tmp_path / "data" / "q.sqlite").exists()  # server.database, relative to the config file
         server.send_signal(signal.SIGTERM)
         # uvicorn shuts down cleanly, then re-raises the signal so a supervisor sees why it ended
@@ -62,6 +68,7 @@ def test_mpp_kiosk_server_serves_logs_and_stops_on_sigterm(tmp_path):
     assert "petugas1 logged in to loket-1" in log
     assert "queue server stopped" in log  # the app's own shutdown ran
     assert "1234" not in log.replace(str(port), "")  # never the PIN
+    assert "/api/v1/events" in log and DEVICE_KEYS["display"] not in log  # nor a device key
 
 
 def test_mpp_kiosk_server_overrides_host_port_and_database(tmp_path):
