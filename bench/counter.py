@@ -38,7 +38,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.ui.app import make_app  # noqa: E402
-from kiosk.ui.counter_window import CounterWindow, apply_none_refcount_guard  # noqa: E402
+from kiosk.ui.counter_window import CounterWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
 from support.server import running_server, running_server_process  # noqa: E402
 
@@ -86,7 +86,6 @@ def queue_server(config, folder: Path, in_process: bool):
 def run(rounds: int, waiting: int, folder: Path, in_process: bool) -> dict:
     config = load_config(ROOT / "config.toml")
     make_app()
-    apply_none_refcount_guard()
     services = config.counter_by_id[COUNTER].services
     timings: dict[str, dict[str, list[float]]] = {
         action: {"server": [], "answer": [], "event": []} for action in ("call_next", "finish")}

@@ -41,7 +41,7 @@ from kiosk.client import ApiClient  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.ui.app import make_app, place_on_screen  # noqa: E402
-from kiosk.ui.display_window import DisplayWindow, guard_none_refcount  # noqa: E402
+from kiosk.ui.display_window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
 from support.server import running_server_process  # noqa: E402
 
@@ -86,7 +86,6 @@ def run(rounds: int, folder: Path) -> dict:
         "audio": config.audio.model_copy(update={"cache_dir": folder / "voice"}),
     })
     app = make_app()
-    guard_none_refcount()
     process = psutil.Process()
     services = config.counter_by_id[COUNTER].services
     display_ms, display_from_send_ms, playing_ms, position_ms, rss_mb = [], [], [], [], []

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.ui.app import make_app  # noqa: E402
-from kiosk.ui.counter_window import CounterWindow, apply_none_refcount_guard  # noqa: E402
+from kiosk.ui.counter_window import CounterWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
 from support.server import running_server  # noqa: E402
 
@@ -73,7 +73,6 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
     config = load_config(config_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     make_app()
-    apply_none_refcount_guard()
     saved: list[Path] = []
     clock = FakeClock(MONDAY_9)
     services = config.counter_by_id[COUNTER].services

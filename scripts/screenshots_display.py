@@ -29,7 +29,7 @@ from kiosk.audio.speech import FakeSynthesizer  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.ui.app import make_app, place_on_screen  # noqa: E402
-from kiosk.ui.display_window import DisplayWindow, guard_none_refcount  # noqa: E402
+from kiosk.ui.display_window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
 from support.server import running_server  # noqa: E402
 
@@ -91,7 +91,6 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
     config = config.model_copy(update={"display": config.display.model_copy(update={"flash_seconds": 1.0})})
     out_dir.mkdir(parents=True, exist_ok=True)
     app = make_app()
-    guard_none_refcount()
     saved: list[Path] = []
 
     def save(window, name: str) -> None:

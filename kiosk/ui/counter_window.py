@@ -753,14 +753,6 @@ class CounterWindow(QWidget):
         return tr(self.lang, "unexpected", detail=type(exc).__name__)
 
 
-def apply_none_refcount_guard() -> None:
-    """PySide6 6.12.0 on Python 3.11 loses a reference to None at each Qt call that returns nothing and
-    aborts after a few thousand; the display window's guard (a no-op where the bug is absent) fixes it."""
-    from kiosk.ui.display_window import guard_none_refcount
-
-    guard_none_refcount()
-
-
 def open_window(config: Config, server_url: str, counter_id: str | None = None) -> CounterWindow:
     """The window as ``mpp-kiosk counter`` shows it: started and placed per config.counter_app
     (a 1366x768 window beside other office software unless fullscreen is set)."""
@@ -790,7 +782,6 @@ def main(args) -> int:
         return 2
     setup_logging("counter", config.path(config.server.log_dir))
     app = make_app()
-    apply_none_refcount_guard()
     server_url = getattr(args, "server", None) or config.server.base_url
     window = open_window(config, server_url, counter_id)
     log.info("counter window open (server %s, counter %s)", server_url, counter_id or "to choose")

@@ -15,7 +15,6 @@ made on a worker thread, media play in Qt's own threads.
 """
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import sys
@@ -24,7 +23,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QElapsedTimer, QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QPointF, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
@@ -69,46 +68,6 @@ def long_date(day, lang: str) -> str:
     """'Senin, 23 November 2026' / 'Monday, 23 November 2026'."""
     days, months = (DAYS_EN, MONTHS_EN) if lang == "en" else (DAYS_ID, MONTHS_ID)
     return f"{days[day.weekday()]}, {day.day} {months[day.month - 1]} {day.year}"
-
-
-_guarded = False
-
-
-class _Probe(QObject):
-    fired = Signal()
-
-
-def guard_none_refcount() -> bool:
-    """Work around PySide6 6.12.0 on Python 3.11, which returns None (from every method that returns
-    nothing) and True (from ``Signal.emit``) without taking a reference: after a few thousand calls
-    (seconds of a running ticker) the process aborts with 'none_dealloc' or 'bool_dealloc'. These
-    objects are immortal from Python 3.12 on. Measured, not assumed: nothing is done where the bug is
-    absent. Returns True when the guard was applied."""
-    global _guarded
-    if _guarded or sys.version_info >= (3, 12):
-        return False
-    probe = _Probe()
-    lost = {}
-    for singleton, call in ((None, lambda: probe.setObjectName("probe")), (True, probe.fired.emit)):
-        before = sys.getrefcount(singleton)
-        for _ in range(64):
-            call()
-        lost[singleton] = before - sys.getrefcount(singleton)
-    if max(lost.values()) < 32:
-        return False
-    for singleton in (None, True, False):
-        # ob_refcnt is the first field of every PyObject: 2**40 extra references outlast years of calls
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-    _guarded = True
-    log.warning("PySide6 %s loses references to None/True; applied the guard (another PySide6 version needs none)",
-                _pyside_version())
-    return True
-
-
-def _pyside_version() -> str:
-    import PySide6
-
-    return PySide6.__version__
 
 
 # --------------------------------------------------------------------------- the calls, without Qt
@@ -269,7 +228,6 @@ class DisplayWindow(QWidget):
 
     def __init__(self, config, server_url: str, key: str, *, synthesizer=None, clock: Clock | None = None,
                  parent: QWidget | None = None):
-        guard_none_refcount()  # also when the all-in-one lobby creates this window in its own process
         super().__init__(parent)
         self.config = config
         self.server_url = server_url
@@ -905,7 +863,6 @@ def main(args) -> int:
     # FFmpeg describes every clip it opens; the display logs what goes wrong itself
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.ffmpeg*=false")
     app = make_app()
-    guard_none_refcount()
     window = DisplayWindow(config, server_url, key)
     place_on_screen(window, config.display.screen, config.display.fullscreen)
     window.start()

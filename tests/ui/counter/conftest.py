@@ -5,12 +5,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.clock import FakeClock
-from kiosk.ui.counter_window import CounterWindow, apply_none_refcount_guard
+from kiosk.ui.counter_window import CounterWindow
 from support.configs import MONDAY_9, make_config
 from support.server import running_server
-
-# PySide6 6.12.0 on Python 3.11 frees None after a few thousand Qt calls (see guard_none_refcount).
-apply_none_refcount_guard()
 
 
 @pytest.fixture

@@ -6,15 +6,12 @@ import pytest
 from kiosk.audio.speech import FakeSynthesizer, write_tone
 from kiosk.clock import FakeClock
 from kiosk.sign import load_clip_mapping
-from kiosk.ui.display_window import DisplayWindow, guard_none_refcount
+from kiosk.ui.display_window import DisplayWindow
 from support.configs import MONDAY_9, make_config
 from support.server import running_server
 
 ROOT = Path(__file__).resolve().parents[3]
 SIGN_DIR = ROOT / "assets" / "sign"
-
-# PySide6 6.12.0 on Python 3.11 frees None after a few thousand Qt calls: see guard_none_refcount.
-guard_none_refcount()
 
 
 def display_config(base_dir: Path, **display):
