@@ -17,7 +17,7 @@ from kiosk.engine import QueueEngine
 from kiosk.lobby_state import LobbyState
 from kiosk.store import Store
 from support.configs import DEVICE_KEYS
-from support.server import TcpProxy
+from support.proxy import LoopbackProxy
 
 DISPLAY = DEVICE_KEYS["display"]
 
@@ -183,7 +183,7 @@ def test_snapshot_plus_events_rebuild_the_servers_state(server, kiosk, staff):
 def test_event_stream_resumes_after_a_cut_with_exactly_the_missed_events(server, kiosk, staff):
     kiosk.issue("ktp")
     staff.action("loket-1", "call-next")
-    with TcpProxy(server.port) as proxy:
+    with LoopbackProxy(server.port) as proxy:
         snapshots, events, statuses = [], [], []
         got = threading.Condition()
 
@@ -203,7 +203,7 @@ def test_event_stream_resumes_after_a_cut_with_exactly_the_missed_events(server,
             twenty = [staff.action("loket-1", "recall")["seq"] for _ in range(20)]
             time.sleep(0.5)  # the stream retries against the cut network meanwhile
             assert events == []
-            proxy.restore()
+            proxy.resume()
             with got:
                 assert got.wait_for(lambda: len(events) >= 20, timeout=5)
             time.sleep(0.5)  # and nothing more comes

@@ -30,6 +30,7 @@ from kiosk.engine import QueueEngine
 from kiosk.server.app import create_app
 from kiosk.server.runner import ServerThread
 from kiosk.store import Store
+from support.toml_writer import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESS_SCRIPT = Path(__file__).with_name("server_process.py")
@@ -198,127 +199,6 @@ def write_json_config(path: Path | str, data: dict) -> Path:
     return path
 
 
-class TcpProxy:
-    """A TCP forwarder between clients and the server whose network can be cut and restored.
-
-    ``cut()`` drops every open connection and refuses new ones (as a pulled cable or
-    a dead switch does); ``restore()`` listens again on the same port.
-    """
-
-    def __init__(self, target_port: int, target_host: str = "127.0.0.1"):
-        import threading
-
-        self.target = (target_host, target_port)
-        self.port = free_port()
-        self._lock = threading.Lock()
-        self._conns: list[socket.socket] = []
-        self._listener: socket.socket | None = None
-        self._accepting = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "TcpProxy":
-        import threading
-
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self._listener = listener
-        self._accepting = threading.Thread(target=self._accept, args=(listener,), daemon=True)
-        self._accepting.start()
-        return self
-
-    def _accept(self, listener: socket.socket) -> None:
-        import threading
-
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return  # cut or stopped
-            try:
-                upstream = socket.create_connection(self.target, timeout=2)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._conns += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (src, dst):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def cut(self) -> None:
-        if self._listener is not None:
-            # shutdown() wakes the thread blocked in accept(); close() alone would leave it listening
-            try:
-                self._listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self._listener.close()
-            self._listener = None
-        with self._lock:
-            conns, self._conns = self._conns, []
-        for sock in conns:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-
-    def restore(self) -> None:
-        self.start()
-
-    def stop(self) -> None:
-        self.cut()
-
-    def __enter__(self) -> "TcpProxy":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-def _toml_value(value) -> str:
-    import json
-    from datetime import date
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (str, Path)):
-        return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, (list, tuple)):
-        return "[ " + ", ".join(_toml_value(v) for v in value) + " ]"
-    raise TypeError(f"no TOML for {value!r}")
-
-
 def write_toml_config(path: Path | str, data: dict) -> Path:
-    """A config.toml from a dict of tests.support.configs (each section one inline table), for the real CLI."""
-    path = Path(path)
-    path.write_text("".join(f"{key} = {_toml_value(value)}\n" for key, value in data.items()), encoding="utf-8")
-    return path
+    """A config.toml from a dict of tests.support.configs, for the real CLI."""
+    return write_config(Path(path), data)
