@@ -38,11 +38,14 @@ fi
 case "${1:-}" in
   run)
     shift
+    extra=()
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
-      echo "setup: no screen found; running the lobby offscreen (logs only). Set DISPLAY to see the windows."
+      echo "setup: no screen found: the lobby runs offscreen and walks one visitor through it (see the log)."
+      echo "setup: set DISPLAY to see the windows; Ctrl+C stops the lobby."
       export QT_QPA_PLATFORM=offscreen
+      extra=(--journey)
     fi
-    exec .venv/bin/mpp-kiosk run --config config.toml "$@" ;;
+    exec .venv/bin/mpp-kiosk run --config config.toml "${extra[@]}" "$@" ;;
   test)
     shift
     set +e
