@@ -8,11 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from kiosk.config import WEEKDAYS, Config, Service, Span
+from kiosk.dates import day_name
 
-DAY_NAMES = {
-    "id": ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-}
 
 
 @dataclass(frozen=True)
@@ -122,9 +119,9 @@ def _until_text(opening: datetime | None, local_now: datetime, lang: str) -> str
     elif days == 1:
         when = f"besok {hhmm}" if lang == "id" else f"tomorrow {hhmm}"
     elif days < 7:
-        when = f"{DAY_NAMES[lang][opening.weekday()]} {hhmm}"
+        when = f"{day_name(opening, lang)} {hhmm}"
     else:  # a week or more away: the weekday alone would read as this week's
-        when = f"{DAY_NAMES[lang][opening.weekday()]} {opening.day}/{opening.month} {hhmm}"
+        when = f"{day_name(opening, lang)} {opening.day}/{opening.month} {hhmm}"
     return f"tutup sampai {when}" if lang == "id" else f"closed until {when}"
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import textwrap
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Literal, Union
+
+from kiosk.dates import long_date, zone_name  # noqa: F401  (zone_name is part of this module's API)
 
 Lang = Literal["id", "en"]
 Align = Literal["left", "center", "right"]
@@ -121,49 +123,13 @@ LABELS = {
     "scan": {"id": "Pindai untuk memantau antrean", "en": "Scan to follow your queue"},
 }
 
-DAY_NAMES = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-MONTH_NAMES = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli",
-           "Agustus", "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December"),
-}
-# Indonesia's three official zones by their IANA names (old aliases included).
-ZONE_ABBREVIATIONS = {
-    "Asia/Jakarta": "WIB",
-    "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA",
-    "Asia/Ujung_Pandang": "WITA",
-    "Asia/Jayapura": "WIT",
-}
-
-
 def label(key: str, lang: str) -> str:
     return LABELS[key][lang]
 
 
-def zone_name(moment: datetime) -> str:
-    """WIB / WITA / WIT for Indonesian zones, else the UTC offset ('UTC+5:30')."""
-    key = getattr(moment.tzinfo, "key", None)
-    if key in ZONE_ABBREVIATIONS:
-        return ZONE_ABBREVIATIONS[key]
-    offset = moment.utcoffset() or timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    if minutes == 0:
-        return "UTC"
-    sign = "+" if minutes > 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-
-
 def issued_at_parts(moment: datetime, lang: str) -> tuple[str, str]:
     """('Senin, 23 November 2026', '10:15 WITA') for the moment as given (convert it first)."""
-    day = DAY_NAMES[lang][moment.weekday()]
-    month = MONTH_NAMES[lang][moment.month - 1]
-    return f"{day}, {moment.day} {month} {moment.year}", f"{moment:%H:%M} {zone_name(moment)}"
+    return long_date(moment.date(), lang), f"{moment:%H:%M} {zone_name(moment)}"
 
 
 def format_issued_at(moment: datetime, lang: str) -> str:

@@ -28,6 +28,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.dates import long_date
 from kiosk.lobby_state import call_entry
 from kiosk.sign import call_playlist, info_clip_path
 from kiosk.ui import theme
@@ -56,18 +57,6 @@ TEXTS = {
     "offline": {"id": "Koneksi terputus — menyambungkan kembali…", "en": "Connection lost — reconnecting…"},
     "unauthorized": {"id": "Kunci perangkat display ditolak server", "en": "The server refused the display's key"},
 }
-DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-             "November", "Desember")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
-
-
-def long_date(day, lang: str) -> str:
-    """'Senin, 23 November 2026' / 'Monday, 23 November 2026'."""
-    days, months = (DAYS_EN, MONTHS_EN) if lang == "en" else (DAYS_ID, MONTHS_ID)
-    return f"{days[day.weekday()]}, {day.day} {months[day.month - 1]} {day.year}"
 
 
 # --------------------------------------------------------------------------- the calls, without Qt

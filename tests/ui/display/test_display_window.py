@@ -8,7 +8,8 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage
 
 from kiosk.audio.speech import FakeSynthesizer
 from kiosk.clock import FakeClock
-from kiosk.ui.display_window import Call, CallBoard, DisplayWindow, long_date, waiting_pages
+from kiosk.dates import long_date
+from kiosk.ui.display_window import Call, CallBoard, DisplayWindow, waiting_pages
 from support.configs import MONDAY_9
 
 from .conftest import open_display
