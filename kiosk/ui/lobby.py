@@ -4,7 +4,9 @@ Starts the queue server in-process (on the configured address), then opens the
 kiosk, the display and one counter window, each on the screen config.toml names
 (windows that share a screen are tiled side by side on it). Ctrl+C, SIGTERM or
 closing the last window shut everything down: windows, streams, players, the
-server, the database.
+server, the database. The log says when each window painted its first frame
+("all windows shown in … s", counted from the start of the process); a database
+that cannot be opened or a port in use ends the command with one sentence.
 
 ``--journey`` walks one visitor through the real windows once everything is up
 (kiosk issues → counter calls → display announces → counter finishes) and logs
@@ -13,13 +15,16 @@ the whole lobby works.
 """
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRect, QTimer
+from PySide6.QtCore import QEvent, QLoggingCategory, QObject, QRect, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.config import Config
@@ -50,14 +55,31 @@ class Lobby:
         log.info("lobby stopped")
 
 
+class LobbyStartError(Exception):
+    """The lobby cannot start; the message is one sentence for the technician."""
+
+
 def start_server(config: Config, host: str | None = None, port: int | None = None, db: Path | None = None):
+    """The queue server on uvicorn in this process; LobbyStartError when the database or the port is unusable."""
     from kiosk.server.app import create_app
     from kiosk.server.runner import ServerThread
 
     db_path = db if db is not None else config.path(config.server.database)
-    app = create_app(config, db_path=db_path)
-    server = ServerThread(app, host or config.server.host, config.server.port if port is None else port)
-    return server.start()
+    host = host or config.server.host
+    port = config.server.port if port is None else port
+    try:
+        app = create_app(config, db_path=db_path)
+    except (OSError, sqlite3.Error) as exc:
+        raise LobbyStartError(f"cannot open the database {db_path}: {exc}") from None
+    server = ServerThread(app, host, port)
+    try:
+        return server.start()
+    except OSError as exc:
+        hint = (f" (another program, perhaps another `mpp-kiosk run` or `mpp-kiosk server`, is using port {port}: "
+                "stop it, or choose another port with --port or server.port)"
+                if exc.errno == errno.EADDRINUSE else "")
+        app.state.backend.engine.store.close()  # the server never ran: nothing else to stop
+        raise LobbyStartError(f"cannot start the queue server on {host}:{port}: {exc.strerror or exc}{hint}") from None
 
 
 def open_windows(config: Config, server_url: str, *, synthesizer=None) -> dict[str, QWidget]:
@@ -218,9 +240,10 @@ class Journey(QObject):
     def _wait_logged_in(self) -> bool:
         if self.counter.logged_in:
             return True
-        message = self.counter.status_line.text()
-        if message and ("PIN" in message or "salah" in message.lower() or "wrong" in message.lower()):
-            raise JourneyStop(f"login refused: {message}")
+        panel = self.counter.login_panel
+        # a refused login (wrong PIN, unknown user, not this counter) ends with a sentence under the form
+        if not panel.busy and panel.message.text():
+            raise JourneyStop(f"login refused: {panel.message.text()}")
         return False
 
     def _ready(self, action: str) -> bool:
@@ -272,23 +295,66 @@ class JourneyStop(Exception):
     pass
 
 
+def seconds_since_process_start() -> float | None:
+    """How long this process has existed (Linux /proc, 10 ms steps); None elsewhere.
+
+    The lobby's start-up time must include the interpreter, the imports and Qt, which all
+    come before any line of this module runs.
+    """
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        start_ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime, in clock ticks after boot
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class FirstFrames(QObject):
+    """Logs when each window paints for the first time, and when the last one has: the lobby is on screen."""
+
+    def __init__(self, windows: dict[str, QWidget], started_at: float):
+        super().__init__()
+        self.started_at = started_at
+        self.shown: dict[str, float] = {}  # window name -> seconds after the start when it first painted
+        self._waiting = {id(window): (name, window) for name, window in windows.items()}
+        for window in windows.values():
+            window.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint and id(watched) in self._waiting:
+            name, window = self._waiting.pop(id(watched))
+            window.removeEventFilter(self)
+            self.shown[name] = time.perf_counter() - self.started_at
+            log.info("%s window: first frame %.2f s after start", name, self.shown[name])
+            if not self._waiting:
+                log.info("all windows shown in %.2f s", max(self.shown.values()))
+        return False
+
+
 def main(args) -> int:
+    started_at = time.perf_counter() - (seconds_since_process_start() or 0.0)
     from kiosk.cli import load_or_report
     from kiosk.logs import setup_logging
-    from kiosk.ui.app import make_app, quit_on_sigint
 
     config = load_or_report(args.config)
     if config is None:
         return 1
     setup_logging("lobby", config.path(config.server.log_dir))
+    # every request is in the server's access log already; the client's copy of each line only doubles the log
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from kiosk.ui.app import make_app, quit_on_sigint
+
     app = make_app()
+    # FFmpeg describes every clip it opens (a dozen lines each) and that it decodes without hardware; the
+    # display logs what matters, a clip that will not play. QT_LOGGING_RULES still wins over this.
+    QLoggingCategory.setFilterRules("qt.multimedia.ffmpeg*=false\nqt.multimedia.playbackengine.codec=false")
     try:
         server = start_server(config, args.host, args.port, args.db)
-    except OSError as exc:
-        print(f"run: cannot start the queue server on {args.host or config.server.host}:"
-              f"{args.port or config.server.port}: {exc.strerror or exc}", file=sys.stderr)
+    except LobbyStartError as exc:
+        print(f"run: {exc}", file=sys.stderr)
         return 1
-    lobby = Lobby(config, server)
+    lobby = Lobby(config, server, started_at=started_at)
     log.info("queue server on %s", lobby.url)
     try:
         lobby.windows = open_windows(config, lobby.url)
@@ -296,7 +362,11 @@ def main(args) -> int:
         log.exception("opening the windows failed")
         lobby.shutdown()
         return 1
-    log.info("lobby up in %.2f s: kiosk, display and counter %s on %s", time.perf_counter() - lobby.started_at,
+    frames = FirstFrames(lobby.windows, started_at)  # noqa: F841 - kept alive until the loop ends
+    display = lobby.windows["display"]
+    display.live.connection_changed.connect(
+        lambda ok: log.info("display: %s", "receiving the queue's events" if ok else "lost the queue server"))
+    log.info("lobby up in %.2f s: kiosk, display and counter %s on %s", time.perf_counter() - started_at,
              lobby.windows["counter"].preselected, QApplication.platformName())
 
     stopping = {"signal": None}

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from faults.helpers import open_lobby
-from kiosk.sign import load_clip_mapping
 from support.fake_printer import FakeNetworkPrinter
 from support.server import free_port
 from support.toml_writer import write_config
+
+from kiosk.sign import load_clip_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGN_DIR = ROOT / "assets" / "sign"

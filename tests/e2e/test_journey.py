@@ -16,16 +16,24 @@ from urllib.parse import urlsplit
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from support.fake_printer import strip_status_requests
+from ui.kiosk.kiosk_driver import take_ticket
 
 from kiosk.audio.speech import Pyttsx3Synthesizer, wav_info
 from kiosk.config import load_config
 from kiosk.reports import build_report
 from kiosk.sign import call_tokens
 from kiosk.ui.lobby import Lobby, open_windows, start_server
-from support.fake_printer import strip_status_requests
-from ui.kiosk.kiosk_driver import take_ticket
 
-from .conftest import CHIME, CHROMIUM, CHROMIUM_ARGS, COUNTER, COUNTER_NUMBER, STAFF_PIN, STAFF_USER
+from .conftest import (
+    CHIME,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    COUNTER,
+    COUNTER_NUMBER,
+    STAFF_PIN,
+    STAFF_USER,
+)
 from .printed import printed_qr_texts
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -1,14 +1,12 @@
 """The e2e tests read printed QR codes back from ESC/POS bytes: the reader itself, against the renderer."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 from PIL import ImageChops
+from support.configs import MAKASSAR, MONDAY_9
 
 from kiosk.printer.escpos_render import qr_image, ticket_bytes
 from kiosk.printer.layout import QR_MODULE_DOTS, QrCode, TicketPrint
-from support.configs import MAKASSAR, MONDAY_9
 
 from .printed import GS_V_0, printed_qr_texts, raster_images
 
