@@ -355,7 +355,7 @@ def main(args) -> int:
         print(f"run: {exc}", file=sys.stderr)
         return 1
     lobby = Lobby(config, server, started_at=started_at)
-    log.info("queue server on %s", lobby.url)
+    log.info("queue server on %s, %.2f s after start", lobby.url, time.perf_counter() - started_at)
     try:
         lobby.windows = open_windows(config, lobby.url)
     except Exception:
