@@ -11,7 +11,8 @@ that cannot be opened or a port in use ends the command with one sentence.
 ``--journey`` walks one visitor through the real windows once everything is up
 (kiosk issues → counter calls → display announces → counter finishes) and logs
 each step: how a machine without a screen (CI, a technician over SSH) sees that
-the whole lobby works.
+the whole lobby works. The command then exits 3 (when it ends) if the journey
+stopped or the ticket could not be printed, else 0.
 """
 from __future__ import annotations
 
@@ -149,18 +150,27 @@ class Journey(QObject):
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._poll)
         self._call_seq = None
-        self._heard: list[str] = []
-        self._signed: list[str] = []
-        self.display.announcer.segment_ended.connect(self._on_segment)
-        self.display.sign_panel.token_finished.connect(self._on_sign)
+        self.printed: str = ""  # "printed", or why not
+        # what the display's players reported, per call (event seq): recorded as it happens and read once the
+        # journey knows which call is its own, so a call announced quickly is never missed
+        self._heard: dict[object, list[str]] = {}
+        self._announced: set = set()
+        self._signed: dict[object, list[str]] = {}
+        self._signing = None
+        announcer, signs = self.display.announcer, self.display.sign_panel
+        announcer.segment_ended.connect(self._on_segment)
+        announcer.announcement_finished.connect(self._announced.add)
+        signs.call_started.connect(self._on_sign_call)
+        signs.token_finished.connect(self._on_sign)
 
     def _on_segment(self, key, path: str) -> None:
-        if key == self._call_seq:
-            self._heard.append(Path(path).name)
+        self._heard.setdefault(key, []).append(Path(path).name)
+
+    def _on_sign_call(self, key) -> None:
+        self._signing = key
 
     def _on_sign(self, token: str, outcome: str) -> None:
-        if self._call_seq is not None and self.display.board.current and self.display.board.current.seq == self._call_seq:
-            self._signed.append(token if outcome == "ended" else f"{token}({outcome})")
+        self._signed.setdefault(self._signing, []).append(token if outcome == "ended" else f"{token}({outcome})")
 
     def start(self) -> None:
         self._steps = [
@@ -175,10 +185,10 @@ class Journey(QObject):
     def _next(self) -> None:
         self._deadline = time.monotonic() + self.timeout_s
 
-    def _end(self, ok: bool, why: str) -> None:
+    def _end(self, ok: bool, why: str, outcome: str = "") -> None:
         self._timer.stop()
         self.ok = ok
-        (log.info if ok else log.warning)("journey %s: %s", "done" if ok else "stopped", why)
+        (log.info if ok else log.warning)("journey %s: %s", outcome or ("done" if ok else "stopped"), why)
 
     def _poll(self) -> None:
         if not self._steps:
@@ -199,7 +209,10 @@ class Journey(QObject):
             self._steps.pop(0)
             self._next()
             if not self._steps:
-                self._end(True, f"{self.code} issued, printed, called, shown and finished")
+                printed = self.printed == "printed"
+                # the visitor still got a number (on screen), but a lobby whose printer fails does not work
+                self._end(printed, f"{self.code} issued, {self.printed}, called, shown and finished"
+                          + ("" if printed else ": check the printer"), "done" if printed else "done with a fault")
 
     # -- the steps: each returns True when done (polled every 50 ms)
 
@@ -228,8 +241,9 @@ class Journey(QObject):
         if result is None:
             return False
         self.code = result.ticket["code"]
-        printed = "printed" if result.fault is None else f"NOT printed ({result.fault.kind}), shown on screen"
-        log.info("journey: kiosk issued %s (%s), status page %s", self.code, printed, result.ticket["status_url"])
+        self.printed = "printed" if result.fault is None else f"NOT printed ({result.fault.kind})"
+        log.info("journey: kiosk issued %s (%s), status page %s", self.code,
+                 self.printed if result.fault is None else f"{self.printed}, shown on screen", result.ticket["status_url"])
         return True
 
     def _step_login(self) -> bool:
@@ -269,15 +283,17 @@ class Journey(QObject):
 
     def _wait_announced_and_signed(self) -> bool:
         announcer, signs = self.display.announcer, self.display.sign_panel
-        if announcer.enabled and (announcer.busy or not self._heard):
+        seq = self._call_seq
+        if announcer.enabled and seq not in self._announced:
             return False
         if signs.busy:
             return False
         if announcer.enabled:
-            log.info("journey: display played %s", " → ".join(self._heard))
+            heard = self._heard.get(seq)
+            log.info("journey: display played %s", " → ".join(heard) if heard else "nothing (no chime, no speech)")
         else:
             log.info("journey: voice is off in config (audio.enabled = false)")
-        log.info("journey: display signed %s", " → ".join(self._signed) or "nothing (sign.enabled = false?)")
+        log.info("journey: display signed %s", " → ".join(self._signed.get(seq, [])) or "nothing (sign.enabled = false?)")
         return True
 
     def _step_finish(self) -> bool:

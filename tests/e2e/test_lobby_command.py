@@ -159,6 +159,20 @@ def test_a_journey_whose_login_is_refused_says_why_and_exits_3(tmp_path, run_lob
     assert "Traceback" not in lobby.output()
 
 
+def test_a_journey_without_a_printer_goes_on_says_so_and_exits_3(tmp_path, run_lobby):
+    data = lobby_data(tmp_path, free_port(), printer_port=free_port())  # nothing listens there
+    data["sign"]["enabled"] = False  # a shorter call: the voice alone
+    config_path = write_config(tmp_path / "config.toml", data)
+    lobby = run_lobby("--config", str(config_path), "--port", str(data["server"]["port"]), "--journey")
+    lobby.wait_for(r"journey: kiosk issued A-001 \(NOT printed \(unreachable\), shown on screen\)", timeout=20)
+    done = lobby.wait_for(r"journey (done|stopped)\S*( with a fault)?: (.+)", timeout=30)
+    assert done.group(0) == ("journey done with a fault: A-001 issued, NOT printed (unreachable), called, shown and "
+                             "finished: check the printer")
+    lobby.process.send_signal(signal.SIGINT)
+    assert lobby.process.wait(timeout=5) == 3
+    assert "Traceback" not in lobby.output()
+
+
 def test_a_broken_config_lists_every_problem_and_starts_nothing(tmp_path, run_lobby):
     data = lobby_data(tmp_path, free_port())
     data["services"][0]["agency"] = "dukcapl"
