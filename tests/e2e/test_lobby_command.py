@@ -146,6 +146,19 @@ def test_run_serves_a_visitor_through_every_role_and_stops_on_ctrl_c(run_lobby, 
     assert "Traceback" not in log
 
 
+def test_sigterm_as_a_service_manager_sends_it_stops_the_lobby_cleanly(run_lobby, lobby_config_path):
+    port = load_config(lobby_config_path).server.port
+    lobby = run_lobby("--config", str(lobby_config_path), "--port", str(port))
+    lobby.wait_for(r"all windows shown in [\d.]+ s", timeout=20)
+    lobby.wait_for(r"display: receiving the queue's events", timeout=10)
+    lobby.process.send_signal(signal.SIGTERM)
+    asked = time.monotonic()
+    assert lobby.process.wait(timeout=5) == 0
+    assert time.monotonic() - asked < 5 and port_is_free(port)
+    assert f"kiosk.lobby: stopped by signal {int(signal.SIGTERM)}" in lobby.output()
+    assert "Traceback" not in lobby.output()
+
+
 def test_a_journey_whose_login_is_refused_says_why_and_exits_3(tmp_path, run_lobby):
     data = lobby_data(tmp_path, free_port())
     staff = next(member for member in data["staff"] if member["user"] == STAFF_USER)
