@@ -62,6 +62,8 @@ def setup_logging(role: str, log_dir: Path | str | None, *, level: int = logging
         setattr(stream_handler, _OURS, True)
         root.addHandler(stream_handler)
     root.setLevel(level)
+    # httpx logs every client request at INFO: the server's access log already has each one
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if problem:
         logging.getLogger(__name__).warning("%s; logging to stderr only", problem)
     return path

@@ -118,12 +118,20 @@ class SpeechWorker:
         return None
 
 
+def _silence_driver_prints() -> None:
+    """pyttsx3's espeak driver print()s "Audio saved to …" on stdout for every file: log it instead."""
+    driver = sys.modules.get("pyttsx3.drivers.espeak")
+    if driver is not None:
+        driver.print = lambda *args, **_kwargs: log.debug(" ".join(str(a) for a in args))
+
+
 def _pyttsx3_engine():
     try:
         import pyttsx3
     except ImportError as exc:
         raise SpeechError(f"pyttsx3 is not installed ({exc}); run 'pip install pyttsx3'") from None
     engine = pyttsx3.init()
+    _silence_driver_prints()
     engine._mpp_errors = []  # filled by pyttsx3's 'error' notifications, read after each job
     engine.connect("error", lambda name=None, exception=None, **_: engine._mpp_errors.append(exception))
     # pyttsx3 queues property changes until its first run loop; one throw-away phrase makes

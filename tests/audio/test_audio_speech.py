@@ -40,6 +40,12 @@ def test_indonesian_call_is_a_real_spoken_wav(synthesizer):
     assert info.rms > 0.02, info  # speech, not silence
 
 
+def test_synthesis_prints_nothing_on_stdout(synthesizer, capfd):
+    # pyttsx3's espeak driver prints "Audio saved to …" per file; a display runs for months
+    synthesizer.synthesize("Nomor antrean ce dua, silakan menuju loket tiga", "id")
+    assert capfd.readouterr().out == ""
+
+
 def test_language_code_id_selects_espeak_ngs_indonesian_voice(synthesizer):
     synthesizer.synthesize("Nomor antrean be satu", "id")
     assert shared_worker().submit(lambda engine: engine.getProperty("voice")).result(5) == "poz/id"
