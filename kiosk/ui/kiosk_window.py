@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -76,8 +76,9 @@ class IssueResult:
 
     ticket: dict
     fault: PrinterFault | None
-    tapped_at: float
-    printed_at: float | None
+    tapped_at: float                       # perf_counter() of the tap
+    printed_at: float | None               # ... when the printer had the whole ticket
+    steps_ms: dict[str, float] = field(default_factory=dict)  # check / issue / print, for the logs and bench
 
 
 def _api_error_parts(exc: BaseException) -> tuple[int | None, str, str]:
@@ -718,8 +719,11 @@ class KioskWindow(QWidget):
         def work() -> IssueResult:
             # Check first: a printer that is already known to be down is not tried
             # again, but the visitor still gets a number (shown on screen).
+            started = time.perf_counter()
             status: PrinterStatus = printer.check()
+            checked = time.perf_counter()
             ticket = api.issue(service_id, priority=priority, lang=lang)
+            issued = time.perf_counter()
             fault = None
             printed_at = None
             if not status.can_print:
@@ -733,7 +737,9 @@ class KioskWindow(QWidget):
                 except Exception as exc:  # never lose an issued number to a printing bug
                     log.exception("kiosk: printing failed unexpectedly")
                     fault = PrinterFault.of("setup", f"{type(exc).__name__}: {exc}")
-            return IssueResult(ticket, fault, tapped_at, printed_at)
+            steps = {"queued": started - tapped_at, "check": checked - started, "issue": issued - checked,
+                     "print": (printed_at or time.perf_counter()) - issued}
+            return IssueResult(ticket, fault, tapped_at, printed_at, {k: v * 1000 for k, v in steps.items()})
 
         self.tasks.run(work, on_done=self._issued, on_error=self._issue_failed)
         return True
