@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_MS = 10_000         # catalog refresh while online: waiting counts and open/closed stay fresh
 RETRY_MS = 3_000            # catalog retry while the server cannot be reached
+EVENT_REFRESH_MS = 300      # after a lobby event: wait for the rest of a burst, then refresh once
 NOTICE_MS = 8_000           # how long an error sentence stays
 EXIT_HOLD_MS = 3_000        # the technician's long press in the top-left corner
 EXIT_CORNER_PX = 110
@@ -212,7 +213,7 @@ class KioskWindow(QWidget):
     connection_changed = Signal(bool)    # True: the server answered the last catalog request
 
     def __init__(self, config: Config, api: Any, printer: Any, *, clock: Clock | None = None,
-                 parent: QWidget | None = None):
+                 live: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.config = config
         self.api = api
@@ -239,6 +240,14 @@ class KioskWindow(QWidget):
         self._agency_id = ""
         self._service_id = ""
         self.tasks = Tasks(max_threads=4, parent=self)
+        # the lobby's events (a ticket issued at another kiosk, a call) refresh the
+        # waiting counts at once rather than at the next periodic refresh
+        self.live = None
+        if live and getattr(api, "base_url", None) and getattr(api, "credential", None):
+            from kiosk.ui.live import LiveLobby
+
+            self.live = LiveLobby(api.base_url, api.credential, parent=self)
+            self.live.event_applied.connect(self._lobby_event)
 
         self.setObjectName("kiosk")
         self.setAttribute(Qt.WA_StyledBackground)
@@ -384,6 +393,10 @@ class KioskWindow(QWidget):
         self.notice_timer.setSingleShot(True)
         self.notice_timer.setInterval(NOTICE_MS)
         self.notice_timer.timeout.connect(self.notice_label.hide)
+        self.event_timer = QTimer(self)  # many events in a burst make one refresh
+        self.event_timer.setSingleShot(True)
+        self.event_timer.setInterval(EVENT_REFRESH_MS)
+        self.event_timer.timeout.connect(self.refresh_catalog)
 
     # ------------------------------------------------------------------ life
 
@@ -391,6 +404,8 @@ class KioskWindow(QWidget):
         """Load the catalog in the background; the window shows "loading" until it arrives."""
         self.idle_timer.start()
         self.refresh_catalog()
+        if self.live is not None:
+            self.live.start()
 
     def shutdown(self) -> None:
         """Stop timers and background work; after this the window closes when asked."""
@@ -399,11 +414,13 @@ class KioskWindow(QWidget):
         self._closed = True
         self._unlocked = True
         for timer in (self.clock_timer, self.refresh_timer, self.idle_timer, self.ticket_timer,
-                      self.notice_timer, self.exit_corner.timer):
+                      self.notice_timer, self.event_timer, self.exit_corner.timer):
             timer.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._watch)
+        if self.live is not None:
+            self.live.stop()
         self.tasks.wait(5000)
 
     def closeEvent(self, event) -> None:
@@ -503,6 +520,11 @@ class KioskWindow(QWidget):
             return {lang: api.catalog(lang) for lang in languages}
 
         self.tasks.run(fetch, on_done=self._catalog_arrived, on_error=self._catalog_failed)
+
+    def _lobby_event(self, event: dict) -> None:
+        if not self._closed and event.get("type") not in ("printer_fault", "survey_submitted"):
+            if not self.event_timer.isActive():
+                self.event_timer.start()
 
     def _catalog_arrived(self, catalogs: dict[str, dict]) -> None:
         self._refreshing = False

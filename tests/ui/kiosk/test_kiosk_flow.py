@@ -200,3 +200,15 @@ def test_qr_on_screen_decodes_to_the_status_url(qtbot, kiosk):
     decoded = [result.text for result in zxingcpp.read_barcodes(pil.convert("L"))]
     assert decoded == [ticket["status_url"]] == [path]
     assert ticket["status_url"].endswith(f"/t/{ticket['token']}")
+
+
+def test_tickets_issued_elsewhere_show_up_at_once(qtbot, kiosk, server):
+    """The lobby's event stream refreshes the waiting counts long before the 10 s refresh."""
+    qtbot.mouseClick(kiosk.home_screen.take_button, LEFT)
+    tile = agency_tile(kiosk, "dukcapil")
+    assert tile.waiting_label.text() == "0 menunggu"
+    qtbot.waitUntil(lambda: kiosk.live.connected, timeout=5000)
+    for _ in range(2):  # another kiosk
+        server.engine.issue_ticket("ktp")
+    server.notify()
+    qtbot.waitUntil(lambda: tile.waiting_label.text() == "2 menunggu", timeout=3000)
