@@ -90,8 +90,9 @@ class ServiceCard(Card):
         self.name_label = self.add(FitText(px=30, min_px=20, bold=True, lines=2), 1)
         row = QHBoxLayout()
         row.setSpacing(14)
-        self.status_label = FitText(px=24, min_px=16, bold=True, background=theme.GREEN, padding=6)
-        self.status_label.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Preferred)
+        self.status_label = FitText(px=24, min_px=16, bold=True, background=theme.GREEN, padding=6,
+                                    align=Qt.AlignCenter)
+        self.status_label.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
         self.queue_label = FitText(px=24, min_px=17, colour=theme.PALE, lines=2, align=Qt.AlignLeft | Qt.AlignVCenter)
         self.queue_label.setMinimumWidth(150)
         row.addWidget(self.status_label)
@@ -400,7 +401,8 @@ class ConfirmScreen(Screen):
         left.addWidget(self.requirements_list, 1)
         right = QVBoxLayout()
         right.setSpacing(14)
-        self.status_label = FitText(px=30, min_px=20, bold=True, background=theme.GREEN, padding=8)
+        self.status_label = FitText(px=30, min_px=20, bold=True, background=theme.GREEN, padding=8,
+                                    align=Qt.AlignCenter)
         self.status_label.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
         self.status_label.setFixedHeight(56)
         self.queue_label = FitText(px=32, min_px=24, lines=2)
