@@ -212,3 +212,18 @@ def test_tickets_issued_elsewhere_show_up_at_once(qtbot, kiosk, server):
         server.engine.issue_ticket("ktp")
     server.notify()
     qtbot.waitUntil(lambda: tile.waiting_label.text() == "2 menunggu", timeout=3000)
+
+
+def test_lobby_logo_is_shown_when_configured(qtbot, make_kiosk, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    from support.configs import BASE, PIN_1234, make_config
+
+    logo = QImage(200, 100, QImage.Format_RGB32)
+    logo.fill(QColor("#FFD23F"))
+    assert logo.save(str(tmp_path / "logo.png"))
+    config = make_config(base_dir=tmp_path, lobby={**BASE["lobby"], "logo": "logo.png"},
+                         kiosk={"idle_seconds": 30, "exit_pin_hash": PIN_1234})
+    kiosk = make_kiosk(config_=config)
+    assert kiosk.logo_label.isVisible()
+    assert kiosk.logo_label.pixmap().height() == 84
