@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kiosk.printer.layout import estimate_amount, issued_at_parts
+from kiosk.dates import long_date, zone_name
+from kiosk.printer.layout import estimate_amount
 
 TEXT: dict[str, dict[str, str]] = {
     # header and navigation
@@ -107,12 +108,12 @@ def t(key: str, lang: str, **values) -> str:
 
 def date_text(moment: datetime, lang: str) -> str:
     """'Senin, 23 November 2026' / 'Monday, 23 November 2026' (the moment as given: convert it first)."""
-    return issued_at_parts(moment, lang)[0]
+    return long_date(moment.date(), lang)
 
 
 def clock_text(moment: datetime) -> str:
     """'09:00 WITA'."""
-    return issued_at_parts(moment, "id")[1]
+    return f"{moment:%H:%M} {zone_name(moment)}"
 
 
 def estimate_text(minutes: int | None, lang: str) -> str:
