@@ -8,6 +8,7 @@ from the token factory passed in.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sqlite3
 from dataclasses import asdict, dataclass
@@ -23,6 +24,7 @@ from kiosk.store import Store
 ACTIVE_STATES = ("waiting", "called", "serving")
 RECENT_CALLS = 20
 SURVEY_ELEMENTS = 9
+REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def iso(when: datetime) -> str:
@@ -69,7 +71,8 @@ class Issued:
     ticket: Ticket
     people_ahead: int
     estimate_minutes: int
-    seq: int
+    seq: int                # the seq of the ticket's ticket_issued event
+    replayed: bool = False  # True: an earlier request with the same request_id made this ticket
 
 
 class QueueEngine:
@@ -236,7 +239,12 @@ class QueueEngine:
 
     # ------------------------------------------------------------------ visitors
 
-    def issue_ticket(self, service_id: str, *, priority: bool = False, lang: str = "id", device: str | None = None) -> Issued:
+    def issue_ticket(self, service_id: str, *, priority: bool = False, lang: str = "id", device: str | None = None,
+                     request_id: str | None = None) -> Issued:
+        """Issue the next number. With a ``request_id`` the call is idempotent: the same id again
+        (a kiosk retrying after a lost answer) returns the ticket it made, not a second number."""
+        if request_id is not None and not (isinstance(request_id, str) and REQUEST_ID.fullmatch(request_id)):
+            raise errors.InvalidRequestId()
         service = self._service(service_id)
         if priority and not service.priority_allowed:
             raise errors.PriorityNotAllowed(service_id)
@@ -245,6 +253,12 @@ class QueueEngine:
         day = local_day(self.config, now).isoformat()
         group = self.groups[service.group]
         with self.store.write() as conn:
+            if request_id is not None:
+                # before the open/quota checks: the visitor already holds this number
+                # even if the service closed while the answer was lost
+                row = self._one(conn, "SELECT * FROM tickets WHERE request_id = ?", (request_id,))
+                if row is not None:
+                    return self._replay_issue(conn, row, service, priority, device)
             self._roll_over(conn, now)
             status = self._status(conn, service, now)
             if not status.is_open:
@@ -259,16 +273,28 @@ class QueueEngine:
             queued_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the event below
             cursor = conn.execute(
                 "INSERT INTO tickets (token, code, group_id, day, number, service_id, issued_service_id, agency_id, "
-                "priority, lang, device, state, queued_seq, issued_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)",
+                "priority, lang, device, state, queued_seq, issued_at, request_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)",
                 (self.token_factory(), code, group.id, day, number, service.id, service.id, service.agency,
-                 int(priority), lang, device, queued_seq, iso(now)),
+                 int(priority), lang, device, queued_seq, iso(now), request_id),
             )
             ticket = self._ticket(conn, cursor.lastrowid)
             seq = self._emit(conn, "ticket_issued", now, ticket_id=ticket.id, **self._ticket_payload(ticket))
             assert seq == queued_seq, "events.seq must be the queue order"
             ahead = self._people_ahead(conn, ticket)
             return Issued(ticket, ahead, self._estimate(conn, service, ahead), seq)
+
+    def _replay_issue(self, conn, row: dict, service: Service, priority: bool, device: str | None) -> Issued:
+        """The ticket an earlier request with this request_id made, as it stands now; writes nothing."""
+        if (row["issued_service_id"], bool(row["priority"]), row["device"]) != (service.id, bool(priority), device):
+            raise errors.RequestIdConflict()
+        ticket = Ticket.from_row(row)
+        seq = conn.execute(
+            "SELECT seq FROM events WHERE ticket_id = ? AND type = 'ticket_issued'", (ticket.id,)).fetchone()[0]
+        ahead = self._people_ahead(conn, ticket)
+        # the current service: the ticket may have been transferred since
+        estimate = self._estimate(conn, self._service(ticket.service_id), ahead)
+        return Issued(ticket, ahead, estimate, seq, replayed=True)
 
     def ticket_by_token(self, token: str) -> Ticket:
         rows = self.store.query("SELECT * FROM tickets WHERE token = ?", (str(token),))

@@ -98,3 +98,24 @@ class CounterUnavailable(QueueError):
 class SurveyError(QueueError):
     code = "survey_invalid"
     http_status = 422
+
+
+class InvalidRequestId(QueueError):
+    code = "invalid_request_id"
+    http_status = 422
+
+    def __init__(self):
+        super().__init__(
+            "request_id harus 1-64 karakter: huruf, angka, '_' atau '-'.",
+            "request_id must be 1-64 characters: letters, digits, '_' or '-'.")
+
+
+class RequestIdConflict(QueueError):
+    """A request_id already used for a different ticket request: never hand back someone else's ticket."""
+
+    code = "request_id_conflict"
+
+    def __init__(self):
+        super().__init__(
+            "request_id ini sudah dipakai untuk permintaan nomor yang lain.",
+            "This request_id was already used for a different ticket request.")

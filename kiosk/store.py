@@ -103,6 +103,16 @@ def m002_staff_sessions(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m003_ticket_request_ids(db: sqlite_utils.Database) -> None:
+    # The kiosk's id for one tap: a retried issue whose first answer was lost finds the
+    # ticket it already made instead of making a second. NULL for tickets issued without one.
+    _run_each(db, """
+        ALTER TABLE tickets ADD COLUMN request_id TEXT;
+        CREATE UNIQUE INDEX tickets_request_id ON tickets (request_id)
+        """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

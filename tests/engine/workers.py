@@ -28,3 +28,25 @@ def issue_many(worker: int, path: str, count: int, start, results) -> None:
     except Exception as exc:
         failures.append(repr(exc))
     results.put((worker, codes, failures))
+
+
+def issue_with_request_id(worker: int, path: str, request_id: str, count: int, start, results) -> None:
+    """Like ``issue_many``, but every call carries the same request_id: a kiosk retrying one tap
+    through four processes at once. Reports (code, token, replayed) of each answer."""
+    answers, failures = [], []
+    config = make_config()
+    try:
+        start.wait(timeout=60)
+        store = Store(path)
+        engine = QueueEngine(config, store, FakeClock(MONDAY_9), token_factory=counting_tokens(f"w{worker}-"))
+        start.wait(timeout=60)
+        for _ in range(count):
+            try:
+                issued = engine.issue_ticket("ktp", device="kiosk1", request_id=request_id)
+                answers.append((issued.ticket.code, issued.ticket.token, issued.replayed))
+            except Exception as exc:  # counted and reported: the test wants zero
+                failures.append(repr(exc))
+        store.close()
+    except Exception as exc:
+        failures.append(repr(exc))
+    results.put((worker, answers, failures))
