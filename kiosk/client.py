@@ -123,10 +123,15 @@ class ApiClient:
         lang = _lang(lang or self.lang)
         return self.request("GET", "/api/v1/catalog", params={"lang": lang}, lang=lang)
 
-    def issue(self, service_id: str, priority: bool = False, lang: str | None = None) -> dict:
+    def issue(self, service_id: str, priority: bool = False, lang: str | None = None,
+              request_id: str | None = None) -> dict:
+        """Issue a ticket. With a ``request_id`` (one per tap) the call may be retried safely after
+        a lost answer: the server returns the ticket that id already made ("replayed": true)."""
         lang = _lang(lang or self.lang)
-        return self.request("POST", "/api/v1/tickets",
-                            body={"service_id": service_id, "priority": priority, "lang": lang}, lang=lang)
+        body = {"service_id": service_id, "priority": priority, "lang": lang}
+        if request_id is not None:
+            body["request_id"] = request_id
+        return self.request("POST", "/api/v1/tickets", body=body, lang=lang)
 
     def ticket(self, token: str) -> dict:
         return self.request("GET", f"/api/v1/tickets/{quote(token, safe='')}")

@@ -119,3 +119,13 @@ class RequestIdConflict(QueueError):
         super().__init__(
             "request_id ini sudah dipakai untuk permintaan nomor yang lain.",
             "This request_id was already used for a different ticket request.")
+
+
+class RequestIdMismatch(InvalidRequestId):
+    code = "request_id_mismatch"
+
+    def __init__(self):
+        QueueError.__init__(
+            self,
+            "Header Idempotency-Key dan request_id berbeda; kirim satu saja, atau keduanya sama.",
+            "The Idempotency-Key header and request_id differ; send one, or both the same.")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Query, Request, WebSocket
+from fastapi import FastAPI, Header, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -70,6 +70,11 @@ class IssueRequest(Body):
     service_id: str = Field(max_length=64, description="a service id from the catalog")
     priority: bool = Field(default=False, strict=True, description="the priority queue (disabled, elderly, pregnant, infants)")
     lang: Literal["id", "en"] | None = Field(default=None, description="the visitor's language; default: the request's")
+    request_id: str | None = Field(
+        default=None, max_length=200,
+        description="the kiosk's id for this one tap, 1-64 of [A-Za-z0-9_-]: sent again (a retry after a lost answer) "
+                    "it returns the ticket already issued instead of a second number; also accepted as the "
+                    "Idempotency-Key header")
 
 
 class SurveyRequest(Body):
@@ -427,8 +432,11 @@ class Backend:
         }
 
     def issue(self, request: IssueRequest, lang: str, device: str) -> dict:
-        issued = self.engine.issue_ticket(request.service_id, priority=request.priority, lang=lang, device=device)
+        issued = self.engine.issue_ticket(request.service_id, priority=request.priority, lang=lang, device=device,
+                                          request_id=request.request_id)
         ticket = issued.ticket
+        if issued.replayed:
+            log.info("issue replayed for %s: request %s already made %s", device, request.request_id, ticket.code)
         return {
             "id": ticket.id,
             "code": ticket.code,
@@ -444,6 +452,7 @@ class Backend:
             "agency_id": ticket.agency_id,
             **self.names(ticket.service_id, ticket.agency_id, lang),
             "seq": issued.seq,
+            "replayed": issued.replayed,
         }
 
     def open_session(self, user: str, counter_id: str) -> dict:
@@ -588,9 +597,18 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     @app.post("/api/v1/tickets", tags=["visitors"], status_code=201, openapi_extra=authed,
               summary="Issue a ticket (kiosk key)")
-    async def issue_ticket(request: Request, body: IssueRequest):
+    async def issue_ticket(
+        request: Request, body: IssueRequest,
+        idempotency_key: str | None = Header(
+            default=None, alias="Idempotency-Key", max_length=200,
+            description="the same as the body's request_id (either, or both equal)"),
+    ):
         who = await backend.authenticate(request)
         backend.require_device(who, "kiosk")
+        if idempotency_key is not None:
+            if body.request_id is not None and body.request_id != idempotency_key:
+                raise queue_errors.RequestIdMismatch()
+            body = body.model_copy(update={"request_id": idempotency_key})
         lang = body.lang or lang_of(request)
         return JSONResponse(await backend.write(backend.issue, body, lang, who.name), status_code=201)
 

@@ -5,6 +5,7 @@
         proxy.cut()          # every open connection drops; new ones are refused
         proxy.cut(hold=True) # ... or accepted and left hanging, as behind a dead switch
         proxy.resume()       # new connections reach the server again
+        proxy.swallow_answers = True  # requests reach the server, its answers never come back
 
 ``cut()`` closes both sides of every forwarded connection at once (the
 client sees its connection end, as when a cable is pulled and the switch
@@ -41,6 +42,7 @@ class LoopbackProxy:
         self.accepted = 0      # connections accepted while forwarding
         self.dropped = 0       # forwarded connections closed by cut()
         self.held = 0          # connections accepted and left hanging while cut with hold=True
+        self.swallow_answers = False  # True: the server's bytes are read and dropped (an answer lost in transit)
         self._lock = threading.Lock()
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._held: list[socket.socket] = []
@@ -167,16 +169,17 @@ class LoopbackProxy:
                     continue
                 self._pairs.append((client, upstream))
                 self.accepted += 1
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+            for src, dst, answers in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(target=self._pump, args=(src, dst, answers), daemon=True).start()
 
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket, answers: bool = False) -> None:
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
-                dst.sendall(data)
+                if not (answers and self.swallow_answers):
+                    dst.sendall(data)
         except OSError:
             pass
         finally:
