@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,10 @@ EXIT_CORNER_PX = 110
 PIN_LOCK_AFTER = 5          # wrong PINs in a row before the pad locks for a while
 PIN_LOCK_S = 60
 NAV_SCREENS = ("agencies", "search", "services", "confirm")
+# An issue whose answer was lost (timeout, reset) may have issued a number: it is sent
+# again with the same request_id, which the server answers with that same ticket.
+ISSUE_RETRY_DELAYS_S = (0.3, 0.7, 1.5)
+ISSUE_RETRY_BUDGET_S = 5.0  # no retry starts later than this after the first lost answer
 
 
 @dataclass
@@ -80,6 +85,34 @@ class IssueResult:
     tapped_at: float                       # perf_counter() of the tap
     printed_at: float | None               # ... when the printer had the whole ticket
     steps_ms: dict[str, float] = field(default_factory=dict)  # check / issue / print, for the logs and bench
+    issue_attempts: int = 1                # requests sent for this tap (more than one: answers were lost)
+
+
+def issue_with_retries(api: Any, service_id: str, *, priority: bool, lang: str, request_id: str,
+                       delays_s: tuple[float, ...] = ISSUE_RETRY_DELAYS_S, budget_s: float = ISSUE_RETRY_BUDGET_S,
+                       sleep=time.sleep, monotonic=time.monotonic) -> tuple[dict, int]:
+    """(ticket, attempts): ``api.issue`` with one request_id, sent again after each lost answer.
+
+    Only a lost answer (ApiError.status None) is retried: a refusal (4xx) is final, and
+    the same request_id makes a retry safe — the server never issues a second number for it.
+    """
+    first_lost = None
+    for attempt, delay in enumerate((*delays_s, None), start=1):
+        try:
+            return api.issue(service_id, priority=priority, lang=lang, request_id=request_id), attempt
+        except Exception as exc:
+            if not _is_api_error(exc) or exc.status is not None:
+                raise
+            now = monotonic()
+            first_lost = now if first_lost is None else first_lost
+            if delay is None or now + delay - first_lost > budget_s:
+                log.warning("kiosk: issue %s got no answer after %d attempt(s), giving up: %s",
+                            request_id, attempt, exc.details.get("reason", exc.message))
+                raise
+            log.warning("kiosk: issue %s got no answer (%s); retry %d of %d in %.1f s",
+                        request_id, exc.details.get("reason", exc.message), attempt, len(delays_s), delay)
+            sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _api_error_parts(exc: BaseException) -> tuple[int | None, str, str]:
@@ -229,6 +262,9 @@ class KioskWindow(QWidget):
         self.pending_fault_reports: list[tuple[str, str, str | None]] = []
         self.refresh_ms = REFRESH_MS
         self.retry_ms = RETRY_MS
+        self.issue_retry_delays_s = ISSUE_RETRY_DELAYS_S
+        self.issue_retry_budget_s = ISSUE_RETRY_BUDGET_S
+        self.new_request_id = lambda: uuid.uuid4().hex
         self._refreshing = False
         self._refresh_again = False
         self._reporting = False
@@ -737,6 +773,8 @@ class KioskWindow(QWidget):
         priority = bool(priority and service.get("priority_allowed"))
         tapped_at = time.perf_counter()
         make_print = self._ticket_print
+        request_id = self.new_request_id()  # one per tap: every retry of this tap carries it
+        retry_delays_s, retry_budget_s = self.issue_retry_delays_s, self.issue_retry_budget_s
 
         def work() -> IssueResult:
             # Check first: a printer that is already known to be down is not tried
@@ -744,7 +782,11 @@ class KioskWindow(QWidget):
             started = time.perf_counter()
             status: PrinterStatus = printer.check()
             checked = time.perf_counter()
-            ticket = api.issue(service_id, priority=priority, lang=lang)
+            ticket, attempts = issue_with_retries(api, service_id, priority=priority, lang=lang, request_id=request_id,
+                                                  delays_s=retry_delays_s, budget_s=retry_budget_s)
+            if attempts > 1:
+                log.info("kiosk: %s issued on attempt %d (replayed: %s)", ticket.get("code"), attempts,
+                         ticket.get("replayed"))
             issued = time.perf_counter()
             fault = None
             printed_at = None
@@ -761,7 +803,7 @@ class KioskWindow(QWidget):
                     fault = PrinterFault.of("setup", f"{type(exc).__name__}: {exc}")
             steps = {"queued": started - tapped_at, "check": checked - started, "issue": issued - checked,
                      "print": (printed_at or time.perf_counter()) - issued}
-            return IssueResult(ticket, fault, tapped_at, printed_at, {k: v * 1000 for k, v in steps.items()})
+            return IssueResult(ticket, fault, tapped_at, printed_at, {k: v * 1000 for k, v in steps.items()}, attempts)
 
         self.tasks.run(work, on_done=self._issued, on_error=self._issue_failed)
         return True
@@ -824,7 +866,8 @@ class KioskWindow(QWidget):
             log.error("kiosk: issuing failed: %r", exc)
             message, status = "", 0
         if status is None:
-            # not issued: the server was not reached (the client tells unreachable from refused)
+            # no answer, even to the retries with the same request_id (the client tells
+            # unreachable from refused): as far as the kiosk knows, nothing was issued
             self.online = False
             self.connection_changed.emit(False)
             self._history.clear()
