@@ -329,7 +329,10 @@ class CounterWindow(QWidget):
         log.info("logged in as %s to %s", answer.get("user"), self.counter_id)
 
     def logout(self) -> None:
-        if self.session is None or self.in_flight is not None:
+        if self.session is None:
+            return
+        if self.in_flight is not None:  # say so: a silent click looks like a broken button
+            self._set_error(tr(self.lang, "why_in_flight"))
             return
         self.in_flight = "logout"
 
