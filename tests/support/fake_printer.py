@@ -40,6 +40,8 @@ import socket
 import threading
 import time
 
+from support.net import close_socket
+
 DLE_EOT = b"\x10\x04"
 STATES = ("ok", "paper_low", "paper_out", "cover_open", "offline")
 FAULTS = (None, "refuse", "silent", "drop_mid_print")
@@ -102,7 +104,7 @@ class FakeNetworkPrinter:
         with self._cond:
             self._close_listener()
             for conn in self._conns:
-                _close(conn)
+                close_socket(conn)
             self._cond.notify_all()
         for thread in self._threads:
             thread.join(timeout=2)
@@ -212,7 +214,7 @@ class FakeNetworkPrinter:
 
     def _close_listener(self) -> None:
         if self._listener is not None:
-            _close(self._listener)
+            close_socket(self._listener)
             self._listener = None
 
     def _accept_loop(self) -> None:
@@ -275,7 +277,7 @@ class FakeNetworkPrinter:
                     except OSError:
                         break
         finally:
-            _close(conn)
+            close_socket(conn)
             with self._cond:
                 self._closed[index] = closed_by
                 self._cond.notify_all()
@@ -295,16 +297,3 @@ class FakeNetworkPrinter:
                 scanned = at + 3
             else:
                 scanned = at + 1
-
-
-def _close(sock: socket.socket) -> None:
-    try:
-        # shutdown first: a listener another thread is select()ing on would
-        # otherwise keep accepting until that select returns
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass

@@ -21,16 +21,7 @@ import socket
 import threading
 import time
 
-
-def _close(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass
+from support.net import close_socket
 
 
 class LoopbackProxy:
@@ -73,8 +64,8 @@ class LoopbackProxy:
         if not hold:
             self._stop_listening()
         for client, upstream in pairs:
-            _close(client)
-            _close(upstream)
+            close_socket(client)
+            close_socket(upstream)
         self.dropped += len(pairs)
 
     def resume(self) -> None:
@@ -83,7 +74,7 @@ class LoopbackProxy:
             self._state = "forwarding"
             held, self._held = self._held, []
         for sock in held:
-            _close(sock)
+            close_socket(sock)
         if self._listener is None:
             self._listen()
 
@@ -94,10 +85,10 @@ class LoopbackProxy:
             held, self._held = self._held, []
         self._stop_listening()
         for client, upstream in pairs:
-            _close(client)
-            _close(upstream)
+            close_socket(client)
+            close_socket(upstream)
         for sock in held:
-            _close(sock)
+            close_socket(sock)
 
     def __enter__(self) -> "LoopbackProxy":
         return self.start()
@@ -131,7 +122,7 @@ class LoopbackProxy:
     def _stop_listening(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
-            _close(listener)
+            close_socket(listener)
         thread = self._accept_thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(2)
@@ -152,20 +143,20 @@ class LoopbackProxy:
                     self.held += 1
                     continue
             if state != "forwarding":
-                _close(client)
+                close_socket(client)
                 continue
             try:
                 upstream = socket.create_connection(self.target, timeout=2)
             except OSError:
-                _close(client)  # the server itself is down: the client sees its connection end
+                close_socket(client)  # the server itself is down: the client sees its connection end
                 continue
             upstream.settimeout(None)
             for sock in (client, upstream):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 if self._state != "forwarding":  # cut while we were connecting
-                    _close(client)
-                    _close(upstream)
+                    close_socket(client)
+                    close_socket(upstream)
                     continue
                 self._pairs.append((client, upstream))
                 self.accepted += 1
@@ -184,7 +175,7 @@ class LoopbackProxy:
             pass
         finally:
             # one side ended: end both, and forget the pair
-            _close(src)
-            _close(dst)
+            close_socket(src)
+            close_socket(dst)
             with self._lock:
                 self._pairs = [p for p in self._pairs if src not in p]
