@@ -26,7 +26,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+        # scripts/setup.sh installs it: a missing browser is a broken set-up, not a reason to pass
+        pytest.fail("Debian chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
