@@ -39,8 +39,25 @@ def main(args) -> int:
         print(f"server: cannot open the database {db_path}: {exc}", file=sys.stderr)
         return 1
     log.info("queue server for %s on http://%s:%d, database %s, log %s", config.lobby.name, host, port, db_path, log_file)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False,
-                timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,
-                # events are ~200-byte JSON on a LAN: compressing each costs more CPU than it saves
-                ws_per_message_deflate=False)
+    watcher = watch_config(args.config, "server")
+    try:
+        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False,
+                    timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,
+                    # events are ~200-byte JSON on a LAN: compressing each costs more CPU than it saves
+                    ws_per_message_deflate=False)
+    finally:
+        watcher.stop()
     return 0
+
+
+def watch_config(path, role: str):
+    """Tell the technician, in the log, what an edit of config.toml means for this running process:
+    a broken edit is reported with every problem and the running config is kept; a valid one
+    takes effect at the next start."""
+    from kiosk.config_watch import ConfigWatcher
+
+    def valid_edit(_config) -> None:
+        log.info("%s changed and is valid; restart the %s to apply it (it keeps the config it started with)",
+                 path, role)
+
+    return ConfigWatcher(path, valid_edit)

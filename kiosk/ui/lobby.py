@@ -395,9 +395,13 @@ def main(args) -> int:
         QTimer.singleShot(500, journey.start)
     if args.exit_after:
         QTimer.singleShot(int(args.exit_after * 1000), lambda: app.exit(0))
+    from kiosk.server import watch_config
+
+    watcher = watch_config(args.config, "lobby")
     try:
         app.exec()
     finally:
+        watcher.stop()
         lobby.shutdown()
     if stopping["signal"] is not None:
         log.info("stopped by signal %d", stopping["signal"])
