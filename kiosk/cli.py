@@ -20,6 +20,8 @@ COMMANDS = {
     "counter": ("kiosk.ui.counter_window:main", "the staff window of one counter (loket)"),
     "check-config": ("kiosk.cli:check_config", "report every problem of a config file"),
     "hash-pin": ("kiosk.cli:hash_pin_command", "make a PIN hash for config.toml's staff section"),
+    "init-secrets": ("kiosk.secrets:main", "replace every device key and staff PIN in config.toml with fresh ones"),
+    "make-cert": ("kiosk.tls:make_cert_main", "make a self-signed TLS certificate for the server and print its fingerprint"),
     "preview-ticket": ("kiosk.printer.preview:main", "render a sample ticket to PNG, no printer needed"),
     "report": ("kiosk.reports:main", "visits, waiting times and the SKM/IKM index for a period"),
     "backup": ("kiosk.backup:main", "an online, consistent copy of the database"),
@@ -36,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
         parsers[name] = p
     parsers["check-config"].add_argument("path", nargs="?", type=Path, help="config file to check (same as --config)")
     parsers["hash-pin"].add_argument("--pin", help="the PIN (asked for when omitted)")
+    sec = parsers["init-secrets"]
+    sec.add_argument("--sheet", type=Path, help="also write the staff PIN sheet to this file (mode 600)")
+    sec.add_argument("--keep-pins", action="store_true", help="replace the device keys only")
+    cert = parsers["make-cert"]
+    cert.add_argument("--out", type=Path, default=Path("data/tls"), help="folder for server.crt and server.key")
+    cert.add_argument("--name", action="append", default=[],
+                      help="a host name or IP address the certificate is for (repeat; default the server's host and url)")
+    cert.add_argument("--days", type=int, default=825, help="days the certificate is valid")
     for name in ("server", "run"):
         parsers[name].add_argument("--host", help="bind address (default server.host)")
         parsers[name].add_argument("--port", type=int, help="port (default server.port)")

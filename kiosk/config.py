@@ -7,6 +7,7 @@ by its key path, with a "did you mean" hint for unknown keys and ids.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import tomllib
 import typing
@@ -151,6 +152,30 @@ class Device(Model):
     key: str = Field(min_length=16, description="shared secret the device sends as 'Authorization: Bearer <key>'")
 
 
+def _network(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise ValueError(f"must be an address or a CIDR such as '192.168.10.0/24', got {value!r}") from None
+
+
+Network = Annotated[str, AfterValidator(_network)]
+
+
+class Limits(Model):
+    """What one client may ask of the server; the defaults fit a busy lobby with room to spare."""
+
+    issue_per_minute: int = Field(default=30, ge=1, le=100_000,
+                                  description="tickets one kiosk key may issue a minute (a busy kiosk issues ~3)")
+    issue_burst: int = Field(default=10, ge=1, le=100_000, description="tickets a kiosk may issue at once before the per-minute rate applies")
+    login_failures_per_user: int = Field(default=20, ge=1, description="wrong PINs for one user a minute from all addresses together")
+    header_timeout_s: float = Field(default=10, gt=0, le=300, description="a request's headers must arrive within this")
+    body_timeout_s: float = Field(default=20, gt=0, le=300, description="a request's body must arrive within this")
+    idle_timeout_s: float = Field(default=15, gt=0, le=3600, description="an idle keep-alive connection is closed after this")
+    max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576, description="a request's line and headers together")
+    connections_per_address: int = Field(default=256, ge=1, description="open connections one client address may hold")
+
+
 class Server(Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8600, ge=1, le=65535)
@@ -158,8 +183,21 @@ class Server(Model):
     database: Path = Path("data/mpp.sqlite")
     log_dir: Path = Path("logs")
     max_body_bytes: int = Field(default=16_384, ge=1024)
-    login_attempts_per_minute: int = Field(default=5, ge=1)
+    login_attempts_per_minute: int = Field(default=5, ge=1, description="wrong PINs a minute for one user from one address")
     session_hours: float = Field(default=12, gt=0)
+    lan_networks: list[Network] = Field(
+        default=["127.0.0.0/8", "::1/128"],
+        description="where devices and staff may come from; every other address reaches only the visitor side")
+    public_host: str | None = Field(default=None, description="a second listener that serves only the visitor side")
+    public_port: int | None = Field(default=None, ge=1, le=65535)
+    trusted_proxies: list[Network] = Field(
+        default=[], description="reverse proxies whose X-Forwarded-For is believed; none by default")
+    tls_cert: Path | None = Field(default=None, description="PEM certificate: the server speaks HTTPS/WSS")
+    tls_key: Path | None = None
+    tls_fingerprint: str = Field(default="", description="SHA-256 of the server certificate the windows accept")
+    tls_ca_file: Path | None = Field(default=None, description="a CA file the windows verify the server with")
+    pin_length: int = Field(default=6, ge=4, le=12, description="digits of a new PIN (init-secrets, hash-pin)")
+    limits: Limits = Limits()
     devices: list[Device] = []
 
     @property
@@ -265,6 +303,12 @@ class QueuePolicy(Model):
     estimate_window: int = Field(default=20, ge=1, description="recent services used for the mean service time")
     day_end: Literal["expire", "keep"] = Field(
         default="expire", description="what happens at local midnight to tickets still waiting or called")
+    survey_min_service_seconds: int = Field(
+        default=60, ge=0, le=3600,
+        description="a survey is accepted only for a ticket served at least this long (start or call to finish)")
+    survey_burst_count: int = Field(
+        default=5, ge=2, description="this many surveys for one counter within survey_burst_seconds flag it in the report")
+    survey_burst_seconds: int = Field(default=120, ge=1)
 
 
 class Printer(Model):
@@ -657,6 +701,20 @@ def cross_check(config: Config) -> list[str]:
                 must_exist(f"sign.clips.{token!r}" if " " in token else f"sign.clips.{token}", Path(clips_dir) / clip)
         if isinstance(config.sign.info_clip, str) and config.sign.info_clip:
             must_exist("sign.info_clip", Path(clips_dir) / config.sign.info_clip)
+    server = config.server
+    if (server.tls_cert is None) != (server.tls_key is None):
+        problems.append("server.tls_cert: tls_cert and tls_key go together; set both or neither")
+    if (server.public_host is None) != (server.public_port is None):
+        problems.append("server.public_host: public_host and public_port go together; set both or neither")
+    elif server.public_port is not None and server.public_port == server.port and server.public_host == server.host:
+        problems.append("server.public_port: the visitor listener needs an address or port of its own")
+    if server.tls_cert is not None:
+        must_exist("server.tls_cert", server.tls_cert)
+        must_exist("server.tls_key", server.tls_key)
+    fingerprint = server.tls_fingerprint.replace(":", "").lower() if isinstance(server.tls_fingerprint, str) else ""
+    if fingerprint and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+        problems.append(f"server.tls_fingerprint: must be 64 hex digits (SHA-256, colons allowed), "
+                        f"got {server.tls_fingerprint!r}")
     roles = {getattr(d, "role", None) for d in config.server.devices}
     for role in ("kiosk", "display", "counter-app"):
         if role not in roles:
