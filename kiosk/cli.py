@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         parsers[name] = p
     parsers["check-config"].add_argument("path", nargs="?", type=Path, help="config file to check (same as --config)")
     parsers["hash-pin"].add_argument("--pin", help="the PIN (asked for when omitted)")
+    # only a --config given on purpose sets the minimum length (server.pin_length) of the new PIN
+    parsers["hash-pin"].set_defaults(config=None)
     sec = parsers["init-secrets"]
     sec.add_argument("--sheet", type=Path, help="also write the staff PIN sheet to this file (mode 600)")
     sec.add_argument("--keep-pins", action="store_true", help="replace the device keys only")
@@ -108,16 +110,26 @@ def check_config(args) -> int:
 def hash_pin_command(args) -> int:
     import getpass
 
-    from kiosk.pins import hash_pin
+    from kiosk.pins import hash_pin, is_weak_pin
 
+    min_length = 4
+    if args.config is not None:
+        config = load_or_report(args.config)
+        if config is None:
+            return 2
+        min_length = config.server.pin_length
     try:
         # `--pin ""` is a wrong PIN, not a request to be asked
-        pin = args.pin if args.pin is not None else getpass.getpass("PIN (4-12 digits): ")
+        pin = args.pin if args.pin is not None else getpass.getpass(f"PIN ({min_length}-12 digits): ")
     except (EOFError, KeyboardInterrupt):
         print("hash-pin: no PIN given", file=sys.stderr)
         return 2
+    if args.config is not None and pin.isdigit() and len(pin) >= min_length and is_weak_pin(pin):
+        print("hash-pin: a PIN of one repeated digit or a straight run (123456) is the first one guessed; "
+              "choose another", file=sys.stderr)
+        return 2
     try:
-        print(hash_pin(pin))
+        print(hash_pin(pin, min_length=min_length))
     except ValueError as exc:
         print(f"hash-pin: {exc}", file=sys.stderr)
         return 2
