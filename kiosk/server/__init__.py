@@ -33,6 +33,10 @@ def main(args) -> int:
     host = args.host or config.server.host
     port = args.port if args.port is not None else config.server.port
     db_path = args.db if args.db is not None else config.path(config.server.database)
+    from kiosk.secrets import refuse_on_network
+
+    if refuse_on_network(config, [host, config.server.public_host], args.config, "server"):
+        return 2  # before the database is opened or a socket bound
     try:
         app = create_app(config, db_path=db_path)
     except (OSError, sqlite3.Error) as exc:

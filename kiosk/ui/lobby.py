@@ -359,6 +359,10 @@ def main(args) -> int:
     setup_logging("lobby", config.path(config.server.log_dir))
     # every request is in the server's access log already; the client's copy of each line only doubles the log
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    from kiosk.secrets import refuse_on_network
+
+    if refuse_on_network(config, [args.host or config.server.host, config.server.public_host], args.config, "run"):
+        return 2  # before any window or socket exists
     from kiosk.ui.app import make_app, quit_on_sigint
 
     app = make_app()
