@@ -174,6 +174,9 @@ class Limits(Model):
     idle_timeout_s: float = Field(default=15, gt=0, le=3600, description="an idle keep-alive connection is closed after this")
     max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576, description="a request's line and headers together")
     connections_per_address: int = Field(default=256, ge=1, description="open connections one client address may hold")
+    visitor_requests_per_second: float = Field(
+        default=20, gt=0, description="requests a second one address may make of the visitor side (phone page, its feed)")
+    visitor_burst: int = Field(default=60, ge=1, description="visitor-side requests one address may make at once")
 
 
 class Server(Model):

@@ -9,15 +9,23 @@ with 403 and a sentence; on the visitor-only listener (``public_host`` /
 
 The visitor side is a short, explicit list (``VISITOR_ROUTES``); every other
 path is LAN, so a route added without thinking about it is closed to phones.
-Each route also declares its access with :func:`access` in ``openapi_extra``
-and a test holds the two together.
+Each route also declares its role, side and rate limit in ``ROUTE_ACCESS``;
+the app will not start with a route missing there, and a test holds the
+table to the gate.
 """
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
+import time
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Callable, Iterable, Literal
+
+from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
+
+from kiosk.server.errors import ApiProblem, request_lang
 
 Side = Literal["lan", "visitor"]
 
@@ -45,14 +53,6 @@ def is_visitor_route(method: str, path: str) -> bool:
     return False
 
 
-def access(role: str, side: Side, limit: str) -> dict:
-    """``openapi_extra`` of a route: who may call it, from where, how often (also shown in /openapi.json)."""
-    extra: dict = {"x-access": {"role": role, "side": side, "rate_limit": limit}}
-    if role not in ("anyone", "ticket holder"):
-        extra["security"] = [{"bearer": []}]
-    return extra
-
-
 class Networks:
     def __init__(self, cidrs: Iterable[str]):
         self._networks = [ipaddress.ip_network(c, strict=False) for c in cidrs]
@@ -78,16 +78,52 @@ class Listener:
     port: int
 
 
+class Buckets:
+    """A token bucket per key: ``rate`` a second, at most ``burst`` at once. Bounded memory under a flood of keys."""
+
+    MAX_KEYS = 50_000
+
+    def __init__(self, rate: float, burst: float, monotonic: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self.burst = burst
+        self.monotonic = monotonic
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+
+    def take(self, key: str, cost: float = 1.0) -> float | None:
+        """None when allowed; else the seconds until it would be."""
+        now = self.monotonic()
+        tokens, at = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens >= cost:
+            if len(self._buckets) >= self.MAX_KEYS and key not in self._buckets:
+                self._forget_full(now)
+            self._buckets[key] = (tokens - cost, now)
+            return None
+        self._buckets[key] = (tokens, now)
+        return (cost - tokens) / self.rate
+
+    def _forget_full(self, now: float) -> None:
+        # a key whose bucket has refilled is the same as a key never seen
+        for key, (tokens, at) in list(self._buckets.items()):
+            if tokens + (now - at) * self.rate >= self.burst:
+                del self._buckets[key]
+        if len(self._buckets) >= self.MAX_KEYS:
+            self._buckets.clear()
+
+
 class LanGate:
-    """403 (LAN side asked from elsewhere) or 404 (LAN side asked on the visitor listener) before anything else runs."""
+    """403 (LAN side asked from elsewhere) or 404 (LAN side asked on the visitor listener) before anything else
+    runs; the visitor side is rate limited per address (429)."""
 
     def __init__(self, app, lan_networks: Iterable[str], *, public_listener: Listener | None = None,
-                 default_lang: str = "id", on_refused=None):
+                 default_lang: str = "id", on_refused=None, visitor_rate: float = 20, visitor_burst: int = 60,
+                 monotonic: Callable[[], float] = time.monotonic):
         self.app = app
         self.lan = Networks(lan_networks)
         self.public_listener = public_listener
         self.default_lang = default_lang
         self.on_refused = on_refused  # called with (address, why) for the rate-limited rejection log
+        self.visitors = Buckets(visitor_rate, visitor_burst, monotonic)
 
     def _on_public_listener(self, scope) -> bool:
         listener = self.public_listener
@@ -104,30 +140,106 @@ class LanGate:
             return await self.app(scope, receive, send)
         method = "WS" if scope["type"] == "websocket" else scope["method"]
         path = scope["path"]
-        if is_visitor_route(method, path):
-            return await self.app(scope, receive, send)
         client = scope.get("client") or (None, 0)
+        if is_visitor_route(method, path):
+            wait = self.visitors.take(client[0] or "-")
+            if wait is not None:
+                return await self._refuse(scope, receive, send, client[0], "visitor_rate_limited",
+                                          "too many visitor requests", retry_after=wait)
+            return await self.app(scope, receive, send)
         if self._on_public_listener(scope):
             return await self._refuse(scope, receive, send, client[0], "not_found", "the visitor listener")
         if client[0] in self.lan:
             return await self.app(scope, receive, send)
         return await self._refuse(scope, receive, send, client[0], "lan_only", "outside server.lan_networks")
 
-    async def _refuse(self, scope, receive, send, address, code, why):
-        from starlette.requests import HTTPConnection
-
-        from kiosk.server.errors import ApiProblem, request_lang
-
+    async def _refuse(self, scope, receive, send, address, code, why, retry_after: float | None = None):
         if self.on_refused is not None:
             self.on_refused(address, f"{code}: {why}")
         problem = ApiProblem(code)
         if scope["type"] == "websocket":
-            # refuse the handshake itself: the client sees HTTP 403/404, never an open socket
+            # refuse the handshake itself: the client sees HTTP 403, never an open socket
             await send({"type": "websocket.close", "code": 1008})
             return
         lang = request_lang(HTTPConnection(scope), self.default_lang)
-        from fastapi.responses import JSONResponse
-
-        response = JSONResponse(problem.to_dict(lang), status_code=problem.http_status,
-                                headers={"Cache-Control": "no-store", "Connection": "close"})
+        headers = {"Cache-Control": "no-store"}
+        if retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+        response = JSONResponse(problem.to_dict(lang), status_code=problem.http_status, headers=headers)
         await response(scope, receive, send)
+
+
+# --------------------------------------------------------------------------- every route: who, from where, how often
+# (method, path template) -> (role, side, rate limit). The app refuses to start with a route missing here
+# (declare_access), and a test holds "side" to the gate's VISITOR_ROUTES, so the table is the truth.
+ISSUE_LIMIT = "server.limits.issue_per_minute per kiosk key (burst issue_burst)"
+LOGIN_LIMIT = "server.login_attempts_per_minute wrong PINs per user and address; limits.login_failures_per_user per user"
+VISITOR_LIMIT = "server.limits.visitor_requests_per_second per address"
+STAFF_LIMIT = "one engine thread; staff session per counter"
+
+ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
+    ("GET", "/healthz"): ("anyone on the LAN", "lan", "none (no database)"),
+    ("GET", "/api/v1/catalog"): ("anyone on the LAN", "lan", "none (read only)"),
+    ("GET", "/api/v1/state"): ("any device key or staff session", "lan", "none (read only)"),
+    ("POST", "/api/v1/tickets"): ("kiosk key", "lan", ISSUE_LIMIT),
+    ("POST", "/api/v1/tickets/void"): ("supervisor session", "lan", STAFF_LIMIT),
+    ("GET", "/api/v1/tickets/{token}"): ("ticket holder", "visitor", VISITOR_LIMIT),
+    ("POST", "/api/v1/tickets/{token}/rejoin"): ("ticket holder", "visitor", VISITOR_LIMIT),
+    ("POST", "/api/v1/tickets/{token}/survey"): ("ticket holder", "visitor", VISITOR_LIMIT + "; once per ticket"),
+    ("WS", "/api/v1/tickets/{token}/events"): ("ticket holder", "visitor", VISITOR_LIMIT),
+    ("POST", "/api/v1/sessions"): ("counter-app key + staff PIN", "lan", LOGIN_LIMIT),
+    ("DELETE", "/api/v1/sessions"): ("staff session", "lan", STAFF_LIMIT),
+    ("GET", "/api/v1/counters/{counter_id}/waiting"): ("the counter's staff, a supervisor, counter-app or manager key",
+                                                      "lan", "none (read only)"),
+    ("GET", "/api/v1/counters/{counter_id}/stats"): ("the counter's staff, a supervisor, counter-app or manager key",
+                                                    "lan", "none (read only)"),
+    ("POST", "/api/v1/devices/printer-fault"): ("kiosk key", "lan", "none"),
+    ("GET", "/api/v1/reports/tables"): ("manager key", "lan", "report threads"),
+    ("GET", "/api/v1/reports/export"): ("manager key", "lan", "report threads"),
+    ("GET", "/api/v1/reports/today"): ("manager key or supervisor session", "lan", "report threads"),
+    ("GET", "/api/v1/reports/{table}"): ("manager key", "lan", "report threads"),
+    ("GET", "/api/v1/security/events"): ("supervisor session or manager key", "lan", "none (read only)"),
+    ("WS", "/api/v1/events"): ("any device key or staff session", "lan", "none"),
+    ("GET", "/t/{token}"): ("ticket holder", "visitor", VISITOR_LIMIT),
+    ("GET", "/t/{token}/panel"): ("ticket holder", "visitor", VISITOR_LIMIT),
+    ("POST", "/t/{token}/rejoin"): ("ticket holder", "visitor", VISITOR_LIMIT),
+    ("POST", "/t/{token}/survey"): ("ticket holder", "visitor", VISITOR_LIMIT + "; once per ticket"),
+    ("GET", "/static"): ("anyone", "visitor", VISITOR_LIMIT),
+    ("GET", "/openapi.json"): ("anyone on the LAN", "lan", "none"),
+}
+COUNTER_ACTION_ACCESS = ("the counter's staff session", "lan", STAFF_LIMIT)
+
+
+def route_key(route) -> list[tuple[str, str]]:
+    from starlette.routing import Mount, WebSocketRoute
+
+    if isinstance(route, WebSocketRoute):
+        return [("WS", route.path)]
+    if isinstance(route, Mount):
+        return [("GET", route.path)]
+    return [(method, route.path) for method in sorted(getattr(route, "methods", None) or ()) if method != "HEAD"]
+
+
+def access_of(method: str, path: str) -> tuple[str, Side, str] | None:
+    found = ROUTE_ACCESS.get((method, path))
+    if found is None and method == "POST" and path.startswith("/api/v1/counters/{counter_id}/"):
+        return COUNTER_ACTION_ACCESS
+    return found
+
+
+def declare_access(app) -> None:
+    """Every route must say who may call it, from where and how often; shown in /openapi.json as x-access."""
+    missing = []
+    for route in app.routes:
+        for method, path in route_key(route):
+            found = access_of(method, path)
+            if found is None:
+                missing.append(f"{method} {path}")
+                continue
+            if hasattr(route, "openapi_extra"):
+                role, side, limit = found
+                extra = dict(route.openapi_extra or {})
+                extra["x-access"] = {"role": role, "side": side, "rate_limit": limit}
+                route.openapi_extra = extra
+    if missing:
+        raise RuntimeError("routes without an access declaration in kiosk/server/access.py: " + ", ".join(missing))

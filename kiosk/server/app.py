@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import sqlite3
 import time
 from datetime import datetime
@@ -33,6 +34,7 @@ from kiosk.engine import QueueEngine, Ticket
 from kiosk.pins import verify_pin
 from kiosk.schedule import local_day
 from kiosk.server import phone
+from kiosk.server.access import LanGate, Listener, declare_access
 from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, staff_may_use, token_hash
 from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_language, request_lang
 from kiosk.server.events import EventHub
@@ -159,11 +161,84 @@ class BodyLimit:
         await response(scope, None, send)
 
 
-class AccessLog:
-    """One line per request: method, path, status, milliseconds, client."""
+# ticket tokens are the visitor's only credential: never written to a log
+_TOKEN_PATH = re.compile(r"^(/t/|/api/v1/tickets/)(?!void$)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    return _TOKEN_PATH.sub(r"\1…", path[:300])
+
+
+class RefusalLog:
+    """Refused requests (401, 403, 404, 429) logged at most once a second per address, with a count,
+    so a flood of them cannot rotate the lobby's log history away."""
+
+    MAX_ADDRESSES = 10_000
+
+    def __init__(self, logger: logging.Logger, monotonic=time.monotonic, interval: float = 1.0):
+        self.logger = logger
+        self.monotonic = monotonic
+        self.interval = interval
+        self._seen: dict[str, tuple[float, int]] = {}  # address -> (last line at, refusals not logged since)
+
+    def refused(self, address: str | None, what: str) -> None:
+        address = address or "-"
+        now = self.monotonic()
+        last, hidden = self._seen.get(address, (None, 0))
+        if last is not None and now - last < self.interval:
+            self._seen[address] = (last, hidden + 1)
+            return
+        if len(self._seen) >= self.MAX_ADDRESSES:
+            self._seen = {a: v for a, v in self._seen.items() if now - v[0] < self.interval}
+        self._seen[address] = (now, 0)
+        more = f" (+{hidden} more refused from this address since the last line)" if hidden else ""
+        self.logger.warning("refused %s from %s%s", what, address, more)
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy",
+     b"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"),
+]
+
+
+class SecurityHeaders:
+    """Every answer: no sniffing, no referrer, never in a frame, only this server's own scripts and styles;
+    API answers (ticket status included) are never cached."""
 
     def __init__(self, app):
         self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        no_store = scope["path"].startswith("/api/")
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if not (no_store and k.lower() == b"cache-control")]
+                names = {k.lower() for k, _v in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                if no_store:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class AccessLog:
+    """One line per request: method, path (tokens hidden), status, milliseconds, client; refusals through
+    RefusalLog instead."""
+
+    REFUSED = (401, 403, 404, 405, 429)
+
+    def __init__(self, app, refusals: RefusalLog):
+        self.app = app
+        self.refusals = refusals
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -181,8 +256,12 @@ class AccessLog:
             await self.app(scope, receive, send_status)
         finally:
             client = scope.get("client") or ("-", 0)
-            access_log.info("%s %s %s %.1fms %s", scope["method"], scope["path"], status or 500,
-                            (time.perf_counter() - started) * 1000, client[0])
+            path = loggable_path(scope["path"])
+            if status in self.REFUSED:
+                self.refusals.refused(client[0], f"{scope['method']} {path} ({status})")
+            else:
+                access_log.info("%s %s %s %.1fms %s", scope["method"], path, status or 500,
+                                (time.perf_counter() - started) * 1000, client[0])
 
 
 # --------------------------------------------------------------------------- errors
@@ -905,10 +984,21 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    # outermost first: log every request, including the ones refused for their size
+    declare_access(app)
+    # added innermost first. Outermost: the log, then the network gate (a guest's request for the LAN side
+    # is refused before its body is read or its key looked at), then the headers every answer carries.
+    refusals = RefusalLog(log, monotonic)
+    app.state.refusals = refusals
     app.add_middleware(BodyLimit, max_bytes=config.server.max_body_bytes, default_lang=default_lang)
+    app.add_middleware(SecurityHeaders)
+    server = config.server
+    public = Listener(server.public_host, server.public_port) if server.public_port else None
+    app.add_middleware(LanGate, lan_networks=server.lan_networks, public_listener=public, default_lang=default_lang,
+                       on_refused=None if access_log else refusals.refused,
+                       visitor_rate=server.limits.visitor_requests_per_second,
+                       visitor_burst=server.limits.visitor_burst, monotonic=monotonic)
     if access_log:
-        app.add_middleware(AccessLog)
+        app.add_middleware(AccessLog, refusals=refusals)
     return app
 
 

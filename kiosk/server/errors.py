@@ -20,6 +20,8 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                      "Too many login attempts. Try again shortly."),
     "lan_only": (403, "Alamat ini hanya untuk perangkat dan petugas di jaringan lobi, bukan dari Wi-Fi tamu.",
                  "This address is only for devices and staff on the lobby network, not the guest Wi-Fi."),
+    "visitor_rate_limited": (429, "Terlalu banyak permintaan dari perangkat ini. Tunggu sebentar, lalu muat ulang.",
+                             "Too many requests from this device. Wait a moment, then reload."),
     "not_found": (404, "Alamat ini tidak ada.", "No such address."),
     "unknown_action": (404, "Tindakan loket tidak dikenal.", "Unknown counter action."),
     "method_not_allowed": (405, "Metode ini tidak didukung di alamat ini.", "This method is not allowed here."),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -61,13 +62,12 @@ def test_the_phone_follows_a_ticket_from_waiting_to_survey(server, kiosk, staff,
     assert phone.inner_text("#ahead") == "3"
     assert "Disdukcapil · KTP-el" in phone.inner_text(".where")
     assert phone.locator("html").get_attribute("lang") == "id"
-    phone.wait_for_function("document.getElementById('conn-text').textContent === 'Diperbarui otomatis'")
+    expect(phone.locator("#conn-text")).to_have_text("Diperbarui otomatis")
     phone.screenshot(path=SCREENSHOTS / "phone-waiting.png")
 
     # the queue moves: the count updates live
     staff.action("loket-1", "call-next")
-    phone.wait_for_function("document.getElementById('ahead') && document.getElementById('ahead').textContent === '2'",
-                            timeout=3000)
+    expect(phone.locator("#ahead")).to_have_text("2", timeout=3000)
     staff.action("loket-1", "finish")
     for _ in ahead[1:]:
         staff.action("loket-1", "call-next")
@@ -151,7 +151,7 @@ def test_english_by_switch_or_by_the_tickets_language(server, kiosk, staff, phon
 def test_the_page_catches_up_after_the_server_restarts(server, kiosk, staff, phone):
     mine = kiosk.issue("ktp")
     phone.goto(f"{server.url}/t/{mine['token']}")
-    phone.wait_for_function("document.getElementById('conn-text').textContent === 'Diperbarui otomatis'")
+    expect(phone.locator("#conn-text")).to_have_text("Diperbarui otomatis")
     server.restart()
     staff.action("loket-1", "call-next")  # the session survived the restart too
     phone.wait_for_selector("#panel [data-state=called]", timeout=5000)
