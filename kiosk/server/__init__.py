@@ -21,10 +21,10 @@ def main(args) -> int:
     """`mpp-kiosk server [--config PATH] [--host H] [--port P] [--db PATH]`."""
     import sqlite3
 
-    import uvicorn
-
     from kiosk.cli import load_or_report
     from kiosk.logs import setup_logging
+    from kiosk.server import listen
+    from kiosk.tls import TlsError
 
     config = load_or_report(args.config)
     if config is None:
@@ -45,10 +45,10 @@ def main(args) -> int:
     log.info("queue server for %s on http://%s:%d, database %s, log %s", config.lobby.name, host, port, db_path, log_file)
     watcher = watch_config(args.config, "server")
     try:
-        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False,
-                    timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,
-                    # events are ~200-byte JSON on a LAN: compressing each costs more CPU than it saves
-                    ws_per_message_deflate=False)
+        listen.serve(app, config, host, port)
+    except (listen.ListenError, TlsError) as exc:
+        print(f"server: {exc}", file=sys.stderr)
+        return 1
     finally:
         watcher.stop()
     return 0

@@ -8,61 +8,61 @@ import time
 import httpx
 import uvicorn
 
+from kiosk.server import listen
+
 
 class ServerThread:
-    """uvicorn serving ``app`` on host:port from a daemon thread.
+    """uvicorn serving ``app`` on host:port from a daemon thread, guarded as `mpp-kiosk server` is
+    (kiosk.server.listen: the config's limits, TLS and the visitor listener if set).
 
     ``port=0`` picks a free port; ``url`` is known after ``start()``. ``start()``
-    returns once /healthz answers; ``stop()`` returns within about 2 s.
+    returns once /healthz answers; ``stop()`` returns within about 2 s. The config is
+    the app's own (``app.state.backend.config``) unless one is given.
     """
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning",
-                 ws_ping_interval: float | None = 20.0):
+                 ws_ping_interval: float | None = 20.0, config=None):
         self.app = app
         self.host = host
         self.port = port
         self.log_level = log_level
         self.ws_ping_interval = ws_ping_interval
+        self.config = config if config is not None else app.state.backend.config
+        self.public_port: int | None = None
+        self.scheme = "http"
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
         self._error: BaseException | None = None
 
     @property
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        host = "::1" if host == "::" else host
         host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self.port}"
-
-    def _bind(self) -> socket.socket:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        # a restart on the same port must not wait for TIME_WAIT connections of the last run
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        sock.listen(2048)
-        sock.set_inheritable(True)
-        self.port = sock.getsockname()[1]
-        return sock
+        return f"{self.scheme}://{host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> "ServerThread":
-        self._socket = self._bind()
-        config = uvicorn.Config(
-            self.app, log_config=None, log_level=self.log_level, access_log=False, lifespan="on",
-            timeout_graceful_shutdown=1, ws_ping_interval=self.ws_ping_interval, ws_ping_timeout=20,
-            server_header=False, ws_per_message_deflate=False)
-        self._server = uvicorn.Server(config)
+        options = listen.uvicorn_options(
+            self.config, log_level=self.log_level, timeout_graceful_shutdown=1, ws_ping_interval=self.ws_ping_interval)
+        self.scheme = "https" if options.get("ssl_certfile") else "http"
+        self._sockets = listen.bind_all(self.config, self.host, self.port)
+        self.port = self._sockets[0].getsockname()[1]
+        if len(self._sockets) > 1:
+            self.public_port = self._sockets[1].getsockname()[1]
+        self._server = uvicorn.Server(uvicorn.Config(self.app, **options))
 
         def serve():
             try:
-                self._server.run(sockets=[self._socket])
+                self._server.run(sockets=self._sockets)
             except BaseException as exc:  # reported by start() or stop()
                 self._error = exc
 
         self._thread = threading.Thread(target=serve, name=f"uvicorn-{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=1.0) as client:
+        # its own server on loopback: the certificate is the one it was just given
+        with httpx.Client(timeout=1.0, verify=False) as client:
             while time.monotonic() < deadline:
                 if not self._thread.is_alive():
                     raise RuntimeError(f"the server stopped while starting: {self._error!r}")
@@ -84,8 +84,9 @@ class ServerThread:
                 # still closing connections: stop waiting for them
                 self._server.force_exit = True
                 self._thread.join(1.0)
-        if self._socket is not None:
-            self._socket.close()
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
         self._thread = None
 
     @property

@@ -13,10 +13,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import uvicorn
-
 from kiosk.config import ConfigError, load_config, parse_config
 from kiosk.logs import setup_logging
+from kiosk.server import listen
 from kiosk.server.app import create_app
 
 
@@ -49,8 +48,7 @@ def main() -> int:
     setup_logging("server", None)
     clock = ShiftedClock(args.now) if args.now else None
     app = create_app(config, clock=clock, db_path=args.db)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=1,
-                ws_per_message_deflate=False)
+    listen.serve(app, config, "127.0.0.1", args.port)  # the sockets, limits and options of `mpp-kiosk server`
     return 0
 
 
