@@ -104,6 +104,10 @@ def check_config(args) -> int:
         f"{args.path or args.config}: OK — {len(config.agencies)} agencies, {len(config.services)} services, "
         f"{len(config.counters)} counters, {len(config.staff)} staff"
     )
+    from kiosk.config import listen_notes
+
+    for note in listen_notes(config):
+        print(f"  note: {note}")
     return 0
 
 

@@ -725,6 +725,55 @@ def cross_check(config: Config) -> list[str]:
     return problems
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _covered(address: str, networks: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False  # a host name: the operating system decides what it is
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def listen_notes(config: Config) -> list[str]:
+    """What the server's listening addresses mean for who can reach what: not errors, but what a
+    technician must know before the doors open (shown by check-config)."""
+    server = config.server
+    lan = list(server.lan_networks)
+    lan_text = ", ".join(lan) or "nothing"
+    only_loopback = all(ipaddress.ip_network(n, strict=False).is_loopback for n in lan)
+    notes = []
+    if _is_loopback(server.host):
+        if not only_loopback:
+            notes.append(f"server.host {server.host!r} listens on this PC only: the devices of "
+                         f"server.lan_networks ({lan_text}) cannot reach it; set host to this PC's LAN address "
+                         f"or '0.0.0.0'")
+    elif server.host in ("0.0.0.0", "::", ""):
+        notes.append(f"server.host {server.host!r} listens on every network of this PC, the guest Wi-Fi too: "
+                     f"phones reach only the visitor side (/t/<token>); devices and staff are accepted only "
+                     f"from server.lan_networks ({lan_text})")
+        if only_loopback:
+            notes.append("server.lan_networks holds only loopback: no kiosk, display or counter on another PC "
+                         "can connect; add the lobby LAN, e.g. lan_networks = [\"127.0.0.0/8\", \"192.168.10.0/24\"]")
+    elif not _covered(server.host, lan):
+        notes.append(f"server.host {server.host!r} is not covered by any server.lan_networks entry ({lan_text}): "
+                     f"devices on that network get 403; add its network to lan_networks, or, if it is the "
+                     f"guest Wi-Fi, serve it with public_host/public_port (visitor side only) instead")
+    if server.public_host is not None and server.public_host not in ("0.0.0.0", "::", "") \
+            and _covered(server.public_host, lan) and not _is_loopback(server.public_host):
+        notes.append(f"server.public_host {server.public_host!r} is inside server.lan_networks: phones on that "
+                     f"network would count as lobby devices on the main listener; keep the guest Wi-Fi out of "
+                     f"lan_networks")
+    return notes
+
+
 def parse_config(data: dict, *, base_dir: Path = Path("."), source: str = "config") -> Config:
     data = {**data, "base_dir": base_dir}
     try:
