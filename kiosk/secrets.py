@@ -232,6 +232,39 @@ def _problems(path: Path, what: str) -> str | None:
     return None
 
 
+class _Refused(Exception):
+    """A sentence for the technician; nothing was changed."""
+
+
+def _install(path: Path, old: bytes, text: str, when: datetime, pins: list[NewPin], exit_pin: str | None,
+             sheet_path: Path | None, lobby_name: str) -> tuple[Path, str | None]:
+    """Check the new text as a config, keep a backup, write the sheet, then swap the file in atomically."""
+    mode = os.stat(path).st_mode & 0o7777
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        problems = _problems(tmp, f"the rewritten {path} would not be a valid config, so nothing was changed")
+        if problems:
+            raise _Refused(problems)
+        sheet = pin_sheet(lobby_name, when, pins, exit_pin, path) if pins or exit_pin else None
+        backup = _backup(path, old, when)
+        if sheet is not None and sheet_path is not None:
+            try:
+                _write_private(Path(sheet_path), sheet.encode("utf-8"))
+            except OSError as exc:
+                backup.unlink(missing_ok=True)
+                raise _Refused(f"cannot write the sheet {sheet_path}: {exc.strerror or exc}; nothing was changed")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return backup, sheet
+
+
 def main(args, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
          randbelow: Callable[[int], int] = secrets.randbelow,
          token: Callable[[int], str] = secrets.token_urlsafe, out=None, err=None) -> int:
@@ -277,7 +310,7 @@ def main(args, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.ut
         used: set[str] = set()
 
         def fresh_pin() -> str:
-            while True:  # distinct PINs: an officer who learns another's cannot tell it is theirs too
+            while True:  # distinct: an officer's own PIN must not also be a colleague's
                 pin = new_pin(length, randbelow)
                 if pin not in used:
                     used.add(pin)
@@ -293,29 +326,12 @@ def main(args, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.ut
             exit_pin = fresh_pin()
             _replace(kiosk, "exit_pin_hash", hash_pin(exit_pin, min_length=length), stamp)
 
-    mode = os.stat(path).st_mode & 0o7777
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(tomlkit.dumps(doc).encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        problems = _problems(tmp, f"the rewritten {path} would not be a valid config, so nothing was changed")
-        if problems:
-            return refuse(problems)
-        sheet = pin_sheet(config.lobby.name, when, pins, exit_pin, path) if pins or exit_pin else None
-        backup = _backup(path, old, when)
-        if sheet is not None and sheet_path is not None:
-            try:
-                _write_private(Path(sheet_path), sheet.encode("utf-8"))
-            except OSError as exc:
-                backup.unlink(missing_ok=True)
-                return refuse(f"cannot write the sheet {sheet_path}: {exc.strerror or exc}; nothing was changed")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        backup, sheet = _install(path, old, tomlkit.dumps(doc), when, pins, exit_pin, sheet_path, config.lobby.name)
+    except _Refused as exc:
+        return refuse(str(exc))
+    except OSError as exc:  # a read-only folder, a full disk: the old file is still in place
+        return refuse(f"cannot write next to {path}: {exc.strerror or exc}; nothing was changed")
 
     log.info("init-secrets: %d device key(s) and %d PIN(s) replaced in %s; backup %s",
              len(devices), len(pins) + (exit_pin is not None), path, backup)

@@ -214,6 +214,17 @@ def test_init_secrets_on_a_broken_config_refuses_and_changes_nothing(tmp_path, b
     assert sorted(p.name for p in tmp_path.iterdir()) == (["config.toml"] if before is not None else [])
 
 
+def test_a_sheet_that_cannot_be_written_leaves_the_config_and_no_backup(tmp_path):
+    path = small_lobby(tmp_path)
+    before = path.read_bytes()
+    err = io.StringIO()
+    args = argparse.Namespace(config=path, sheet=tmp_path / "no-such-folder" / "sheet.txt", keep_pins=False)
+    assert main(args, out=io.StringIO(), err=err) == 2
+    assert err.getvalue().startswith(f"init-secrets: cannot write the sheet {args.sheet}: No such file or directory")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
 def test_sheet_and_keep_pins_together_is_refused(tmp_path):
     path = small_lobby(tmp_path)
     before = path.read_bytes()
