@@ -169,6 +169,8 @@ class Limits(Model):
                                   description="tickets one kiosk key may issue a minute (a busy kiosk issues ~3)")
     issue_burst: int = Field(default=10, ge=1, le=100_000, description="tickets a kiosk may issue at once before the per-minute rate applies")
     login_failures_per_user: int = Field(default=20, ge=1, description="wrong PINs for one user a minute from all addresses together")
+    login_failures_per_address: int = Field(
+        default=10, ge=1, description="wrong PINs a minute from one address, all user names together")
     header_timeout_s: float = Field(default=10, gt=0, le=300, description="a request's headers must arrive within this")
     body_timeout_s: float = Field(default=20, gt=0, le=300, description="a request's body must arrive within this")
     idle_timeout_s: float = Field(default=15, gt=0, le=3600, description="an idle keep-alive connection is closed after this")
