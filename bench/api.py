@@ -268,7 +268,8 @@ async def call_to_event(url: str, calls: int) -> list[float]:
         kiosk = {"Authorization": f"Bearer {KIOSK_KEY}"}
         for _ in range(calls):
             (await http.post("/api/v1/tickets", json={"service_id": "kk"}, headers=kiosk)).raise_for_status()
-        login = await http.post("/api/v1/sessions", json={"user": "petugas", "pin": "1234", "counter_id": "loket-2"})
+        login = await http.post("/api/v1/sessions", json={"user": "petugas", "pin": "1234", "counter_id": "loket-2"},
+                                headers={"Authorization": f"Bearer {COUNTER_KEY}"})
         login.raise_for_status()
         staff = {"Authorization": f"Bearer {login.json()['token']}"}
         last_seq = (await http.get("/healthz")).json()["seq"]

@@ -25,6 +25,8 @@ ACTIVE_STATES = ("waiting", "called", "serving")
 RECENT_CALLS = 20
 SURVEY_ELEMENTS = 9
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# events about staff logins: they change nothing in the queue (kiosk.lobby_state ignores them)
+SECURITY_EVENTS = ("login_locked", "counter_taken_over")
 
 
 def iso(when: datetime) -> str:
@@ -575,6 +577,41 @@ class QueueEngine:
             self._roll_over(conn, now)
             return self._emit(conn, "printer_fault", now, device=str(device)[:40], kind=str(kind)[:40],
                               message=str(message)[:300], code=ticket_code)
+
+    # ------------------------------------------------------------------ security (staff logins)
+
+    def record_login_locked(self, scope: str, user: str, address: str, failures: int, retry_after_s: int) -> int:
+        """Wrong PINs reached a limit (kiosk.server.auth.LoginLimiter): ``scope`` says which count."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            return self._emit(conn, "login_locked", now, scope=str(scope)[:20], user=str(user)[:40],
+                              address=str(address)[:64], failures=int(failures), retry_after_s=int(retry_after_s))
+
+    def record_counter_taken_over(self, counter_id: str, user: str, from_user: str, address: str) -> int:
+        """A supervisor (``user``) logged in to a counter while ``from_user`` was still logged in there."""
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            return self._emit(conn, "counter_taken_over", now, counter_id=counter.id, user=str(user)[:40],
+                              from_user=str(from_user)[:40], address=str(address)[:64])
+
+    def security_events(self, limit: int = 500) -> list[dict]:
+        """Today's (the lobby's day) lockouts and take-overs, oldest first, at most the last ``limit``."""
+        today = local_day(self.config, self.clock.now()).isoformat()
+        placeholders = ", ".join("?" * len(SECURITY_EVENTS))
+        with self.store.read() as conn:
+            # every write of a day follows that day's day_rolled_over: only today's events are scanned
+            rolled = conn.execute("SELECT seq, payload FROM events WHERE type = 'day_rolled_over' "
+                                  "ORDER BY seq DESC LIMIT 1").fetchone()
+            if rolled is None or json.loads(rolled[1]).get("day") != today:
+                return []
+            rows = conn.execute(
+                f"SELECT seq, type, at, ticket_id, counter_id, payload FROM events WHERE seq > ? "
+                f"AND type IN ({placeholders}) ORDER BY seq DESC LIMIT ?",
+                (rolled[0], *SECURITY_EVENTS, int(limit))).fetchall()
+        return [_event_dict(r) for r in reversed(rows)]
 
     def submit_survey(self, token: str, scores: list[int], comment: str = "") -> None:
         """The SKM survey (PermenPANRB 14/2017): 9 elements scored 1-4, once per finished ticket."""

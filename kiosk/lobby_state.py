@@ -12,6 +12,9 @@ import copy
 
 RECENT_CALLS = 20
 _CLOSED = {"status": "closed", "reason": None, "ticket_id": None, "user": None}
+# events that change nothing a queue window shows: a window need not refresh for them
+# (any other type this module does not know is skipped by apply() too, so an older window keeps working)
+NO_QUEUE_CHANGE = frozenset({"printer_fault", "survey_submitted", "login_locked", "counter_taken_over"})
 
 
 def call_entry(event: dict) -> dict:
@@ -105,7 +108,7 @@ class LobbyState:
             for counter in self.counters.values():
                 if counter["ticket_id"] in expired:
                     counter["ticket_id"] = None
-        # printer_fault, survey_submitted: no change to the lobby's queue state
+        # NO_QUEUE_CHANGE (printer faults, surveys, login lockouts, take-overs) and unknown types: no change
         self.seq = event["seq"]
         return True
 

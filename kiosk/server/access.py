@@ -173,7 +173,8 @@ class LanGate:
 # (method, path template) -> (role, side, rate limit). The app refuses to start with a route missing here
 # (declare_access), and a test holds "side" to the gate's VISITOR_ROUTES, so the table is the truth.
 ISSUE_LIMIT = "server.limits.issue_per_minute per kiosk key (burst issue_burst)"
-LOGIN_LIMIT = "server.login_attempts_per_minute wrong PINs per user and address; limits.login_failures_per_user per user"
+LOGIN_LIMIT = ("server.login_attempts_per_minute wrong PINs per user and address; limits.login_failures_per_address "
+               "per address; limits.login_failures_per_user per user (not at an address that logged the user in)")
 VISITOR_LIMIT = "server.limits.visitor_requests_per_second per address"
 STAFF_LIMIT = "one engine thread; staff session per counter"
 

@@ -333,7 +333,8 @@ class Backend:
         self.agencies = config.agency_by_id
         self.counters = config.counter_by_id
         self.sessions = SessionStore(engine.store, engine.clock, config.server.session_hours)
-        self.limiter = LoginLimiter(config.server.login_attempts_per_minute, monotonic)
+        self.limiter = LoginLimiter(config.server.login_attempts_per_minute, config.server.limits.login_failures_per_address,
+                                    config.server.limits.login_failures_per_user, monotonic)
         self.worker: EngineWorker | None = None
         self.hub: EventHub | None = None
         self._tick_task: asyncio.Task | None = None
@@ -534,10 +535,33 @@ class Backend:
             "replayed": issued.replayed,
         }
 
-    def open_session(self, user: str, counter_id: str) -> dict:
+    def open_session(self, user: str, counter_id: str, address: str) -> dict:
+        """Log ``user`` in to a counter (on the engine thread, so two logins cannot both find it free).
+
+        While another officer's session is live there, only a supervisor may log in (taking the counter over,
+        recorded as a counter_taken_over event); the same user again may (their PC crashed or was swapped).
+        """
+        staff = self.staff[user]
+        holder = self.sessions.holder(counter_id)
+        holder_staff = self.staff.get(holder.user) if holder else None  # removed from config: no live session
+        taken_from = None
+        if holder_staff is not None and holder.user != user:
+            if not staff.supervisor:
+                number = self.counters[counter_id].number
+                log.warning("login of %s to %s refused from %s: %s is logged in there",
+                            user, counter_id, address, holder.user)
+                raise ApiProblem(
+                    "counter_busy", counter_id=counter_id, in_use_by=holder_staff.name,
+                    message_id=f"Loket {number} sedang dipakai oleh {holder_staff.name}; minta dia keluar dulu "
+                               f"atau panggil supervisor.",
+                    message_en=f"Counter {number} is in use by {holder_staff.name}; ask them to log out first "
+                               f"or call a supervisor.")
+            taken_from = holder.user
         self.engine.open_counter(counter_id, user)
         token, session = self.sessions.create(user, counter_id)
-        staff = self.staff[user]
+        if taken_from is not None:
+            log.warning("%s took %s over from %s (from %s)", user, counter_id, taken_from, address)
+            self.engine.record_counter_taken_over(counter_id, user, taken_from, address)
         return {
             "token": token,
             "user": user,
@@ -547,6 +571,22 @@ class Backend:
             "expires_at": session.expires_at.isoformat(timespec="seconds"),
             "counter": self.counter_view(counter_id),
         }
+
+    def security_view(self) -> dict:
+        """Today's lockouts and take-overs, flat, for the supervisor's panel."""
+        events = []
+        for event in self.engine.security_events():
+            payload = event["payload"]
+            counter = self.counters.get(event["counter_id"]) if event["counter_id"] else None
+            user = self.staff.get(payload.get("user", ""))
+            events.append({
+                "seq": event["seq"], "type": event["type"], "at": event["at"],
+                "scope": payload.get("scope"), "user": payload.get("user"), "name": user.name if user else None,
+                "from_user": payload.get("from_user"), "counter_id": event["counter_id"],
+                "counter_number": counter.number if counter else None, "address": payload.get("address"),
+                "failures": payload.get("failures"), "retry_after_s": payload.get("retry_after_s"),
+            })
+        return {"day": local_day(self.config, self.engine.clock.now()).isoformat(), "events": events}
 
     def close_session(self, who: Principal) -> dict:
         closed = True
@@ -719,12 +759,18 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     # -- staff
 
-    @app.post("/api/v1/sessions", tags=["staff"], status_code=201,
-              summary="Log in to a counter with user and PIN; opens the counter")
+    @app.post("/api/v1/sessions", tags=["staff"], status_code=201, openapi_extra=authed,
+              summary="Log in to a counter with user and PIN from a counter-app device (its key); opens the counter")
     async def login(request: Request, body: LoginRequest):
         address = request.client.host if request.client else "-"
-        keys = (f"user:{body.user}", f"addr:{address}")
-        wait = backend.limiter.retry_after(*keys)
+        # only a counter PC logs staff in: no key, no PIN check (and no scrypt time spent on a stranger)
+        credential = bearer(request.headers.get("authorization"))
+        device = backend.devices.find(credential) if credential and len(credential) <= 256 else None
+        if device is None:
+            raise ApiProblem("login_needs_device", headers={"WWW-Authenticate": "Bearer"})
+        if device.role != "counter-app":
+            raise ApiProblem("login_wrong_device")
+        wait = backend.limiter.retry_after(body.user, address)
         if wait is not None:
             raise ApiProblem("rate_limited", headers={"Retry-After": str(wait)}, retry_after=wait)
         staff = backend.staff.get(body.user)
@@ -732,16 +778,31 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         # scrypt takes ~50 ms: off the event loop and off the engine thread
         good = await loop.run_in_executor(None, verify_pin, body.pin, staff.pin_hash if staff else _NO_SUCH_USER_HASH)
         if not (good and staff):
-            backend.limiter.failed(*keys)
             log.warning("failed login for user %r from %s", body.user[:40], address)
+            for lockout in backend.limiter.failed(body.user, address):
+                log.warning("login locked (%s) for user %r from %s: %d wrong PINs in a minute, %d s",
+                            lockout.scope, body.user[:40], address, lockout.failures, lockout.retry_after)
+                await backend.write(backend.engine.record_login_locked, lockout.scope, lockout.user, lockout.address,
+                                    lockout.failures, lockout.retry_after)
             raise ApiProblem("login_failed")
+        backend.limiter.succeeded(body.user, address)
         if body.counter_id not in backend.counters:
             raise queue_errors.UnknownCounter(body.counter_id)
         if not staff_may_use(staff, body.counter_id):
             raise ApiProblem("counter_not_allowed")
-        answer = await backend.write(backend.open_session, body.user, body.counter_id)
+        answer = await backend.write(backend.open_session, body.user, body.counter_id, address)
         log.info("%s logged in to %s from %s", body.user, body.counter_id, address)
         return JSONResponse(answer, status_code=201)
+
+    @app.get("/api/v1/security/events", tags=["staff"], openapi_extra=authed,
+             summary="Today's login lockouts and counter take-overs (a supervisor's session or the manager key)")
+    async def security_events(request: Request):
+        who = await backend.authenticate(request)
+        if who.kind == "device":
+            backend.require_device(who, "manager")
+        elif not who.supervisor:
+            raise ApiProblem("forbidden")
+        return JSONResponse(await backend.run(backend.security_view))
 
     @app.delete("/api/v1/sessions", tags=["staff"], openapi_extra=authed,
                 summary="Log out; closes the counter unless a ticket is still at it")

@@ -2,15 +2,19 @@
 
 Staff sessions live in the queue database (table ``server_sessions``, only a
 hash of each token), so a counter window stays logged in across a server
-restart. One counter has at most one session: a new login to it ends the old one.
+restart. One counter has at most one session: a new login to a counter whose
+officer is still logged in is refused (409) unless it is that officer again or a
+supervisor, and then it ends the old session (kiosk.server.app decides, with
+:meth:`SessionStore.holder`). Logins are counted by :class:`LoginLimiter`.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -85,6 +89,15 @@ class SessionStore:
         self._cache[digest] = session
         return token, session
 
+    def holder(self, counter_id: str) -> Session | None:
+        """The live (unexpired) session at a counter, if any: whose login a new one would end."""
+        rows = self.store.query(
+            "SELECT user, counter_id, expires_at FROM server_sessions WHERE counter_id = ? AND expires_at > ? "
+            "ORDER BY expires_at DESC LIMIT 1", (counter_id, self.clock.now().isoformat()))
+        if not rows:
+            return None
+        return Session(rows[0]["user"], rows[0]["counter_id"], datetime.fromisoformat(rows[0]["expires_at"]))
+
     def cached(self, digest: str) -> Session | None:
         """The session if it is in memory and still valid; None means 'ask the database'."""
         session = self._cache.get(digest)
@@ -114,23 +127,55 @@ class SessionStore:
             conn.execute("DELETE FROM server_sessions WHERE token_hash = ?", (digest,))
 
 
-class LoginLimiter:
-    """At most N failed logins per minute per key (a user, a client address).
+@dataclass(frozen=True)
+class Lockout:
+    """A limit a failed login has just reached: ``scope`` is "user_address", "address" or "user"."""
 
-    Only failures count, so staff who log in right are never locked out; once a
-    key reaches the limit, every attempt (right PIN or not) waits until the
-    oldest failure is a minute old.
+    scope: str
+    user: str
+    address: str
+    failures: int
+    retry_after: int
+
+
+class LoginLimiter:
+    """Failed logins in the last minute, counted three ways, so a guess is bounded but the officer keeps the counter.
+
+    The exact rule (every count is of WRONG PINs over a sliding 60 s; a right PIN never counts):
+
+    - per (user, address), ``per_pair`` (server.login_attempts_per_minute, 5): that user waits at that address;
+    - per address, all users together, ``per_address`` (server.limits.login_failures_per_address, 10): that
+      address waits, whatever user it names (one PC trying many names);
+    - per user, all addresses together, ``per_user`` (server.limits.login_failures_per_user, 20): that user
+      waits at every address (a guess spread over many PCs) EXCEPT an address that has logged this user in
+      successfully before (:meth:`succeeded`), i.e. the officer's own counter PC: failures made elsewhere never
+      lock it out. It still meets its own (user, address) and address limits.
+
+    While a limit holds, an attempt under it is refused (429, ``retry_after`` seconds: until the oldest failure
+    of that count is a minute old) before the PIN is checked, and is not counted. A success forgets that
+    (user, address)'s failures. Everything is in memory: a server restart forgets the counts and the known
+    addresses (the first success after it makes an address known again). Memory is bounded: at most
+    ``MAX_KEYS`` counts (a flood of made-up names drops the stalest) and ``KNOWN_PER_USER`` addresses per user
+    for at most ``MAX_KNOWN_USERS`` users.
     """
 
     WINDOW_S = 60.0
+    MAX_KEYS = 10_000
+    KNOWN_PER_USER = 8
+    MAX_KNOWN_USERS = 5_000
 
-    def __init__(self, per_minute: int, monotonic: Callable[[], float] = time.monotonic):
-        self.per_minute = per_minute
+    def __init__(self, per_pair: int, per_address: int, per_user: int,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.limits = {"user_address": per_pair, "address": per_address, "user": per_user}
         self.monotonic = monotonic
-        self._failures: dict[str, deque[float]] = {}
+        self._failures: dict[tuple, deque[float]] = {}
+        self._known: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()  # user -> addresses, oldest first
 
-    def _recent(self, key: str) -> deque[float]:
-        now = self.monotonic()
+    @staticmethod
+    def _keys(user: str, address: str) -> dict[str, tuple]:
+        return {"user_address": ("pair", user, address), "address": ("address", address), "user": ("user", user)}
+
+    def _recent(self, key: tuple, now: float) -> deque[float]:
         failures = self._failures.get(key)
         if failures is None:
             return deque()
@@ -140,22 +185,58 @@ class LoginLimiter:
             del self._failures[key]
         return failures
 
-    def retry_after(self, *keys: str) -> int | None:
-        """Whole seconds to wait when any key is at its limit, else None."""
-        wait = 0.0
-        for key in keys:
-            failures = self._recent(key)
-            if len(failures) >= self.per_minute:
-                wait = max(wait, failures[0] + self.WINDOW_S - self.monotonic())
-        return max(1, int(wait + 0.999)) if wait > 0 else None
+    def known(self, user: str, address: str) -> bool:
+        """``address`` has logged ``user`` in before (since this server started)."""
+        return address in self._known.get(user, ())
 
-    def failed(self, *keys: str) -> None:
+    def retry_after(self, user: str, address: str) -> int | None:
+        """Whole seconds to wait when a limit holds for this attempt, else None."""
         now = self.monotonic()
-        for key in keys:
-            self._failures.setdefault(key, deque()).append(now)
-        if len(self._failures) > 10_000:  # a flood of made-up user names must not grow memory forever
-            for key in list(self._failures)[:5_000]:
-                self._failures.pop(key, None)
+        wait = 0.0
+        for scope, key in self._keys(user, address).items():
+            if scope == "user" and self.known(user, address):
+                continue
+            failures = self._recent(key, now)
+            if len(failures) >= self.limits[scope]:
+                wait = max(wait, failures[-self.limits[scope]] + self.WINDOW_S - now)
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def failed(self, user: str, address: str) -> list[Lockout]:
+        """Count a wrong PIN; the limits this failure has just reached (each once, when it is reached)."""
+        now = self.monotonic()
+        reached = []
+        for scope, key in self._keys(user, address).items():
+            failures = self._recent(key, now)
+            if not failures:
+                failures = self._failures[key] = deque()
+            failures.append(now)
+            if len(failures) == self.limits[scope]:
+                reached.append(Lockout(scope, user, address, len(failures),
+                                       max(1, math.ceil(failures[0] + self.WINDOW_S - now))))
+        if len(self._failures) > self.MAX_KEYS:
+            self._forget_stale(now)
+        return reached
+
+    def succeeded(self, user: str, address: str) -> None:
+        """A right PIN: this address becomes one of the user's own, and its (user, address) failures are forgotten."""
+        self._failures.pop(self._keys(user, address)["user_address"], None)
+        addresses = self._known.pop(user, None) or OrderedDict()
+        addresses.pop(address, None)
+        addresses[address] = None
+        while len(addresses) > self.KNOWN_PER_USER:
+            addresses.popitem(last=False)
+        self._known[user] = addresses
+        while len(self._known) > self.MAX_KNOWN_USERS:
+            self._known.popitem(last=False)
+
+    def _forget_stale(self, now: float) -> None:
+        # a flood of made-up user names must not grow memory forever: drop expired counts, then the stalest
+        for key in list(self._failures):
+            self._recent(key, now)
+        if len(self._failures) > self.MAX_KEYS:
+            by_age = sorted(self._failures, key=lambda k: self._failures[k][-1])
+            for key in by_age[:len(self._failures) - self.MAX_KEYS // 2]:
+                del self._failures[key]
 
 
 class DeviceKeys:

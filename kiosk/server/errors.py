@@ -16,6 +16,13 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "wrong_counter": (403, "Sesi ini untuk loket lain.", "This session belongs to another counter."),
     "counter_not_allowed": (403, "Anda tidak terdaftar untuk loket ini.", "You are not assigned to this counter."),
     "login_failed": (401, "Nama pengguna atau PIN salah.", "Wrong user name or PIN."),
+    "login_needs_device": (401, "Masuk petugas hanya dari aplikasi loket: kunci perangkat loket (counter-app) tidak ada "
+                                "atau tidak valid.",
+                           "Staff log in only from the counter app: its counter-app device key is missing or invalid."),
+    "login_wrong_device": (403, "Perangkat ini bukan aplikasi loket; petugas masuk hanya dari PC loket.",
+                           "This device is not a counter app; staff log in only from a counter PC."),
+    "counter_busy": (409, "Loket ini sedang dipakai petugas lain; minta dia keluar dulu atau panggil supervisor.",
+                     "This counter is in use by another officer; ask them to log out first or call a supervisor."),
     "rate_limited": (429, "Terlalu banyak percobaan masuk. Coba lagi sebentar lagi.",
                      "Too many login attempts. Try again shortly."),
     "lan_only": (403, "Alamat ini hanya untuk perangkat dan petugas di jaringan lobi, bukan dari Wi-Fi tamu.",

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout,
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.dates import long_date
-from kiosk.lobby_state import call_entry
+from kiosk.lobby_state import NO_QUEUE_CHANGE, call_entry
 from kiosk.sign import call_playlist, info_clip_path
 from kiosk.ui import theme
 from kiosk.ui.announcer import Announcer
@@ -616,7 +616,7 @@ class DisplayWindow(QWidget):
             if not self._slot_timer.isActive():
                 self._show_current()
             self._refresh_recent()
-        if event["type"] not in ("printer_fault", "survey_submitted"):
+        if event["type"] not in NO_QUEUE_CHANGE:
             self._refresh_waiting()
 
     def _new_call(self, call: Call) -> None:

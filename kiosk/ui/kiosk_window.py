@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
+from kiosk.lobby_state import NO_QUEUE_CHANGE
 from kiosk.pins import verify_pin
 from kiosk.printer.backends import PrinterFault, PrinterStatus
 from kiosk.printer.layout import TicketPrint
@@ -558,7 +559,7 @@ class KioskWindow(QWidget):
         self.tasks.run(fetch, on_done=self._catalog_arrived, on_error=self._catalog_failed)
 
     def _lobby_event(self, event: dict) -> None:
-        if not self._closed and event.get("type") not in ("printer_fault", "survey_submitted"):
+        if not self._closed and event.get("type") not in NO_QUEUE_CHANGE:
             if not self.event_timer.isActive():
                 self.event_timer.start()
 

@@ -27,9 +27,14 @@ def test_login_opens_the_counter_and_returns_a_session(server):
     assert server.engine.events_since(0)[-1]["type"] == "counter_opened"
 
 
-def test_login_needs_no_device_key(server):
-    bare = server.client()
-    assert bare.login("petugas3", "1234", "loket-3")["counter_id"] == "loket-3"
+@pytest.mark.parametrize("role, status, error", [
+    (None, 401, "login_needs_device"), ("kiosk", 403, "login_wrong_device"), ("manager", 403, "login_wrong_device")])
+def test_login_needs_the_counter_app_key(server, role, status, error):
+    with pytest.raises(ApiError) as refused:
+        server.client(role, lang="en").login("petugas3", "1234", "loket-3")
+    assert (refused.value.status, refused.value.code) == (status, error)
+    assert "counter" in refused.value.message
+    assert counter_status(server.db_path, "loket-3") == ("closed", None)
 
 
 @pytest.mark.parametrize("user, pin, counter, status, error", [
@@ -39,7 +44,7 @@ def test_login_needs_no_device_key(server):
     ("petugas1", "1234", "loket-99", 404, "unknown_counter"),
 ])
 def test_login_refusals(server, user, pin, counter, status, error):
-    client = server.client(lang="en")
+    client = server.client("counter-app", lang="en")
     with pytest.raises(ApiError) as refused:
         client.login(user, pin, counter)
     assert (refused.value.status, refused.value.code) == (status, error)
@@ -51,15 +56,19 @@ def test_login_refusals(server, user, pin, counter, status, error):
 
 
 def test_failed_logins_are_rate_limited_per_user_with_retry_after(server, http):
+    counter_app = {"Authorization": f"Bearer {DEVICE_KEYS['counter-app']}"}
     for _ in range(5):
-        assert http.post("/api/v1/sessions", json={"user": "petugas1", "pin": "0000", "counter_id": "loket-1"}).status_code == 401
-    limited = http.post("/api/v1/sessions", json={"user": "petugas1", "pin": "1234", "counter_id": "loket-1"})
+        assert http.post("/api/v1/sessions", json={"user": "petugas1", "pin": "0000", "counter_id": "loket-1"},
+                         headers=counter_app).status_code == 401
+    limited = http.post("/api/v1/sessions", json={"user": "petugas1", "pin": "1234", "counter_id": "loket-1"},
+                        headers=counter_app)
     assert limited.status_code == 429
     assert limited.json()["error"] == "rate_limited"
     assert 1 <= int(limited.headers["retry-after"]) <= 60
-    # the address is now at its limit too, so another user from here waits as well
-    other = http.post("/api/v1/sessions", json={"user": "petugas3", "pin": "1234", "counter_id": "loket-3"})
-    assert other.status_code == 429
+    # that was one user's count at this address: another officer at the same PC still logs in
+    other = http.post("/api/v1/sessions", json={"user": "petugas3", "pin": "1234", "counter_id": "loket-3"},
+                      headers=counter_app)
+    assert other.status_code == 201
 
 
 def test_rate_limit_counts_per_address_across_users(config, db_path, clock):
@@ -67,8 +76,8 @@ def test_rate_limit_counts_per_address_across_users(config, db_path, clock):
 
     fake_now = [0.0]
     with running_server(config, db_path, clock, monotonic=lambda: fake_now[0]) as server:
-        client = server.client()
-        for user in ("a1", "a2", "a3", "a4", "a5"):
+        client = server.client("counter-app")
+        for user in [f"a{n}" for n in range(config.server.limits.login_failures_per_address)]:
             with pytest.raises(ApiError):
                 client.login(user, "1234", "loket-1")
         with pytest.raises(ApiError) as limited:
@@ -79,7 +88,7 @@ def test_rate_limit_counts_per_address_across_users(config, db_path, clock):
 
 
 def test_successful_logins_do_not_count(server):
-    client = server.client()
+    client = server.client("counter-app")
     for _ in range(7):
         client.login("petugas1", "1234", "loket-1")
         client.logout()
