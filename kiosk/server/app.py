@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import re
 import sqlite3
 import time
@@ -34,7 +35,7 @@ from kiosk.engine import QueueEngine, Ticket
 from kiosk.pins import verify_pin
 from kiosk.schedule import local_day
 from kiosk.server import phone
-from kiosk.server.access import LanGate, Listener, declare_access
+from kiosk.server.access import Buckets, LanGate, Listener, declare_access
 from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, staff_may_use, token_hash
 from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_language, request_lang
 from kiosk.server.events import EventHub
@@ -335,6 +336,9 @@ class Backend:
         self.sessions = SessionStore(engine.store, engine.clock, config.server.session_hours)
         self.limiter = LoginLimiter(config.server.login_attempts_per_minute, config.server.limits.login_failures_per_address,
                                     config.server.limits.login_failures_per_user, monotonic)
+        limits = config.server.limits
+        # per kiosk device: a stolen or looping kiosk key cannot fill the day's quotas in a second
+        self.issue_budget = Buckets(limits.issue_per_minute / 60, limits.issue_burst, monotonic)
         self.worker: EngineWorker | None = None
         self.hub: EventHub | None = None
         self._tick_task: asyncio.Task | None = None
@@ -512,8 +516,22 @@ class Backend:
         }
 
     def issue(self, request: IssueRequest, lang: str, device: str) -> dict:
-        issued = self.engine.issue_ticket(request.service_id, priority=request.priority, lang=lang, device=device,
-                                          request_id=request.request_id)
+        # On the engine thread, so "already made?" and the issue itself see the same tickets. A replay returns
+        # the ticket the kiosk already has: never refused, never counted.
+        replay = request.request_id is not None and bool(self.engine.store.query(
+            "SELECT 1 FROM tickets WHERE request_id = ?", (request.request_id,)))
+        if not replay:
+            wait = self.issue_budget.take(device)
+            if wait is not None:
+                seconds = max(1, math.ceil(wait))  # logged by the access log's RefusalLog: once a second at most
+                raise ApiProblem("issue_rate_limited", headers={"Retry-After": str(seconds)}, retry_after=seconds)
+        try:
+            issued = self.engine.issue_ticket(request.service_id, priority=request.priority, lang=lang, device=device,
+                                              request_id=request.request_id)
+        except Exception:
+            if not replay:
+                self.issue_budget.give_back(device)  # no ticket made (closed, full, bad id): nothing spent
+            raise
         ticket = issued.ticket
         if issued.replayed:
             log.info("issue replayed for %s: request %s already made %s", device, request.request_id, ticket.code)
