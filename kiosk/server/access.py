@@ -102,6 +102,12 @@ class Buckets:
         self._buckets[key] = (tokens, now)
         return (cost - tokens) / self.rate
 
+    def give_back(self, key: str, cost: float = 1.0) -> None:
+        """Undo a ``take`` whose work did not happen (e.g. the engine refused the ticket)."""
+        if key in self._buckets:
+            tokens, at = self._buckets[key]
+            self._buckets[key] = (min(self.burst, tokens + cost), at)
+
     def _forget_full(self, now: float) -> None:
         # a key whose bucket has refilled is the same as a key never seen
         for key, (tokens, at) in list(self._buckets.items()):

@@ -29,6 +29,8 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
                  "This address is only for devices and staff on the lobby network, not the guest Wi-Fi."),
     "visitor_rate_limited": (429, "Terlalu banyak permintaan dari perangkat ini. Tunggu sebentar, lalu muat ulang.",
                              "Too many requests from this device. Wait a moment, then reload."),
+    "issue_rate_limited": (429, "Terlalu banyak tiket dari kios ini dalam satu menit. Tunggu sebentar lalu coba lagi.",
+                           "Too many tickets from this kiosk in one minute. Please wait a moment and try again."),
     "not_found": (404, "Alamat ini tidak ada.", "No such address."),
     "unknown_action": (404, "Tindakan loket tidak dikenal.", "Unknown counter action."),
     "method_not_allowed": (405, "Metode ini tidak didukung di alamat ini.", "This method is not allowed here."),
