@@ -139,9 +139,13 @@ class ApiClient:
     def rejoin(self, token: str) -> dict:
         return self.request("POST", f"/api/v1/tickets/{quote(token, safe='')}/rejoin")
 
-    def survey(self, token: str, scores: list[int], comment: str = "") -> dict:
-        return self.request("POST", f"/api/v1/tickets/{quote(token, safe='')}/survey",
-                            body={"scores": list(scores), "comment": comment})
+    def survey(self, token: str, scores: list[int], comment: str = "", survey_token: str | None = None) -> dict:
+        """As the phone page does: ``survey_token`` is its form's one-time token (the server refuses a survey
+        without it, and any survey from a client holding a device key or staff session)."""
+        body = {"scores": list(scores), "comment": comment}
+        if survey_token is not None:
+            body["survey_token"] = survey_token
+        return self.request("POST", f"/api/v1/tickets/{quote(token, safe='')}/survey", body=body)
 
     def login(self, user: str, pin: str, counter_id: str) -> dict:
         """Log in to a counter; later calls act as this staff member until ``logout``."""

@@ -314,6 +314,9 @@ class QueuePolicy(Model):
     survey_burst_count: int = Field(
         default=5, ge=2, description="this many surveys for one counter within survey_burst_seconds flag it in the report")
     survey_burst_seconds: int = Field(default=120, ge=1)
+    survey_open_hours: int = Field(
+        default=24, ge=1, le=168,
+        description="the phone page offers the survey (and its one-time survey token) this many hours after the finish")
 
 
 class Printer(Model):

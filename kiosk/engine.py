@@ -7,6 +7,9 @@ from the token factory passed in.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -24,6 +27,17 @@ from kiosk.store import Store
 ACTIVE_STATES = ("waiting", "called", "serving")
 RECENT_CALLS = 20
 SURVEY_ELEMENTS = 9
+# Why a survey was refused (kept as counts in survey_refusals; shown in the report's survey_refusals table):
+SURVEY_REFUSALS = (
+    "staff_or_device",   # the request carried a device key or a staff session: not the visitor
+    "unknown_ticket",    # no ticket has this token
+    "already_done",      # this ticket's survey was already accepted
+    "not_served",        # the ticket is not finished (waiting, called, serving, no-show, expired)
+    "too_soon",          # served for less than queue.survey_min_service_seconds (start or call to finish)
+    "expired",           # more than queue.survey_open_hours after the finish
+    "no_survey_token",   # sent without the survey token the phone page gives out
+    "bad_token",         # a survey token, but not this ticket's
+)
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # events about staff logins: they change nothing in the queue (kiosk.lobby_state ignores them)
 SECURITY_EVENTS = ("login_locked", "counter_taken_over")
@@ -84,6 +98,7 @@ class QueueEngine:
         store: Store,
         clock: Clock | None = None,
         token_factory: Callable[[], str] = lambda: secrets.token_urlsafe(16),
+        secret_factory: Callable[[], str] = lambda: secrets.token_hex(32),
     ):
         self.config = config
         self.store = store
@@ -95,6 +110,9 @@ class QueueEngine:
         with self.store.write() as conn:
             for counter in config.counters:
                 conn.execute("INSERT OR IGNORE INTO counter_state (counter_id) VALUES (?)", (counter.id,))
+            # the key of the survey tokens: one per database, so every process and a restart agree
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('survey_key', ?)", (secret_factory(),))
+            self._survey_key = conn.execute("SELECT value FROM meta WHERE key = 'survey_key'").fetchone()[0].encode()
 
     # ------------------------------------------------------------------ helpers
 
@@ -315,6 +333,7 @@ class QueueEngine:
             ahead = self._people_ahead(conn, ticket)
             counter = self.counters.get(ticket.counter_id) if ticket.counter_id else None
             surveyed = conn.execute("SELECT 1 FROM surveys WHERE ticket_id = ?", (ticket.id,)).fetchone() is not None
+            survey = "done" if surveyed else (self._survey_closed(ticket, self.clock.now()) or "open")
             seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
             return {
                 **ticket.public(),
@@ -322,6 +341,7 @@ class QueueEngine:
                 "estimate_minutes": self._estimate(conn, service, ahead) if ticket.state == "waiting" else 0,
                 "counter_number": counter.number if counter else None,
                 "surveyed": surveyed,
+                "survey": survey,  # open, done, or why it is closed: not_served, too_soon, expired
                 "can_rejoin": self._can_rejoin(ticket, self.clock.now()),
                 "seq": seq,
             }
@@ -613,30 +633,119 @@ class QueueEngine:
                 (rolled[0], *SECURITY_EVENTS, int(limit))).fetchall()
         return [_event_dict(r) for r in reversed(rows)]
 
-    def submit_survey(self, token: str, scores: list[int], comment: str = "") -> None:
-        """The SKM survey (PermenPANRB 14/2017): 9 elements scored 1-4, once per finished ticket."""
+    # The survey rules, in the order they are checked (the first that applies is the reason).
+    _SURVEY_MESSAGES = {
+        "staff_or_device": (403, "Survei hanya diisi oleh pengunjung dari halaman nomor antreannya sendiri, bukan "
+                                 "dari perangkat kiosk, loket, atau petugas.",
+                            "The survey is filled in by the visitor on their own ticket page, not from a kiosk, "
+                            "counter or staff device."),
+        "already_done": (409, "Survei untuk nomor ini sudah diisi. Terima kasih!",
+                         "This ticket's survey was already submitted. Thank you!"),
+        "not_served": (409, "Survei dapat diisi setelah layanan selesai.",
+                       "The survey opens once the service is finished."),
+        "too_soon": (409, "Survei tidak dibuka untuk nomor ini: layanannya terlalu singkat untuk dinilai.",
+                     "There is no survey for this ticket: the service was too short to rate."),
+        "expired": (409, "Waktu untuk mengisi survei nomor ini sudah lewat.",
+                    "The time to fill in this ticket's survey has passed."),
+        "no_survey_token": (403, "Kirim survei dari halaman nomor antrean Anda: buka lagi tautan atau kode QR pada "
+                                 "tiket, lalu isi survei di sana.",
+                            "Send the survey from your ticket's page: open the link or QR code on your ticket "
+                            "again and fill it in there."),
+        "bad_token": (403, "Formulir survei ini bukan untuk nomor ini. Muat ulang halaman nomor antrean Anda, "
+                           "lalu kirim lagi.",
+                      "This survey form is not for this ticket. Reload your ticket's page and send it again."),
+    }
+
+    def _survey_closed(self, ticket: Ticket, now: datetime) -> str | None:
+        """Why this ticket's survey cannot be taken now (not_served, too_soon, expired), or None: it is open."""
+        if ticket.state != "done" or not ticket.finished_at:
+            return "not_served"
+        finished = datetime.fromisoformat(ticket.finished_at)
+        began = ticket.started_at or ticket.called_at
+        served_s = (finished - datetime.fromisoformat(began)).total_seconds() if began else 0.0
+        if served_s < self.config.queue.survey_min_service_seconds:
+            return "too_soon"
+        if now - finished > timedelta(hours=self.config.queue.survey_open_hours):
+            return "expired"
+        return None
+
+    def _survey_token_of(self, ticket: Ticket) -> str:
+        # an HMAC of the ticket and its finish: the same for every render of its page (a half-filled
+        # form is never replaced by a new one), worthless for any other ticket, and once its survey is
+        # accepted the ticket is "already_done", so the token is good for one survey only
+        message = f"survey:{ticket.id}:{ticket.token}:{ticket.finished_at}".encode()
+        digest = hmac.new(self._survey_key, message, hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(digest).decode()
+
+    def survey_token(self, token: str) -> str | None:
+        """The one-time survey token the phone page puts in its survey form; None while the survey is not open."""
+        with self.store.read() as conn:
+            row = self._one(conn, "SELECT * FROM tickets WHERE token = ?", (str(token),))
+            if row is None:
+                return None
+            ticket = Ticket.from_row(row)
+            if conn.execute("SELECT 1 FROM surveys WHERE ticket_id = ?", (ticket.id,)).fetchone() is not None:
+                return None
+        if self._survey_closed(ticket, self.clock.now()) is not None:
+            return None
+        return self._survey_token_of(ticket)
+
+    def _survey_refusal(self, conn, ticket: Ticket | None, survey_token: str | None, credentialed: bool,
+                        now: datetime) -> str | None:
+        if credentialed:
+            return "staff_or_device"
+        if ticket is None:
+            return "unknown_ticket"
+        if conn.execute("SELECT 1 FROM surveys WHERE ticket_id = ?", (ticket.id,)).fetchone() is not None:
+            return "already_done"
+        closed = self._survey_closed(ticket, now)
+        if closed:
+            return closed
+        if not survey_token:
+            return "no_survey_token"
+        if not hmac.compare_digest(str(survey_token).encode("utf-8", "replace")[:64],
+                                   self._survey_token_of(ticket).encode()):
+            return "bad_token"
+        return None
+
+    def _record_survey_refusal(self, conn, ticket: Ticket | None, reason: str, now: datetime) -> None:
+        day = local_day(self.config, now).isoformat()
+        conn.execute(
+            "INSERT INTO survey_refusals (day, agency_id, service_id, counter_id, reason, refused, first_at, last_at) "
+            "VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (day, agency_id, service_id, counter_id, reason) "
+            "DO UPDATE SET refused = refused + 1, last_at = excluded.last_at",
+            (day, ticket.agency_id if ticket else "", ticket.service_id if ticket else "",
+             (ticket.counter_id or "") if ticket else "", reason, iso(now), iso(now)))
+
+    def submit_survey(self, token: str, scores: list[int], comment: str = "", *, survey_token: str | None = None,
+                      credentialed: bool = False) -> None:
+        """The SKM survey (PermenPANRB 14/2017): 9 elements scored 1-4, accepted once per finished ticket, only
+        from its phone page (``survey_token``, see :meth:`survey_token`; ``credentialed``: the request carried a
+        device key or staff session) and only after a real service (queue.survey_min_service_seconds).
+
+        A refusal raises SurveyRefused (UnknownTicket for an unknown token) and is counted with its reason."""
         if not isinstance(scores, (list, tuple)) or len(scores) != SURVEY_ELEMENTS or any(not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 4
                                                  for s in scores):
             raise errors.SurveyError("Isi 9 unsur survei dengan nilai 1-4.", "Score all 9 survey items from 1 to 4.")
         now = self.clock.now()
         with self.store.write() as conn:
             row = self._one(conn, "SELECT * FROM tickets WHERE token = ?", (str(token),))
-            if row is None:
-                raise errors.UnknownTicket("?")
-            ticket = Ticket.from_row(row)
-            if ticket.state != "done":
-                raise errors.InvalidState(
-                    "Survei dapat diisi setelah layanan selesai.", "The survey opens once the service is finished.")
-            try:
+            ticket = Ticket.from_row(row) if row is not None else None
+            reason = self._survey_refusal(conn, ticket, survey_token, credentialed, now)
+            if reason is not None:
+                # committed with the write: the refusal is counted even though the caller gets an error
+                self._record_survey_refusal(conn, ticket, reason, now)
+            else:
                 conn.execute(
-                    "INSERT INTO surveys (ticket_id, submitted_at, agency_id, service_id, u1, u2, u3, u4, u5, u6, u7, u8, "
-                    "u9, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO surveys (ticket_id, submitted_at, agency_id, service_id, u1, u2, u3, u4, u5, u6, u7, "
+                    "u8, u9, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (ticket.id, iso(now), ticket.agency_id, ticket.service_id, *scores, str(comment)[:1000]))
-            except sqlite3.IntegrityError:
-                raise errors.InvalidState(
-                    "Survei untuk nomor ini sudah diisi. Terima kasih!", "This ticket's survey was already submitted. Thank you!"
-                ) from None
-            self._emit(conn, "survey_submitted", now, ticket_id=ticket.id, code=ticket.code)
+                self._emit(conn, "survey_submitted", now, ticket_id=ticket.id, code=ticket.code)
+        if reason == "unknown_ticket":
+            raise errors.UnknownTicket("?")
+        if reason is not None:
+            status, message_id, message_en = self._SURVEY_MESSAGES[reason]
+            raise errors.SurveyRefused(reason, message_id, message_en, status)
 
     def tick(self) -> None:
         """Called periodically by the server so midnight closes the day even in a quiet lobby."""

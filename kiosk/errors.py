@@ -100,6 +100,17 @@ class SurveyError(QueueError):
     http_status = 422
 
 
+class SurveyRefused(InvalidState):
+    """A survey the honesty rules refuse; ``reason`` says which rule (see kiosk.engine.SURVEY_REFUSALS)."""
+
+    code = "survey_refused"
+
+    def __init__(self, reason: str, message_id: str, message_en: str, http_status: int = 409):
+        super().__init__(message_id, message_en, reason=reason)
+        self.reason = reason
+        self.http_status = http_status
+
+
 class InvalidRequestId(QueueError):
     code = "invalid_request_id"
     http_status = 422

@@ -113,6 +113,26 @@ def m003_ticket_request_ids(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m005_survey_refusals(db: sqlite_utils.Database) -> None:
+    # Refused surveys, counted per local day, agency, service, finishing counter and reason: the report
+    # shows how many and why. A count, not a row per attempt: a flood cannot fill the disk, and
+    # nothing about the sender (address, scores, comment) is kept. '' where the ticket is unknown.
+    _run_each(db, """
+        CREATE TABLE survey_refusals (
+            day TEXT NOT NULL,
+            agency_id TEXT NOT NULL DEFAULT '',
+            service_id TEXT NOT NULL DEFAULT '',
+            counter_id TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL,
+            refused INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            PRIMARY KEY (day, agency_id, service_id, counter_id, reason)
+        )
+        """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

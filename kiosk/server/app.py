@@ -84,6 +84,14 @@ class SurveyRequest(Body):
     scores: list[Annotated[int, Field(strict=True, ge=1, le=4)]] = Field(
         min_length=9, max_length=9, description="U1..U9 of the SKM, each 1 (tidak baik) to 4 (sangat baik)")
     comment: str = Field(default="", max_length=1000)
+    survey_token: str | None = Field(
+        default=None, max_length=64,
+        description="the one-time survey token of the ticket's phone page (its survey form's hidden field)")
+
+
+def carries_credentials(conn: HTTPConnection) -> bool:
+    """A device key or staff session on a visitor route: whoever sent it is not the ticket's visitor."""
+    return "authorization" in conn.headers or "key" in conn.query_params
 
 
 class LoginRequest(Body):
@@ -770,9 +778,11 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         return JSONResponse(view)
 
     @app.post("/api/v1/tickets/{token}/survey", tags=["visitors"], status_code=201,
-              summary="The SKM survey of a finished ticket, once (public)")
-    async def survey(token: str, body: SurveyRequest):
-        await backend.write(backend.engine.submit_survey, token[:200], body.scores, body.comment)
+              summary="The SKM survey of a finished ticket, once, with its phone page's survey token (public; "
+                      "refused with a device key or staff session)")
+    async def survey(request: Request, token: str, body: SurveyRequest):
+        await backend.write(backend.engine.submit_survey, token[:200], body.scores, body.comment,
+                            survey_token=body.survey_token, credentialed=carries_credentials(request))
         return JSONResponse({"ok": True}, status_code=201)
 
     # -- staff
@@ -955,7 +965,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         loop = asyncio.get_running_loop()
 
         async def send(view):
-            html = phone.panel_html({**view, "token_path": token}, view["view_lang"])
+            html = phone.panel_html(await panel_of(view, token), view["view_lang"])
             await websocket.send_text(json.dumps({"type": "status", "status": view, "html": html}, ensure_ascii=False))
 
         await send(view)
@@ -994,12 +1004,18 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     def not_found_page(request: Request) -> HTMLResponse:
         return HTMLResponse(phone.not_found_html(page_lang(request), lobby_name=config.lobby.name), status_code=404)
 
+    async def panel_of(view: dict, token: str) -> dict:
+        """What the panel shows: the view, and for an open survey its one-time survey token; only the panel
+        (page, panel JSON, the ticket's socket) carries that token, never the ticket's JSON status."""
+        survey_token = await backend.run(backend.engine.survey_token, token) if view.get("survey") == "open" else None
+        return {**view, "token_path": token, "survey_token": survey_token}
+
     async def phone_view(request: Request, token: str):
         try:
             view, _ = await backend.run(backend.ticket_view, token[:200], explicit_lang(request))
         except queue_errors.UnknownTicket:
             return None
-        return {**view, "token_path": token[:200]}
+        return await panel_of(view, token[:200])
 
     @app.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def phone_page(request: Request, token: str):
@@ -1016,7 +1032,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         view = await phone_view(request, token)
         if view is None:
             raise queue_errors.UnknownTicket("?")
-        status = {k: v for k, v in view.items() if k != "token_path"}
+        status = {k: v for k, v in view.items() if k not in ("token_path", "survey_token")}
         return JSONResponse({"type": "status", "status": status, "html": phone.panel_html(view, view["view_lang"])},
                             headers={"Cache-Control": "no-store"})
 
@@ -1047,7 +1063,9 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
             value = fields.get(f"u{number}", "")
             scores.append(int(value) if value in ("1", "2", "3", "4") else 0)
         try:
-            await backend.write(backend.engine.submit_survey, token[:200], scores, fields.get("comment", "")[:1000])
+            await backend.write(backend.engine.submit_survey, token[:200], scores, fields.get("comment", "")[:1000],
+                                survey_token=fields.get("survey_token") or None,
+                                credentialed=carries_credentials(request))
         except queue_errors.UnknownTicket:
             return not_found_page(request)
         except queue_errors.QueueError as exc:

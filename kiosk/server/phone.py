@@ -63,6 +63,8 @@ TEXT = {
         "no_show_late": "Batas waktu untuk kembali ke antrean sudah lewat. Silakan ambil nomor baru di kiosk.",
         "expired": "Nomor ini sudah tidak berlaku karena hari layanan telah berakhir. Silakan ambil nomor baru.",
         "done": "Layanan selesai. Terima kasih atas kunjungan Anda!",
+        "survey_too_soon": "Survei kepuasan tidak dibuka untuk nomor ini karena layanannya sangat singkat.",
+        "survey_expired": "Waktu untuk mengisi survei nomor ini sudah lewat.",
         "survey_title": "Survei Kepuasan Masyarakat",
         "survey_intro": "Bantu kami meningkatkan pelayanan: beri nilai untuk 9 hal berikut. Hanya 1 menit.",
         "comment": "Saran atau masukan (tidak wajib)",
@@ -99,6 +101,8 @@ TEXT = {
         "no_show_late": "The time to rejoin the queue has passed. Please take a new number at the kiosk.",
         "expired": "This number is no longer valid because the service day has ended. Please take a new number.",
         "done": "Service finished. Thank you for your visit!",
+        "survey_too_soon": "There is no satisfaction survey for this ticket because the service was very short.",
+        "survey_expired": "The time to fill in this ticket's survey has passed.",
         "survey_title": "Public Satisfaction Survey",
         "survey_intro": "Help us improve: rate these 9 aspects of the service. It takes a minute.",
         "comment": "Suggestions or feedback (optional)",
@@ -163,14 +167,26 @@ def panel_html(status: dict, lang: str, *, error: str | None = None) -> str:
             return (f'<section class="ticket state-thanks" data-state="thanks"><p class="code small">{code}</p>'
                     f'<h2 class="thanks-title" id="thanks">{t["thanks_title"]}</h2><p class="thanks">{t["thanks"]}</p>'
                     '</section>')
-        return (f'<section class="ticket state-done" data-state="done"><p class="code small">{code}</p>'
-                f'<p class="done">{t["done"]}</p></section>' + survey_form(status["token_path"], lang, error=error))
+        done = (f'<section class="ticket state-done" data-state="done"><p class="code small">{code}</p>'
+                f'<p class="done">{t["done"]}</p>')
+        survey_token = status.get("survey_token")
+        if survey_token:
+            return done + '</section>' + survey_form(status["token_path"], lang, survey_token, error=error)
+        # no form: the survey is closed for this ticket; say why in plain words (and any refusal just sent)
+        closed = t["survey_expired"] if status.get("survey") == "expired" else t["survey_too_soon"]
+        return done + f'<p class="hint" id="survey-closed">{closed}</p>{notice(error)}</section>'
     else:  # expired, or any state a later version adds
         body = f'<p class="hint">{t["expired"]}</p>'
-    return f'<section class="ticket state-{escape(state)}" data-state="{escape(state)}">{head}{body}</section>'
+    return (f'<section class="ticket state-{escape(state)}" data-state="{escape(state)}">{head}{body}'
+            f'{notice(error)}</section>')
 
 
-def survey_form(token: str, lang: str, *, error: str | None = None) -> str:
+def notice(error: str | None) -> str:
+    """A refusal of the visitor's last form (a survey sent too early, say), where no form shows it."""
+    return f'<p class="form-error" role="alert" id="notice">{escape(error)}</p>' if error else ""
+
+
+def survey_form(token: str, lang: str, survey_token: str, *, error: str | None = None) -> str:
     t = TEXT[lang]
     items = []
     for number, (name, question) in enumerate(SURVEY_ELEMENTS[lang], start=1):
@@ -184,6 +200,8 @@ def survey_form(token: str, lang: str, *, error: str | None = None) -> str:
     error_html = f'<p class="form-error" role="alert" id="survey-error"{"" if error else " hidden"}>{escape(error or "")}</p>'
     return (
         f'<form class="survey" id="survey" method="post" action="/t/{escape(token)}/survey?lang={lang}" data-form="survey">'
+        # the one-time survey token: the server accepts a survey only with the token of this ticket's page
+        f'<input type="hidden" name="survey_token" value="{escape(survey_token)}">'
         f'<h2>{t["survey_title"]}</h2><p class="intro">{t["survey_intro"]}</p>'
         + "".join(items)
         + f'<label class="comment">{t["comment"]}<textarea name="comment" maxlength="1000" rows="3"></textarea></label>'

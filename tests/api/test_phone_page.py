@@ -4,6 +4,7 @@ Also writes the screenshots of docs/screenshots/phone-*.png at a phone's size.
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -54,7 +55,7 @@ def state_of(page) -> str:
     return page.get_attribute("#panel [data-state]", "data-state")
 
 
-def test_the_phone_follows_a_ticket_from_waiting_to_survey(server, kiosk, staff, phone):
+def test_the_phone_follows_a_ticket_from_waiting_to_survey(server, kiosk, staff, phone, clock):
     ahead = [kiosk.issue("ktp") for _ in range(3)]
     mine = kiosk.issue("ktp")
     phone.goto(f"{server.url}/t/{mine['token']}")
@@ -102,6 +103,7 @@ def test_the_phone_follows_a_ticket_from_waiting_to_survey(server, kiosk, staff,
     staff.action("loket-1", "call-next")
     staff.action("loket-1", "start")
     phone.wait_for_selector("text=Sedang dilayani di Loket 1", timeout=2000)
+    clock.advance(minutes=5)  # a real service: only one of at least queue.survey_min_service_seconds is rated
     staff.action("loket-1", "finish")
     phone.wait_for_selector("#survey", timeout=2000)
     legends = phone.locator("#survey legend").all_inner_texts()
@@ -177,7 +179,7 @@ def test_a_ticket_the_day_closed_is_a_404_that_says_why(server, kiosk, clock):
     assert "hari layanan telah berakhir" in page.text and ticket["code"] in page.text
 
 
-def test_the_page_works_without_javascript(server, kiosk, staff):
+def test_the_page_works_without_javascript(server, kiosk, staff, clock):
     mine = kiosk.issue("ktp")
     staff.action("loket-1", "call-next")
     staff.action("loket-1", "recall")
@@ -188,10 +190,13 @@ def test_the_page_works_without_javascript(server, kiosk, staff):
         back = http.post(f"/t/{mine['token']}/rejoin", data={})
         assert back.status_code == 303 and back.headers["location"] == f"/t/{mine['token']}?lang=id"
         staff.action("loket-1", "call-next")
+        clock.advance(minutes=2)  # served long enough to be rated
         staff.action("loket-1", "finish")
+        page = http.get(f"/t/{mine['token']}")
+        token = re.search(r'name="survey_token" value="([^"]+)"', page.text).group(1)  # the form's hidden field
         incomplete = http.post(f"/t/{mine['token']}/survey?lang=en", data={"u1": "4", "comment": "hi"})
         assert incomplete.status_code == 422 and "Score all 9 survey items" in incomplete.text
-        form = {f"u{n}": "3" for n in range(1, 10)} | {"comment": "tanpa JavaScript"}
+        form = {f"u{n}": "3" for n in range(1, 10)} | {"comment": "tanpa JavaScript", "survey_token": token}
         sent = http.post(f"/t/{mine['token']}/survey", data=form)
         assert sent.status_code == 303
         assert "Terima kasih!" in http.get(f"/t/{mine['token']}").text

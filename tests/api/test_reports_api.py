@@ -28,6 +28,7 @@ from kiosk.server.runner import ServerThread
 from kiosk.store import Store
 from support.configs import BASE, DEVICE_KEYS, MAKASSAR, MONDAY_9, PIN_1234, make_config
 from support.server import running_server
+from support.survey import survey_token
 
 MONDAY, TUESDAY = date(2026, 11, 23), date(2026, 11, 24)
 TWO_DAYS = "from=2026-11-23&to=2026-11-24"
@@ -52,8 +53,9 @@ class Lobby:
                             now=self.clock.now().astimezone(MAKASSAR))
 
 
-def surveyed(kiosk, ticket: dict, scores: list[int]) -> list[int]:
-    kiosk.survey(ticket["token"], scores)
+def surveyed(server, ticket: dict, scores: list[int]) -> list[int]:
+    """As the visitor's phone sends it: no key, with the survey token of the ticket's page."""
+    server.client().survey(ticket["token"], scores, survey_token=survey_token(server.url, ticket["token"]))
     return scores
 
 
@@ -91,8 +93,8 @@ def lobby(tmp_path_factory):
         loket3.action("loket-3", "call-next")  # B-001
         at(9, 40)
         loket3.action("loket-3", "finish")
-        surveyed(kiosk, a1, [4] * 9)
-        surveyed(kiosk, b1, [3] * 9)
+        surveyed(server, a1, [4] * 9)
+        surveyed(server, b1, [3] * 9)
 
         at(9, 0, TUESDAY)
         loket1 = server.staff_client("petugas1", "loket-1")  # yesterday's session has ended
@@ -110,7 +112,7 @@ def lobby(tmp_path_factory):
         loket1.action("loket-1", "call-next")  # A-002 at 09:15
         at(9, 20, TUESDAY)
         loket1.action("loket-1", "finish")
-        surveyed(kiosk, t1, [2] + [3] * 8)
+        surveyed(server, t1, [2] + [3] * 8)
         at(9, 30, TUESDAY)
 
         tokens = {role: key for role, key in DEVICE_KEYS.items()}

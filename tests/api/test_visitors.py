@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.client import ApiError
 from support.configs import DEVICE_KEYS
+from support.survey import survey_token
 
 KIOSK = {"Authorization": f"Bearer {DEVICE_KEYS['kiosk']}"}
 
@@ -206,19 +207,22 @@ def test_rejoin_within_grace_then_not_after(server, kiosk, staff, clock):
     assert unknown.value.status == 404
 
 
-def test_survey_after_finish_is_stored_once(server, kiosk, staff):
+def test_survey_after_finish_is_stored_once(server, kiosk, staff, clock):
     ticket = kiosk.issue("ktp")
     visitor = server.client(lang="en")
     with pytest.raises(ApiError) as too_early:
         visitor.survey(ticket["token"], [4] * 9)
-    assert too_early.value.status == 409
+    assert too_early.value.status == 409 and too_early.value.details["reason"] == "not_served"
     assert too_early.value.message == "The survey opens once the service is finished."
+    assert survey_token(server.url, ticket["token"]) is None  # no form, no token before the finish
     staff.action("loket-1", "call-next")
+    clock.advance(seconds=server.config.queue.survey_min_service_seconds)  # a real-length service
     staff.action("loket-1", "finish")
-    assert visitor.survey(ticket["token"], [4, 3, 2, 1, 4, 3, 2, 1, 4], "Cepat dan ramah") == {"ok": True}
+    token = survey_token(server.url, ticket["token"])
+    assert visitor.survey(ticket["token"], [4, 3, 2, 1, 4, 3, 2, 1, 4], "Cepat dan ramah", token) == {"ok": True}
     with pytest.raises(ApiError) as again:
-        visitor.survey(ticket["token"], [1] * 9)
-    assert again.value.status == 409
+        visitor.survey(ticket["token"], [1] * 9, survey_token=token)
+    assert again.value.status == 409 and again.value.details["reason"] == "already_done"
     rows = sqlite3.connect(server.db_path).execute(
         "SELECT u1, u2, u3, u4, u5, u6, u7, u8, u9, comment, service_id FROM surveys").fetchall()
     assert rows == [(4, 3, 2, 1, 4, 3, 2, 1, 4, "Cepat dan ramah", "ktp")]

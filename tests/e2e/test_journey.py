@@ -25,6 +25,9 @@ from kiosk.reports import build_report
 from kiosk.sign import call_tokens
 from kiosk.ui.lobby import Lobby, open_windows, start_server
 
+from support.server import free_port
+from support.toml_writer import write_config
+
 from .conftest import (
     CHIME,
     CHROMIUM,
@@ -33,6 +36,7 @@ from .conftest import (
     COUNTER_NUMBER,
     STAFF_PIN,
     STAFF_USER,
+    lobby_data,
 )
 from .printed import printed_qr_texts
 
@@ -41,6 +45,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 PHONE = {"width": 412, "height": 915}
 SCORES = [4, 3, 4, 4, 3, 4, 4, 3, 4]  # U1..U9, as the visitor taps them
 COMMENT = "Petugas ramah, antrean cepat."
+
+
+@pytest.fixture
+def lobby_config_path(tmp_path, fake_printer) -> Path:
+    """This lobby rates even a short visit: the journey runs on the real clock and the counter finishes a few
+    seconds after the call, so queue.survey_min_service_seconds (60 s by default) is 0 here. The rule itself is
+    tested with an injected clock in tests/security/test_survey_honesty.py."""
+    data = lobby_data(tmp_path, free_port(), fake_printer.port)
+    data["queue"] = {**data.get("queue", {}), "survey_min_service_seconds": 0}
+    return write_config(tmp_path / "config.toml", data)
 
 
 class Recorder:

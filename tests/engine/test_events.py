@@ -35,15 +35,16 @@ def test_every_change_is_one_event_in_order(engine, clock):
     assert engine.events_since(10) == []
 
 
-def test_printer_faults_and_surveys_are_logged_but_change_no_queue_state(engine):
+def test_printer_faults_and_surveys_are_logged_but_change_no_queue_state(engine, clock):
     engine.open_counter("loket-1")
     ticket = engine.issue_ticket("ktp").ticket
     engine.call_next("loket-1")
+    clock.advance(minutes=3)  # served long enough to be surveyed
     engine.finish("loket-1")
     lobby = LobbyState(engine.snapshot())
     before = lobby.to_snapshot()
     seq = engine.record_printer_fault("kiosk1", "paper_out", "Kertas habis " * 40, ticket_code="A-001")
-    engine.submit_survey(ticket.token, [3] * 9)
+    engine.submit_survey(ticket.token, [3] * 9, survey_token=engine.survey_token(ticket.token))
     fault, survey = engine.events_since(before["seq"])
     assert fault["seq"] == seq and fault["type"] == "printer_fault"
     assert fault["payload"]["kind"] == "paper_out" and fault["payload"]["code"] == "A-001"

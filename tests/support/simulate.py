@@ -109,7 +109,7 @@ def _step_counter(engine, counter, busy, now, rng, no_show_rate, transfer_rate, 
             ticket = engine.finish(counter.id)
             if rng.random() < survey_rate:
                 scores = [min(4, max(1, round(rng.gauss(3.3, 0.7)))) for _ in range(9)]
-                engine.submit_survey(ticket.token, scores, "")
+                engine.submit_survey(ticket.token, scores, "", survey_token=engine.survey_token(ticket.token))
                 result.surveys += 1
         busy.pop(counter.id)
 

@@ -142,9 +142,12 @@
         if (button) { button.disabled = false; }
         return;
       }
-      request = post("/survey", {scores: scores, comment: form.elements.comment.value});
+      // the page's one-time survey token: the server takes a survey only with it
+      var surveyToken = form.elements.survey_token ? form.elements.survey_token.value : "";
+      request = post("/survey", {scores: scores, comment: form.elements.comment.value, survey_token: surveyToken});
     }
     request.then(function (answer) {
+      // 409: taken already, or closed for this ticket: the fresh panel says so in plain words
       if (answer.status >= 200 && answer.status < 300 || answer.status === 409) {
         return refresh();
       }
