@@ -20,6 +20,7 @@ from typing import Callable
 
 from kiosk import errors
 from kiosk.clock import Clock, SystemClock
+from kiosk.codes import MAX_TICKET_NUMBER, format_code, normalise_code
 from kiosk.config import Config, Counter, Service
 from kiosk.schedule import ServiceStatus, local_day, service_status
 from kiosk.store import Store
@@ -39,6 +40,9 @@ SURVEY_REFUSALS = (
     "bad_token",         # a survey token, but not this ticket's
 )
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_VOID = 500  # tickets in one void: a whole flood of a day's group, never the database in one transaction
+# a supervisor may void these; a ticket being served or done was a real visit and stays one
+VOIDABLE_STATES = ("waiting", "called", "no_show")
 # events about staff logins: they change nothing in the queue (kiosk.lobby_state ignores them)
 SECURITY_EVENTS = ("login_locked", "counter_taken_over")
 
@@ -80,6 +84,12 @@ class Ticket:
         data = asdict(self)
         data.pop("token")
         return data
+
+
+@dataclass(frozen=True)
+class Voided:
+    tickets: list[Ticket]             # voided now, in number order
+    skipped: list[tuple[str, str]]    # (code, state) of tickets in the range that cannot be voided
 
 
 @dataclass(frozen=True)
@@ -211,8 +221,11 @@ class QueueEngine:
         return ticket
 
     def _issued_today(self, conn, service_id: str, day: str) -> int:
+        """The day's tickets issued for the service, the quota's count: a voided ticket gives its place back,
+        a ticket transferred in uses none (it holds the number of the service it was issued for)."""
         return conn.execute(
-            "SELECT count(*) FROM tickets WHERE issued_service_id = ? AND day = ?", (service_id, day)).fetchone()[0]
+            "SELECT count(*) FROM tickets WHERE issued_service_id = ? AND day = ? AND state != 'voided'",
+            (service_id, day)).fetchone()[0]
 
     def _open_counters(self, conn, service_id: str) -> int:
         ids = [c.id for c in self.config.counters if service_id in c.services]
@@ -288,7 +301,12 @@ class QueueEngine:
                 "ON CONFLICT (group_id, day) DO UPDATE SET last_number = last_number + 1 RETURNING last_number",
                 (group.id, day),
             ).fetchone()[0]
-            code = f"{group.prefix}-{number:03d}"
+            if number > MAX_TICKET_NUMBER:
+                # a code past it could not be read back (kiosk.codes); the rollback keeps the counter at the limit
+                raise errors.InvalidState(
+                    f"Nomor kelompok {group.prefix} hari ini sudah habis ({MAX_TICKET_NUMBER}).",
+                    f"Group {group.prefix} has used every number for today ({MAX_TICKET_NUMBER}).")
+            code = format_code(group.prefix, number)
             seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
             queued_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the event below
             cursor = conn.execute(
@@ -567,10 +585,31 @@ class QueueEngine:
             self._emit(conn, "no_show", now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
             return self._ticket(conn, ticket.id)
 
-    def transfer(self, counter_id: str, service_id: str) -> Ticket:
-        """Send the counter's ticket to another service's queue; it keeps its code and its place in time."""
+    def transfer(self, counter_id: str, service_id: str, *, supervisor: bool = False,
+                 keep_place: bool = False) -> Ticket:
+        """Send the counter's ticket to another service's queue, under that service's rules.
+
+        Who may: a transfer into a service that takes no tickets now (closed, or full: its daily quota
+        reached), or that belongs to another agency, needs a supervisor (``supervisor``: the server passes
+        the session's flag); otherwise SupervisorRequired says why. ``keep_place`` is a supervisor's only.
+
+        Where it lands (the fair place rule): at the END of the target's queue, as if issued at the moment
+        of the transfer, so it never jumps anyone already waiting there; except a transfer BACK into a
+        service the ticket already waited in today (sent to fetch a document, then back), which gets back
+        the place it last had in that queue, so no one waits twice for the same service. A supervisor's
+        ``keep_place`` keeps the place it has now instead (e.g. the kiosk sent the visitor to the wrong
+        service). It keeps its code and priority.
+
+        Quota: a transferred ticket keeps counting for the service it was issued for and uses none of the
+        target's quota (the quota counts the numbers the kiosk gives out); a full target still needs a
+        supervisor, so staff cannot send visitors into a service that has stopped taking them.
+        """
         counter = self._counter(counter_id)
         target = self._service(service_id)
+        if keep_place and not supervisor:
+            raise errors.SupervisorRequired(
+                "Hanya supervisor yang dapat mempertahankan urutan saat mengalihkan.",
+                "Only a supervisor can keep the ticket's place in a transfer.")
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
@@ -578,16 +617,168 @@ class QueueEngine:
             if target.id == ticket.service_id:
                 raise errors.InvalidState(
                     f"{ticket.code} sudah di layanan ini.", f"{ticket.code} is already in that service.")
+            if not supervisor:
+                self._require_transfer_allowed(conn, ticket, target, now)
+            seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+            next_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the transferred event below
+            if keep_place:
+                queued_seq, place = ticket.queued_seq, "kept"
+            else:
+                earlier = self._last_place_in(conn, ticket.id, target.id)
+                queued_seq, place = (earlier, "returned") if earlier is not None else (next_seq, "end")
             conn.execute(
                 "UPDATE tickets SET state = 'waiting', service_id = ?, agency_id = ?, counter_id = NULL, "
-                "called_at = NULL, started_at = NULL, recalls = 0, transfers = transfers + 1 WHERE id = ?",
-                (target.id, target.agency, ticket.id))
+                "called_at = NULL, started_at = NULL, recalls = 0, transfers = transfers + 1, queued_seq = ? "
+                "WHERE id = ?",
+                (target.id, target.agency, queued_seq, ticket.id))
             conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
             moved = self._ticket(conn, ticket.id)
-            self._emit(conn, "transferred", now, ticket_id=ticket.id, counter_id=counter.id,
-                       from_service_id=ticket.service_id, queued_seq=moved.queued_seq,
-                       issued_at=moved.issued_at, **self._ticket_payload(moved))
+            seq = self._emit(conn, "transferred", now, ticket_id=ticket.id, counter_id=counter.id,
+                             from_service_id=ticket.service_id, queued_seq=moved.queued_seq, place=place,
+                             issued_at=moved.issued_at, **self._ticket_payload(moved))
+            assert seq == next_seq, "events.seq must be the queue order"
             return moved
+
+    def _require_transfer_allowed(self, conn, ticket: Ticket, target: Service, now: datetime) -> None:
+        """What a plain officer may not do alone: send a visitor to a closed or full service, or to another agency."""
+        name = target.name
+        if target.agency != ticket.agency_id:
+            agency = self.config.agency_by_id.get(target.agency)
+            short = agency.short_name if agency else target.agency
+            raise errors.SupervisorRequired(
+                f"{name.get('id')} milik instansi lain ({short}): pengalihan ke sana perlu supervisor.",
+                f"{name.get('en')} belongs to another agency ({short}): a transfer there needs a supervisor.",
+                service_id=target.id, reason="other_agency")
+        status = self._status(conn, target, now)
+        if status.state == "full":
+            raise errors.SupervisorRequired(
+                f"{name.get('id')} penuh (kuota {target.daily_quota} tercapai): pengalihan ke sana perlu supervisor.",
+                f"{name.get('en')} is full (quota {target.daily_quota} reached): a transfer there needs a supervisor.",
+                service_id=target.id, reason="full")
+        if not status.is_open:
+            raise errors.SupervisorRequired(
+                f"{name.get('id')} {status.text_id}: pengalihan ke sana perlu supervisor.",
+                f"{name.get('en')} is {status.text_en}: a transfer there needs a supervisor.",
+                service_id=target.id, reason="closed")
+
+    def _last_place_in(self, conn, ticket_id: int, service_id: str) -> int | None:
+        """The queued_seq the ticket last had in that service's queue today (issued, transferred or rejoined
+        there), or None if it never waited in it."""
+        place = None
+        for type_, seq, payload in conn.execute(
+                "SELECT type, seq, payload FROM events WHERE ticket_id = ? "
+                "AND type IN ('ticket_issued', 'transferred', 'rejoined') ORDER BY seq", (ticket_id,)):
+            data = json.loads(payload)
+            if data.get("service_id") == service_id:
+                place = seq if type_ == "ticket_issued" else data["queued_seq"]
+        return place
+
+    # ------------------------------------------------------------------ supervisors
+
+    def void_tickets(self, *, codes: list[str] | None = None, prefix: str | None = None,
+                     from_number: int | None = None, to_number: int | None = None,
+                     reason: str, by_user: str) -> "Voided":
+        """A supervisor cancels tickets of today: named ``codes``, and/or the range ``prefix`` from_number..to_number.
+
+        A voided ticket leaves the queue (state 'voided'; a ticket called to a counter is taken off it and
+        the counter is free), gives its place in the daily quota back, and leaves the reports' visits (they
+        count it as voided). Its number is never given out again. Only a waiting, called or missed (no-show)
+        ticket can be voided: one being served or done was a real visit. A named code that cannot be voided
+        refuses the whole call (nothing changes); in a range such tickets are skipped and listed.
+        One event per ticket (``ticket_voided``: code, reason, by), in the same transaction.
+        """
+        reason = " ".join(str(reason or "").split())
+        if not 3 <= len(reason) <= 200:
+            raise errors.VoidRefused("Tulis alasan pembatalan (3-200 karakter).",
+                                     "Give a reason for the void (3-200 characters).")
+        codes = list(codes or [])
+        wants_range = prefix is not None or from_number is not None or to_number is not None
+        if not codes and not wants_range:
+            raise errors.VoidRefused("Sebutkan nomor atau rentang nomor yang dibatalkan.",
+                                     "Name the tickets to void: codes or a range.")
+        named: list[str] = []
+        for ref in codes:
+            code = normalise_code(str(ref))
+            if code is None:
+                raise errors.VoidRefused(f"'{str(ref)[:24]}' bukan nomor antrean.", f"'{str(ref)[:24]}' is not a ticket code.")
+            if code not in named:
+                named.append(code)
+        span = None
+        if wants_range:
+            span = self._void_range(prefix, from_number, to_number)
+            if span[2] - span[1] + 1 > MAX_VOID:
+                raise errors.VoidRefused(f"Paling banyak {MAX_VOID} nomor sekali batal.",
+                                         f"At most {MAX_VOID} tickets in one void.")
+        if len(named) > MAX_VOID:
+            raise errors.VoidRefused(f"Paling banyak {MAX_VOID} nomor sekali batal.",
+                                     f"At most {MAX_VOID} tickets in one void.")
+        by_user = str(by_user)[:40]
+        now = self.clock.now()
+        day = local_day(self.config, now).isoformat()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            chosen: dict[int, dict] = {}
+            for code in named:
+                row = self._one(conn, "SELECT * FROM tickets WHERE code = ? AND day = ? ORDER BY id DESC LIMIT 1",
+                                (code, day))
+                if row is None:
+                    raise errors.UnknownTicket(code)
+                if row["state"] not in VOIDABLE_STATES:
+                    raise errors.InvalidState(*_not_voidable(row["code"], row["state"]), ticket=row["code"])
+                chosen[row["id"]] = row
+            skipped: list[tuple[str, str]] = []
+            if span is not None:
+                group_id, low, high = span
+                cursor = conn.execute(
+                    "SELECT * FROM tickets WHERE group_id = ? AND day = ? AND number BETWEEN ? AND ? ORDER BY number",
+                    (group_id, day, low, high))
+                names = [d[0] for d in cursor.description]
+                found = [dict(zip(names, r)) for r in cursor.fetchall()]
+                for row in found:
+                    if row["state"] in VOIDABLE_STATES:
+                        chosen.setdefault(row["id"], row)
+                    elif row["id"] not in chosen:
+                        skipped.append((row["code"], row["state"]))
+                if not any(r["id"] in chosen for r in found) and not named:
+                    first, last = (format_code(self.groups[group_id].prefix, n) for n in (low, high))
+                    raise errors.VoidRefused(
+                        f"Tidak ada nomor {first} s.d. {last} hari ini yang dapat dibatalkan.",
+                        f"No ticket from {first} to {last} of today can be voided.", skipped=len(skipped))
+            if len(chosen) > MAX_VOID:
+                raise errors.VoidRefused(f"Paling banyak {MAX_VOID} nomor sekali batal.",
+                                         f"At most {MAX_VOID} tickets in one void.")
+            voided = []
+            for ticket_id in sorted(chosen, key=lambda i: chosen[i]["number"]):
+                row = chosen[ticket_id]
+                at_counter = row["counter_id"] if row["state"] == "called" else None
+                conn.execute(
+                    "UPDATE tickets SET state = 'voided', voided_at = ?, void_reason = ?, voided_by = ? WHERE id = ?",
+                    (iso(now), reason, by_user, ticket_id))
+                if at_counter is not None:
+                    conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ? AND ticket_id = ?",
+                                 (at_counter, ticket_id))
+                self._emit(conn, "ticket_voided", now, ticket_id=ticket_id, counter_id=at_counter,
+                           code=row["code"], reason=reason, by=by_user, service_id=row["service_id"],
+                           agency_id=row["agency_id"], was=row["state"])
+                voided.append(self._ticket(conn, ticket_id))
+            return Voided(voided, skipped)
+
+    def _void_range(self, prefix, from_number, to_number) -> tuple[str, int, int]:
+        """(group id, low, high) of a range given by its printed prefix and numbers."""
+        if prefix is None or from_number is None or to_number is None:
+            raise errors.VoidRefused("Rentang perlu huruf kelompok, nomor awal dan nomor akhir.",
+                                     "A range needs the group's letter, a first and a last number.")
+        group = next((g for g in self.config.groups if g.prefix == str(prefix).strip().upper()), None)
+        if group is None:
+            raise errors.VoidRefused(f"Tidak ada kelompok nomor '{str(prefix)[:8]}'.",
+                                     f"No ticket group has the letter '{str(prefix)[:8]}'.")
+        if isinstance(from_number, bool) or isinstance(to_number, bool) or not (
+                isinstance(from_number, int) and isinstance(to_number, int)
+                and 1 <= from_number <= to_number <= MAX_TICKET_NUMBER):
+            raise errors.VoidRefused(
+                f"Rentang nomor harus 1-{MAX_TICKET_NUMBER}, nomor awal tidak lebih besar dari nomor akhir.",
+                f"A range runs from 1 to {MAX_TICKET_NUMBER}, its first number no larger than its last.")
+        return group.id, from_number, to_number
 
     # ------------------------------------------------------------------ devices and surveys
 
@@ -772,7 +963,8 @@ class QueueEngine:
             waiting = dict(conn.execute(
                 "SELECT service_id, count(*) FROM tickets WHERE state = 'waiting' GROUP BY service_id").fetchall())
             issued = dict(conn.execute(
-                "SELECT issued_service_id, count(*) FROM tickets WHERE day = ? GROUP BY issued_service_id", (day,)).fetchall())
+                "SELECT issued_service_id, count(*) FROM tickets WHERE day = ? AND state != 'voided' "
+                "GROUP BY issued_service_id", (day,)).fetchall())
             services = []
             for service in self.config.services:
                 status = service_status(self.config, service, now, issued.get(service.id, 0))
@@ -866,11 +1058,17 @@ def _event_dict(row) -> dict:
             "payload": json.loads(payload)}
 
 
-def _normalise_code(ref: str) -> str | None:
-    """'a12', 'A012', 'A-12', 'a - 012' → 'A-012'."""
-    import re
+def _not_voidable(code: str, state: str) -> tuple[str, str]:
+    if state == "voided":
+        return f"{code} sudah dibatalkan.", f"{code} is already voided."
+    if state == "serving":
+        return (f"{code} sedang dilayani: selesaikan dulu, layanan yang berjalan tidak dapat dibatalkan.",
+                f"{code} is being served: finish it first; a visit under way cannot be voided.")
+    if state == "done":
+        return f"{code} sudah selesai dilayani dan tidak dapat dibatalkan.", f"{code} was served and cannot be voided."
+    return f"{code} tidak dapat dibatalkan (status: {state}).", f"{code} cannot be voided (state: {state})."
 
-    match = re.fullmatch(r"\s*([A-Za-z]{1,3})\s*-?\s*(\d{1,4})\s*", ref)
-    if not match:
-        return None
-    return f"{match.group(1).upper()}-{int(match.group(2)):03d}"
+
+def _normalise_code(ref: str) -> str | None:
+    """'a12', 'A012', 'A-12', 'a - 012' → 'A-012'; 'a10005' → 'A-10005' (kiosk.codes)."""
+    return normalise_code(ref)

@@ -140,3 +140,15 @@ class RequestIdMismatch(InvalidRequestId):
             self,
             "Header Idempotency-Key dan request_id berbeda; kirim satu saja, atau keduanya sama.",
             "The Idempotency-Key header and request_id differ; send one, or both the same.")
+
+
+class SupervisorRequired(QueueError):
+    """A rule only a supervisor may set aside (a transfer into a closed, full or other agency's service)."""
+
+    code = "supervisor_required"
+    http_status = 403
+
+
+class VoidRefused(QueueError):
+    code = "void_refused"
+    http_status = 422

@@ -83,6 +83,11 @@ class LobbyState:
         elif kind in ("finished", "no_show"):
             self.tickets.pop(tid, None)
             self._counter(cid)["ticket_id"] = None
+        elif kind == "ticket_voided":
+            # out of every waiting list; a called one also off its counter (counter_id is set only then)
+            self.tickets.pop(tid, None)
+            if cid is not None and self.counters.get(cid, {}).get("ticket_id") == tid:
+                self.counters[cid]["ticket_id"] = None
         elif kind in ("transferred", "rejoined"):
             self.tickets[tid] = {
                 "id": tid, "code": payload["code"], "service_id": payload["service_id"],

@@ -116,6 +116,10 @@ def render_html(report: Report) -> str:
         ("Dilayani / Served", served),
         ("Tidak hadir / No-shows", no_shows),
     ]
+    voided = report.tables.get("voided")
+    total_voided = sum(row[-1] for row in voided.rows) if voided else 0
+    if total_voided:  # not visits: shown apart so a flood that was voided stays visible
+        cards.append(("Dibatalkan / Voided", total_voided))
     if wait_mean is not None:
         cards.append(("Rata-rata tunggu / Mean wait (min)", f"{wait_mean:.1f}"))
     if overall:
@@ -152,5 +156,7 @@ def render_html(report: Report) -> str:
 <section><h2>Per loket / Per counter</h2>{_table(report.table("per_counter"))}</section>
 <section><h2>Per hari / Per day</h2>{_table(per_day)}</section>
 <section><h2>Penggunaan kuota / Quota use</h2>{_table(report.table("quota_use"))}</section>
+{f'<section><h2>Nomor dibatalkan (bukan kunjungan) / Voided tickets (not visits)</h2>{_table(voided)}</section>'
+ if voided and voided.rows else ""}
 </body></html>
 """

@@ -6,6 +6,8 @@ in this one module, for any period; the same period gives the same figures.
 Definitions (also in docs/reports.md):
 - A ticket counts on its local issue day, for the service (and agency) it was issued for,
   except "served" and service time, which count for the service and counter that finished it.
+- A voided ticket (a supervisor cancelled it, e.g. a flood of fake tickets) is not a visit: it is in no
+  figure but the "voided" columns and the voided table (per day, agency and service it was issued for).
 - Waiting time: issue → first call (from the event log, so a transfer or recall does not reset it).
 - Service time: start → finish (a ticket finished straight from "called" started when called).
 - Median: the middle value (mean of the two middle ones for an even count);
@@ -118,9 +120,17 @@ visits AS (
     JOIN service_agency s ON s.service_id = t.issued_service_id
     LEFT JOIN first_call f ON f.ticket_id = t.id
     LEFT JOIN first_counter fc ON fc.ticket_id = t.id
-    WHERE t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
+    WHERE t.state != 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
 )
 SELECT * FROM visits
+"""
+# The voided tickets of the period, kept apart from the visits (state only: no m004 column is needed).
+_VOIDED = """
+CREATE TEMP TABLE voided AS
+SELECT t.id, t.day, strftime('%Y-W%W', t.day) AS week, substr(t.day, 1, 7) AS month,
+       t.issued_service_id AS service_id, s.agency_id AS agency_id, t.counter_id
+FROM tickets t JOIN service_agency s ON s.service_id = t.issued_service_id
+WHERE t.state = 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
 """
 
 
@@ -163,7 +173,7 @@ ORDER BY c.g
 
 _STAT_COLUMNS = ["issued", "served", "no_shows", "transferred", "priority",
                  "wait_mean_min", "wait_median_min", "wait_p90_min", "served_within_target_share",
-                 "service_mean_min", "service_median_min", "service_p90_min"]
+                 "service_mean_min", "service_median_min", "service_p90_min", "voided"]
 
 
 def _connect(db_path: Path | str) -> sqlite3.Connection:
@@ -209,13 +219,16 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
     try:
         _prepare(conn, config)
         conn.execute(_VISITS, {k: params[k] for k in ("offset", "from", "to", "agency")})
+        conn.execute(_VOIDED, {k: params[k] for k in ("from", "to", "agency")})
 
         def stats(name, title, group_expr, label, where="1", namer=None):
             rows = conn.execute(_stats_sql(group_expr, "g", where), params).fetchall()
+            voided = dict(conn.execute(f"SELECT {group_expr}, count(*) FROM temp.voided WHERE {where} GROUP BY 1"))
             out = []
             for row in rows:
                 key = row[0]
                 figures = list(row[1:6]) + [_round(v, 4 if i == 3 else 2) for i, v in enumerate(row[6:])]
+                figures.append(voided.get(key, 0))
                 if namer:
                     period, ident = key.split("|", 1) if "|" in key else (None, key)
                     out.append(((period,) if period else ()) + (ident, namer.get(ident, ident), *figures))
@@ -265,7 +278,17 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
         tables["quota_use"] = Table("quota_use", "Penggunaan kuota / Quota use",
                                     ["day", "service_id", "service", "issued", "quota", "share"], quota_rows)
 
+        tables["voided"] = Table(
+            "voided", "Nomor dibatalkan / Voided tickets",
+            ["day", "agency_id", "agency", "service_id", "service", "voided"],
+            [(day, agency_id, names["agency"].get(agency_id, agency_id), service_id,
+              names["service"].get(service_id, service_id), count)
+             for day, agency_id, service_id, count in conn.execute(
+                "SELECT day, agency_id, service_id, count(*) FROM temp.voided GROUP BY day, agency_id, service_id "
+                "ORDER BY day, agency_id, service_id")])
+
         tables.update(_skm_tables(conn, config, params, names["agency"]))
+        tables.update(_survey_honesty_tables(conn, config, params, names))
     finally:
         conn.close()
     return Report(date_from, date_to, agency, config.lobby.name, now or datetime.now(config.lobby.tz), tables)
@@ -290,6 +313,52 @@ def _skm_tables(conn, config: Config, params: dict, agency_names: dict) -> dict[
         rows.append((agency_id, name, respondents, *[round(v, 4) for v in nrr],
                      float(Decimal(str(ikm)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), letter, name_id))
     return {"skm": Table("skm", "Indeks Kepuasan Masyarakat (IKM) / Satisfaction index", columns, rows)}
+
+
+def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> dict[str, Table]:
+    """Surveys the rules refused, by reason (kiosk.engine.SURVEY_REFUSALS), and counters whose accepted surveys
+    came in bursts: queue.survey_burst_count or more within queue.survey_burst_seconds."""
+    refused = conn.execute(
+        "SELECT day, agency_id, counter_id, reason, sum(refused) FROM survey_refusals "
+        "WHERE day BETWEEN :from AND :to AND (:agency IS NULL OR agency_id = :agency) "
+        "GROUP BY day, agency_id, counter_id, reason ORDER BY day, agency_id, counter_id, reason", params).fetchall()
+    refusals = Table(
+        "survey_refusals", "Survei ditolak / Refused surveys",
+        ["day", "agency_id", "agency", "counter_id", "counter", "reason", "refused"],
+        [(day, agency_id or None, names["agency"].get(agency_id, agency_id) or None, counter_id or None,
+          names["counter"].get(counter_id, counter_id) or None, reason, count)
+         for day, agency_id, counter_id, reason, count in refused])
+
+    window, needed = config.queue.survey_burst_seconds, config.queue.survey_burst_count
+    rows = conn.execute(
+        "SELECT substr(datetime(s.submitted_at, :offset), 1, 10) AS local_day, t.counter_id, s.submitted_at "
+        "FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
+        "WHERE substr(datetime(s.submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
+        "AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL "
+        "ORDER BY local_day, t.counter_id, s.submitted_at", params).fetchall()
+    by_counter: dict[tuple[str, str], list[datetime]] = {}
+    for day, counter_id, submitted_at in rows:
+        by_counter.setdefault((day, counter_id), []).append(datetime.fromisoformat(submitted_at))
+    bursts = []
+    for (day, counter_id), times in by_counter.items():
+        in_burst: set[int] = set()
+        most, first_at, start = 0, None, 0
+        for end, at in enumerate(times):  # the window of survey_burst_seconds ending at each survey
+            while (at - times[start]).total_seconds() > window:
+                start += 1
+            count = end - start + 1
+            most = max(most, count)
+            if count >= needed:
+                in_burst.update(range(start, end + 1))
+                first_at = first_at or times[start]
+        if in_burst:
+            bursts.append((day, counter_id, names["counter"].get(counter_id, counter_id), len(times), len(in_burst),
+                           most, window, first_at.astimezone(config.lobby.tz).strftime("%H:%M:%S")))
+    flagged = Table(
+        "survey_bursts", "Survei beruntun per loket (periksa) / Surveys in bursts per counter (check)",
+        ["day", "counter_id", "counter", "surveys", "in_bursts", "most_in_window", "window_seconds", "first_burst_at"],
+        bursts)
+    return {"survey_refusals": refusals, "survey_bursts": flagged}
 
 
 # ---------------------------------------------------------------------- outputs

@@ -133,6 +133,16 @@ def m005_survey_refusals(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m004_ticket_voids(db: sqlite_utils.Database) -> None:
+    # A supervisor's void (state 'voided'): when, why and by whom, kept on the ticket for the report and audit.
+    _run_each(db, """
+        ALTER TABLE tickets ADD COLUMN voided_at TEXT;
+        ALTER TABLE tickets ADD COLUMN void_reason TEXT;
+        ALTER TABLE tickets ADD COLUMN voided_by TEXT
+        """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

@@ -129,7 +129,7 @@ def test_quota_counts_issued_tickets_not_transfers_in(make_engine):
     engine.open_counter("loket-1")
     engine.issue_ticket("ktp")
     engine.call_next("loket-1")
-    engine.transfer("loket-1", "paspor")
+    engine.transfer("loket-1", "paspor", supervisor=True)  # another agency's service
     assert [engine.issue_ticket("paspor").ticket.code for _ in range(3)] == ["B-001", "B-002", "B-003"]
 
 

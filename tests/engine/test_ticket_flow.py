@@ -106,7 +106,7 @@ def test_a_no_show_can_be_called_back_by_code_within_grace(engine, counter, cloc
     assert refused.value.message("en") == "A-002 is not waiting (state: no_show)."
 
 
-def test_transfer_keeps_code_and_place_in_time_and_frees_the_counter(engine, counter, clock):
+def test_transfer_keeps_code_joins_the_end_of_the_target_queue_and_frees_the_counter(engine, counter, clock):
     engine.open_counter("loket-2", "petugas1")  # serves kk first
     moved = engine.issue_ticket("ktp").ticket  # A-001 at 09:00
     clock.advance(minutes=5)
@@ -116,21 +116,26 @@ def test_transfer_keeps_code_and_place_in_time_and_frees_the_counter(engine, cou
     clock.advance(minutes=3)
     transferred = engine.transfer(counter, "kk")
     assert (transferred.code, transferred.service_id, transferred.state) == ("A-001", "kk", "waiting")
-    assert (transferred.queued_seq, transferred.issued_at) == (moved.queued_seq, moved.issued_at)
+    assert transferred.issued_at == moved.issued_at
+    assert transferred.queued_seq == engine.last_seq() > moved.queued_seq  # queued as of the transfer
     assert (transferred.transfers, transferred.called_at, transferred.started_at) == (1, None, None)
     assert engine.snapshot()["counters"][counter]["ticket_id"] is None
-    # it comes before A-002, which was issued after it
-    assert [t.code for t in engine.waiting(service_ids=["kk"])] == ["A-001", "A-002"]
-    assert engine.call_next("loket-2").code == "A-001"
+    # A-002 was waiting in kk before A-001 came: it stays ahead
+    assert [t.code for t in engine.waiting(service_ids=["kk"])] == ["A-002", "A-001"]
+    assert engine.ticket_status(moved.token)["people_ahead"] == 1
+    assert engine.call_next("loket-2").code == "A-002"
     assert engine.ticket_status(moved.token)["service_id"] == "kk"
 
 
-def test_transfer_to_another_agency_changes_the_agency(make_engine):
+def test_transfer_to_another_agency_changes_the_agency_and_needs_a_supervisor(make_engine):
     engine = make_engine()
     engine.open_counter("loket-1")
     engine.issue_ticket("ktp")
     engine.call_next("loket-1")
-    moved = engine.transfer("loket-1", "paspor")
+    with pytest.raises(errors.SupervisorRequired) as refused:
+        engine.transfer("loket-1", "paspor")
+    assert refused.value.message("en") == "Passport belongs to another agency (Imigrasi): a transfer there needs a supervisor."
+    moved = engine.transfer("loket-1", "paspor", supervisor=True)
     assert (moved.agency_id, moved.service_id, moved.code) == ("imigrasi", "paspor", "A-001")
 
 

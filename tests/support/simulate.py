@@ -104,7 +104,8 @@ def _step_counter(engine, counter, busy, now, rng, no_show_rate, transfer_rate, 
     elif phase == "serving":
         others = [s for s in config.services if s.id not in counter.services]
         if others and rng.random() < transfer_rate:
-            engine.transfer(counter.id, rng.choice(others).id)
+            # the simulated lobby's transfers go to other agencies: a supervisor approves them
+            engine.transfer(counter.id, rng.choice(others).id, supervisor=True)
         else:
             ticket = engine.finish(counter.id)
             if rng.random() < survey_rate:
