@@ -177,6 +177,10 @@ class ApiClient:
     def state(self) -> dict:
         return self.request("GET", "/api/v1/state")
 
+    def security_events(self) -> dict:
+        """Today's login lockouts and counter take-overs (a supervisor's session or the manager key)."""
+        return self.request("GET", "/api/v1/security/events")
+
     def printer_fault(self, kind: str, message: str, code: str | None = None) -> dict:
         return self.request("POST", "/api/v1/devices/printer-fault", body={"kind": kind, "message": message, "code": code})
 

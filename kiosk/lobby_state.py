@@ -14,7 +14,9 @@ RECENT_CALLS = 20
 _CLOSED = {"status": "closed", "reason": None, "ticket_id": None, "user": None}
 # events that change nothing a queue window shows: a window need not refresh for them
 # (any other type this module does not know is skipped by apply() too, so an older window keeps working)
-NO_QUEUE_CHANGE = frozenset({"printer_fault", "survey_submitted", "login_locked", "counter_taken_over"})
+# staff-login lockouts and counter take-overs (the supervisor's security panel lists them)
+SECURITY_EVENTS = ("login_locked", "counter_taken_over")
+NO_QUEUE_CHANGE = frozenset({"printer_fault", "survey_submitted", *SECURITY_EVENTS})
 
 
 def call_entry(event: dict) -> dict:

@@ -234,8 +234,11 @@ class LoginLimiter:
         for key in list(self._failures):
             self._recent(key, now)
         if len(self._failures) > self.MAX_KEYS:
-            by_age = sorted(self._failures, key=lambda k: self._failures[k][-1])
-            for key in by_age[:len(self._failures) - self.MAX_KEYS // 2]:
+            # counts under their limit go first, stalest first: a flood of names must not lift a lockout
+            scopes = {"pair": "user_address", "address": "address", "user": "user"}
+            by_worth = sorted(self._failures, key=lambda k: (
+                len(self._failures[k]) >= self.limits[scopes[k[0]]], self._failures[k][-1]))
+            for key in by_worth[:len(self._failures) - self.MAX_KEYS // 2]:
                 del self._failures[key]
 
 

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +36,7 @@ from kiosk.ui import theme
 from kiosk.ui.counter_model import (
     PAUSE_REASONS,
     SHORTCUTS,
+    SecurityRow,
     TodayTexts,
     clock_text,
     parse_time,
@@ -62,6 +65,8 @@ QLabel#connection[connected="false"] {{ color: {theme.WHITE}; background: {theme
 QLabel#todayValue {{ color: {theme.ACCENT}; }}
 QLabel#todayMessage[kind="error"] {{ color: {theme.RED}; }}
 QLabel#todayMessage[kind="info"] {{ color: {theme.MUTED_TEXT}; }}
+QLabel#securityMessage[kind="error"] {{ color: {theme.RED}; }}
+QLabel#securityMessage[kind="info"] {{ color: {theme.MUTED_TEXT}; }}
 QLabel#priorityBadge {{ color: {theme.WHITE}; background: {theme.PRIORITY}; border-radius: 4px; padding: 2px 10px; }}
 QPushButton {{ background: {theme.CARD}; color: {theme.ACCENT}; border: 1px solid {theme.ACCENT};
               border-radius: 6px; padding: 6px 14px; }}
@@ -676,6 +681,84 @@ class TodayPanel(QFrame):
 
     def figure(self, name: str) -> str:
         return self.values[name].text()
+
+
+class SecurityPanel(QFrame):
+    """Today's login lockouts and counter take-overs for a supervisor (time, what, user, counter, address).
+
+    Shows what it is given (:class:`SecurityRow`, newest first), or a sentence: none today, loading, or why
+    they could not be loaded.
+    """
+
+    COLUMNS = ("col_time", "col_what", "col_user", "col_counter", "col_address")
+    VISIBLE_ROWS = 4
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("securityPanel")
+        self.setProperty("card", True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(4)
+        self.heading = QLabel()
+        self.heading.setFont(font(14, True))
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setObjectName("securityTable")
+        self.table.setFont(font(12))
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # a few rows are seen at once (the waiting list below needs the room); the rest scroll
+        self.table.setFixedHeight(header.sizeHint().height() + self.VISIBLE_ROWS * 24 + 4)
+        layout.addWidget(self.table)
+        self.message = QLabel()
+        self.message.setObjectName("securityMessage")
+        self.message.setFont(font(12))
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+        self._lang = "id"
+
+    def retranslate(self, lang: str) -> None:
+        self._lang = lang
+        self.heading.setText(tr(lang, "security_heading"))
+        self.table.setHorizontalHeaderLabels([tr(lang, key) for key in self.COLUMNS])
+
+    def show_rows(self, rows: list[SecurityRow]) -> None:
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate((row.time, row.what, row.user, row.counter, row.address)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(r, c, item)
+        self.table.setVisible(bool(rows))
+        if rows:
+            self.message.hide()
+        else:
+            self.show_message(tr(self._lang, "security_none"), error=False)
+
+    def show_message(self, text: str, error: bool = True) -> None:
+        self.message.setText(text)
+        kind = "error" if error else "info"
+        if self.message.property("kind") != kind:
+            self.message.setProperty("kind", kind)
+            restyle(self.message)
+        self.message.show()
+
+    def row_texts(self) -> list[tuple[str, ...]]:
+        """What the table shows, row by row (tests and the screenshot script read it)."""
+        return [tuple(self.table.item(r, c).text() for c in range(self.table.columnCount()))
+                for r in range(self.table.rowCount())]
 
 
 # ---------------------------------------------------------------------------- pickers

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -40,6 +41,7 @@ from kiosk.ui.counter_model import (
     minutes_text,
     reason_text,
     scanned_ref,
+    security_rows,
     today_texts,
     tr,
 )
@@ -49,6 +51,7 @@ from kiosk.ui.counter_widgets import (
     DisabledClickWatcher,
     LoginPanel,
     PauseDialog,
+    SecurityPanel,
     TicketPanel,
     TodayPanel,
     TransferDialog,
@@ -56,6 +59,7 @@ from kiosk.ui.counter_widgets import (
     font,
     restyle,
 )
+from kiosk.lobby_state import SECURITY_EVENTS
 from kiosk.ui.live import LiveLobby
 from kiosk.ui.tasks import Tasks
 
@@ -90,12 +94,14 @@ class CounterWindow(QWidget):
     action_finished = Signal(str, bool)  # action, succeeded (tests and the bench wait for it)
 
     def __init__(self, config: Config, server_url: str, *, counter_id: str | None = None, lang: str | None = None,
-                 clock: Clock | None = None, parent: QWidget | None = None):
+                 clock: Clock | None = None, monotonic: Callable[[], float] = time.monotonic,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.config = config
         self.server_url = server_url.rstrip("/")
         self.lang = lang if lang in ("id", "en") else config.lobby.default_language
         self.clock = clock or SystemClock()
+        self.monotonic = monotonic  # the settle wait after an answer (busy()) runs on it
         self.services = config.service_by_id
         self.agencies = config.agency_by_id
         self.counters = config.counter_by_id
@@ -118,6 +124,10 @@ class CounterWindow(QWidget):
         self._today_error: str | None = None     # or why it could not be loaded
         self._today_loading = False
         self._today_again = False                # asked again while loading: load once more after
+        self._security: list[dict] | None = None  # today's lockouts and take-overs (GET /api/v1/security/events)
+        self._security_error: str | None = None
+        self._security_loading = False
+        self._security_again = False
 
         self.setObjectName("counterRoot")
         self.setStyleSheet(STYLE)
@@ -129,6 +139,7 @@ class CounterWindow(QWidget):
         self._today_timer = QTimer(self)
         self._today_timer.setInterval(TODAY_REFRESH_MS)
         self._today_timer.timeout.connect(self.load_today)
+        self._today_timer.timeout.connect(self.load_security)
         self._build()
         self.retranslate()
 
@@ -221,6 +232,9 @@ class CounterWindow(QWidget):
         self.today_panel = TodayPanel()
         self.today_panel.hide()  # for supervisors only
         right.addWidget(self.today_panel)
+        self.security_panel = SecurityPanel()
+        self.security_panel.hide()  # for supervisors only
+        right.addWidget(self.security_panel)
         self.waiting_panel = WaitingPanel()
         self.waiting_panel.ticket_chosen.connect(lambda code: self.call_ticket(code))
         right.addWidget(self.waiting_panel, 1)
@@ -261,6 +275,8 @@ class CounterWindow(QWidget):
         self.retranslate()
         if self._today_error is not None:
             self.load_today()  # the sentence came in the other language
+        if self._security_error is not None:
+            self.load_security()
 
     def retranslate(self) -> None:
         lang = self.lang
@@ -269,12 +285,14 @@ class CounterWindow(QWidget):
         self.login_panel.retranslate(lang)
         self.waiting_panel.retranslate(lang)
         self.today_panel.retranslate(lang)
+        self.security_panel.retranslate(lang)
         self.scan_field.setPlaceholderText(tr(lang, "scan_placeholder"))
         if self._status_key is not None:
             key, values, kind = self._status_key
             self._show_status(tr(lang, key, **values), kind)
         self._show_stats()
         self._show_today()
+        self._show_security()
         self._refresh()
 
     # ------------------------------------------------------------------ login and logout
@@ -322,10 +340,14 @@ class CounterWindow(QWidget):
         self._load_stats()
         self._today, self._today_error = None, None
         self.today_panel.setVisible(self.is_supervisor)
+        self._security, self._security_error = None, None
+        self.security_panel.setVisible(self.is_supervisor)
         if self.is_supervisor:
             self._today_timer.start()
             self._show_today()
             self.load_today()
+            self._show_security()
+            self.load_security()
         log.info("logged in as %s to %s", answer.get("user"), self.counter_id)
 
     def logout(self) -> None:
@@ -373,6 +395,8 @@ class CounterWindow(QWidget):
         self._today_timer.stop()
         self._today, self._today_error = None, None
         self.today_panel.hide()
+        self._security, self._security_error = None, None
+        self.security_panel.hide()
         for dialog in (self.transfer_dialog, self.pause_dialog):
             if dialog is not None:
                 dialog.reject()
@@ -435,7 +459,7 @@ class CounterWindow(QWidget):
         if self.in_flight is not None:
             return True
         if self.live is not None and self.live.state.seq < self._settle_seq:
-            if time.monotonic() < self._settle_deadline:
+            if self.monotonic() < self._settle_deadline:
                 return True
             self._settle_seq = 0
         return False
@@ -455,6 +479,23 @@ class CounterWindow(QWidget):
         if event.get("type") in ("finished", "no_show") and event.get("counter_id") == self.counter_id:
             self._load_stats()
             self.load_today()
+        elif event.get("type") in SECURITY_EVENTS:
+            if self._taken_from_me(event):
+                return
+            self.load_security()  # a lockout or take-over just happened: the supervisor sees it at once
+
+    def _taken_from_me(self, event: dict) -> bool:
+        """A supervisor took this counter over: this session has ended, say so now (not at the next press)."""
+        if event.get("type") != "counter_taken_over" or event.get("counter_id") != self.counter_id:
+            return False
+        payload = event.get("payload") or {}
+        if self.session is None or payload.get("user") == self.session.get("user"):
+            return False
+        staff = self.config.staff_by_user.get(payload.get("user"))
+        self._session_ended()
+        self.login_panel.show_message(tr(self.lang, "taken_over_notice",
+                                         name=staff.name if staff else payload.get("user")))
+        return True
 
     def _refresh(self) -> None:
         lang = self.lang
@@ -598,6 +639,51 @@ class CounterWindow(QWidget):
         else:
             self.today_panel.show_figures(today_texts(self.lang, self._today, self.config.lobby.tz))
 
+    def load_security(self) -> None:
+        """A supervisor's list of today's lockouts and take-overs, off the GUI thread; one request at a time."""
+        if not self.is_supervisor or self._closed:
+            return
+        if self._security_loading:
+            self._security_again = True
+            return
+        self._security_loading, self._security_again = True, False
+        session = self.session
+
+        def finish() -> bool:
+            self._security_loading = False
+            if self._security_again:
+                QTimer.singleShot(0, self.load_security)
+            return self.session is session
+
+        def done(answer: dict) -> None:
+            if finish():
+                self._security, self._security_error = list(answer.get("events") or []), None
+                self._show_security()
+
+        def failed(exc: BaseException) -> None:
+            if finish():
+                log.info("security events not loaded: %r", exc)
+                if isinstance(exc, ApiError) and exc.status is None:
+                    self._security_error = tr(self.lang, "security_unreachable")
+                else:
+                    message = exc.message or exc.code if isinstance(exc, ApiError) else type(exc).__name__
+                    self._security_error = tr(self.lang, "security_refused", message=message)
+                self._show_security()
+
+        self.tasks.run(lambda: self.api.security_events(), done, failed)
+
+    def _show_security(self) -> None:
+        if not self.is_supervisor:
+            return
+        if self._security_error is not None:
+            self.security_panel.show_rows([])
+            self.security_panel.show_message(self._security_error)
+        elif self._security is None:
+            self.security_panel.show_rows([])
+            self.security_panel.show_message(tr(self.lang, "security_loading"), error=False)
+        else:
+            self.security_panel.show_rows(security_rows(self.lang, self._security, self.config.lobby.tz))
+
     # ------------------------------------------------------------------ status line
 
     def _set_status(self, key: str | None, kind: str = "ok", **values) -> None:
@@ -721,7 +807,7 @@ class CounterWindow(QWidget):
                 return
             self.in_flight = None
             self._settle_seq = int(answer.get("seq") or 0)
-            self._settle_deadline = time.monotonic() + SETTLE_TIMEOUT_S
+            self._settle_deadline = self.monotonic() + SETTLE_TIMEOUT_S
             shown = (answer.get("ticket") or {}).get("code") or code
             if action == "transfer":
                 self._set_status("done_transfer", code=shown, service=self._service_name(body["service_id"]))
