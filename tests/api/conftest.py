@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.clock import FakeClock
-from support.configs import MONDAY_9, make_config
+from support.configs import MONDAY_9, load_test_server, make_config
 from support.server import running_server
 
 
@@ -14,7 +14,9 @@ def clock():
 
 
 @pytest.fixture
-def config(tmp_path):
+def config(request, tmp_path):
+    if request.node.get_closest_marker("load_test"):
+        return make_config(tmp_path, server=load_test_server())
     return make_config(tmp_path)
 
 

@@ -138,6 +138,7 @@ def test_pings_keep_an_idle_stream_alive(server):
         assert receive(conn, timeout=3) == {"type": "ping"}
 
 
+@pytest.mark.load_test
 def test_events_from_before_a_restart_come_from_the_database(server, kiosk):
     issued = [kiosk.issue("ktp")["seq"] for _ in range(30)]
     server.restart()
@@ -220,6 +221,7 @@ def test_event_stream_resumes_after_a_cut_with_exactly_the_missed_events(server,
             stream.stop()
 
 
+@pytest.mark.load_test
 def test_raw_websocket_resumes_from_its_last_seq(server, kiosk, staff):
     for _ in range(21):
         kiosk.issue("ktp")
@@ -368,6 +370,7 @@ def test_ticket_feed_for_an_unknown_token_closes_with_4404(server):
     assert closed.value.rcvd.code == 4404
 
 
+@pytest.mark.load_test
 def test_a_burst_of_concurrent_writes_reaches_a_listener_once_each_in_order(server, kiosk):
     kiosk.issue("ktp")
     start = server.engine.last_seq()

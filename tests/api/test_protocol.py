@@ -103,6 +103,7 @@ def test_client_reports_a_server_that_does_not_answer_in_time(server):
         silent.close()
 
 
+@pytest.mark.load_test
 def test_client_is_usable_from_many_threads(server, kiosk):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -66,6 +66,19 @@ BASE = {
 }
 
 
+# Tests that issue faster than a person (load, races, long days) raise the per-kiosk issue limit in their own
+# config; every other test runs with the shipped default (30 a minute, burst 10).
+LOAD_TEST_LIMITS = {"issue_per_minute": 100_000, "issue_burst": 100_000}
+
+
+def load_test_server(**extra) -> dict:
+    """BASE's [server] section with the issue limit raised (``LOAD_TEST_LIMITS``), plus ``extra`` keys."""
+    server = copy.deepcopy(BASE["server"])
+    server["limits"] = {**server.get("limits", {}), **LOAD_TEST_LIMITS}
+    server.update(extra)
+    return server
+
+
 def config_dict(**sections) -> dict:
     """The base dict with whole sections replaced (``queue={...}``) — a deep copy."""
     data = copy.deepcopy(BASE)
