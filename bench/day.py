@@ -19,6 +19,8 @@ before the counter's call-next request is sent (counters' process) to the
 event's arrival at each display (displays' process). The server's own share
 of each latency comes from its access log.
 
+Simulated time is compressed, so each kiosk issues far faster than a person:
+the config raises server.limits.issue_per_minute and the output says so.
 Prints the figures, then one JSON line (units in the keys). Targets on a
 2-core machine: p99 issue <= 50 ms, p99 call -> display event <= 50 ms,
 server RSS <= 200 MB, and no display may lose or double an event.
@@ -59,6 +61,8 @@ from support.toml_writer import to_toml  # noqa: E402  (the same tiny TOML write
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PIN = "1234"
 TARGETS = {"issue_ms_p99": 50.0, "call_to_display_ms_p99": 50.0, "server_rss_mb_max": 200.0}
+# a day compressed into minutes: each kiosk issues hundreds a minute, far over the lobby's 30, on purpose
+ISSUE_LIMITS = {"issue_per_minute": 100_000, "issue_burst": 1_000}
 
 
 # --------------------------------------------------------------------------- the lobby
@@ -98,7 +102,8 @@ def make_lobby(*, agencies: int, services: int, counters: int, kiosks: int, disp
                + [{"name": "counterapp", "role": "counter-app", "key": "counter-app-key-" + "c" * 20}])
     config = {
         "lobby": {"name": "MPP Bench (10x)", "timezone": "Asia/Makassar"},
-        "server": {"database": str(workdir / "queue.sqlite"), "log_dir": str(workdir / "logs"), "devices": devices},
+        "server": {"database": str(workdir / "queue.sqlite"), "log_dir": str(workdir / "logs"), "devices": devices,
+                   "limits": ISSUE_LIMITS},
         "agencies": [{"id": a, "name": f"Instansi {n + 1}", "short_name": f"Instansi {n + 1}"}
                      for n, a in enumerate(agency_ids)],
         "groups": [{"id": a, "prefix": chr(ord("A") + n)} for n, a in enumerate(agency_ids)],
@@ -729,7 +734,10 @@ def main(argv: list[str] | None = None) -> int:
                      kiosks=args.kiosks, displays=args.displays, agencies=args.agencies, services=args.services,
                      workdir=args.workdir)
     report(result)
-    print(json.dumps({k: v for k, v in result.items() if k != "first_errors"}))
+    print(f"issue limit raised to {ISSUE_LIMITS['issue_per_minute']}/min per kiosk (burst "
+          f"{ISSUE_LIMITS['issue_burst']}) for this benchmark; a lobby's default is 30/min")
+    print(json.dumps({**{k: v for k, v in result.items() if k != "first_errors"},
+                      "issue_limit_per_minute": ISSUE_LIMITS["issue_per_minute"]}))
     return 0 if result["lost_events"] == 0 and result["doubled_events"] == 0 else 1
 
 

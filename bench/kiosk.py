@@ -17,6 +17,8 @@ backend to a fake network printer on loopback that answers status requests.
   - memory: the child's resident set at the first frame and once the catalog
     is on screen. Target ≤ 150 MB.
 
+The visitors tap faster than people do, so the server's copy of config.toml
+raises server.limits.issue_per_minute and the output says so.
 The last line is one JSON object with the units in its keys.
 """
 from __future__ import annotations
@@ -39,6 +41,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 TARGETS = {"tap_to_printed_p95_ms": 150.0, "cold_start_first_frame_s": 1.5, "rss_mb": 150.0}
 SERVICE = ("dukcapil", "dukcapil-kk")  # no daily quota: any number of rounds
+# visitors tap back to back here, faster than a person: the server's copy of the config raises the kiosk's limit
+ISSUE_LIMITS = {"issue_per_minute": 100_000, "issue_burst": 100_000}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -111,6 +115,18 @@ def cold_starts(server_url: str, count: int) -> list[dict]:
             raise RuntimeError(f"cold start failed ({out.returncode}): {out.stderr[-2000:]}")
         results.append(json.loads(lines[-1]))
     return results
+
+
+def server_config(folder: Path) -> Path:
+    """The shipped config.toml with the issue limit raised, in ``folder`` (its assets linked from the repository)."""
+    import tomlkit
+
+    document = tomlkit.parse((ROOT / "config.toml").read_text(encoding="utf-8"))
+    document["server"].setdefault("limits", tomlkit.table()).update(ISSUE_LIMITS)
+    (folder / "assets").symlink_to(ROOT / "assets", target_is_directory=True)
+    path = folder / "config.toml"
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path
 
 
 # --------------------------------------------------------------------------- taps
@@ -219,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     from support.configs import MONDAY_9
     from support.server import running_server_process
 
-    with running_server_process(ROOT / "config.toml", run_tmp / "bench.sqlite", now=MONDAY_9) as server:
+    with running_server_process(server_config(run_tmp), run_tmp / "bench.sqlite", now=MONDAY_9) as server:
         starts = cold_starts(server.url, args.starts)
         latencies = taps(server.url, args.tickets)
 
@@ -236,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold_start_catalog_on_screen_s": round(statistics.median(ready), 3) if ready else None,
         "rss_first_frame_mb": round(max(s["rss_first_frame_mb"] for s in starts), 1),
         "rss_ready_mb": round(max(s.get("rss_ready_mb", 0.0) for s in starts), 1),
+        "issue_limit_per_minute": ISSUE_LIMITS["issue_per_minute"],
     }
     result["targets_met"] = (
         result["tap_to_printed_p95_ms"] <= TARGETS["tap_to_printed_p95_ms"]
@@ -248,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(target <= 1.5 s); catalog on screen {result['cold_start_catalog_on_screen_s']} s")
     print(f"resident memory: {result['rss_first_frame_mb']} MB at first frame, {result['rss_ready_mb']} MB ready "
           f"(target <= 150 MB)")
+    print(f"issue limit raised to {ISSUE_LIMITS['issue_per_minute']}/min (burst {ISSUE_LIMITS['issue_burst']}) "
+          "for this benchmark; a lobby's default is 30/min")
     print(json.dumps(result))
     return 0
 
