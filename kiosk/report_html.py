@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from html import escape
 
-from kiosk.reports import SURVEY_ELEMENTS, Report
+from kiosk.reports import SURVEY_ELEMENTS, SURVEY_REFUSAL_LABELS, Report
 
 CSS = """
 @page { size: A4; margin: 14mm; }
@@ -92,6 +92,31 @@ def heat_map(table) -> str:
     return f"<svg viewBox='0 0 {width} {height}' width='100%' role='img'>{''.join(parts)}</svg>"
 
 
+def _survey_honesty(report: Report) -> str:
+    """Refused surveys by reason, and counters flagged for surveys in bursts: nothing when there are none."""
+    refusals, bursts = report.tables.get("survey_refusals"), report.tables.get("survey_bursts")
+    parts = []
+    if refusals and refusals.rows:
+        by_reason: dict[str, int] = {}
+        for row in refusals.rows:
+            by_reason[row[5]] = by_reason.get(row[5], 0) + row[6]
+        lines = "".join(
+            f"<tr><td class='l'>{escape(reason)}</td><td class='l'>{escape(SURVEY_REFUSAL_LABELS.get(reason, ('', ''))[0])}"
+            f"</td><td class='l'>{escape(SURVEY_REFUSAL_LABELS.get(reason, ('', ''))[1])}</td><td>{count}</td></tr>"
+            for reason, count in sorted(by_reason.items(), key=lambda item: (-item[1], item[0])))
+        parts.append(
+            "<section><h2>Survei ditolak (tidak masuk IKM) / Refused surveys (not in the IKM)</h2>"
+            "<table><thead><tr><th class='l'>reason</th><th class='l'>Indonesia</th><th class='l'>English</th>"
+            f"<th>refused</th></tr></thead><tbody>{lines}</tbody></table>{_table(refusals)}</section>")
+    if bursts and bursts.rows:
+        parts.append(
+            "<section><h2>Periksa: survei beruntun per loket / Check: surveys in bursts per counter</h2>"
+            "<p>Banyak survei untuk satu loket dalam waktu singkat; survei tetap dihitung dalam IKM, tetapi perlu "
+            "diperiksa. / Many surveys for one counter within a short time; they count in the IKM but need a "
+            f"check.</p>{_table(bursts)}</section>")
+    return "".join(parts)
+
+
 def render_html(report: Report) -> str:
     per_day = report.table("per_day")
     days = [row[0][5:] for row in per_day.rows]
@@ -124,6 +149,10 @@ def render_html(report: Report) -> str:
         cards.append(("Rata-rata tunggu / Mean wait (min)", f"{wait_mean:.1f}"))
     if overall:
         cards.append(("IKM MPP", f"{overall[ikm_col]:.2f} ({overall[ikm_col + 1]})"))
+    refusals = report.tables.get("survey_refusals")
+    total_refused = sum(row[-1] for row in refusals.rows) if refusals else 0
+    if total_refused:  # not in the IKM: shown so a manager sees that someone tried
+        cards.append(("Survei ditolak / Surveys refused", total_refused))
     card_html = "".join(f"<div class='card'>{escape(label)}<b>{escape(str(value))}</b></div>" for label, value in cards)
     title = f"Laporan Antrean — {escape(report.lobby)}"
     scope = f"{report.date_from:%d-%m-%Y} s.d. {report.date_to:%d-%m-%Y}"
@@ -152,6 +181,7 @@ def render_html(report: Report) -> str:
 <section><h2>IKM (PermenPANRB 14/2017)</h2>{_table(skm)}
 <table><thead><tr><th class='l'>Unsur</th><th class='l'>Indonesia</th><th class='l'>English</th></tr></thead>
 <tbody>{legend}</tbody></table></section>
+{_survey_honesty(report)}
 <section class="pb"><h2>Per layanan / Per service</h2>{_table(waits)}</section>
 <section><h2>Per loket / Per counter</h2>{_table(report.table("per_counter"))}</section>
 <section><h2>Per hari / Per day</h2>{_table(per_day)}</section>

@@ -288,6 +288,7 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
                 "ORDER BY day, agency_id, service_id")])
 
         tables.update(_skm_tables(conn, config, params, names["agency"]))
+        tables.update(_survey_honesty_tables(conn, config, params, names))
     finally:
         conn.close()
     return Report(date_from, date_to, agency, config.lobby.name, now or datetime.now(config.lobby.tz), tables)
@@ -312,6 +313,65 @@ def _skm_tables(conn, config: Config, params: dict, agency_names: dict) -> dict[
         rows.append((agency_id, name, respondents, *[round(v, 4) for v in nrr],
                      float(Decimal(str(ikm)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), letter, name_id))
     return {"skm": Table("skm", "Indeks Kepuasan Masyarakat (IKM) / Satisfaction index", columns, rows)}
+
+
+# kiosk.engine.SURVEY_REFUSALS, as the report names them: (Indonesian, English)
+SURVEY_REFUSAL_LABELS = {
+    "staff_or_device": ("dikirim dari perangkat atau sesi petugas", "sent with a device key or staff session"),
+    "unknown_ticket": ("nomor antrean tidak dikenal", "unknown ticket"),
+    "already_done": ("survei nomor ini sudah diisi", "this ticket's survey was already in"),
+    "not_served": ("layanan belum selesai", "the service was not finished"),
+    "too_soon": ("layanan lebih singkat dari batas minimum", "served for less than the minimum time"),
+    "expired": ("lewat batas waktu pengisian", "after the survey had closed"),
+    "no_survey_token": ("tanpa token survei dari halaman nomor", "without the ticket page's survey token"),
+    "bad_token": ("token survei bukan untuk nomor ini", "with a survey token of no such page"),
+}
+
+
+def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> dict[str, Table]:
+    """Surveys the rules refused, by reason (kiosk.engine.SURVEY_REFUSALS), and counters whose accepted surveys
+    came in bursts: queue.survey_burst_count or more within queue.survey_burst_seconds."""
+    refused = conn.execute(
+        "SELECT day, agency_id, counter_id, reason, sum(refused) FROM survey_refusals "
+        "WHERE day BETWEEN :from AND :to AND (:agency IS NULL OR agency_id = :agency) "
+        "GROUP BY day, agency_id, counter_id, reason ORDER BY day, agency_id, counter_id, reason", params).fetchall()
+    refusals = Table(
+        "survey_refusals", "Survei ditolak / Refused surveys",
+        ["day", "agency_id", "agency", "counter_id", "counter", "reason", "refused"],
+        [(day, agency_id or None, names["agency"].get(agency_id, agency_id) or None, counter_id or None,
+          names["counter"].get(counter_id, counter_id) or None, reason, count)
+         for day, agency_id, counter_id, reason, count in refused])
+
+    window, needed = config.queue.survey_burst_seconds, config.queue.survey_burst_count
+    rows = conn.execute(
+        "SELECT substr(datetime(s.submitted_at, :offset), 1, 10) AS local_day, t.counter_id, s.submitted_at "
+        "FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
+        "WHERE substr(datetime(s.submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
+        "AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL "
+        "ORDER BY local_day, t.counter_id, s.submitted_at", params).fetchall()
+    by_counter: dict[tuple[str, str], list[datetime]] = {}
+    for day, counter_id, submitted_at in rows:
+        by_counter.setdefault((day, counter_id), []).append(datetime.fromisoformat(submitted_at))
+    bursts = []
+    for (day, counter_id), times in by_counter.items():
+        in_burst: set[int] = set()
+        most, first_at, start = 0, None, 0
+        for end, at in enumerate(times):  # the window of survey_burst_seconds ending at each survey
+            while (at - times[start]).total_seconds() > window:
+                start += 1
+            count = end - start + 1
+            most = max(most, count)
+            if count >= needed:
+                in_burst.update(range(start, end + 1))
+                first_at = first_at or times[start]
+        if in_burst:
+            bursts.append((day, counter_id, names["counter"].get(counter_id, counter_id), len(times), len(in_burst),
+                           most, window, first_at.astimezone(config.lobby.tz).strftime("%H:%M:%S")))
+    flagged = Table(
+        "survey_bursts", "Survei beruntun per loket (periksa) / Surveys in bursts per counter (check)",
+        ["day", "counter_id", "counter", "surveys", "in_bursts", "most_in_window", "window_seconds", "first_burst_at"],
+        bursts)
+    return {"survey_refusals": refusals, "survey_bursts": flagged}
 
 
 # ---------------------------------------------------------------------- outputs

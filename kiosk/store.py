@@ -114,6 +114,16 @@ def m003_ticket_request_ids(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m004_ticket_voids(db: sqlite_utils.Database) -> None:
+    # A supervisor's void (state 'voided'): when, why and by whom, kept on the ticket for the report and audit.
+    _run_each(db, """
+        ALTER TABLE tickets ADD COLUMN voided_at TEXT;
+        ALTER TABLE tickets ADD COLUMN void_reason TEXT;
+        ALTER TABLE tickets ADD COLUMN voided_by TEXT
+        """)
+
+
+@migrations()
 def m005_survey_refusals(db: sqlite_utils.Database) -> None:
     # Refused surveys, counted per local day, agency, service, finishing counter and reason: the report
     # shows how many and why. A count, not a row per attempt: a flood cannot fill the disk, and
@@ -130,16 +140,6 @@ def m005_survey_refusals(db: sqlite_utils.Database) -> None:
             last_at TEXT NOT NULL,
             PRIMARY KEY (day, agency_id, service_id, counter_id, reason)
         )
-        """)
-
-
-@migrations()
-def m004_ticket_voids(db: sqlite_utils.Database) -> None:
-    # A supervisor's void (state 'voided'): when, why and by whom, kept on the ticket for the report and audit.
-    _run_each(db, """
-        ALTER TABLE tickets ADD COLUMN voided_at TEXT;
-        ALTER TABLE tickets ADD COLUMN void_reason TEXT;
-        ALTER TABLE tickets ADD COLUMN voided_by TEXT
         """)
 
 

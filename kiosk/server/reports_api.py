@@ -39,7 +39,7 @@ MAX_PERIOD_DAYS = 366  # a leap year; longer periods are several reports
 # Reports at once; more wait their turn, so two cores are never all busy with reports.
 MAX_CONCURRENT_REPORTS = 2
 TABLE_NAMES = ("per_day", "per_week", "per_month", "per_agency", "per_service", "per_counter",
-               "busiest_hours", "wait_distribution", "quota_use", "skm")
+               "busiest_hours", "wait_distribution", "quota_use", "skm", "survey_refusals", "survey_bursts")
 PERIODS = ("day", "week", "month")
 FORMATS = {
     "csv": "application/zip",
@@ -220,7 +220,17 @@ def today_summary(config: Config, db_path: Path, now: datetime, agency: str | No
         "mean_wait_minutes": figures.get("wait_mean_min"),
         "ikm_today": _ikm(today, lang),
         "ikm_month": {**_ikm(month, lang), "from": month.date_from.isoformat()},
+        # the surveys today's IKM does not count, and why; counters whose surveys came in bursts
+        "surveys_refused_today": _refusals_by_reason(today),
+        "survey_bursts_today": [row["counter_id"] for row in today.table("survey_bursts").dicts()],
     }
+
+
+def _refusals_by_reason(report: Report) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in report.table("survey_refusals").dicts():
+        counts[row["reason"]] = counts.get(row["reason"], 0) + row["refused"]
+    return dict(sorted(counts.items()))
 
 
 # --------------------------------------------------------------------------- routes
