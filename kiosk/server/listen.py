@@ -111,6 +111,12 @@ def bind_all(config: Config, host: str | None = None, port: int | None = None) -
             for sock in sockets:
                 sock.close()
             raise ListenError(address, exc) from None
+    limits = config.server.limits
+    log.info("listening on %s; a request's headers within %g s (at most %d bytes), its body within %g s, "
+             "idle connections closed after %g s, at most %d connections per client address",
+             ", ".join(f"{a.host}:{s.getsockname()[1]} ({a.side} side)" for a, s in zip(addresses(config, host, port), sockets)),
+             limits.header_timeout_s, limits.max_header_bytes, limits.body_timeout_s, limits.idle_timeout_s,
+             limits.connections_per_address)
     return sockets
 
 
@@ -133,6 +139,10 @@ def uvicorn_options(config: Config, **overrides) -> dict:
         timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,
         # events are ~200-byte JSON on a LAN: compressing each costs more CPU than it saves
         ws_per_message_deflate=False,
+        # X-Forwarded-For only from server.trusted_proxies: the LAN gate reads the address uvicorn
+        # gives, and uvicorn's own default believes any local process
+        proxy_headers=bool(config.server.trusted_proxies),
+        forwarded_allow_ips=[str(n) for n in config.server.trusted_proxies] or None,
     )
     options.update(ssl_options(config))
     options.update(overrides)
