@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import threading
 import time
 from typing import Any, Callable
@@ -16,6 +17,8 @@ from urllib.parse import quote, urlencode
 import httpx
 from websockets.exceptions import InvalidHandshake, WebSocketException
 from websockets.sync.client import connect as ws_connect
+
+from kiosk import tls
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +59,12 @@ class ApiClient:
     its own locks), so a worker thread that lives for one job still reuses connections.
     """
 
-    def __init__(self, base_url: str, key: str | None = None, lang: str = "id", timeout: float = 5.0):
+    def __init__(self, base_url: str, key: str | None = None, lang: str = "id", timeout: float = 5.0,
+                 ssl_context: ssl.SSLContext | None = None):
         self.base_url = base_url.rstrip("/")
         self.key = key
+        # for an https:// server: kiosk.tls.client_ssl_context(config) pins its certificate
+        self.ssl_context = ssl_context
         self.lang = _lang(lang)
         self.timeout = timeout
         self.session: dict | None = None  # the login answer while logged in
@@ -75,7 +81,8 @@ class ApiClient:
     def _http(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(base_url=self.base_url, timeout=self.timeout)
+                self._client = httpx.Client(base_url=self.base_url, timeout=self.timeout,
+                                            verify=self.ssl_context if self.ssl_context is not None else True)
             return self._client
 
     def request(self, method: str, path: str, *, body: Any = None, params: dict | None = None,
@@ -87,6 +94,10 @@ class ApiClient:
         try:
             response = self._http().request(method, path, json=body, params=params, headers=headers)
         except httpx.HTTPError as exc:  # refused, reset, timed out, DNS, ...
+            failure = tls.tls_failure(exc)
+            if failure is not None:  # reachable, but not the server we trust: say so, not "unreachable"
+                raise ApiError(None, "tls_refused", tls.failure_sentence(failure, lang),
+                               {"reason": str(failure)}) from None
             raise ApiError(None, "unreachable", UNREACHABLE[lang], {"reason": str(exc) or type(exc).__name__}) from None
         try:
             data = response.json() if response.content else {}
@@ -196,7 +207,8 @@ class EventStream:
     subscribes from its seq. Each event reaches ``on_event`` once, in order;
     after a drop it reconnects (0.2 s, doubling to 2 s) from the last event
     delivered. ``on_status`` hears "connected", "disconnected" and
-    "unauthorized" (the credential was refused; it keeps retrying). Callbacks run
+    "unauthorized" (the credential was refused; it keeps retrying) and "untrusted"
+    (the server's certificate was refused, ``tls_problem`` says why; it keeps retrying). Callbacks run
     on the stream's thread.
     """
 
@@ -206,9 +218,12 @@ class EventStream:
 
     def __init__(self, base_url: str, credential: str, *, on_event: Callable[[dict], None],
                  on_status: Callable[[str], None] | None = None, on_snapshot: Callable[[dict], None] | None = None,
-                 since: int | None = None, silence_timeout: float = 45.0, start: bool = True):
+                 since: int | None = None, silence_timeout: float = 45.0, start: bool = True,
+                 ssl_context: ssl.SSLContext | None = None):
         self.base_url = base_url.rstrip("/")
         self.credential = credential
+        self.ssl_context = ssl_context
+        self.tls_problem: ssl.SSLError | None = None  # why the last TLS handshake was refused (tls.failure_sentence)
         self.on_event = on_event
         self.on_status = on_status
         self.on_snapshot = on_snapshot
@@ -255,7 +270,8 @@ class EventStream:
                 log.exception("on_status callback failed")
 
     def _snapshot(self) -> None:
-        with httpx.Client(base_url=self.base_url, timeout=5.0) as http:
+        verify = self.ssl_context if self.ssl_context is not None else True
+        with httpx.Client(base_url=self.base_url, timeout=5.0, verify=verify) as http:
             response = http.get("/api/v1/state", headers={"Authorization": f"Bearer {self.credential}"})
         if response.status_code == 401:
             raise PermissionError("unauthorized")
@@ -290,14 +306,26 @@ class EventStream:
             except (OSError, httpx.HTTPError, WebSocketException, InvalidHandshake, TimeoutError, ValueError, KeyError) as exc:
                 if self._stop.is_set():
                     break
-                log.debug("event stream dropped: %r", exc)
-                self._set_status("disconnected")
+                failure = tls.tls_failure(exc)
+                if failure is not None:
+                    # retried like a dropped network (the certificate may be fixed), but said once, not every 2 s
+                    if self.tls_problem is None or str(self.tls_problem) != str(failure):
+                        log.warning("event stream: %s", tls.failure_sentence(failure, "en"))
+                    self.tls_problem = failure
+                    self._set_status("untrusted")
+                    backoff = self.BACKOFF_MAX_S
+                else:
+                    log.debug("event stream dropped: %r", exc)
+                    self._set_status("disconnected")
             if self._stop.wait(backoff):
                 break
             backoff = min(backoff * 2, self.BACKOFF_MAX_S)
 
     def _listen(self) -> None:
-        with ws_connect(self._ws_url(), additional_headers={"Authorization": f"Bearer {self.credential}"},
+        url = self._ws_url()
+        # websockets refuses an ssl argument for ws://
+        secure = {"ssl": self.ssl_context} if url.startswith("wss:") and self.ssl_context is not None else {}
+        with ws_connect(url, additional_headers={"Authorization": f"Bearer {self.credential}"}, **secure,
                         open_timeout=3, close_timeout=0.5, ping_interval=20, ping_timeout=20,
                         max_size=2**22, compression=None) as ws:
             self._ws = ws
@@ -315,6 +343,7 @@ class EventStream:
                     kind = message.get("type")
                     if kind == "hello":  # the server accepted us; events follow
                         self.connections += 1
+                        self.tls_problem = None
                         self._set_status("connected")
                     elif kind == "error":
                         if message.get("error") == "unauthorized":

@@ -184,7 +184,7 @@ class Limits(Model):
 class Server(Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8600, ge=1, le=65535)
-    url: str = Field(default="", description="where clients reach the server; default http://{host}:{port}")
+    url: str = Field(default="", description="where clients reach the server; default http://{host}:{port}, https:// with tls_cert")
     database: Path = Path("data/mpp.sqlite")
     log_dir: Path = Path("logs")
     max_body_bytes: int = Field(default=16_384, ge=1024)
@@ -210,7 +210,7 @@ class Server(Model):
         if self.url:
             return self.url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls_cert else 'http'}://{host}:{self.port}"
 
     def key_for(self, role: str) -> str | None:
         for device in self.devices:
@@ -719,6 +719,8 @@ def cross_check(config: Config) -> list[str]:
     if server.tls_cert is not None:
         must_exist("server.tls_cert", server.tls_cert)
         must_exist("server.tls_key", server.tls_key)
+    if server.tls_ca_file is not None:
+        must_exist("server.tls_ca_file", server.tls_ca_file)
     fingerprint = server.tls_fingerprint.replace(":", "").lower() if isinstance(server.tls_fingerprint, str) else ""
     if fingerprint and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
         problems.append(f"server.tls_fingerprint: must be 64 hex digits (SHA-256, colons allowed), "

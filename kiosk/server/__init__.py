@@ -42,7 +42,9 @@ def main(args) -> int:
     except (OSError, sqlite3.Error) as exc:
         print(f"server: cannot open the database {db_path}: {exc}", file=sys.stderr)
         return 1
-    log.info("queue server for %s on http://%s:%d, database %s, log %s", config.lobby.name, host, port, db_path, log_file)
+    scheme = "https" if config.server.tls_cert else "http"
+    log.info("queue server for %s on %s://%s:%d, database %s, log %s", config.lobby.name, scheme, host, port,
+             db_path, log_file)
     watcher = watch_config(args.config, "server")
     try:
         listen.serve(app, config, host, port)

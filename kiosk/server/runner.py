@@ -11,6 +11,17 @@ import uvicorn
 from kiosk.server import listen
 
 
+def own_certificate(options: dict):
+    """What the /healthz wait trusts: exactly the certificate this server was given (pinned), for https."""
+    if not options.get("ssl_certfile"):
+        return True
+    from pathlib import Path
+
+    from kiosk.tls import PinnedContext, fingerprint
+
+    return PinnedContext(fingerprint(Path(options["ssl_certfile"]).read_bytes()))
+
+
 class ServerThread:
     """uvicorn serving ``app`` on host:port from a daemon thread, guarded as `mpp-kiosk server` is
     (kiosk.server.listen: the config's limits, TLS and the visitor listener if set).
@@ -61,8 +72,7 @@ class ServerThread:
         self._thread = threading.Thread(target=serve, name=f"uvicorn-{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
-        # its own server on loopback: the certificate is the one it was just given
-        with httpx.Client(timeout=1.0, verify=False) as client:
+        with httpx.Client(timeout=1.0, verify=own_certificate(options)) as client:
             while time.monotonic() < deadline:
                 if not self._thread.is_alive():
                     raise RuntimeError(f"the server stopped while starting: {self._error!r}")

@@ -60,6 +60,7 @@ from kiosk.ui.counter_widgets import (
     restyle,
 )
 from kiosk.lobby_state import SECURITY_EVENTS
+from kiosk.tls import client_ssl_context, failure_sentence
 from kiosk.ui.live import LiveLobby
 from kiosk.ui.tasks import Tasks
 
@@ -106,7 +107,8 @@ class CounterWindow(QWidget):
         self.agencies = config.agency_by_id
         self.counters = config.counter_by_id
         self.preselected = counter_id or config.counter_app.counter or None
-        self.api = ApiClient(self.server_url, config.server.key_for("counter-app"), lang=self.lang)
+        self.api = ApiClient(self.server_url, config.server.key_for("counter-app"), lang=self.lang,
+                             ssl_context=client_ssl_context(config, self.server_url))
         self.tasks = Tasks(max_threads=2, parent=self)
         self.live: CounterLive | None = None
         self.session: dict | None = None     # the login answer while logged in
@@ -325,10 +327,11 @@ class CounterWindow(QWidget):
         self.in_flight = None
         self._settle_seq = 0
         self._set_status(None)
-        self.live = CounterLive(self.server_url, answer["token"], self)
+        self.live = CounterLive(self.server_url, answer["token"], self, ssl_context=self.api.ssl_context)
         self.live.snapshot_loaded.connect(self._refresh)
         self.live.event_applied.connect(self._on_event)
         self.live.connection_changed.connect(self._on_connection)
+        self.live.trust_refused.connect(lambda _problem: self._on_connection(False))
         self.live.unauthorized.connect(self._session_ended)
         self.live.start()
         self.pages.setCurrentWidget(self.work_page)
@@ -467,7 +470,9 @@ class CounterWindow(QWidget):
     # ------------------------------------------------------------------ showing it
 
     def _on_connection(self, connected: bool) -> None:
-        if not connected:
+        if not connected and self.live is not None and self.live.tls_problem is not None:
+            self._set_error(failure_sentence(self.live.tls_problem, self.lang))
+        elif not connected:
             self._set_status("why_offline", kind="error")
         elif self.status_line.text() == tr(self.lang, "why_offline"):
             self._set_status(None)
@@ -835,7 +840,7 @@ class CounterWindow(QWidget):
 
     def _error_text(self, exc: BaseException, unreachable: str = "unreachable") -> str:
         if isinstance(exc, ApiError):
-            if exc.status is None:
+            if exc.status is None and exc.code != "tls_refused":  # a refused certificate says whose
                 return tr(self.lang, unreachable)
             return exc.message or tr(self.lang, "unexpected", detail=exc.code)
         log.error("unexpected error in the counter window: %r", exc)

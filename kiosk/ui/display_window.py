@@ -239,7 +239,9 @@ class DisplayWindow(QWidget):
 
             synthesizer = synthesizer_from_config(config)
         self.announcer = Announcer(config, synthesizer, self)
-        self.live = LiveLobby(server_url, key, self)
+        from kiosk.tls import client_ssl_context
+
+        self.live = LiveLobby(server_url, key, self, ssl_context=client_ssl_context(config, server_url))
         self.live.snapshot_loaded.connect(self._on_snapshot)
         self.live.event_applied.connect(self._on_event)
         self.live.connection_changed.connect(self._on_connection)
@@ -648,6 +650,13 @@ class DisplayWindow(QWidget):
 
     def _on_stream_status(self, status: str) -> None:
         key = "unauthorized" if status == "unauthorized" else "offline"
+        if status == "untrusted" and self.live.tls_problem is not None:
+            from kiosk.tls import failure_sentence
+
+            # not "offline": the technician must see that it is the certificate, and whose
+            self.offline_sign.setText("\n".join(failure_sentence(self.live.tls_problem, lang) for lang in self.langs))
+            self._show_offline()
+            return
         self.offline_sign.setText(self._text(key, "\n"))
         if key == "unauthorized":
             log.error("the server refused the display's key (server.devices, role 'display')")

@@ -283,7 +283,8 @@ class KioskWindow(QWidget):
         if live and getattr(api, "base_url", None) and getattr(api, "credential", None):
             from kiosk.ui.live import LiveLobby
 
-            self.live = LiveLobby(api.base_url, api.credential, parent=self)
+            self.live = LiveLobby(api.base_url, api.credential, parent=self,
+                                  ssl_context=getattr(api, "ssl_context", None))
             self.live.event_applied.connect(self._lobby_event)
 
         self.setObjectName("kiosk")
@@ -969,7 +970,9 @@ def main(args) -> int:
     if not key:
         print("config: server.devices has no device with role 'kiosk'", flush=True)
         return 1
-    api = ApiClient(base_url, key)
+    from kiosk.tls import client_ssl_context
+
+    api = ApiClient(base_url, key, ssl_context=client_ssl_context(config, base_url))
     printer = make_ticket_printer(config.printer, config.base_dir)
     window = KioskWindow(config, api, printer)
     place_on_screen(window, config.kiosk.screen, config.kiosk.fullscreen)

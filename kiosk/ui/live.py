@@ -15,14 +15,17 @@ class LiveLobby(QObject):
     snapshot_loaded = Signal()
     event_applied = Signal(dict)      # an event that changed this window's state (never one seen before)
     connection_changed = Signal(bool)  # True: connected
+    trust_refused = Signal(object)     # the ssl.SSLError of a refused certificate (kiosk.tls.failure_sentence)
     _snapshot_in = Signal(dict)
     _event_in = Signal(dict)
     _status_in = Signal(str)
 
-    def __init__(self, base_url: str, credential: str, parent: QObject | None = None):
+    def __init__(self, base_url: str, credential: str, parent: QObject | None = None, *, ssl_context=None):
         super().__init__(parent)
         self.base_url = base_url
         self.credential = credential
+        self.ssl_context = ssl_context  # kiosk.tls.client_ssl_context: for an https:// server
+        self.tls_problem = None  # while the server's certificate is refused: why
         self.state = LobbyState()
         self.connected = False
         self._stream = None
@@ -37,7 +40,7 @@ class LiveLobby(QObject):
         self._stream = EventStream(
             self.base_url, self.credential,
             on_event=self._event_in.emit, on_status=self._status_in.emit, on_snapshot=self._snapshot_in.emit,
-            since=since,
+            since=since, ssl_context=self.ssl_context,
         )
         self._stream.start()
 
@@ -55,6 +58,11 @@ class LiveLobby(QObject):
             self.event_applied.emit(event)
 
     def _on_status(self, status: str) -> None:
+        if status == "untrusted" and self._stream is not None:
+            self.tls_problem = self._stream.tls_problem
+            self.trust_refused.emit(self.tls_problem)
+        elif status == "connected":
+            self.tls_problem = None
         connected = status == "connected"
         if connected != self.connected:
             self.connected = connected

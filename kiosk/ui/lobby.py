@@ -64,6 +64,7 @@ def start_server(config: Config, host: str | None = None, port: int | None = Non
     """The queue server on uvicorn in this process; LobbyStartError when the database or the port is unusable."""
     from kiosk.server.app import create_app
     from kiosk.server.runner import ServerThread
+    from kiosk.tls import TlsError
 
     db_path = db if db is not None else config.path(config.server.database)
     host = host or config.server.host
@@ -75,6 +76,9 @@ def start_server(config: Config, host: str | None = None, port: int | None = Non
     server = ServerThread(app, host, port)
     try:
         return server.start()
+    except TlsError as exc:
+        app.state.backend.engine.store.close()
+        raise LobbyStartError(str(exc)) from None
     except OSError as exc:
         hint = (f" (another program, perhaps another `mpp-kiosk run` or `mpp-kiosk server`, is using port {port}: "
                 "stop it, or choose another port with --port or server.port)"
@@ -90,7 +94,10 @@ def open_windows(config: Config, server_url: str, *, synthesizer=None) -> dict[s
     from kiosk.ui.display_window import DisplayWindow
     from kiosk.ui.kiosk_window import KioskWindow
 
-    kiosk = KioskWindow(config, ApiClient(server_url, config.server.key_for("kiosk")),
+    from kiosk.tls import client_ssl_context
+
+    kiosk = KioskWindow(config, ApiClient(server_url, config.server.key_for("kiosk"),
+                                          ssl_context=client_ssl_context(config, server_url)),
                         make_ticket_printer(config.printer, config.base_dir))
     display = DisplayWindow(config, server_url, config.server.key_for("display"), synthesizer=synthesizer)
     counter = CounterWindow(config, server_url, counter_id=config.counter_app.counter or None)
