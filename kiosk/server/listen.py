@@ -111,6 +111,12 @@ def bind_all(config: Config, host: str | None = None, port: int | None = None) -
             for sock in sockets:
                 sock.close()
             raise ListenError(address, exc) from None
+    limits = config.server.limits
+    log.info("listening on %s; a request's headers within %g s (at most %d bytes), its body within %g s, "
+             "idle connections closed after %g s, at most %d connections per client address",
+             ", ".join(f"{a.host}:{s.getsockname()[1]} ({a.side} side)" for a, s in zip(addresses(config, host, port), sockets)),
+             limits.header_timeout_s, limits.max_header_bytes, limits.body_timeout_s, limits.idle_timeout_s,
+             limits.connections_per_address)
     return sockets
 
 
