@@ -608,7 +608,8 @@ class Backend:
             events.append({
                 "seq": event["seq"], "type": event["type"], "at": event["at"],
                 "scope": payload.get("scope"), "user": payload.get("user"), "name": user.name if user else None,
-                "from_user": payload.get("from_user"), "counter_id": event["counter_id"],
+                "from_user": payload.get("from_user"), "from_name": from_user.name if from_user else None,
+                "counter_id": event["counter_id"],
                 "counter_number": counter.number if counter else None, "address": payload.get("address"),
                 "failures": payload.get("failures"), "retry_after_s": payload.get("retry_after_s"),
             })

@@ -129,10 +129,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_user": "Petugas",
         "col_counter": "Loket",
         "col_address": "Alamat",
-        "locked_user_address": "Dikunci: {n} PIN salah dari alamat ini",
-        "locked_address": "Alamat dikunci: {n} PIN salah (semua nama)",
-        "locked_user": "Pengguna dikunci: {n} PIN salah dari berbagai alamat",
+        "locked_user_address": "Dikunci: {n} PIN salah",
+        "locked_address": "Alamat dikunci: {n} PIN salah",
+        "locked_user": "Pengguna dikunci: {n} PIN salah",
         "taken_over": "Diambil alih dari {user}",
+        "locked_user_address_why": "PIN salah berulang untuk petugas ini dari satu alamat",
+        "locked_address_why": "PIN salah berulang dari satu alamat, dengan nama apa pun",
+        "locked_user_why": "PIN salah untuk petugas ini dari banyak alamat (PC loketnya sendiri tetap bisa masuk)",
         "taken_over_notice": "Loket ini diambil alih oleh supervisor {name}. Silakan masuk lagi bila perlu.",
     },
     "en": {
@@ -242,10 +245,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_user": "Staff",
         "col_counter": "Counter",
         "col_address": "Address",
-        "locked_user_address": "Locked: {n} wrong PINs from this address",
-        "locked_address": "Address locked: {n} wrong PINs (any name)",
-        "locked_user": "User locked: {n} wrong PINs from several addresses",
+        "locked_user_address": "Locked: {n} wrong PINs",
+        "locked_address": "Address locked: {n} wrong PINs",
+        "locked_user": "User locked: {n} wrong PINs",
         "taken_over": "Taken over from {user}",
+        "locked_user_address_why": "wrong PINs for this user from one address",
+        "locked_address_why": "wrong PINs from one address, whatever the name",
+        "locked_user_why": "wrong PINs for this user from many addresses (their own counter PC still logs in)",
         "taken_over_notice": "Supervisor {name} took this counter over. Log in again if needed.",
     },
 }
@@ -438,27 +444,31 @@ class SecurityRow:
     user: str
     counter: str
     address: str
+    why: str = ""  # what a lockout's limit means, for the row's tooltip
 
 
 def security_rows(lang: str, events: list[dict], tz) -> list[SecurityRow]:
     """Newest first: the lockouts (a user or address reaching a limit) and take-overs of today."""
     rows = []
     for event in reversed(events):
+        why = ""
         at = parse_time(event.get("at"))
-        user = event.get("user") or ""
-        shown_user = f"{event['name']} ({user})" if event.get("name") else user
+        # names where the server knows them (a made-up user name is shown as it was typed)
+        shown_user = event.get("name") or event.get("user") or ""
         if event.get("type") == "counter_taken_over":
-            what = tr(lang, "taken_over", user=event.get("from_user") or "?")
+            what = tr(lang, "taken_over", user=event.get("from_name") or event.get("from_user") or "?")
         elif event.get("type") == "login_locked" and event.get("scope") in ("user_address", "address", "user"):
             what = tr(lang, f"locked_{event['scope']}", n=event.get("failures") or 0)
+            why = tr(lang, f"locked_{event['scope']}_why")
         else:  # a kind this window does not know yet: shown by its name rather than hidden
             what = str(event.get("type"))
         rows.append(SecurityRow(
-            time=at.astimezone(tz).strftime("%H:%M:%S") if at else "",
+            time=at.astimezone(tz).strftime("%H:%M") if at else "",
             what=what,
             user=shown_user if event.get("scope") != "address" else tr(lang, "stats_none"),
             counter=str(event.get("counter_number") or tr(lang, "stats_none")),
             address=event.get("address") or "",
+            why=why,
         ))
     return rows
 

@@ -706,7 +706,7 @@ class SecurityPanel(QFrame):
         layout.addWidget(self.heading)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setObjectName("securityTable")
-        self.table.setFont(font(12))
+        self.table.setFont(font(11))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -717,7 +717,7 @@ class SecurityPanel(QFrame):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # what happened takes the rest
         # a few rows are seen at once (the waiting list below needs the room); the rest scroll
         self.table.setFixedHeight(header.sizeHint().height() + self.VISIBLE_ROWS * 24 + 4)
         layout.addWidget(self.table)
@@ -739,7 +739,7 @@ class SecurityPanel(QFrame):
         for r, row in enumerate(rows):
             for c, text in enumerate((row.time, row.what, row.user, row.counter, row.address)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(f"{text} — {row.why}" if c == 1 and row.why else text)
                 self.table.setItem(r, c, item)
         self.table.setVisible(bool(rows))
         if rows:

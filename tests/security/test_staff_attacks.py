@@ -273,6 +273,7 @@ def test_a_supervisor_takes_a_busy_counter_over_and_it_is_an_event(server, machi
     assert [(e["type"], e["user"], e["from_user"], e["counter_id"], e["counter_number"], e["address"])
             for e in events] == [("counter_taken_over", "koordinator", "petugas1", "loket-1", "1", ATTACKERS[2])]
     assert events[0]["at"].startswith("2026-11-23T01:12:00")  # 09:12 in Balikpapan
+    assert (events[0]["name"], events[0]["from_name"]) == ("Koordinator MPP", "Petugas Satu")
 
 
 # ---------------------------------------------------------------------------- who reads the security events
@@ -365,18 +366,18 @@ def test_the_supervisors_panel_shows_lockouts_and_take_overs(make_window, qtbot,
     assert panel.isVisible() and window.today_panel.isVisible()
     assert panel.heading.text() == "Keamanan hari ini — penguncian dan pengambilalihan"
     assert panel.row_texts() == [  # newest first
-        ("09:00:00", "Diambil alih dari petugas2", "Koordinator MPP (koordinator)", "2", OWN_PC),
-        ("09:00:00", "Dikunci: 5 PIN salah dari alamat ini", "Petugas Satu (petugas1)", "—", ATTACKERS[3]),
+        ("09:00", "Diambil alih dari Petugas Dua", "Koordinator MPP", "2", OWN_PC),
+        ("09:00", "Dikunci: 5 PIN salah", "Petugas Satu", "—", ATTACKERS[3]),
     ]
     # a new lockout reaches the open panel through the live events
     clock.advance(minutes=3)
     for _ in range(5):
         login(machines, ATTACKERS[4], "petugas2", "0000")
     qtbot.waitUntil(lambda: len(panel.row_texts()) == 3, timeout=10000)
-    assert panel.row_texts()[0] == ("09:03:00", "Dikunci: 5 PIN salah dari alamat ini", "Petugas Dua (petugas2)",
-                                    "—", ATTACKERS[4])
+    assert panel.row_texts()[0] == ("09:03", "Dikunci: 5 PIN salah", "Petugas Dua", "—", ATTACKERS[4])
+    assert "satu alamat" in panel.table.item(0, 1).toolTip()  # what the limit means
     window.set_language("en")
-    assert panel.row_texts()[0][1] == "Locked: 5 wrong PINs from this address"
+    assert panel.row_texts()[0][1] == "Locked: 5 wrong PINs"
     assert panel.table.horizontalHeaderItem(4).text() == "Address"
 
 
@@ -411,10 +412,10 @@ def test_security_rows_in_words():
     rows = security_rows("en", events, MAKASSAR)
     assert [(r.time, r.what, r.user, r.counter, r.address) for r in rows] == [
         ("", "something_new", "", "—", ""),
-        ("09:06:00", "Address locked: 10 wrong PINs (any name)", "—", "—", "192.168.10.45"),
-        ("09:05:09", "User locked: 20 wrong PINs from several addresses", "Rina Wulandari (rina)", "—",
-         "192.168.10.44"),
+        ("09:06", "Address locked: 10 wrong PINs", "—", "—", "192.168.10.45"),
+        ("09:05", "User locked: 20 wrong PINs", "Rina Wulandari", "—", "192.168.10.44"),
     ]
+    assert "their own counter PC still logs in" in rows[2].why
 
 
 def test_the_busy_timer_runs_on_the_injected_monotonic(qtbot, config, server, clock):
