@@ -247,3 +247,25 @@ def test_check_config_explains_what_a_listening_address_means(tmp_path, capsys):
         assert len(notes) == len(expected), (name, out)
         for fragment in expected:
             assert fragment in out, (name, out)
+
+
+def test_the_visitor_listener_serves_only_the_visitor_side_even_to_the_lan(tmp_path):
+    from support.server import free_port
+
+    public_port = free_port()
+    config = make_config(tmp_path, server=server_section(public_host="127.0.0.1", public_port=public_port,
+                                                         lan_networks=["127.0.0.0/8"]))
+    with running_server(config, tmp_path / "q.sqlite", FakeClock(MONDAY_9)) as server:
+        ticket = server.client("kiosk").issue("ktp")
+        key = {"Authorization": f"Bearer {DEVICE_KEYS['manager']}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{public_port}", timeout=5.0) as public, \
+                httpx.Client(base_url=server.url, timeout=5.0) as lan:
+            assert public.get(f"/t/{ticket['token']}").status_code == 200
+            assert public.get(f"/api/v1/tickets/{ticket['token']}").json()["code"] == ticket["code"]
+            for path in ("/api/v1/state", "/api/v1/catalog", "/api/v1/reports/tables", "/healthz", "/openapi.json"):
+                refused = public.get(path, headers=key)
+                assert refused.status_code == 404, (path, refused.status_code)
+                assert refused.json()["error"] == "not_found"
+            assert lan.get("/api/v1/state", headers=key).status_code == 200
+        with pytest.raises(InvalidStatus):
+            ws_connect(f"ws://127.0.0.1:{public_port}/api/v1/events?key={DEVICE_KEYS['display']}", open_timeout=5)
