@@ -191,6 +191,16 @@ def served_fingerprint(config) -> str | None:
     return fingerprint(config.path(config.server.tls_cert).read_bytes())
 
 
+def pin_own_certificate(config):
+    """For `mpp-kiosk run`: when config.toml names no fingerprint and no CA, the windows of this
+    process pin the certificate this same process serves (read from server.tls_cert)."""
+    server = config.server
+    if not server.tls_cert or server.tls_fingerprint or server.tls_ca_file:
+        return config
+    pinned = server.model_copy(update={"tls_fingerprint": served_fingerprint(config)})
+    return config.model_copy(update={"server": pinned})
+
+
 # ---------------------------------------------------------------------- make-cert
 
 def _is_ip(name: str) -> bool:

@@ -381,6 +381,9 @@ def main(args) -> int:
     except LobbyStartError as exc:
         print(f"run: {exc}", file=sys.stderr)
         return 1
+    from kiosk.tls import pin_own_certificate
+
+    config = pin_own_certificate(config)  # the in-process windows trust the certificate served here
     lobby = Lobby(config, server, started_at=started_at)
     log.info("queue server on %s, %.2f s after start", lobby.url, time.perf_counter() - started_at)
     try:

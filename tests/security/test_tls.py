@@ -377,3 +377,38 @@ def test_x_forwarded_for_is_believed_only_from_trusted_proxies(tmp_path, trusted
             claimed = guest.get(f"{thread.url}/api/v1/state",
                                 headers={**headers, "X-Forwarded-For": "127.0.0.1"})
         assert claimed.status_code == 403, claimed.text
+
+
+# ---------------------------------------------------------------------- the all-in-one lobby
+
+@pytest.mark.slow
+def test_mpp_kiosk_run_serves_https_and_its_windows_pin_its_own_certificate(tmp_path, cert):
+    """`mpp-kiosk run` with tls_cert/tls_key and no fingerprint: its in-process windows trust the
+    certificate it serves, and one visitor goes through kiosk, counter and display over HTTPS/WSS."""
+    from e2e.conftest import lobby_data
+
+    port = free_port()
+    data = lobby_data(tmp_path, port)
+    data["sign"]["enabled"] = False  # a shorter call: the voice alone
+    data["server"].update(tls_cert=str(cert[0] / "server.crt"), tls_key=str(cert[0] / "server.key"))
+    config_path = write_config(tmp_path / "config.toml", data)
+    output_path = tmp_path / "run-output.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    with open(output_path, "wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--config", str(config_path), "--journey"],
+                                   cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if re.search(r"journey (done|stopped)", output_path.read_text(errors="replace")):
+                break
+            time.sleep(0.2)
+        log = output_path.read_text(errors="replace")
+        assert f"queue server on https://127.0.0.1:{port}" in log, log[-4000:]
+        assert "journey done: A-001 issued, printed, called, shown and finished" in log, log[-4000:]
+        assert tls.fingerprint(ssl.get_server_certificate(("127.0.0.1", port))) == cert[1]
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert "Traceback" not in output_path.read_text(errors="replace")
