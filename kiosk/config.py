@@ -721,6 +721,14 @@ def cross_check(config: Config) -> list[str]:
         must_exist("server.tls_key", server.tls_key)
     if server.tls_ca_file is not None:
         must_exist("server.tls_ca_file", server.tls_ca_file)
+        if isinstance(server.tls_ca_file, Path) and config.path(server.tls_ca_file).is_file():
+            import ssl
+
+            try:  # a window builds its TLS context from it at start: a bad file is reported here, once
+                ssl.create_default_context(cafile=str(config.path(server.tls_ca_file)))
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                problems.append(f"server.tls_ca_file: not a PEM CA certificate file: {config.path(server.tls_ca_file)} "
+                                f"({getattr(exc, 'reason', None) or exc})")
     fingerprint = server.tls_fingerprint.replace(":", "").lower() if isinstance(server.tls_fingerprint, str) else ""
     if fingerprint and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
         problems.append(f"server.tls_fingerprint: must be 64 hex digits (SHA-256, colons allowed), "

@@ -412,3 +412,14 @@ def test_mpp_kiosk_run_serves_https_and_its_windows_pin_its_own_certificate(tmp_
         process.terminate()
         process.wait(10)
     assert "Traceback" not in output_path.read_text(errors="replace")
+
+
+def test_a_ca_file_that_is_not_a_certificate_is_a_config_problem(tmp_path, cert):
+    from kiosk.config import ConfigError
+
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    with pytest.raises(ConfigError) as refused:
+        tls_config(tmp_path, cert, fingerprint="", tls_ca_file=str(bad))
+    assert [p for p in refused.value.problems if p.startswith("server.tls_ca_file:")] == [
+        f"server.tls_ca_file: not a PEM CA certificate file: {bad} (NO_CERTIFICATE_OR_CRL_FOUND)"]
