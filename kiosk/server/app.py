@@ -811,8 +811,11 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
             for lockout in backend.limiter.failed(body.user, address):
                 log.warning("login locked (%s) for user %r from %s: %d wrong PINs in a minute, %d s",
                             lockout.scope, body.user[:40], address, lockout.failures, lockout.retry_after)
-                await backend.write(backend.engine.record_login_locked, lockout.scope, lockout.user, lockout.address,
-                                    lockout.failures, lockout.retry_after)
+                try:
+                    await backend.write(backend.engine.record_login_locked, lockout.scope, lockout.user,
+                                        lockout.address, lockout.failures, lockout.retry_after)
+                except sqlite3.Error as exc:  # the lockout holds in memory all the same; the answer stays 401
+                    log.error("login lockout not recorded as an event: %s", exc)
             raise ApiProblem("login_failed")
         backend.limiter.succeeded(body.user, address)
         if body.counter_id not in backend.counters:
