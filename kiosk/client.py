@@ -173,6 +173,16 @@ class ApiClient:
         finally:
             self.session = None
 
+    def void(self, reason: str, codes: list[str] | None = None,
+             range_: tuple[str, int, int] | None = None) -> dict:
+        """A supervisor's session voids tickets of today: codes and/or range_ (prefix, first, last).
+        Returns {voided: [tickets], skipped: [{code, state}], seq}."""
+        body: dict[str, Any] = {"reason": reason, "codes": list(codes or [])}
+        if range_ is not None:
+            prefix, first, last = range_
+            body["range"] = {"prefix": prefix, "from_number": first, "to_number": last}
+        return self.request("POST", "/api/v1/tickets/void", body=body)
+
     def action(self, counter_id: str, action: str, **body) -> dict:
         """call-next, call (ticket=…), recall, no-show, start, finish, transfer (service_id=…),
         pause (reason=…), resume. Returns {action, ticket, counter, seq}."""

@@ -596,8 +596,9 @@ class QueueEngine:
         of the transfer, so it never jumps anyone already waiting there; except a transfer BACK into a
         service the ticket already waited in today (sent to fetch a document, then back), which gets back
         the place it last had in that queue, so no one waits twice for the same service. A supervisor's
-        ``keep_place`` keeps the place it has now instead (e.g. the kiosk sent the visitor to the wrong
-        service). It keeps its code and priority.
+        ``keep_place`` queues it by the moment it was issued instead, as if it had waited in the target
+        from the start (e.g. the kiosk's catalog sent the visitor to the wrong service). It keeps its code
+        and priority.
 
         Quota: a transferred ticket keeps counting for the service it was issued for and uses none of the
         target's quota (the quota counts the numbers the kiosk gives out); a full target still needs a
@@ -621,7 +622,9 @@ class QueueEngine:
             seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
             next_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the transferred event below
             if keep_place:
-                queued_seq, place = ticket.queued_seq, "kept"
+                issued_seq = conn.execute("SELECT seq FROM events WHERE ticket_id = ? AND type = 'ticket_issued'",
+                                          (ticket.id,)).fetchone()
+                queued_seq, place = (issued_seq[0] if issued_seq else ticket.queued_seq), "kept"
             else:
                 earlier = self._last_place_in(conn, ticket.id, target.id)
                 queued_seq, place = (earlier, "returned") if earlier is not None else (next_seq, "end")

@@ -31,7 +31,8 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from kiosk import errors as queue_errors
 from kiosk.clock import Clock
 from kiosk.config import Config
-from kiosk.engine import QueueEngine, Ticket
+from kiosk.codes import MAX_TICKET_NUMBER
+from kiosk.engine import MAX_VOID, QueueEngine, Ticket
 from kiosk.pins import verify_pin
 from kiosk.schedule import local_day
 from kiosk.server import phone
@@ -106,6 +107,23 @@ class CallRequest(Body):
 
 class TransferRequest(Body):
     service_id: str = Field(max_length=64)
+    keep_place: bool = Field(
+        default=False, strict=True,
+        description="a supervisor only: keep the ticket's place in time instead of joining the end of the queue")
+
+
+class VoidRange(Body):
+    prefix: str = Field(min_length=1, max_length=3, description="the group's letter(s) as printed, e.g. 'A'")
+    from_number: int = Field(strict=True, ge=1, le=MAX_TICKET_NUMBER)
+    to_number: int = Field(strict=True, ge=1, le=MAX_TICKET_NUMBER)
+
+
+class VoidRequest(Body):
+    codes: list[Annotated[str, Field(min_length=1, max_length=16)]] = Field(
+        default=[], max_length=MAX_VOID, description="codes of today, e.g. ['A-012', 'a13']")
+    range: VoidRange | None = Field(default=None, description="every ticket of today from..to of one group")
+    reason: str = Field(min_length=3, max_length=200, description="why, for the event log and the report")
+
 
 
 class PauseRequest(Body):
@@ -462,7 +480,8 @@ class Backend:
             "SELECT t.* FROM tickets t JOIN counter_state c ON c.ticket_id = t.id WHERE c.counter_id = ?", (counter_id,))
         return Ticket.from_row(rows[0]) if rows else None
 
-    def counter_action(self, counter_id: str, action: str, body: BaseModel | None, lang: str) -> dict:
+    def counter_action(self, counter_id: str, action: str, body: BaseModel | None, lang: str, *,
+                       supervisor: bool = False) -> dict:
         engine = self.engine
         if action == "call-next":
             ticket = engine.call_next(counter_id)
@@ -477,7 +496,8 @@ class Backend:
         elif action == "finish":
             ticket = engine.finish(counter_id)
         elif action == "transfer":
-            ticket = engine.transfer(counter_id, body.service_id)
+            # the target's rules (closed, full, another agency, keep_place) are the engine's; a supervisor may
+            ticket = engine.transfer(counter_id, body.service_id, supervisor=supervisor, keep_place=body.keep_place)
         elif action == "pause":
             engine.pause(counter_id, body.reason)
             ticket = self.current_ticket(counter_id)
@@ -495,6 +515,17 @@ class Backend:
 
     def public_ticket(self, ticket: Ticket, lang: str) -> dict:
         return {**ticket.public(), **self.names(ticket.service_id, ticket.agency_id, lang)}
+
+    def void(self, request: VoidRequest, user: str, lang: str) -> dict:
+        span = request.range
+        result = self.engine.void_tickets(
+            codes=request.codes, prefix=span.prefix if span else None, from_number=span.from_number if span else None,
+            to_number=span.to_number if span else None, reason=request.reason, by_user=user)
+        return {
+            "voided": [self.public_ticket(t, lang) for t in result.tickets],
+            "skipped": [{"code": code, "state": state} for code, state in result.skipped],
+            "seq": self.engine.last_seq(),
+        }
 
     def waiting_view(self, counter_id: str, lang: str) -> dict:
         tickets = self.engine.waiting(counter_id=counter_id)
@@ -758,6 +789,18 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         lang = body.lang or lang_of(request)
         return JSONResponse(await backend.write(backend.issue, body, lang, who.name), status_code=201)
 
+    @app.post("/api/v1/tickets/void", tags=["staff"], openapi_extra=authed,
+              summary="Void tickets of today by code and/or a range, with a reason (supervisor session)")
+    async def void_tickets(request: Request, body: VoidRequest):
+        who = await backend.authenticate(request)
+        if who.kind != "staff" or not who.supervisor:
+            raise ApiProblem("forbidden", message_id="Hanya sesi supervisor yang dapat membatalkan nomor antrean.",
+                             message_en="Only a supervisor's session can void tickets.")
+        answer = await backend.write(backend.void, body, who.name, lang_of(request))
+        log.info("%s voided %d ticket(s) (%s): %s", who.name, len(answer["voided"]),
+                 ", ".join(t["code"] for t in answer["voided"][:20]), body.reason[:200])
+        return JSONResponse(answer)
+
     def ticket_lang(request: Request) -> str | None:
         """?lang=, else Accept-Language, else (None) the ticket's own language."""
         if explicit_lang(request):
@@ -852,7 +895,8 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         async def act(request: Request, counter_id: str, body=None):
             who = await backend.authenticate(request)
             backend.require_counter_staff(who, counter_id)
-            answer = await backend.write(backend.counter_action, counter_id, action, body, lang_of(request))
+            answer = await backend.write(backend.counter_action, counter_id, action, body, lang_of(request),
+                                         supervisor=who.supervisor)
             return JSONResponse(answer)
 
         if body_model is not None:

@@ -62,6 +62,8 @@ TEXT = {
         "rejoin": "Saya sudah kembali",
         "no_show_late": "Batas waktu untuk kembali ke antrean sudah lewat. Silakan ambil nomor baru di kiosk.",
         "expired": "Nomor ini sudah tidak berlaku karena hari layanan telah berakhir. Silakan ambil nomor baru.",
+        "voided": "Nomor ini dibatalkan oleh petugas. Jika Anda masih memerlukan layanan, silakan ambil nomor baru "
+                  "di kiosk atau tanyakan kepada petugas.",
         "done": "Layanan selesai. Terima kasih atas kunjungan Anda!",
         "survey_too_soon": "Survei kepuasan tidak dibuka untuk nomor ini karena layanannya sangat singkat.",
         "survey_expired": "Waktu untuk mengisi survei nomor ini sudah lewat.",
@@ -100,6 +102,8 @@ TEXT = {
         "rejoin": "I'm back",
         "no_show_late": "The time to rejoin the queue has passed. Please take a new number at the kiosk.",
         "expired": "This number is no longer valid because the service day has ended. Please take a new number.",
+        "voided": "This number was cancelled by the staff. If you still need the service, please take a new number "
+                  "at the kiosk or ask a staff member.",
         "done": "Service finished. Thank you for your visit!",
         "survey_too_soon": "There is no satisfaction survey for this ticket because the service was very short.",
         "survey_expired": "The time to fill in this ticket's survey has passed.",
@@ -175,6 +179,8 @@ def panel_html(status: dict, lang: str, *, error: str | None = None) -> str:
         # no form: the survey is closed for this ticket; say why in plain words (and any refusal just sent)
         closed = t["survey_expired"] if status.get("survey") == "expired" else t["survey_too_soon"]
         return done + f'<p class="hint" id="survey-closed">{closed}</p>{notice(error)}</section>'
+    elif state == "voided":
+        body = f'<p class="warn" id="voided">{t["voided"]}</p>'
     else:  # expired, or any state a later version adds
         body = f'<p class="hint">{t["expired"]}</p>'
     return (f'<section class="ticket state-{escape(state)}" data-state="{escape(state)}">{head}{body}'

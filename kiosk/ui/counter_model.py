@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from kiosk.codes import normalise_code
+
 # The actions in button order, with their keyboard shortcut.
 ACTIONS = ("call_next", "recall", "start", "finish", "no_show", "transfer", "call_ticket", "pause")
 SHORTCUTS = {
@@ -328,14 +330,13 @@ def availability(view: CounterView, lang: str) -> dict[str, str | None]:
 
 # ---------------------------------------------------------------------------- scanning and times
 
-_CODE_RE = re.compile(r"^\s*[A-Za-z]{1,3}\s*-?\s*\d{1,4}\s*$")
 _URL_RE = re.compile(r"^\s*https?://\S+/t/[A-Za-z0-9_-]+/?\s*$")
 
 
 def scanned_ref(text: str) -> str | None:
     """What a scanner or a person typed, if it can name a ticket: a code ('A-003', 'a3') or a QR URL."""
     text = (text or "").strip()
-    if _CODE_RE.match(text) or _URL_RE.match(text):
+    if normalise_code(text) or _URL_RE.match(text):  # the engine's own grammar: A-10005 too
         return text
     return None
 

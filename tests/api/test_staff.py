@@ -112,8 +112,8 @@ def test_the_whole_ticket_flow_through_counter_actions(server, kiosk, staff):
     assert finished["ticket"]["state"] == "done" and finished["counter"]["ticket_id"] is None
     by_code = staff.action("loket-1", "call", ticket=second["code"].replace("-", "").lower())
     assert by_code["ticket"]["code"] == second["code"]
-    moved = staff.action("loket-1", "transfer", service_id="paspor")
-    assert moved["ticket"]["service_id"] == "paspor" and moved["ticket"]["state"] == "waiting"
+    moved = staff.action("loket-1", "transfer", service_id="ktp")  # same agency, open: any officer may
+    assert moved["ticket"]["service_id"] == "ktp" and moved["ticket"]["state"] == "waiting"
     assert moved["ticket"]["transfers"] == 1
     paused = staff.action("loket-1", "pause", reason="Istirahat")
     assert paused["counter"]["status"] == "paused" and paused["counter"]["reason"] == "Istirahat"
