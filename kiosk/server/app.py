@@ -636,6 +636,7 @@ class Backend:
             payload = event["payload"]
             counter = self.counters.get(event["counter_id"]) if event["counter_id"] else None
             user = self.staff.get(payload.get("user", ""))
+            from_user = self.staff.get(payload.get("from_user", ""))
             events.append({
                 "seq": event["seq"], "type": event["type"], "at": event["at"],
                 "scope": payload.get("scope"), "user": payload.get("user"), "name": user.name if user else None,
