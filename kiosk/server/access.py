@@ -183,6 +183,9 @@ LOGIN_LIMIT = ("server.login_attempts_per_minute wrong PINs per user and address
                "per address; limits.login_failures_per_user per user (not at an address that logged the user in)")
 VISITOR_LIMIT = "server.limits.visitor_requests_per_second per address"
 STAFF_LIMIT = "one engine thread; staff session per counter"
+# the engine's survey rules (kiosk.engine.SURVEY_REFUSALS): the visitor, not a device or staff member
+SURVEY_ROLE = "ticket holder, with its phone page's survey token; refused with a device key or staff session"
+SURVEY_LIMIT = VISITOR_LIMIT + "; once per ticket, after queue.survey_min_service_seconds of service"
 
 ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("GET", "/healthz"): ("anyone on the LAN", "lan", "none (no database)"),
@@ -192,7 +195,7 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("POST", "/api/v1/tickets/void"): ("supervisor session", "lan", STAFF_LIMIT),
     ("GET", "/api/v1/tickets/{token}"): ("ticket holder", "visitor", VISITOR_LIMIT),
     ("POST", "/api/v1/tickets/{token}/rejoin"): ("ticket holder", "visitor", VISITOR_LIMIT),
-    ("POST", "/api/v1/tickets/{token}/survey"): ("ticket holder", "visitor", VISITOR_LIMIT + "; once per ticket"),
+    ("POST", "/api/v1/tickets/{token}/survey"): (SURVEY_ROLE, "visitor", SURVEY_LIMIT),
     ("WS", "/api/v1/tickets/{token}/events"): ("ticket holder", "visitor", VISITOR_LIMIT),
     ("POST", "/api/v1/sessions"): ("counter-app key + staff PIN", "lan", LOGIN_LIMIT),
     ("DELETE", "/api/v1/sessions"): ("staff session", "lan", STAFF_LIMIT),
@@ -210,7 +213,7 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("GET", "/t/{token}"): ("ticket holder", "visitor", VISITOR_LIMIT),
     ("GET", "/t/{token}/panel"): ("ticket holder", "visitor", VISITOR_LIMIT),
     ("POST", "/t/{token}/rejoin"): ("ticket holder", "visitor", VISITOR_LIMIT),
-    ("POST", "/t/{token}/survey"): ("ticket holder", "visitor", VISITOR_LIMIT + "; once per ticket"),
+    ("POST", "/t/{token}/survey"): (SURVEY_ROLE, "visitor", SURVEY_LIMIT),
     ("GET", "/static"): ("anyone", "visitor", VISITOR_LIMIT),
     ("GET", "/openapi.json"): ("anyone on the LAN", "lan", "none"),
 }
