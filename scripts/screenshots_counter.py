@@ -215,6 +215,25 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
         wait_until(lambda: len(window.security_panel.row_texts()) == 3)
         shot("supervisor")
 
+        # a stray kiosk printed a burst of numbers: the supervisor voids them (a range) and one more by code
+        burst = [engine.issue_ticket(services[0]).ticket.code for _ in range(3)]
+        server.notify()
+        wait_until(lambda: burst[-1] in window.waiting_panel.codes())
+        other = next(code for code in window.waiting_panel.codes() if code not in burst)
+        window.today_panel.void_button.click()
+        wait_until(lambda: window.void_dialog is not None and window.void_dialog.isVisible())
+        dialog = window.void_dialog
+        QTest.keyClicks(dialog.fields["codes"], other)
+        QTest.keyClicks(dialog.fields["range"], f"{burst[0]} - {burst[-1]}")
+        QTest.keyClicks(dialog.fields["reason"], "Kiosk 2 mencetak nomor beruntun (kertas macet)")
+        shot("void", with_dialog(window, dialog))
+        before = window.live.state.seq
+        dialog.ok_button.click()
+        wait_until(lambda: window.in_flight is None and window.live.state.seq > before)
+        wait_until(lambda: not any(code in window.waiting_panel.codes() for code in [other, *burst]))
+        wait_until(window.isActiveWindow)
+        shot("voided")
+
         window.shutdown()
         window.close()
     QApplication.processEvents()

@@ -139,6 +139,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "locked_address_why": "PIN salah berulang dari satu alamat, dengan nama apa pun",
         "locked_user_why": "PIN salah untuk petugas ini dari banyak alamat (PC loketnya sendiri tetap bisa masuk)",
         "taken_over_notice": "Loket ini diambil alih oleh supervisor {name}. Silakan masuk lagi bila perlu.",
+        "void_open": "Batalkan nomor…",
+        "void_title": "Batalkan nomor antrean hari ini",
+        "void_intro": "Nomor yang dibatalkan keluar dari antrean dan kuota, tidak dihitung sebagai kunjungan, dan "
+                      "tidak diberikan lagi. Nomor yang sedang atau sudah dilayani tidak dapat dibatalkan.",
+        "void_codes": "Nomor, dipisah koma (mis. A-012, A-015)",
+        "void_range": "atau rentang (mis. A-120 - A-180)",
+        "void_reason": "Alasan (wajib, masuk catatan dan laporan)",
+        "void_ok": "Batalkan nomor",
+        "void_need_tickets": "Isi nomor atau rentang nomor yang dibatalkan.",
+        "void_bad_code": "'{text}' bukan nomor antrean.",
+        "void_bad_range": "Tulis rentang sebagai dua nomor dengan huruf yang sama, mis. A-120 - A-180.",
+        "void_need_reason": "Tulis alasan pembatalan (paling sedikit 3 huruf).",
+        "done_void": "{n} nomor dibatalkan: {codes}.",
+        "done_void_skipped": "{n} nomor dibatalkan: {codes}. Dilewati (sedang/sudah dilayani): {skipped}.",
     },
     "en": {
         "title": "Counter {number} — {agency}",
@@ -255,6 +269,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "locked_address_why": "wrong PINs from one address, whatever the name",
         "locked_user_why": "wrong PINs for this user from many addresses (their own counter PC still logs in)",
         "taken_over_notice": "Supervisor {name} took this counter over. Log in again if needed.",
+        "void_open": "Void tickets…",
+        "void_title": "Void tickets of today",
+        "void_intro": "A voided ticket leaves the queue and the quota, is not counted as a visit, and its number is "
+                      "not given out again. A ticket being served or already served cannot be voided.",
+        "void_codes": "Codes, comma-separated (e.g. A-012, A-015)",
+        "void_range": "or a range (e.g. A-120 - A-180)",
+        "void_reason": "Reason (required; kept in the log and the report)",
+        "void_ok": "Void",
+        "void_need_tickets": "Enter the codes or the range to void.",
+        "void_bad_code": "'{text}' is not a ticket code.",
+        "void_bad_range": "Write a range as two codes of the same letter, e.g. A-120 - A-180.",
+        "void_need_reason": "Give a reason for the void (at least 3 characters).",
+        "done_void": "{n} ticket(s) voided: {codes}.",
+        "done_void_skipped": "{n} ticket(s) voided: {codes}. Skipped (being served or served): {skipped}.",
     },
 }
 
@@ -339,6 +367,54 @@ def scanned_ref(text: str) -> str | None:
     if normalise_code(text) or _URL_RE.match(text):  # the engine's own grammar: A-10005 too
         return text
     return None
+
+
+_RANGE_END_RE = re.compile(r"([A-Za-z]{1,3})\s*-?\s*0*(\d{1,6})")
+
+
+@dataclass(frozen=True)
+class VoidInput:
+    """What the supervisor's void dialog sends (POST /api/v1/tickets/void)."""
+
+    codes: list[str]
+    range: tuple[str, int, int] | None  # (prefix, first, last)
+    reason: str
+
+
+def void_input(lang: str, codes_text: str, range_text: str, reason: str) -> VoidInput | str:
+    """The dialog's three fields as a request, or the sentence saying what to fix."""
+    codes = []
+    for part in re.split(r"[,;\s]+(?=[A-Za-z])|[,;]", codes_text or ""):
+        if not part.strip():
+            continue
+        code = normalise_code(part)
+        if code is None:
+            return tr(lang, "void_bad_code", text=part.strip()[:24])
+        codes.append(code)
+    span = None
+    if (range_text or "").strip():
+        ends = _RANGE_END_RE.findall(range_text)
+        leftover = _RANGE_END_RE.sub("", range_text).strip(" -–—sdto.")
+        if len(ends) != 2 or ends[0][0].upper() != ends[1][0].upper() or leftover \
+                or not 1 <= int(ends[0][1]) <= int(ends[1][1]):
+            return tr(lang, "void_bad_range")
+        span = (ends[0][0].upper(), int(ends[0][1]), int(ends[1][1]))
+    if not codes and span is None:
+        return tr(lang, "void_need_tickets")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 3:
+        return tr(lang, "void_need_reason")
+    return VoidInput(codes, span, reason[:200])
+
+
+def void_done_text(lang: str, answer: dict) -> str:
+    """The status line after a void: how many, which, and what the range skipped."""
+    codes = [t["code"] for t in answer.get("voided", [])]
+    shown = ", ".join(codes[:8]) + (f" … (+{len(codes) - 8})" if len(codes) > 8 else "")
+    skipped = [s["code"] for s in answer.get("skipped", [])]
+    if skipped:
+        return tr(lang, "done_void_skipped", n=len(codes), codes=shown, skipped=", ".join(skipped[:8]))
+    return tr(lang, "done_void", n=len(codes), codes=shown)
 
 
 def parse_time(value: str | None) -> datetime | None:

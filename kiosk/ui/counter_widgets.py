@@ -42,6 +42,7 @@ from kiosk.ui.counter_model import (
     parse_time,
     reason_text,
     tr,
+    void_input,
     whole_minutes,
 )
 
@@ -616,6 +617,11 @@ class TodayPanel(QFrame):
         head.addWidget(self.heading)
         head.addStretch(1)
         head.addWidget(self.updated_label)
+        # the supervisor's tools for the whole lobby sit with the whole lobby's figures
+        self.void_button = QPushButton()
+        self.void_button.setObjectName("voidButton")
+        self.void_button.setFont(font(12, True))
+        head.addWidget(self.void_button)
         layout.addLayout(head)
         grid = QGridLayout()
         grid.setHorizontalSpacing(16)
@@ -653,6 +659,7 @@ class TodayPanel(QFrame):
     def retranslate(self, lang: str) -> None:
         self._lang = lang
         self.heading.setText(tr(lang, "today_heading"))
+        self.void_button.setText(tr(lang, "void_open"))
         for name in ("waiting", "served", "mean_wait"):
             self.labels[name].setText(tr(lang, f"today_{name}"))
 
@@ -840,6 +847,75 @@ class TransferDialog(QDialog):
         if item is None or item.isHidden():
             return
         self.chosen.emit(item.data(Qt.ItemDataRole.UserRole))
+        self.accept()
+
+
+class VoidDialog(QDialog):
+    """A supervisor voids tickets of today: codes and/or a range, and a reason. ``chosen(VoidInput)``;
+    a field that does not parse is said in the dialog, which stays open."""
+
+    chosen = Signal(object)
+
+    def __init__(self, lang: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("voidDialog")
+        self.setWindowTitle(tr(lang, "void_title"))
+        self.setModal(True)
+        self.setFixedWidth(680)  # a fixed width lets the wrapped intro take the height it needs
+        self._lang = lang
+        layout = QVBoxLayout(self)
+        title = QLabel(tr(lang, "void_title"))
+        title.setFont(font(18, True))
+        layout.addWidget(title)
+        intro = QLabel(tr(lang, "void_intro"))
+        intro.setWordWrap(True)
+        intro.setProperty("muted", True)
+        intro.setFont(font(12))
+        layout.addWidget(intro)
+        self.fields: dict[str, QLineEdit] = {}
+        for name, length in (("codes", 300), ("range", 40), ("reason", 200)):
+            label = QLabel(tr(lang, f"void_{name}"))
+            label.setFont(font(13, True))
+            field = QLineEdit()
+            field.setObjectName(f"void_{name}")
+            field.setFont(font(15))
+            field.setMaxLength(length)
+            label.setBuddy(field)
+            layout.addWidget(label)
+            layout.addWidget(field)
+            self.fields[name] = field
+        self.message = QLabel()
+        self.message.setObjectName("voidMessage")
+        self.message.setProperty("kind", "error")
+        self.message.setFont(font(13, True))
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton(tr(lang, "cancel"))
+        self.ok_button = QPushButton(tr(lang, "void_ok"))
+        self.ok_button.setObjectName("primary")
+        for button in (self.cancel_button, self.ok_button):
+            button.setFont(font(15, True))
+            button.setMinimumHeight(42)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.ok_button.clicked.connect(self.submit)
+        self.fields["reason"].returnPressed.connect(self.submit)
+        self.cancel_button.clicked.connect(self.reject)
+        self.fields["codes"].setFocus()
+        self.adjustSize()
+
+    def submit(self) -> None:
+        parsed = void_input(self._lang, self.fields["codes"].text(), self.fields["range"].text(),
+                            self.fields["reason"].text())
+        if isinstance(parsed, str):
+            self.message.setText(parsed)
+            self.message.show()
+            self.adjustSize()
+            return
+        self.chosen.emit(parsed)
         self.accept()
 
 

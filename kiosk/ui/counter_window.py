@@ -44,6 +44,7 @@ from kiosk.ui.counter_model import (
     security_rows,
     today_texts,
     tr,
+    void_done_text,
 )
 from kiosk.ui.counter_widgets import (
     STYLE,
@@ -55,6 +56,7 @@ from kiosk.ui.counter_widgets import (
     TicketPanel,
     TodayPanel,
     TransferDialog,
+    VoidDialog,
     WaitingPanel,
     font,
     restyle,
@@ -120,6 +122,7 @@ class CounterWindow(QWidget):
         self._closed = False
         self.transfer_dialog: TransferDialog | None = None
         self.pause_dialog: PauseDialog | None = None
+        self.void_dialog: VoidDialog | None = None
         self._status_key: tuple[str, dict, str] | None = None  # the status line's text, to translate
         self._stats: dict | None = None
         self._today: dict | None = None          # the last GET /api/v1/reports/today answer
@@ -233,6 +236,7 @@ class CounterWindow(QWidget):
         right.setSpacing(10)
         self.today_panel = TodayPanel()
         self.today_panel.hide()  # for supervisors only
+        self.today_panel.void_button.clicked.connect(self.open_void)
         right.addWidget(self.today_panel)
         self.security_panel = SecurityPanel()
         self.security_panel.hide()  # for supervisors only
@@ -570,7 +574,8 @@ class CounterWindow(QWidget):
         return service.name.get(self.lang) if service else service_id
 
     def _no_dialog_open(self) -> bool:
-        return not any(d is not None and d.isVisible() for d in (self.transfer_dialog, self.pause_dialog))
+        return not any(d is not None and d.isVisible() for d in (self.transfer_dialog, self.pause_dialog,
+                                                                 self.void_dialog))
 
     def _load_stats(self) -> None:
         counter_id = self.counter_id
@@ -791,6 +796,45 @@ class CounterWindow(QWidget):
         self.pause_dialog.chosen.connect(lambda reason: self._send("pause", reason=reason))
         self.pause_dialog.finished.connect(lambda _result: self._dialog_closed())
         self.pause_dialog.open()
+
+    def open_void(self) -> None:
+        """A supervisor's void of tickets of today (the server refuses anyone else's)."""
+        if not self.is_supervisor:
+            return
+        self.void_dialog = VoidDialog(self.lang, self)
+        self.void_dialog.chosen.connect(self.send_void)
+        self.void_dialog.finished.connect(lambda _result: self._dialog_closed())
+        self.void_dialog.open()
+
+    def send_void(self, request) -> None:
+        """POST /api/v1/tickets/void; the answer (or why not) in the status line. Never re-sent by itself."""
+        if self.busy():
+            self._set_error(tr(self.lang, "why_in_flight"))
+            return
+        counter_id = self.counter_id
+        self.in_flight = "void"
+        log.info("%s: void %s %s (%s)", counter_id, request.codes, request.range, request.reason)
+
+        def done(answer: dict) -> None:
+            if counter_id != self.counter_id:
+                return
+            self.in_flight = None
+            self._status_key = None  # the answer's own words: not re-translated on a language switch
+            self._show_status(void_done_text(self.lang, answer), "ok")
+            self._refresh()
+            self.action_finished.emit("void", True)
+
+        def failed(exc: BaseException) -> None:
+            if counter_id != self.counter_id:
+                return
+            self.in_flight = None
+            if getattr(exc, "status", 0) == 401:
+                self._session_ended()
+            else:
+                self._set_error(self._error_text(exc))
+            self.action_finished.emit("void", False)
+
+        self.tasks.run(lambda: self.api.void(request.reason, request.codes, request.range), done, failed)
 
     def _dialog_closed(self) -> None:
         self.activateWindow()  # the F-keys belong to this window again

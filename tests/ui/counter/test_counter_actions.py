@@ -129,18 +129,32 @@ def test_transfer_to_another_service_through_the_searchable_list(window, qtbot, 
     qtbot.waitUntil(lambda: dialog.isVisible(), timeout=3000)
     assert "ktp" not in dialog.visible_ids()  # not to its own service
     assert set(dialog.visible_ids()) == {"kk", "paspor"}
-    qtbot.keyClicks(dialog.search, "pass")  # English name, typed in the search
-    assert dialog.visible_ids() == ["paspor"]
+    qtbot.keyClicks(dialog.search, "family")  # English name, typed in the search
+    assert dialog.visible_ids() == ["kk"]
     with qtbot.waitSignal(window.action_finished, timeout=5000):
         qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not window.busy(), timeout=5000)
     moved = server_ticket(server, "A-001")
-    assert moved["state"] == "waiting" and moved["service_id"] == "paspor"
+    assert moved["state"] == "waiting" and moved["service_id"] == "kk"
     assert server_counter(server)["ticket_id"] is None
-    assert window.status_line.text() == "A-001 dialihkan ke Paspor."
+    assert window.status_line.text() == "A-001 dialihkan ke Kartu Keluarga."
     assert not dialog.isVisible()
-    # loket-1 does not serve paspor: it left this counter's list
-    assert window.waiting_panel.codes() == []
+    # loket-1 serves kk too: it is back in this counter's list
+    qtbot.waitUntil(lambda: window.waiting_panel.codes() == ["A-001"], timeout=5000)
+
+
+def test_a_transfer_to_another_agency_is_refused_for_an_officer_with_the_reason(window, qtbot, server, kiosk):
+    issue(qtbot, window, kiosk, "ktp")
+    key(qtbot, window, Qt.Key.Key_F1)
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    dialog = window.transfer_dialog
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=3000)
+    qtbot.keyClicks(dialog.search, "paspor")
+    with qtbot.waitSignal(window.action_finished, timeout=5000) as finished:
+        qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert finished.args == ["transfer", False]
+    assert window.status_line.text() == "Paspor milik instansi lain (Imigrasi): pengalihan ke sana perlu supervisor."
+    assert server_ticket(server, "A-001")["state"] == "called"  # still at this counter
 
 
 def test_transfer_cancelled_changes_nothing(window, qtbot, server, kiosk):
