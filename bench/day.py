@@ -451,11 +451,14 @@ def counter_worker(counter_id: str, agency: str, lobby: Lobby, seed: int, clock:
             return
         act("start")
         service_minutes = min(30.0, max(0.5, rng.expovariate(1 / 3.5)))
-        if rng.random() < 0.04:  # the wrong service: sent to another queue after a short talk
+        # the wrong service: sent to another queue of the same agency after a short talk (another agency's
+        # service needs a supervisor, whom this bench does not play)
+        same_agency = [s for s in services if lobby.agency_of_service[s] == agency
+                       and s != called["ticket"]["service_id"]]
+        if same_agency and rng.random() < 0.04:
             if not pause_sim(min(service_minutes, 2)):
                 return
-            target = rng.choice([s for s in services if s != called["ticket"]["service_id"]])
-            act("transfer", service_id=target)
+            act("transfer", service_id=rng.choice(same_agency))
             continue
         if not pause_sim(service_minutes):
             return
