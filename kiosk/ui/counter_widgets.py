@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -776,7 +777,8 @@ class TransferDialog(QDialog):
 
     chosen = Signal(str)
 
-    def __init__(self, services: list[tuple[str, str, str, str]], lang: str, code: str, parent: QWidget | None = None):
+    def __init__(self, services: list[tuple[str, str, str, str]], lang: str, code: str, parent: QWidget | None = None,
+                 *, supervisor: bool = False):
         # services: (id, name, agency short name, search words)
         super().__init__(parent)
         self.setObjectName("transferDialog")
@@ -806,6 +808,12 @@ class TransferDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole + 1, f"{name} {agency} {service_id} {words}".casefold())
             self.list.addItem(item)
         layout.addWidget(self.list, 1)
+        # a supervisor may keep the visitor's place in time (the server refuses it from anyone else)
+        self.keep_place = QCheckBox(tr(lang, "transfer_keep_place"))
+        self.keep_place.setObjectName("transferKeepPlace")
+        self.keep_place.setFont(font(13))
+        self.keep_place.setVisible(supervisor)
+        layout.addWidget(self.keep_place)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.cancel_button = QPushButton(tr(lang, "cancel"))

@@ -785,8 +785,14 @@ class CounterWindow(QWidget):
             words = " ".join([service.name.id, service.name.en, *service.keywords, agency.name if agency else ""])
             choices.append((service.id, service.name.get(self.lang), agency.short_name if agency else service.agency,
                             words))
-        self.transfer_dialog = TransferDialog(choices, self.lang, ticket["code"], self)
-        self.transfer_dialog.chosen.connect(lambda service_id: self._send("transfer", service_id=service_id))
+        dialog = TransferDialog(choices, self.lang, ticket["code"], self, supervisor=self.is_supervisor)
+        self.transfer_dialog = dialog
+
+        def chosen(service_id: str) -> None:
+            keep = {"keep_place": True} if dialog.keep_place.isVisible() and dialog.keep_place.isChecked() else {}
+            self._send("transfer", service_id=service_id, **keep)
+
+        self.transfer_dialog.chosen.connect(chosen)
         self.transfer_dialog.finished.connect(lambda _result: self._dialog_closed())
         self.transfer_dialog.open()
         self.transfer_dialog.search.setFocus()

@@ -3,6 +3,7 @@ status line, the voided tickets gone from the waiting list; plain officers have 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from kiosk.ui.counter_model import VoidInput, void_done_text, void_input
 from support.configs import BASE, PIN_1234, make_config
@@ -88,3 +89,38 @@ def test_a_plain_officer_has_no_void_button(window):
     assert not window.today_panel.isVisible()
     window.open_void()  # the F-keys or a stray call cannot open it either
     assert window.void_dialog is None
+
+
+def test_a_supervisor_may_keep_the_place_in_a_transfer_an_officer_sees_no_such_choice(make_window, qtbot, server,
+                                                                                       kiosk, clock):
+    kiosk.issue("ktp")                      # A-001, the oldest
+    for _ in range(2):
+        clock.advance(minutes=2)
+        kiosk.issue("kk")                   # wait for kk
+    window = make_window()
+    log_in(qtbot, window, "koordinator")
+    qtbot.waitUntil(lambda: len(window.waiting_panel.codes()) == 3, timeout=5000)
+    with qtbot.waitSignal(window.action_finished, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: not window.busy(), timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    dialog = window.transfer_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    assert dialog.keep_place.isVisible() and not dialog.keep_place.isChecked()
+    dialog.keep_place.setChecked(True)
+    qtbot.keyClicks(dialog.search, "family")
+    with qtbot.waitSignal(window.action_finished, timeout=5000) as finished:
+        qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert finished.args == ["transfer", True]
+    qtbot.waitUntil(lambda: window.waiting_panel.codes() == ["A-001", "A-002", "A-003"], timeout=5000)
+
+
+def test_an_officer_transfer_dialog_has_no_keep_place(window, qtbot, kiosk):
+    kiosk.issue("ktp")
+    qtbot.waitUntil(lambda: len(window.waiting_panel.codes()) == 1, timeout=5000)
+    with qtbot.waitSignal(window.action_finished, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: not window.busy(), timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    qtbot.waitUntil(window.transfer_dialog.isVisible, timeout=3000)
+    assert not window.transfer_dialog.keep_place.isVisible()
