@@ -269,3 +269,11 @@ def test_the_visitor_listener_serves_only_the_visitor_side_even_to_the_lan(tmp_p
             assert lan.get("/api/v1/state", headers=key).status_code == 200
         with pytest.raises(InvalidStatus):
             ws_connect(f"ws://127.0.0.1:{public_port}/api/v1/events?key={DEVICE_KEYS['display']}", open_timeout=5)
+
+
+def test_docs_list_every_route_with_its_access():
+    from pathlib import Path
+
+    api = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    for (method, path), (role, side, limit) in ROUTE_ACCESS.items():
+        assert f"| {method} | `{path}` | {role} | {side} | {limit} |" in api, f"docs/api.md: {method} {path}"
