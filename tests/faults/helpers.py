@@ -2,7 +2,10 @@
 
 The server process is exactly what a technician starts (``python -m kiosk server
 --config X --db Y --port P``) and runs on the real clock, so its config is open
-every day 00:00-24:00 with no breaks, holidays or last-ticket cutoff.
+every day 00:00-24:00 with no breaks, holidays or last-ticket cutoff. Its kiosks issue
+as fast as the machine allows (kill -9 mid-issue, midnight, cuts), far faster than a
+person, so its per-kiosk issue limit (and the visitor side's per-address limit, for reading
+every ticket back) is raised; tests/security/ tests the defaults.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import httpx
 
 from kiosk.client import EventStream
 from kiosk.lobby_state import LobbyState
-from support.configs import BASE, DEVICE_KEYS, PIN_1234
+from support.configs import BASE, DEVICE_KEYS, LOAD_TEST_LIMITS, PIN_1234
 from support.server import free_port
 from support.toml_writer import write_config
 
@@ -33,8 +36,11 @@ def open_lobby(tmp_path: Path | None = None, *, counters: int = 3, **sections) -
 
     Three of every four counters are Disdukcapil's (ktp, kk, akta), the fourth Imigrasi's (paspor,
     no quota); staff ``petugas1``… log in to their own counter with PIN 1234, and ``supervisor`` to any.
+    The issue limit is ``LOAD_TEST_LIMITS``; the visitor side's per-address limit is raised too.
     """
     data = copy.deepcopy(BASE)
+    # ... and read back every ticket's status from one address: the visitor side's per-address limit too
+    data["server"]["limits"] = {**LOAD_TEST_LIMITS, "visitor_requests_per_second": 10_000, "visitor_burst": 10_000}
     data["schedule"] = {"weekly": {day: ["00:00-24:00"] for day in ALL_WEEK}, "last_ticket_minutes": 0}
     data["services"] = [
         {"id": "ktp", "agency": "dukcapil", "group": "dukcapil", "name": {"id": "KTP-el", "en": "e-ID card"},
