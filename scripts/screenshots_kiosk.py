@@ -57,8 +57,11 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
     app = make_app()
     saved: list[Path] = []
     clock = FakeClock(MONDAY_9)
+    # the server's limiters' clock: held still, so the kiosk's issue budget only refills when the script says
+    limiter_clock = {"now": 0.0}
 
-    with running_server(config, _tmp / "shots.sqlite", clock=clock) as server, FakeNetworkPrinter() as fake:
+    with running_server(config, _tmp / "shots.sqlite", clock=clock, monotonic=lambda: limiter_clock["now"]) as server, \
+            FakeNetworkPrinter() as fake:
         engine = server.engine
         # a lobby that has been open for a while: people waiting, one service full
         for service_id, count in (("dukcapil-ktp-rekam", 7), ("dukcapil-kk", 4), ("imigrasi-paspor-baru", 9),
@@ -151,6 +154,26 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
         shot("accessible-ticket")
         window.reset_to_home()
         window.set_accessible(False)
+
+        # over the per-kiosk issue limit: the kiosk's key spends its budget, the next tap is refused with a sentence
+        from kiosk.client import ApiError
+
+        burst = server.client("kiosk")
+        try:
+            for _ in range(config.server.limits.issue_burst):
+                burst.issue("dukcapil-kk")
+        except ApiError as exc:
+            if exc.code != "issue_rate_limited":
+                raise
+        burst.close()
+        window.home_screen.take_button.click()
+        next(s for s in window.agency_screen.grid.slots if s.agency_id == "dukcapil").click()
+        next(c for c in window.service_screen.grid.slots if c.service_id == "dukcapil-kk").click()
+        window.confirm_screen.confirm_button.click()
+        wait_until(lambda: window.notice_label.isVisible() and not window.issuing)
+        shot("too-many")
+        limiter_clock["now"] += 3600
+        window.reset_to_home()
 
         server.stop()
         window.refresh_catalog()

@@ -876,6 +876,11 @@ class KioskWindow(QWidget):
             self._go("offline", push=False)
             self.refresh_timer.start(self.retry_ms)
             return
+        # a refusal (closed, full, over the server's issue limit): the server's sentence, and the visitor
+        # may tap again; never retried here, the answer was not lost
+        if status:
+            log.warning("kiosk: the server refused the issue: %s %s%s", status, code,
+                        f" (retry after {exc.retry_after:g} s)" if getattr(exc, "retry_after", None) else "")
         self._go("confirm", push=False)
         self.show_notice(message or t("issue_failed", self.lang))
         self.refresh_catalog()

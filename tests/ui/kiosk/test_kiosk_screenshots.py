@@ -10,7 +10,7 @@ from PIL import Image, ImageStat
 ROOT = Path(__file__).resolve().parents[3]
 EXPECTED = {"home-id", "home-en", "agencies", "agencies-page2", "search", "services", "services-dukcapil", "confirm",
             "printing", "ticket", "printer-fault", "accessible-home", "accessible-agencies", "accessible-search",
-            "accessible-confirm", "accessible-ticket", "offline"}
+            "accessible-confirm", "accessible-ticket", "too-many", "offline"}
 
 
 @pytest.mark.slow
