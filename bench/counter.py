@@ -11,6 +11,8 @@ each click:
   - click → the server's state shows the change (the counter's ticket in the database),
   - click → the window has the server's answer,
   - click → the live event is back at the window (what the staff member sees).
+The queue is filled through the kiosk key faster than a person, so the server's
+copy of config.toml raises server.limits.issue_per_minute and the output says so.
 Prints the figures; the last line is one JSON object. Target: click → server state p95 ≤ 50 ms.
 """
 from __future__ import annotations
@@ -39,11 +41,12 @@ from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.ui.app import make_app  # noqa: E402
 from kiosk.ui.counter_window import CounterWindow  # noqa: E402
-from support.configs import MONDAY_9  # noqa: E402
+from support.configs import MONDAY_9, shipped_config_with_limits  # noqa: E402
 from support.server import running_server, running_server_process  # noqa: E402
 
 COUNTER = "dukcapil-1"
 TARGET_P95_MS = 50.0
+ISSUE_LIMITS = {"issue_per_minute": 100_000, "issue_burst": 100_000}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -65,15 +68,18 @@ def wait_until(predicate, timeout: float = 10.0, *, pump: bool = True) -> float:
 
 
 @contextlib.contextmanager
-def queue_server(config, folder: Path, in_process: bool):
+def queue_server(folder: Path, in_process: bool):
     """(url, a function giving the counter's ticket id as the database has it now)."""
     sql = "SELECT ticket_id FROM counter_state WHERE counter_id = ?"
+    # the waiting queue is filled through the kiosk key faster than a person: the server's copy of the config
+    # raises the per-kiosk issue limit
+    server_config = shipped_config_with_limits(folder, ISSUE_LIMITS)
     if in_process:
-        with running_server(config, folder / "bench.sqlite", clock=FakeClock(MONDAY_9), access_log=False,
+        with running_server(load_config(server_config), folder / "bench.sqlite", clock=FakeClock(MONDAY_9), access_log=False,
                             log_events=False) as server:
             yield server.url, lambda: server.engine.store.query(sql, (COUNTER,))[0]["ticket_id"]
         return
-    with running_server_process(ROOT / "config.toml", folder / "bench.sqlite", now=MONDAY_9,
+    with running_server_process(server_config, folder / "bench.sqlite", now=MONDAY_9,
                                 log_path=folder / "server.log") as server:
         # a reader of its own on the server's file (WAL: it sees each commit, and never blocks the writer)
         reader = sqlite3.connect(f"file:{folder / 'bench.sqlite'}?mode=ro", uri=True, check_same_thread=False)
@@ -90,7 +96,7 @@ def run(rounds: int, waiting: int, folder: Path, in_process: bool) -> dict:
     timings: dict[str, dict[str, list[float]]] = {
         action: {"server": [], "answer": [], "event": []} for action in ("call_next", "finish")}
 
-    with queue_server(config, folder, in_process) as (url, counter_ticket):
+    with queue_server(folder, in_process) as (url, counter_ticket):
         from kiosk.client import ApiClient
 
         with ApiClient(url, config.server.key_for("kiosk")) as kiosk:
@@ -157,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
               f"p95 {result[f'click_to_{kind}_ms_p95']} ms")
     met = result["click_to_server_ms_p95"] <= TARGET_P95_MS
     print(f"target (click → server state p95 ≤ {TARGET_P95_MS:g} ms):", "met" if met else "MISSED")
-    print(json.dumps(result))
+    print(f"issue limit raised to {ISSUE_LIMITS['issue_per_minute']}/min (burst {ISSUE_LIMITS['issue_burst']}) "
+          "for this benchmark (filling the queue); a lobby's default is 30/min")
+    print(json.dumps({**result, "issue_limit_per_minute": ISSUE_LIMITS["issue_per_minute"]}))
     return 0
 
 

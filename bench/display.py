@@ -13,6 +13,8 @@ HTTP; the bench waits for the display to be idle first, so nothing queues. It ti
     PlayingState on the chime, and to its position passing 0;
 and samples the display's resident memory while announcements play.
 Targets: display p95 ≤ 50 ms, audio (PlayingState) p95 ≤ 400 ms, RSS ≤ 200 MB.
+Each round's ticket is issued through the kiosk key faster than a person, so the
+server's copy of config.toml raises server.limits.issue_per_minute (said in the output).
 The last line is one JSON object with the units in its keys.
 """
 from __future__ import annotations
@@ -42,11 +44,12 @@ from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.ui.app import make_app, place_on_screen  # noqa: E402
 from kiosk.ui.display_window import DisplayWindow  # noqa: E402
-from support.configs import MONDAY_9  # noqa: E402
+from support.configs import MONDAY_9, shipped_config_with_limits  # noqa: E402
 from support.server import running_server_process  # noqa: E402
 
 COUNTER = "dukcapil-1"
 TARGETS = {"display_p95_ms": 50.0, "audio_p95_ms": 400.0, "rss_mb": 200.0}
+ISSUE_LIMITS = {"issue_per_minute": 100_000, "issue_burst": 100_000}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -91,7 +94,10 @@ def run(rounds: int, folder: Path) -> dict:
     display_ms, display_from_send_ms, playing_ms, position_ms, rss_mb = [], [], [], [], []
 
     # the server in its own process: the memory measured is the display's alone
-    with running_server_process(ROOT / "config.toml", folder / "bench.sqlite", now=MONDAY_9,
+    # the calls' tickets are issued through the kiosk key faster than a person: the server's copy of the config
+    # raises the per-kiosk issue limit
+    with running_server_process(shipped_config_with_limits(folder, ISSUE_LIMITS), folder / "bench.sqlite",
+                                now=MONDAY_9,
                                 log_path=folder / "server.log") as server:
         kiosk = ApiClient(server.url, config.server.key_for("kiosk"))
         for n in range(rounds):
@@ -181,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
               ("RSS ≤ 200 MB", result["rss_during_playback_mb_max"] <= TARGETS["rss_mb"])]
     for name, met in checks:
         print(f"target {name}:", "met" if met else "MISSED")
-    print(json.dumps(result))
+    print(f"issue limit raised to {ISSUE_LIMITS['issue_per_minute']}/min (burst {ISSUE_LIMITS['issue_burst']}) "
+          "for this benchmark (issuing each round's ticket); a lobby's default is 30/min")
+    print(json.dumps({**result, "issue_limit_per_minute": ISSUE_LIMITS["issue_per_minute"]}))
     return 0
 
 

@@ -117,18 +117,6 @@ def cold_starts(server_url: str, count: int) -> list[dict]:
     return results
 
 
-def server_config(folder: Path) -> Path:
-    """The shipped config.toml with the issue limit raised, in ``folder`` (its assets linked from the repository)."""
-    import tomlkit
-
-    document = tomlkit.parse((ROOT / "config.toml").read_text(encoding="utf-8"))
-    document["server"].setdefault("limits", tomlkit.table()).update(ISSUE_LIMITS)
-    (folder / "assets").symlink_to(ROOT / "assets", target_is_directory=True)
-    path = folder / "config.toml"
-    path.write_text(tomlkit.dumps(document), encoding="utf-8")
-    return path
-
-
 # --------------------------------------------------------------------------- taps
 
 
@@ -232,10 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child(args.child[0], float(args.child[1]))
 
-    from support.configs import MONDAY_9
+    from support.configs import MONDAY_9, shipped_config_with_limits
     from support.server import running_server_process
 
-    with running_server_process(server_config(run_tmp), run_tmp / "bench.sqlite", now=MONDAY_9) as server:
+    with running_server_process(shipped_config_with_limits(run_tmp, ISSUE_LIMITS), run_tmp / "bench.sqlite",
+                                now=MONDAY_9) as server:
         starts = cold_starts(server.url, args.starts)
         latencies = taps(server.url, args.tickets)
 

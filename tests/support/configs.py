@@ -79,6 +79,22 @@ def load_test_server(**extra) -> dict:
     return server
 
 
+def shipped_config_with_limits(folder: Path, limits: dict | None = None) -> Path:
+    """A copy of the shipped config.toml in ``folder`` (comments kept, its assets linked from the repository)
+    with ``[server.limits]`` raised (default ``LOAD_TEST_LIMITS``): for benchmarks that issue faster than a person."""
+    import tomlkit
+
+    root = Path(__file__).resolve().parents[2]
+    document = tomlkit.parse((root / "config.toml").read_text(encoding="utf-8"))
+    document["server"].setdefault("limits", tomlkit.table()).update(limits or LOAD_TEST_LIMITS)
+    folder = Path(folder)
+    if not (folder / "assets").exists():
+        (folder / "assets").symlink_to(root / "assets", target_is_directory=True)
+    path = folder / "config.toml"
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return path
+
+
 def config_dict(**sections) -> dict:
     """The base dict with whole sections replaced (``queue={...}``) — a deep copy."""
     data = copy.deepcopy(BASE)
