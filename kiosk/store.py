@@ -143,6 +143,39 @@ def m005_survey_refusals(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m006_devices(db: sqlite_utils.Database) -> None:
+    # Devices enrolled at run time (kiosk.enrolment): only the SHA-256 of each key is kept. A revoked row stays
+    # (its key answers "revoked", not "unknown"); a name is unique among the devices not revoked.
+    # Pairing requests keep only the hash of their poll secret too; codes expire and are used once.
+    _run_each(db, """
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            enrolled_at TEXT NOT NULL,
+            enrolled_from TEXT NOT NULL DEFAULT '',
+            last_seen TEXT,
+            revoked_at TEXT
+        );
+        CREATE UNIQUE INDEX devices_live_name ON devices (name) WHERE revoked_at IS NULL;
+        CREATE TABLE device_pairings (
+            code TEXT PRIMARY KEY,
+            poll_hash TEXT NOT NULL UNIQUE,
+            name_hint TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            requested_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            role TEXT,
+            name TEXT,
+            decided_at TEXT,
+            delivered_at TEXT
+        )
+        """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
