@@ -13,6 +13,7 @@ from pathlib import Path
 
 # sub-command -> (module:function, help). The function takes the parsed args and returns an exit code.
 COMMANDS = {
+    "init": ("kiosk.lobby_init:main", "lay out a new lobby in a folder: config.toml with fresh secrets, assets, data, logs"),
     "run": ("kiosk.ui.lobby:main", "all-in-one: the server, the kiosk, the display and a counter window"),
     "server": ("kiosk.server:main", "the queue server (HTTP API, events, phone page)"),
     "kiosk": ("kiosk.ui.kiosk_window:main", "the touch kiosk that prints tickets"),
@@ -58,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["run"].add_argument("--journey", action="store_true",
                                 help="once up, walk one visitor through the windows and log each step")
     parsers["run"].add_argument("--exit-after", type=float, default=None, help="quit after this many seconds")
+    parsers["run"].add_argument("--demo", action="store_true",
+                                help="a trial on this PC: 127.0.0.1 only, every service open whatever the hour, "
+                                     "its own database (demo-<name>); config.toml is not changed")
+    parsers["init"].add_argument("dir", type=Path, help="the new lobby's folder (made if missing; never overwritten)")
     parsers["preview-ticket"].add_argument("--service", help="service id (default the first)")
     parsers["preview-ticket"].add_argument("--out", type=Path, default=Path("ticket.png"))
     parsers["preview-ticket"].add_argument("--lang", choices=["id", "en"], default="id")

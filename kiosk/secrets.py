@@ -170,10 +170,11 @@ class NewPin:
     pin: str
 
 
-def pin_sheet(lobby_name: str, when: datetime, pins: list[NewPin], exit_pin: str | None, config_path: Path) -> str:
+def pin_sheet(lobby_name: str, when: datetime, pins: list[NewPin], exit_pin: str | None, config_path: Path,
+              made_by: str = "init-secrets") -> str:
     lines = [
         f"PIN sheet — {lobby_name}",
-        f"made {when:%Y-%m-%d %H:%M} by `mpp-kiosk init-secrets` for {config_path}",
+        f"made {when:%Y-%m-%d %H:%M} by `mpp-kiosk {made_by}` for {config_path}",
         "Give each officer their own PIN only; it is printed once and cannot be read back from config.toml.",
         "",
     ]
@@ -272,7 +273,6 @@ def main(args, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.ut
     import tomlkit
 
     from kiosk.config import load_config
-    from kiosk.pins import hash_pin, new_pin
 
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
@@ -297,6 +297,38 @@ def main(args, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.ut
         return refuse(f"{path} could not be read for editing ({exc}), so nothing was changed")
 
     when = now().astimezone(config.lobby.tz)
+    devices, pins, exit_pin = replace_secrets(doc, config, when, keep_pins=keep_pins, randbelow=randbelow, token=token)
+
+    try:
+        backup, sheet = _install(path, old, tomlkit.dumps(doc), when, pins, exit_pin, sheet_path, config.lobby.name)
+    except _Refused as exc:
+        return refuse(str(exc))
+    except OSError as exc:  # a read-only folder, a full disk: the old file is still in place
+        return refuse(f"cannot write next to {path}: {exc.strerror or exc}; nothing was changed")
+
+    log.info("init-secrets: %d device key(s) and %d PIN(s) replaced in %s; backup %s",
+             len(devices), len(pins) + (exit_pin is not None), path, backup)
+    if sheet is not None:
+        print(sheet, file=out, end="")
+        print("", file=out)
+    print(f"{path}: {len(devices)} device key(s) replaced"
+          + ("" if keep_pins else f", {len(pins)} staff PIN(s)" + (" and the kiosk exit PIN" if exit_pin else "")),
+          file=out)
+    print(f"the old file is kept as {backup} (mode 600: it holds the old secrets)", file=out)
+    if sheet_path is not None and sheet is not None:
+        print(f"the PIN sheet is also in {sheet_path} (mode 600): print it, then delete the file", file=out)
+    print("copy the new config.toml to every PC of the lobby (each window reads its key from it), "
+          "then restart the server and the windows", file=out)
+    return 0
+
+
+def replace_secrets(doc, config, when: datetime, *, keep_pins: bool = False,
+                    randbelow: Callable[[int], int] = secrets.randbelow,
+                    token: Callable[[int], str] = secrets.token_urlsafe) -> tuple[list, list[NewPin], str | None]:
+    """Fresh device keys (and, unless ``keep_pins``, staff and exit PINs) written into the tomlkit ``doc``
+    of ``config``: (the device tables, the new PINs, the new exit PIN or None). Also used by `mpp-kiosk init`."""
+    from kiosk.pins import hash_pin, new_pin
+
     stamp = f"{when:%Y-%m-%d %H:%M}"
     server = doc.get("server", {})
     devices = server.get("devices", []) if hasattr(server, "get") else []
@@ -325,25 +357,4 @@ def main(args, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.ut
         if kiosk is not None and "exit_pin_hash" in kiosk:
             exit_pin = fresh_pin()
             _replace(kiosk, "exit_pin_hash", hash_pin(exit_pin, min_length=length), stamp)
-
-    try:
-        backup, sheet = _install(path, old, tomlkit.dumps(doc), when, pins, exit_pin, sheet_path, config.lobby.name)
-    except _Refused as exc:
-        return refuse(str(exc))
-    except OSError as exc:  # a read-only folder, a full disk: the old file is still in place
-        return refuse(f"cannot write next to {path}: {exc.strerror or exc}; nothing was changed")
-
-    log.info("init-secrets: %d device key(s) and %d PIN(s) replaced in %s; backup %s",
-             len(devices), len(pins) + (exit_pin is not None), path, backup)
-    if sheet is not None:
-        print(sheet, file=out, end="")
-        print("", file=out)
-    print(f"{path}: {len(devices)} device key(s) replaced"
-          + ("" if keep_pins else f", {len(pins)} staff PIN(s)" + (" and the kiosk exit PIN" if exit_pin else "")),
-          file=out)
-    print(f"the old file is kept as {backup} (mode 600: it holds the old secrets)", file=out)
-    if sheet_path is not None and sheet is not None:
-        print(f"the PIN sheet is also in {sheet_path} (mode 600): print it, then delete the file", file=out)
-    print("copy the new config.toml to every PC of the lobby (each window reads its key from it), "
-          "then restart the server and the windows", file=out)
-    return 0
+    return devices, pins, exit_pin

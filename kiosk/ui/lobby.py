@@ -366,6 +366,17 @@ def main(args) -> int:
     setup_logging("lobby", config.path(config.server.log_dir))
     # every request is in the server's access log already; the client's copy of each line only doubles the log
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    journey_login = {}
+    if getattr(args, "demo", False):
+        from kiosk.demo import DemoRefused, demo_lobby
+
+        try:
+            config, journey_login = demo_lobby(config, args.host, args.port, journey=getattr(args, "journey", False))
+        except DemoRefused as exc:
+            print(f"run: {exc}", file=sys.stderr)
+            return 2
+        log.info("demo: every service open all day whatever the schedule, on %s only, database %s",
+                 config.server.host, args.db or config.path(config.server.database))
     from kiosk.secrets import refuse_on_network
 
     if refuse_on_network(config, [args.host or config.server.host, config.server.public_host], args.config, "run"):
@@ -405,7 +416,7 @@ def main(args) -> int:
 
     journey = None
     if getattr(args, "journey", False):
-        journey = Journey(lobby)
+        journey = Journey(lobby, **journey_login)
         QTimer.singleShot(500, journey.start)
     if args.exit_after:
         QTimer.singleShot(int(args.exit_after * 1000), lambda: app.exit(0))
