@@ -40,10 +40,11 @@ case "${1:-}" in
     shift
     extra=()
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
-      echo "setup: no screen found: the lobby runs offscreen and walks one visitor through it (see the log)."
+      echo "setup: no screen found: the lobby runs offscreen as a demo (open whatever the hour, its own database)"
+      echo "setup: and walks one visitor through it (see the log)."
       echo "setup: set DISPLAY to see the windows; Ctrl+C stops the lobby."
       export QT_QPA_PLATFORM=offscreen
-      extra=(--journey)
+      extra=(--demo --journey)  # --demo: the journey works at night and on holidays too
     fi
     exec .venv/bin/mpp-kiosk run --config config.toml "${extra[@]}" "$@" ;;
   test)
