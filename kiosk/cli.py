@@ -26,6 +26,9 @@ COMMANDS = {
     "preview-ticket": ("kiosk.printer.preview:main", "render a sample ticket to PNG, no printer needed"),
     "report": ("kiosk.reports:main", "visits, waiting times and the SKM/IKM index for a period"),
     "backup": ("kiosk.backup:main", "an online, consistent copy of the database"),
+    "enrol": ("kiosk.enrol_cli:enrol_main", "on a new PC: pair it with the queue server and keep its own device key"),
+    "devices": ("kiosk.enrol_cli:devices_main",
+                "on the server PC: list, approve, rename or revoke enrolled devices (list|approve|refuse|rename|revoke)"),
 }
 
 
@@ -75,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--db", type=Path, help="database file (default server.database)")
     parsers["backup"].add_argument("--out", type=Path, help="backup file (default data/backup-<time>.sqlite)")
     parsers["backup"].add_argument("--db", type=Path, help="database file (default server.database)")
+    from kiosk.enrol_cli import add_arguments as enrol_arguments  # light: no server, no Qt
+
+    enrol_arguments(parsers)
     return parser
 
 

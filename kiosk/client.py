@@ -205,6 +205,33 @@ class ApiClient:
     def printer_fault(self, kind: str, message: str, code: str | None = None) -> dict:
         return self.request("POST", "/api/v1/devices/printer-fault", body={"kind": kind, "message": message, "code": code})
 
+    # enrolled devices (the manager key): kiosk.server.devices_api
+
+    def devices(self) -> dict:
+        """{devices: [{name, role, enrolled_at, last_seen, revoked_at}], config_devices, pending}."""
+        return self.request("GET", "/api/v1/devices")
+
+    def approve_device(self, code: str, role: str, name: str) -> dict:
+        return self.request("POST", "/api/v1/devices/approve", body={"code": code, "role": role, "name": name})
+
+    def rename_device(self, name: str, new_name: str) -> dict:
+        return self.request("POST", f"/api/v1/devices/{quote(name, safe='')}/rename", body={"name": new_name})
+
+    def revoke_device(self, name: str) -> dict:
+        return self.request("POST", f"/api/v1/devices/{quote(name, safe='')}/revoke")
+
+
+def _refused(response) -> PermissionError:
+    """A 401: "revoked" when the server says this device was revoked (its sentence kept), else "unauthorized"."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    error = data.get("error") if isinstance(data, dict) else None
+    exc = PermissionError("revoked" if error == "device_revoked" else "unauthorized")
+    exc.sentence = str(data.get("message") or "") if isinstance(data, dict) else ""
+    return exc
+
 
 class _Resync(Exception):
     """The server has no events as far as our seq: take a new snapshot."""
@@ -217,7 +244,8 @@ class EventStream:
     subscribes from its seq. Each event reaches ``on_event`` once, in order;
     after a drop it reconnects (0.2 s, doubling to 2 s) from the last event
     delivered. ``on_status`` hears "connected", "disconnected" and
-    "unauthorized" (the credential was refused; it keeps retrying) and "untrusted"
+    "unauthorized" (the credential was refused; it keeps retrying), "revoked" (this enrolled device was
+    revoked: ``refusal`` holds the server's sentence; it keeps retrying, slowly) and "untrusted"
     (the server's certificate was refused, ``tls_problem`` says why; it keeps retrying). Callbacks run
     on the stream's thread.
     """
@@ -234,6 +262,7 @@ class EventStream:
         self.credential = credential
         self.ssl_context = ssl_context
         self.tls_problem: ssl.SSLError | None = None  # why the last TLS handshake was refused (tls.failure_sentence)
+        self.refusal: str | None = None  # the server's sentence while the credential is refused (e.g. revoked)
         self.on_event = on_event
         self.on_status = on_status
         self.on_snapshot = on_snapshot
@@ -284,7 +313,7 @@ class EventStream:
         with httpx.Client(base_url=self.base_url, timeout=5.0, verify=verify) as http:
             response = http.get("/api/v1/state", headers={"Authorization": f"Bearer {self.credential}"})
         if response.status_code == 401:
-            raise PermissionError("unauthorized")
+            raise _refused(response)
         response.raise_for_status()
         snapshot = response.json()
         if self.on_snapshot is not None:
@@ -310,8 +339,9 @@ class EventStream:
             except _Resync:
                 self.last_seq = None if self.on_snapshot is not None else self.last_seq
                 continue
-            except PermissionError:
-                self._set_status("unauthorized")
+            except PermissionError as exc:
+                self.refusal = getattr(exc, "sentence", None) or self.refusal
+                self._set_status("revoked" if str(exc) == "revoked" else "unauthorized")
                 backoff = self.BACKOFF_MAX_S
             except (OSError, httpx.HTTPError, WebSocketException, InvalidHandshake, TimeoutError, ValueError, KeyError) as exc:
                 if self._stop.is_set():
@@ -356,8 +386,9 @@ class EventStream:
                         self.tls_problem = None
                         self._set_status("connected")
                     elif kind == "error":
-                        if message.get("error") == "unauthorized":
-                            raise PermissionError("unauthorized")
+                        if message.get("error") in ("unauthorized", "device_revoked"):
+                            self.refusal = str(message.get("message") or "") or None
+                            raise PermissionError("revoked" if message["error"] == "device_revoked" else "unauthorized")
                         raise ValueError(f"the server refused the stream: {message.get('message')}")
                     elif kind == "resync":
                         log.warning("server events end at seq %s, before ours (%s): taking a new snapshot",

@@ -733,10 +733,7 @@ def cross_check(config: Config) -> list[str]:
     if fingerprint and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
         problems.append(f"server.tls_fingerprint: must be 64 hex digits (SHA-256, colons allowed), "
                         f"got {server.tls_fingerprint!r}")
-    roles = {getattr(d, "role", None) for d in config.server.devices}
-    for role in ("kiosk", "display", "counter-app"):
-        if role not in roles:
-            problems.append(f"server.devices: no device with role {role!r}; that window could not connect")
+    # a role without a config key is fine: its PCs enrol (mpp-kiosk enrol); check-config notes it
     return problems
 
 
@@ -765,6 +762,11 @@ def listen_notes(config: Config) -> list[str]:
     lan_text = ", ".join(lan) or "nothing"
     only_loopback = all(ipaddress.ip_network(n, strict=False).is_loopback for n in lan)
     notes = []
+    roles = {d.role for d in server.devices}
+    for role in ("kiosk", "display", "counter-app"):
+        if role not in roles:
+            notes.append(f"server.devices has no device with role {role!r}: such a window connects only from a PC "
+                         f"enrolled with `mpp-kiosk enrol` and `mpp-kiosk devices approve`")
     if _is_loopback(server.host):
         if not only_loopback:
             notes.append(f"server.host {server.host!r} listens on this PC only: the devices of "

@@ -187,6 +187,10 @@ STAFF_LIMIT = "one engine thread; staff session per counter"
 SURVEY_ROLE = "ticket holder, with its phone page's survey token; refused with a device key or staff session"
 SURVEY_LIMIT = VISITOR_LIMIT + "; once per ticket, after queue.survey_min_service_seconds of service"
 
+# kiosk.server.devices_api: a PC asks once; pairing codes are typed by a person
+ENROL_LIMIT = "5 a minute per address (burst 5), 30 a minute in all (burst 10); at most 20 requests waiting"
+APPROVE_LIMIT = "10 wrong codes a minute per address"
+
 ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("GET", "/healthz"): ("anyone on the LAN", "lan", "none (no database)"),
     ("GET", "/api/v1/catalog"): ("anyone on the LAN", "lan", "none (read only)"),
@@ -204,6 +208,14 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("GET", "/api/v1/counters/{counter_id}/stats"): ("the counter's staff, a supervisor, counter-app or manager key",
                                                     "lan", "none (read only)"),
     ("POST", "/api/v1/devices/printer-fault"): ("kiosk key", "lan", "none"),
+    ("POST", "/api/v1/enrol"): ("anyone on the LAN (a PC asking to be enrolled)", "lan", ENROL_LIMIT),
+    ("GET", "/api/v1/enrol/{poll_secret}"): ("the PC holding the pairing request's poll secret", "lan",
+                                            "2 a second per address (burst 20)"),
+    ("GET", "/api/v1/devices"): ("manager key", "lan", "none (read only)"),
+    ("POST", "/api/v1/devices/approve"): ("manager key", "lan", APPROVE_LIMIT),
+    ("POST", "/api/v1/devices/refuse"): ("manager key", "lan", "one engine thread"),
+    ("POST", "/api/v1/devices/{name}/rename"): ("manager key", "lan", "one engine thread"),
+    ("POST", "/api/v1/devices/{name}/revoke"): ("manager key", "lan", "one engine thread"),
     ("GET", "/api/v1/reports/tables"): ("manager key", "lan", "report threads"),
     ("GET", "/api/v1/reports/export"): ("manager key", "lan", "report threads"),
     ("GET", "/api/v1/reports/today"): ("manager key or supervisor session", "lan", "report threads"),

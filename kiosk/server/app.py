@@ -33,11 +33,13 @@ from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.codes import MAX_TICKET_NUMBER
 from kiosk.engine import MAX_VOID, QueueEngine, Ticket
+from kiosk.enrolment import DeviceRegistry
 from kiosk.pins import verify_pin
 from kiosk.schedule import local_day
 from kiosk.server import phone
 from kiosk.server.access import Buckets, LanGate, Listener, declare_access
 from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, staff_may_use, token_hash
+from kiosk.server.devices_api import DeviceWatch, install_device_routes
 from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_language, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
@@ -189,7 +191,7 @@ class BodyLimit:
 
 
 # ticket tokens are the visitor's only credential: never written to a log
-_TOKEN_PATH = re.compile(r"^(/t/|/api/v1/tickets/)(?!void$)[^/]+")
+_TOKEN_PATH = re.compile(r"^(/t/|/api/v1/tickets/|/api/v1/enrol/)(?!void$)[^/]+")
 
 
 def loggable_path(path: str) -> str:
@@ -354,7 +356,10 @@ class Backend:
         self.poll_seconds = poll_seconds
         self.log_events = log_events
         self.default_lang = config.lobby.default_language
-        self.devices = DeviceKeys(config)
+        # config devices, and devices enrolled at run time (kiosk.enrolment; only key hashes are stored)
+        self.registry = DeviceRegistry(engine.store, engine.clock)
+        self.devices = DeviceKeys(config, self.registry, engine.clock, monotonic)
+        self.device_watch = DeviceWatch(self, monotonic)
         self.staff = config.staff_by_user
         self.services = config.service_by_id
         self.agencies = config.agency_by_id
@@ -375,6 +380,8 @@ class Backend:
         self.hub = EventHub(self.engine, self.run, poll_seconds=self.poll_seconds, log_events=self.log_events)
         self.worker = EngineWorker(after_writes=self.hub.pull, on_results=self.hub.drain)
         await self.hub.start()
+        await self.run(self.devices.reload)
+        self.device_watch.start()
         self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
         log.info("queue server ready: %d services, %d counters, events up to seq %d",
                  len(self.services), len(self.counters), self.hub.last_seq)
@@ -384,6 +391,7 @@ class Backend:
             self._tick_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._tick_task
+        await self.device_watch.stop()
         if self.hub:
             await self.hub.stop()
         if self.worker:
@@ -950,6 +958,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     # -- reports: built on threads of their own, never on the engine's
 
     install_report_routes(app, backend, lang_of=lang_of, authed=authed)
+    install_device_routes(app, backend, lang_of=lang_of, authed=authed, monotonic=monotonic)
 
     # -- live events
 
@@ -958,7 +967,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         await websocket.accept()
         lang = lang_of(websocket)
         try:
-            await backend.authenticate(websocket, allow_query=True)
+            who = await backend.authenticate(websocket, allow_query=True)
         except ApiProblem as problem:
             return await ws_refuse(websocket, problem.to_dict(lang), WS_UNAUTHORIZED)
         raw = websocket.query_params.get("since")
@@ -977,7 +986,8 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         if since > last:
             # the client knows events this database never had (a restored or new database): start again
             return await ws_refuse(websocket, {"type": "resync", "seq": last}, WS_RESYNC)
-        await serve_ws(websocket, lambda ws: stream_events(ws, since))
+        with backend.device_watch.stream(who, websocket, lang):  # a revocation ends it at once
+            await serve_ws(websocket, lambda ws: stream_events(ws, since))
 
     async def stream_events(websocket: WebSocket, since: int):
         hub = backend.hub

@@ -243,16 +243,75 @@ class LoginLimiter:
 
 
 class DeviceKeys:
-    def __init__(self, config: Config):
+    """Device keys: config's ``[[server.devices]]`` (compared in constant time) and enrolled devices
+    (``kiosk.enrolment``: found by the SHA-256 of the key, a dict lookup in memory).
+
+    The enrolled devices are cached whole (a lobby has tens); ``reload`` (on the engine thread) refreshes
+    them after an enrolment, rename or revocation, whoever made it. ``last_seen`` is kept in memory and
+    handed to the database by ``flush_seen`` at most once a minute per device, never a write per request.
+    """
+
+    SEEN_EVERY_S = 60.0
+
+    def __init__(self, config: Config, registry=None, clock: Clock | None = None,
+                 monotonic: Callable[[], float] = time.monotonic):
         self._devices = [(d.key.encode(), d) for d in config.server.devices]
+        self.config_names = {d.name for d in config.server.devices}
+        self.registry = registry
+        self.clock = clock
+        self.monotonic = monotonic
+        self._enrolled: dict = {}  # key hash -> kiosk.enrolment.EnrolledDevice (revoked ones too)
+        self._marked: dict[str, float] = {}  # key hash -> monotonic time last_seen was last taken
+        self._seen: dict[str, datetime] = {}  # key hash -> last_seen not yet written
+        self._latest: dict[str, datetime] = {}  # key hash -> last_seen as this server last took it
+
+    def reload(self) -> None:
+        """Read the enrolled devices again. Call on the engine thread (it reads the database)."""
+        if self.registry is not None:
+            self._enrolled = {d.key_hash: d for d in self.registry.devices()}
+
+    def enrolled(self) -> list:
+        """Every enrolled device as cached, with the freshest last_seen (memory's when newer)."""
+        out = []
+        for digest, device in self._enrolled.items():
+            seen = self._latest.get(digest)
+            if seen is not None and (device.last_seen is None or seen.isoformat() > device.last_seen):
+                device = type(device)(**{**device.__dict__, "last_seen": seen.isoformat(timespec="milliseconds")})
+            out.append(device)
+        return sorted(out, key=lambda d: (d.revoked_at is not None, d.name))
 
     def find(self, credential: str) -> Principal | None:
+        """The device of this key, or None; a revoked enrolled key raises ApiProblem("device_revoked")."""
         given = credential.encode("utf-8", "surrogatepass")
         found = None
         # compare with every key (constant time each), so timing tells nothing about which one is close
         for key, device in self._devices:
             if hmac.compare_digest(key, given):
                 found = device
-        if found is None:
+        if found is not None:
+            return Principal("device", found.role, found.name)
+        if not self._enrolled:
             return None
-        return Principal("device", found.role, found.name)
+        digest = hashlib.sha256(given).hexdigest()
+        enrolled = self._enrolled.get(digest)
+        if enrolled is None:
+            return None
+        if enrolled.revoked_at is not None:
+            from kiosk.server.errors import ApiProblem
+
+            raise ApiProblem("device_revoked", headers={"WWW-Authenticate": "Bearer"})
+        now = self.monotonic()
+        if self.clock is not None and now - self._marked.get(digest, -math.inf) >= self.SEEN_EVERY_S:
+            self._marked[digest] = now
+            self._seen[digest] = self._latest[digest] = self.clock.now()
+        return Principal("device", enrolled.role, enrolled.name, token_hash=digest)
+
+    @property
+    def seen_waiting(self) -> bool:
+        return bool(self._seen)
+
+    def flush_seen(self) -> None:
+        """Write the last_seen values taken since the last flush. Call on the engine thread."""
+        seen, self._seen = self._seen, {}
+        if seen and self.registry is not None:
+            self.registry.touch(seen)

@@ -12,6 +12,12 @@ LANGS = ("id", "en")
 # code -> (HTTP status, Indonesian, English)
 MESSAGES: dict[str, tuple[int, str, str]] = {
     "unauthorized": (401, "Kunci perangkat atau sesi petugas tidak valid.", "Missing or invalid device key or staff session."),
+    "device_revoked": (401, "Perangkat ini telah dicabut oleh pengelola lobi; kuncinya tidak berlaku lagi. Minta teknisi "
+                            "mendaftarkannya lagi (mpp-kiosk enrol).",
+                       "This device was revoked by the lobby's manager; its key no longer works. Ask the technician "
+                       "to enrol it again (mpp-kiosk enrol)."),
+    "enrol_rate_limited": (429, "Terlalu banyak permintaan pemasangan. Tunggu sebentar lalu coba lagi.",
+                           "Too many pairing requests. Wait a moment and try again."),
     "forbidden": (403, "Perangkat atau petugas ini tidak boleh melakukan itu.", "This device or staff member may not do that."),
     "wrong_counter": (403, "Sesi ini untuk loket lain.", "This session belongs to another counter."),
     "counter_not_allowed": (403, "Anda tidak terdaftar untuk loket ini.", "You are not assigned to this counter."),

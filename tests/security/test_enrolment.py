@@ -1,0 +1,424 @@
+"""Enrolment: a new PC pairs with the server by a short code and keeps only its own key.
+
+A real server on 127.0.0.1 (lobby LAN 127.0.0.1/32; 127.0.0.2 plays the guest Wi-Fi) over a real
+SQLite file; `mpp-kiosk enrol` and `mpp-kiosk devices` run as real processes, the new PC with a HOME of
+its own and no config.toml.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.sync.client import connect as ws_connect
+
+from kiosk.client import ApiError
+from kiosk.clock import FakeClock
+from kiosk.device_file import DeviceFileError, load_device_credential, window_credential
+from kiosk.enrolment import CODE_ALPHABET, key_hash
+from kiosk.server.devices_api import APPROVE_GUESSES, ENROL_PER_ADDRESS
+from support.configs import DEVICE_KEYS, MONDAY_9, config_dict, make_config
+from support.server import running_server, write_toml_config
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUEST = "127.0.0.2"
+LAN_ONLY_HERE = {"lan_networks": ["127.0.0.1/32"]}
+CODE = re.compile(r"\b([%s]{4}-[%s]{4})\b" % (CODE_ALPHABET, CODE_ALPHABET))
+
+
+def server_section(**extra) -> dict:
+    return {**config_dict()["server"], **LAN_ONLY_HERE, **extra}
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_config(tmp_path, server=server_section())
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    """The server PC's config.toml, for `mpp-kiosk devices`."""
+    (tmp_path / "server").mkdir()
+    return write_toml_config(tmp_path / "server" / "config.toml", config_dict(server=server_section()))
+
+
+@pytest.fixture
+def server(config, tmp_path):
+    # the real clock: the CLI (another process) decides expiry by the same time as the server
+    with running_server(config, tmp_path / "queue.sqlite", None, ping_seconds=1.0, poll_seconds=0.2) as handle:
+        yield handle
+
+
+def cli(*args, home: Path | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if home is not None:
+        env["HOME"] = str(home)
+        env.pop("XDG_CONFIG_HOME", None)
+    return subprocess.run([str(PYTHON), "-m", "kiosk", *args], cwd=home or ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def devices_cli(server, config_file, *args) -> subprocess.CompletedProcess:
+    return cli("devices", *args, "--config", str(config_file), "--db", str(server.db_path))
+
+
+def pair(server, hint: str = "") -> dict:
+    answer = httpx.post(f"{server.url}/api/v1/enrol", json={"name_hint": hint}, timeout=5)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def enrol_by_api(server, role: str, name: str) -> str:
+    """A device enrolled the way the CLI does it, through the HTTP routes; its key."""
+    pairing = pair(server, name)
+    manager = server.client("manager", lang="en")
+    manager.approve_device(pairing["code"], role, name)
+    answer = httpx.get(f"{server.url}{pairing['poll_path']}", timeout=5)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["key"]
+
+
+def start_enrol(home: Path, server, *extra) -> tuple[subprocess.Popen, str, list[str]]:
+    """`mpp-kiosk enrol` in its own HOME; returns the process, its pairing code and the lines read so far."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(home)}
+    env.pop("XDG_CONFIG_HOME", None)
+    process = subprocess.Popen([str(PYTHON), "-m", "kiosk", "enrol", "--server", server.url, "--poll-seconds", "0.2",
+                                *extra], cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        found = CODE.search(line)
+        if found:
+            return process, found.group(1), lines
+    process.kill()
+    raise AssertionError("enrol printed no pairing code: " + "".join(lines) + process.stderr.read())
+
+
+# --------------------------------------------------------------------------- pairing end to end
+
+def test_a_new_pc_enrols_by_code_and_keeps_only_its_own_key(server, config_file, tmp_path):
+    home = tmp_path / "kiosk-2-home"
+    home.mkdir()
+    process, code, lines = start_enrol(home, server, "--name", "kiosk-lobby")
+    approved = devices_cli(server, config_file, "approve", code, "--role", "kiosk", "--name", "kiosk-2")
+    assert approved.returncode == 0, approved.stderr
+    assert f"Approved {code}" in approved.stdout and "calls itself 'kiosk-lobby'" in approved.stdout
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    printed = "".join(lines) + out
+    assert "██" in printed and "▀" in printed  # the big code and the QR (qrcode's half blocks)
+    assert "Enrolled as kiosk-2 (kiosk)" in printed
+
+    path = home / ".config" / "mpp-kiosk" / "device.toml"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    credential = load_device_credential("kiosk", path=path)
+    assert (credential.name, credential.role, credential.server_url) == ("kiosk-2", "kiosk", server.url)
+    # the key works as a kiosk's, at once
+    with httpx.Client(base_url=server.url, timeout=5) as http:
+        issued = http.post("/api/v1/devices/printer-fault", json={"kind": "paper_out"},
+                           headers={"Authorization": f"Bearer {credential.key}"})
+        assert issued.status_code == 201, issued.text
+    # the server's database holds the key's hash, never the key
+    server.engine.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    stored = b"".join(p.read_bytes() for p in server.db_path.parent.glob(server.db_path.name + "*"))
+    assert credential.key.encode() not in stored
+    assert key_hash(credential.key).encode() in stored
+
+    # the PC's HOME holds its own key and nothing else of the lobby: no other device's key, no PIN hash
+    everything = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
+    assert credential.key.encode() in everything
+    for other in DEVICE_KEYS.values():
+        assert other.encode() not in everything
+    for staff in config_dict()["staff"]:
+        assert staff["pin_hash"].encode() not in everything
+    assert b"scrypt$" not in everything
+
+    # `devices list` on the server PC shows it
+    listed = devices_cli(server, config_file, "list")
+    assert listed.returncode == 0, listed.stderr
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("kiosk-2 "))
+    assert "kiosk" in row and "enrolled" in row and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", row)
+    assert any(line.startswith("kiosk1 ") and "config.toml" in line for line in listed.stdout.splitlines())
+
+
+def test_a_window_of_an_enrolled_pc_takes_the_device_file(tmp_path, monkeypatch):
+    from kiosk.device_file import DeviceCredential, write_device_file
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    written = write_device_file(DeviceCredential("http://192.0.2.1:8600", "display-2", "display", "k" * 43))
+    no_keys = make_config(tmp_path, server={**config_dict()["server"], "devices": []})
+    credential = window_credential(no_keys, "display")
+    assert (credential.url, credential.key, credential.source) == ("http://192.0.2.1:8600", "k" * 43, str(written))
+    assert window_credential(no_keys, "kiosk") is None  # the file is a display's
+    with_keys = make_config(tmp_path)
+    assert window_credential(with_keys, "display").key == DEVICE_KEYS["display"]  # config.toml first
+    os.chmod(written, 0o644)
+    with pytest.raises(DeviceFileError, match="other users can read"):
+        window_credential(no_keys, "display")
+
+
+# --------------------------------------------------------------------------- refused codes
+
+def test_wrong_expired_and_reused_codes_are_refused_with_a_sentence(config, tmp_path):
+    clock = FakeClock(MONDAY_9)
+    with running_server(config, tmp_path / "q.sqlite", clock) as server:
+        manager = server.client("manager", lang="en")
+        fresh = pair(server)
+        with pytest.raises(ApiError) as wrong:
+            manager.approve_device("ZZZZ-ZZZZ" if fresh["code"] != "ZZZZ-ZZZZ" else "YYYY-YYYY", "kiosk", "kiosk-7")
+        assert wrong.value.status == 404 and "No pairing request has the code" in wrong.value.message
+
+        old = pair(server)
+        clock.advance(minutes=11)
+        with pytest.raises(ApiError) as expired:
+            manager.approve_device(old["code"], "kiosk", "kiosk-7")
+        assert expired.value.status == 410 and "has expired" in expired.value.message
+        gone = httpx.get(f"{server.url}{old['poll_path']}", headers={"Accept-Language": "en"}, timeout=5)
+        assert gone.status_code == 410 and "has expired" in gone.json()["message"]
+
+        used = pair(server)
+        manager.approve_device(used["code"].lower().replace("-", ""), "kiosk", "kiosk-7")  # typed loosely
+        assert httpx.get(f"{server.url}{used['poll_path']}", timeout=5).status_code == 200
+        again = httpx.get(f"{server.url}{used['poll_path']}", headers={"Accept-Language": "en"}, timeout=5)
+        assert again.status_code == 409 and "already been used" in again.json()["message"]
+        assert "key" not in again.json()
+        with pytest.raises(ApiError) as reused:
+            manager.approve_device(used["code"], "display", "display-9")
+        assert reused.value.status == 409 and "already been used" in reused.value.message
+
+        # a name in use (an enrolled one, or one of config.toml's) is refused too
+        taken = pair(server)
+        for name in ("kiosk-7", "kiosk1"):
+            with pytest.raises(ApiError) as clash:
+                manager.approve_device(taken["code"], "kiosk", name)
+            assert clash.value.status == 409 and "already in use" in clash.value.message
+
+        # a refused request is told so at its next poll
+        refused = pair(server)
+        httpx.post(f"{server.url}/api/v1/devices/refuse", json={"code": refused["code"]},
+                   headers={"Authorization": f"Bearer {DEVICE_KEYS['manager']}"}, timeout=5).raise_for_status()
+        told = httpx.get(f"{server.url}{refused['poll_path']}", headers={"Accept-Language": "en"}, timeout=5)
+        assert told.status_code == 403 and "was refused" in told.json()["message"]
+
+
+def test_the_cli_refuses_a_wrong_code_with_a_sentence(server, config_file):
+    answer = devices_cli(server, config_file, "approve", "2222-2222", "--role", "kiosk", "--name", "kiosk-5")
+    assert answer.returncode == 1
+    assert "No pairing request has the code 2222-2222" in answer.stderr and "Traceback" not in answer.stderr
+
+
+def test_only_a_manager_key_approves(server):
+    pairing = pair(server)
+    for role in ("kiosk", "display", "counter-app"):
+        answer = httpx.post(f"{server.url}/api/v1/devices/approve",
+                            json={"code": pairing["code"], "role": "manager", "name": "sneaky"},
+                            headers={"Authorization": f"Bearer {DEVICE_KEYS[role]}"}, timeout=5)
+        assert answer.status_code == 403, (role, answer.text)
+    anonymous = httpx.post(f"{server.url}/api/v1/devices/approve",
+                           json={"code": pairing["code"], "role": "manager", "name": "sneaky"}, timeout=5)
+    assert anonymous.status_code == 401
+    assert httpx.get(f"{server.url}{pairing['poll_path']}", timeout=5).status_code == 202  # still waiting
+
+
+def test_pairing_requests_and_code_guesses_are_rate_limited(server):
+    with httpx.Client(base_url=server.url, timeout=5, headers={"Accept-Language": "en"}) as http:
+        burst = int(ENROL_PER_ADDRESS[1])
+        answers = [http.post("/api/v1/enrol", json={}) for _ in range(burst + 3)]
+        assert [a.status_code for a in answers[:burst]] == [201] * burst
+        refused = answers[burst:]
+        assert all(a.status_code == 429 for a in refused)
+        assert int(refused[0].headers["retry-after"]) >= 1 and "Too many pairing requests" in refused[0].json()["message"]
+
+        manager = {"Authorization": f"Bearer {DEVICE_KEYS['manager']}"}
+        guesses = int(APPROVE_GUESSES[1])
+        statuses = []
+        for number in range(guesses + 5):
+            guess = "".join(CODE_ALPHABET[(number + i) % len(CODE_ALPHABET)] for i in range(8))
+            statuses.append(http.post("/api/v1/devices/approve", headers=manager,
+                                      json={"code": guess, "role": "kiosk", "name": f"guess-{number}"}).status_code)
+        assert statuses[:guesses] == [404] * guesses
+        assert statuses[guesses:] == [429] * 5
+        # a right code is refused as well while the guesses hold (no oracle while rate limited)
+        good = answers[0].json()["code"]
+        late = http.post("/api/v1/devices/approve", headers=manager, json={"code": good, "role": "kiosk", "name": "k9"})
+        assert late.status_code == 429 and "Too many wrong codes" in late.json()["message"]
+
+
+def test_enrolment_from_the_guest_wifi_is_refused(server):
+    with httpx.Client(base_url=server.url, timeout=5, transport=httpx.HTTPTransport(local_address=GUEST)) as guest:
+        asked = guest.post("/api/v1/enrol", json={"name_hint": "phone"})
+        assert asked.status_code == 403 and asked.json()["error"] == "lan_only"
+        pairing = pair(server)  # made on the LAN; its poll secret does not help from the guest Wi-Fi
+        assert guest.get(pairing["poll_path"]).status_code == 403
+    assert server.engine.store.query("SELECT count(*) AS n FROM device_pairings")[0]["n"] == 1
+
+
+def test_the_poll_secret_never_reaches_the_log(config, tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    with running_server(config, tmp_path / "q.sqlite", None, access_log=True) as server:
+        pairing = pair(server)
+        httpx.get(f"{server.url}{pairing['poll_path']}", timeout=5)
+    server_log = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("kiosk"))
+    assert "/api/v1/enrol/…" in server_log
+    assert pairing["poll_secret"] not in server_log
+
+
+# --------------------------------------------------------------------------- revoke and rename
+
+def open_stream(stack: contextlib.ExitStack, server, key: str):
+    ws = stack.enter_context(ws_connect(f"{server.ws_url}/api/v1/events", open_timeout=5,
+                                        additional_headers={"Authorization": f"Bearer {key}"}))
+    assert json.loads(ws.recv(timeout=5))["type"] == "hello"
+    return ws
+
+
+def wait_closed(ws, within: float) -> tuple[float, list[dict], int | None]:
+    """Read until the server closes the socket; how long it took, what it said, the close code."""
+    from websockets.exceptions import ConnectionClosed
+
+    started = time.monotonic()
+    said = []
+    try:
+        while time.monotonic() - started < within + 2:
+            said.append(json.loads(ws.recv(timeout=within + 2)))
+    except ConnectionClosed as closed:
+        return time.monotonic() - started, said, closed.rcvd.code if closed.rcvd else None
+    except TimeoutError:
+        pass
+    return float("inf"), said, None
+
+
+@pytest.mark.parametrize("how", ["api", "cli"])
+def test_a_revoked_device_is_refused_at_once_and_its_stream_closed(server, config_file, how):
+    revoked_key = enrol_by_api(server, "display", "display-2")
+    other_key = enrol_by_api(server, "display", "display-3")
+    stack = contextlib.ExitStack()
+    with stack:
+        check_revocation(stack, server, config_file, how, revoked_key, other_key)
+
+
+def check_revocation(stack, server, config_file, how, revoked_key, other_key):
+    doomed = open_stream(stack, server, revoked_key)
+    bystander = open_stream(stack, server, other_key)
+    config_display = open_stream(stack, server, DEVICE_KEYS["display"])
+    if how == "api":
+        answer = server.client("manager", lang="en").revoke_device("display-2")
+        assert answer["streams_closed"] == 1 and answer["revoked_at"]
+    else:
+        done = devices_cli(server, config_file, "revoke", "display-2")
+        assert done.returncode == 0, done.stderr
+        assert "Revoked display-2" in done.stdout
+    # timed from the moment the revocation is written (the API's answer, the CLI's exit); the CLI's is heard
+    # through the server's poll of the database (0.2 s here, server's default 1 s)
+    took, said, code = wait_closed(doomed, within=1.0)
+    assert took <= 1.0, (took, said)
+    assert code == 4401
+    errors = [m for m in said if m.get("type") == "error"]
+    assert errors and errors[-1]["error"] == "device_revoked" and "dicabut" in errors[-1]["message"]
+
+    for lang, sentence in (("en", "This device was revoked"), ("id", "Perangkat ini telah dicabut")):
+        refused = httpx.get(f"{server.url}/api/v1/state", timeout=5,
+                            headers={"Authorization": f"Bearer {revoked_key}", "Accept-Language": lang})
+        assert refused.status_code == 401 and refused.json()["error"] == "device_revoked"
+        assert refused.json()["message"].startswith(sentence)
+    # the others carry on: their streams stay open and their keys work
+    for ws, key in ((bystander, other_key), (config_display, DEVICE_KEYS["display"])):
+        ws.ping().wait(2)
+        assert httpx.get(f"{server.url}/api/v1/state", headers={"Authorization": f"Bearer {key}"},
+                         timeout=5).status_code == 200
+    # a reconnecting revoked device hears the sentence in the handshake's first message
+    with ws_connect(f"{server.ws_url}/api/v1/events", open_timeout=5,
+                    additional_headers={"Authorization": f"Bearer {revoked_key}"}) as again:
+        first = json.loads(again.recv(timeout=5))
+    assert first["type"] == "error" and first["error"] == "device_revoked"
+
+
+def test_the_event_stream_client_reports_revoked_with_the_servers_sentence(server):
+    from kiosk.client import EventStream
+
+    key = enrol_by_api(server, "kiosk", "kiosk-8")
+    statuses: list[str] = []
+    stream = EventStream(server.url, key, on_event=lambda e: None, on_status=statuses.append)
+    try:
+        deadline = time.monotonic() + 5
+        while "connected" not in statuses and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.client("manager").revoke_device("kiosk-8")
+        deadline = time.monotonic() + 3
+        while "revoked" not in statuses and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert statuses[-1] == "revoked", statuses
+        assert stream.refusal and "dicabut" in stream.refusal
+    finally:
+        stream.stop()
+
+
+def test_rename_keeps_the_key_and_the_new_name_is_used(server, config_file):
+    key = enrol_by_api(server, "kiosk", "kiosk-4")
+    renamed = devices_cli(server, config_file, "rename", "kiosk-4", "kiosk-lantai-2")
+    assert renamed.returncode == 0, renamed.stderr
+    deadline = time.monotonic() + 3
+    name = None
+    while time.monotonic() < deadline:  # a running server hears of it through the event log
+        names = [d["name"] for d in server.client("manager").devices()["devices"]]
+        if "kiosk-lantai-2" in names:
+            name = "kiosk-lantai-2"
+            break
+        time.sleep(0.05)
+    assert name == "kiosk-lantai-2"
+    fault = httpx.post(f"{server.url}/api/v1/devices/printer-fault", json={"kind": "paper_out"},
+                       headers={"Authorization": f"Bearer {key}"}, timeout=5)
+    assert fault.status_code == 201
+    event = server.engine.events_since(0)[-1]
+    assert event["type"] == "printer_fault" and event["payload"]["device"] == "kiosk-lantai-2"
+    clash = devices_cli(server, config_file, "rename", "kiosk-lantai-2", "kiosk1")
+    assert clash.returncode == 1 and "already in use" in clash.stderr
+    missing = devices_cli(server, config_file, "revoke", "no-such-kiosk")
+    assert missing.returncode == 1 and "No active enrolled device is named 'no-such-kiosk'" in missing.stderr
+    config_one = devices_cli(server, config_file, "revoke", "kiosk1")
+    assert config_one.returncode == 2 and "[[server.devices]]" in config_one.stderr
+
+
+def test_last_seen_is_kept_without_a_write_per_request(server):
+    key = enrol_by_api(server, "display", "display-5")
+    writes = []
+    original = server.app.state.backend.registry.touch
+    server.app.state.backend.registry.touch = lambda seen: (writes.append(dict(seen)), original(seen))[1]
+    with httpx.Client(base_url=server.url, timeout=5, headers={"Authorization": f"Bearer {key}"}) as http:
+        for _ in range(50):
+            assert http.get("/api/v1/state").status_code == 200
+    listed = {d["name"]: d for d in server.client("manager").devices()["devices"]}
+    assert listed["display-5"]["last_seen"] is not None  # fresh from memory
+    deadline = time.monotonic() + 8
+    while not writes and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(writes) == 1 and list(writes[0]) == [key_hash(key)]  # 50 requests, one write
+    row = server.engine.store.query("SELECT last_seen FROM devices WHERE name = 'display-5'")[0]
+    assert row["last_seen"] is not None
+
+
+def test_the_device_routes_are_the_managers_and_on_the_lan(server):
+    for method, path in (("GET", "/api/v1/devices"), ("POST", "/api/v1/devices/kiosk-2/revoke")):
+        answer = httpx.request(method, f"{server.url}{path}", timeout=5,
+                               headers={"Authorization": f"Bearer {DEVICE_KEYS['kiosk']}"})
+        assert answer.status_code == 403, (path, answer.text)
+    with httpx.Client(base_url=server.url, timeout=5, transport=httpx.HTTPTransport(local_address=GUEST)) as guest:
+        for method, path in (("GET", "/api/v1/devices"), ("POST", "/api/v1/devices/approve"),
+                             ("POST", "/api/v1/devices/kiosk-2/rename"), ("POST", "/api/v1/devices/kiosk-2/revoke")):
+            answer = guest.request(method, path, headers={"Authorization": f"Bearer {DEVICE_KEYS['manager']}"})
+            assert answer.status_code == 403 and answer.json()["error"] == "lan_only", path
