@@ -38,13 +38,15 @@ fi
 case "${1:-}" in
   run)
     shift
-    extra=()
+    # --demo: every service open whatever the hour (night, Sunday, holiday), on 127.0.0.1 only, tickets in
+    # data/demo-mpp.sqlite; the lobby itself runs as `.venv/bin/mpp-kiosk run` (or its systemd unit).
+    echo "setup: the lobby runs as a demo: every service open whatever the hour, its own database."
+    extra=(--demo)
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
-      echo "setup: no screen found: the lobby runs offscreen as a demo (open whatever the hour, its own database)"
-      echo "setup: and walks one visitor through it (see the log)."
+      echo "setup: no screen found: it runs offscreen and walks one visitor through it (see the log)."
       echo "setup: set DISPLAY to see the windows; Ctrl+C stops the lobby."
       export QT_QPA_PLATFORM=offscreen
-      extra=(--demo --journey)  # --demo: the journey works at night and on holidays too
+      extra+=(--journey)
     fi
     exec .venv/bin/mpp-kiosk run --config config.toml "${extra[@]}" "$@" ;;
   test)
