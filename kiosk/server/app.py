@@ -127,7 +127,6 @@ class VoidRequest(Body):
     reason: str = Field(min_length=3, max_length=200, description="why, for the event log and the report")
 
 
-
 class PauseRequest(Body):
     reason: str = Field(default="break", max_length=80)
 
@@ -222,6 +221,13 @@ class RefusalLog:
         self._seen[address] = (now, 0)
         more = f" (+{hidden} more refused from this address since the last line)" if hidden else ""
         self.logger.warning("refused %s from %s%s", what, address, more)
+
+    def flush(self) -> None:
+        """At shutdown: the refusals not yet logged, one line per address, so the count is whole."""
+        for address, (_last, hidden) in self._seen.items():
+            if hidden:
+                self.logger.warning("refused %d more requests from %s since the last line", hidden, address)
+        self._seen.clear()
 
 
 SECURITY_HEADERS = [
@@ -436,7 +442,10 @@ class Backend:
         staff = self.staff.get(session.user) if session else None
         if session is None or staff is None:
             raise ApiProblem("unauthorized", headers={"WWW-Authenticate": "Bearer"})
-        return Principal("staff", "staff", session.user, session.counter_id, staff.supervisor, digest)
+        if self.devices.is_revoked(session.device_hash):  # logged in from a counter PC since revoked
+            raise ApiProblem("device_revoked", headers={"WWW-Authenticate": "Bearer"})
+        return Principal("staff", "staff", session.user, session.counter_id, staff.supervisor, digest,
+                         session.device_hash)
 
     def require_device(self, who: Principal, *roles: str) -> None:
         if who.kind != "device" or who.role not in roles:
@@ -600,7 +609,7 @@ class Backend:
             "replayed": issued.replayed,
         }
 
-    def open_session(self, user: str, counter_id: str, address: str) -> dict:
+    def open_session(self, user: str, counter_id: str, address: str, device_hash: str | None = None) -> dict:
         """Log ``user`` in to a counter (on the engine thread, so two logins cannot both find it free).
 
         While another officer's session is live there, only a supervisor may log in (taking the counter over,
@@ -623,7 +632,7 @@ class Backend:
                                f"or call a supervisor.")
             taken_from = holder.user
         self.engine.open_counter(counter_id, user)
-        token, session = self.sessions.create(user, counter_id)
+        token, session = self.sessions.create(user, counter_id, device_hash)
         if taken_from is not None:
             log.warning("%s took %s over from %s (from %s)", user, counter_id, taken_from, address)
             self.engine.record_counter_taken_over(counter_id, user, taken_from, address)
@@ -696,6 +705,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
             yield
         finally:
             await backend.stop()
+            app.state.refusals.flush()
 
     app = FastAPI(
         title="mpp-kiosk queue server",
@@ -874,7 +884,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
             raise queue_errors.UnknownCounter(body.counter_id)
         if not staff_may_use(staff, body.counter_id):
             raise ApiProblem("counter_not_allowed")
-        answer = await backend.write(backend.open_session, body.user, body.counter_id, address)
+        answer = await backend.write(backend.open_session, body.user, body.counter_id, address, device.device_hash)
         log.info("%s logged in to %s from %s", body.user, body.counter_id, address)
         return JSONResponse(answer, status_code=201)
 

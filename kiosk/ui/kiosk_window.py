@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QHBoxLayout,
     QLabel,
@@ -286,6 +287,8 @@ class KioskWindow(QWidget):
             self.live = LiveLobby(api.base_url, api.credential, parent=self,
                                   ssl_context=getattr(api, "ssl_context", None))
             self.live.event_applied.connect(self._lobby_event)
+            self.live._status_in.connect(self._stream_status)  # "revoked": this kiosk was revoked at the server
+        self.revoked: str | None = None  # the server's sentence once this kiosk's key was revoked
 
         self.setObjectName("kiosk")
         self.setAttribute(Qt.WA_StyledBackground)
@@ -564,9 +567,29 @@ class KioskWindow(QWidget):
             if not self.event_timer.isActive():
                 self.event_timer.start()
 
+    def _stream_status(self, status: str) -> None:
+        if status == "revoked" and self.live is not None and self.live._stream is not None:
+            self._revoked(self.live._stream.refusal or "")
+
+    def _revoked(self, sentence: str) -> None:
+        """The server refuses this kiosk's key for good: the offline screen says so, and stays."""
+        if self._closed:
+            return
+        sentence = sentence or "Kios ini telah dicabut oleh pengelola lobi. / This kiosk was revoked."
+        if self.revoked != sentence:
+            log.error("kiosk: the server revoked this kiosk: %s", sentence)
+        self.revoked = sentence
+        self.online = False
+        self.connection_changed.emit(False)
+        self.offline_screen.set_refusal(sentence)
+        self._history.clear()
+        self._go("offline", push=False)
+
     def _catalog_arrived(self, catalogs: dict[str, dict]) -> None:
         self._refreshing = False
         if self._closed:
+            return
+        if self.revoked:  # the catalog is open to the LAN; a revoked kiosk still issues nothing
             return
         self.catalogs = catalogs
         was_online = self.online
@@ -739,8 +762,17 @@ class KioskWindow(QWidget):
         self.notice_label.setFixedWidth(max(200, width))
         self.notice_label.adjustSize()
         bottom = self.footer.geometry().top() if self.footer.isVisible() else self.height()
-        self.notice_label.move((self.width() - self.notice_label.width()) // 2,
-                               bottom - self.notice_label.height() - 24)
+        left = (self.width() - self.notice_label.width()) // 2
+        height = self.notice_label.height()
+        # never over a control the visitor may need (the take button after a refusal): just above it
+        controls = [button for button in self.stack.currentWidget().findChildren(QAbstractButton)
+                    if button.isVisible()]
+        tops = sorted((QRect(button.mapTo(self, QPoint(0, 0)), button.size()) for button in controls),
+                      key=lambda rect: -rect.bottom())
+        for rect in tops:
+            if rect.intersects(QRect(left, bottom - height - 24, self.notice_label.width(), height)):
+                bottom = rect.top()
+        self.notice_label.move(left, max(0, bottom - height - 24))
 
     # ------------------------------------------------------------------ idle
 
@@ -864,6 +896,9 @@ class KioskWindow(QWidget):
             return
         self.confirm_screen.set_busy(False)
         status, code, message = _api_error_parts(exc)
+        if code == "device_revoked":
+            self._revoked(message)
+            return
         if not _is_api_error(exc):
             log.error("kiosk: issuing failed: %r", exc)
             message, status = "", 0
@@ -970,14 +1005,18 @@ def main(args) -> int:
 
     setup_logging("kiosk", config.path(config.server.log_dir))
     app = make_app()
-    base_url = getattr(args, "server", None) or config.server.base_url
-    key = config.server.key_for("kiosk")
-    if not key:
-        print("config: server.devices has no device with role 'kiosk'", flush=True)
-        return 1
-    from kiosk.tls import client_ssl_context
+    from kiosk.device_file import DeviceFileError, window_credential
 
-    api = ApiClient(base_url, key, ssl_context=client_ssl_context(config, base_url))
+    try:  # config.toml's kiosk key, else this PC's own (mpp-kiosk enrol)
+        credential = window_credential(config, "kiosk", getattr(args, "server", None))
+    except DeviceFileError as exc:
+        print(f"kiosk: {exc}", flush=True)
+        return 1
+    if credential is None:
+        print("config: server.devices has no device with role 'kiosk', and this PC is not enrolled as a kiosk "
+              "(mpp-kiosk enrol --server URL)", flush=True)
+        return 1
+    api = ApiClient(credential.url, credential.key, ssl_context=credential.ssl_context)
     printer = make_ticket_printer(config.printer, config.base_dir)
     window = KioskWindow(config, api, printer)
     place_on_screen(window, config.kiosk.screen, config.kiosk.fullscreen)

@@ -3,6 +3,7 @@ the kiosk does not retry it in a loop, and the next tap after the wait gets a ti
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QPoint, QRect
 
 from support.configs import BASE
 from support.server import running_server
@@ -73,6 +74,10 @@ def test_a_refused_issue_shows_the_sentence_once_and_the_visitor_can_try_again(q
     assert kiosk.notice_label.text() == TOO_MANY_ID
     assert TOO_MANY_ID in visible_texts(kiosk)
     assert kiosk.current == "confirm" and kiosk.online  # a refusal, not the offline screen
+    # the sentence never hides the button the visitor taps again
+    button = kiosk.confirm_screen.confirm_button
+    button_rect = QRect(button.mapTo(kiosk, QPoint(0, 0)), button.size())
+    assert not kiosk.notice_label.geometry().intersects(button_rect)
     assert kiosk.issuing is False
     qtbot.wait(500)  # time for a retry, were there one
     assert api.issues - before == 1  # a 429 is an answer: never sent again by the kiosk
