@@ -176,6 +176,15 @@ def m006_devices(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m007_session_devices(db: sqlite_utils.Database) -> None:
+    # A staff session remembers the enrolled counter PC it was opened from (its key hash; NULL for a config
+    # device): revoking that PC ends the session too.
+    _run_each(db, """
+        ALTER TABLE server_sessions ADD COLUMN device_hash TEXT
+        """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

@@ -34,6 +34,8 @@ class Principal:
     counter_id: str | None = None
     supervisor: bool = False
     token_hash: str | None = None
+    # the enrolled device's key hash: its own, or for staff the counter PC that logged them in (None: config's)
+    device_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Session:
     user: str
     counter_id: str
     expires_at: datetime
+    device_hash: str | None = None  # the enrolled counter PC it was opened from; revoking that PC ends it
 
 
 def token_hash(token: str) -> str:
@@ -73,16 +76,17 @@ class SessionStore:
         self.lifetime = timedelta(hours=hours)
         self._cache: dict[str, Session] = {}
 
-    def create(self, user: str, counter_id: str) -> tuple[str, Session]:
+    def create(self, user: str, counter_id: str, device_hash: str | None = None) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
-        session = Session(user, counter_id, now + self.lifetime)
+        session = Session(user, counter_id, now + self.lifetime, device_hash)
         digest = token_hash(token)
         with self.store.write() as conn:
             conn.execute("DELETE FROM server_sessions WHERE counter_id = ? OR expires_at < ?", (counter_id, now.isoformat()))
             conn.execute(
-                "INSERT INTO server_sessions (token_hash, user, counter_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                (digest, user, counter_id, now.isoformat(), session.expires_at.isoformat()))
+                "INSERT INTO server_sessions (token_hash, user, counter_id, created_at, expires_at, device_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (digest, user, counter_id, now.isoformat(), session.expires_at.isoformat(), device_hash))
         for other, cached in list(self._cache.items()):
             if cached.counter_id == counter_id:
                 self._cache.pop(other, None)
@@ -110,11 +114,12 @@ class SessionStore:
         if session is not None:
             return session
         rows = self.store.query(
-            "SELECT user, counter_id, expires_at FROM server_sessions WHERE token_hash = ?", (digest,))
+            "SELECT user, counter_id, expires_at, device_hash FROM server_sessions WHERE token_hash = ?", (digest,))
         if not rows:
             self._cache.pop(digest, None)
             return None
-        session = Session(rows[0]["user"], rows[0]["counter_id"], datetime.fromisoformat(rows[0]["expires_at"]))
+        session = Session(rows[0]["user"], rows[0]["counter_id"], datetime.fromisoformat(rows[0]["expires_at"]),
+                          rows[0]["device_hash"])
         if session.expires_at <= self.clock.now():
             self.delete(digest)
             return None
@@ -304,7 +309,12 @@ class DeviceKeys:
         if self.clock is not None and now - self._marked.get(digest, -math.inf) >= self.SEEN_EVERY_S:
             self._marked[digest] = now
             self._seen[digest] = self._latest[digest] = self.clock.now()
-        return Principal("device", enrolled.role, enrolled.name, token_hash=digest)
+        return Principal("device", enrolled.role, enrolled.name, token_hash=digest, device_hash=digest)
+
+    def is_revoked(self, digest: str | None) -> bool:
+        """An enrolled device's key hash that has been revoked (a staff session opened from it ends too)."""
+        device = self._enrolled.get(digest) if digest else None
+        return device is not None and device.revoked_at is not None
 
     @property
     def seen_waiting(self) -> bool:

@@ -90,8 +90,9 @@ class DeviceWatch:
 
     @contextlib.contextmanager
     def stream(self, who, websocket, lang: str):
-        """While an enrolled device's event stream is open, it can be ended by a revocation."""
-        digest = who.token_hash if who.kind == "device" else None
+        """While an enrolled device's event stream is open (or a staff session's opened from an enrolled counter
+        PC), it can be ended by a revocation."""
+        digest = who.device_hash
         if digest is None:
             yield
             return

@@ -84,10 +84,13 @@ class CounterLive(LiveLobby):
     """The live lobby, plus a signal when the server refuses the session (ended or replaced)."""
 
     unauthorized = Signal()
+    revoked = Signal(str)  # the server's sentence: this counter PC was revoked (kiosk.server.devices_api)
 
     def _on_status(self, status: str) -> None:
         if status == "unauthorized":
             self.unauthorized.emit()
+        elif status == "revoked":
+            self.revoked.emit((self._stream.refusal if self._stream is not None else None) or "")
         super()._on_status(status)
 
 
@@ -98,7 +101,7 @@ class CounterWindow(QWidget):
 
     def __init__(self, config: Config, server_url: str, *, counter_id: str | None = None, lang: str | None = None,
                  clock: Clock | None = None, monotonic: Callable[[], float] = time.monotonic,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, key: str | None = None, ssl_context=None):
         super().__init__(parent)
         self.config = config
         self.server_url = server_url.rstrip("/")
@@ -109,8 +112,10 @@ class CounterWindow(QWidget):
         self.agencies = config.agency_by_id
         self.counters = config.counter_by_id
         self.preselected = counter_id or config.counter_app.counter or None
-        self.api = ApiClient(self.server_url, config.server.key_for("counter-app"), lang=self.lang,
-                             ssl_context=client_ssl_context(config, self.server_url))
+        # key/ssl_context: an enrolled counter PC's own (kiosk.device_file.window_credential); else config.toml's
+        self.api = ApiClient(self.server_url, key or config.server.key_for("counter-app"), lang=self.lang,
+                             ssl_context=ssl_context if ssl_context is not None
+                             else client_ssl_context(config, self.server_url))
         self.tasks = Tasks(max_threads=2, parent=self)
         self.live: CounterLive | None = None
         self.session: dict | None = None     # the login answer while logged in
@@ -337,6 +342,7 @@ class CounterWindow(QWidget):
         self.live.connection_changed.connect(self._on_connection)
         self.live.trust_refused.connect(lambda _problem: self._on_connection(False))
         self.live.unauthorized.connect(self._session_ended)
+        self.live.revoked.connect(self._device_revoked)
         self.live.start()
         self.pages.setCurrentWidget(self.work_page)
         self.logout_button.show()
@@ -382,6 +388,15 @@ class CounterWindow(QWidget):
             self._set_error(self._error_text(exc))
 
         self.tasks.run(self.api.logout, done, failed)
+
+    def _device_revoked(self, sentence: str) -> None:
+        """This counter PC was revoked at the server: logged out, and the login panel says why."""
+        if self.session is None:
+            return
+        log.error("the server revoked this counter PC: %s", sentence)
+        self.api.session = None
+        self._show_logged_out()
+        self.login_panel.show_message(sentence or tr(self.lang, "session_ended"))
 
     def _session_ended(self) -> None:
         if self.session is None:
@@ -834,7 +849,9 @@ class CounterWindow(QWidget):
             if counter_id != self.counter_id:
                 return
             self.in_flight = None
-            if getattr(exc, "status", 0) == 401:
+            if getattr(exc, "code", "") == "device_revoked":
+                self._device_revoked(getattr(exc, "message", ""))
+            elif getattr(exc, "status", 0) == 401:
                 self._session_ended()
             else:
                 self._set_error(self._error_text(exc))
@@ -879,7 +896,9 @@ class CounterWindow(QWidget):
             if counter_id != self.counter_id:
                 return
             self.in_flight = None
-            if getattr(exc, "status", 0) == 401:
+            if getattr(exc, "code", "") == "device_revoked":
+                self._device_revoked(getattr(exc, "message", ""))
+            elif getattr(exc, "status", 0) == 401:
                 self._session_ended()
             else:
                 self._set_error(self._error_text(exc))
@@ -897,12 +916,14 @@ class CounterWindow(QWidget):
         return tr(self.lang, "unexpected", detail=type(exc).__name__)
 
 
-def open_window(config: Config, server_url: str, counter_id: str | None = None) -> CounterWindow:
+def open_window(config: Config, server_url: str, counter_id: str | None = None, credential=None) -> CounterWindow:
     """The window as ``mpp-kiosk counter`` shows it: started and placed per config.counter_app
     (a 1366x768 window beside other office software unless fullscreen is set)."""
     from kiosk.ui.app import place_on_screen
 
-    window = CounterWindow(config, server_url, counter_id=counter_id)
+    window = CounterWindow(config, server_url, counter_id=counter_id,
+                           key=credential.key if credential else None,
+                           ssl_context=credential.ssl_context if credential else None)
     window.start()
     place_on_screen(window, config.counter_app.screen, config.counter_app.fullscreen)
     return window
@@ -926,8 +947,19 @@ def main(args) -> int:
         return 2
     setup_logging("counter", config.path(config.server.log_dir))
     app = make_app()
-    server_url = getattr(args, "server", None) or config.server.base_url
-    window = open_window(config, server_url, counter_id)
+    from kiosk.device_file import DeviceFileError, window_credential
+
+    try:  # config.toml's counter-app key, else this PC's own (mpp-kiosk enrol)
+        credential = window_credential(config, "counter-app", getattr(args, "server", None))
+    except DeviceFileError as exc:
+        print(f"counter: {exc}", file=sys.stderr)
+        return 2
+    if credential is None:
+        print(f"counter: server.devices in {args.config} has no device with role 'counter-app', and this PC is not "
+              f"enrolled as a counter PC (mpp-kiosk enrol --server URL)", file=sys.stderr)
+        return 2
+    server_url = credential.url
+    window = open_window(config, server_url, counter_id, credential)
     log.info("counter window open (server %s, counter %s)", server_url, counter_id or "to choose")
     window.sigint_timer = quit_on_sigint(app)  # kept referenced: it wakes Python for Ctrl+C
     try:

@@ -56,6 +56,7 @@ TEXTS = {
     "sign": {"id": "Bahasa isyarat", "en": "Sign language"},
     "offline": {"id": "Koneksi terputus — menyambungkan kembali…", "en": "Connection lost — reconnecting…"},
     "unauthorized": {"id": "Kunci perangkat display ditolak server", "en": "The server refused the display's key"},
+    "revoked": {"id": "Display ini telah dicabut oleh pengelola lobi", "en": "This display was revoked by the lobby's manager"},
 }
 
 
@@ -216,7 +217,7 @@ class DisplayWindow(QWidget):
     """The lobby TV. ``start()`` connects to the server; ``shutdown()`` stops streams, players and threads."""
 
     def __init__(self, config, server_url: str, key: str, *, synthesizer=None, clock: Clock | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, ssl_context=None):
         super().__init__(parent)
         self.config = config
         self.server_url = server_url
@@ -241,7 +242,9 @@ class DisplayWindow(QWidget):
         self.announcer = Announcer(config, synthesizer, self)
         from kiosk.tls import client_ssl_context
 
-        self.live = LiveLobby(server_url, key, self, ssl_context=client_ssl_context(config, server_url))
+        # ssl_context: an enrolled PC's (kiosk.device_file.window_credential) pins the fingerprint of its device file
+        self.live = LiveLobby(server_url, key, self,
+                              ssl_context=ssl_context if ssl_context is not None else client_ssl_context(config, server_url))
         self.live.snapshot_loaded.connect(self._on_snapshot)
         self.live.event_applied.connect(self._on_event)
         self.live.connection_changed.connect(self._on_connection)
@@ -657,6 +660,13 @@ class DisplayWindow(QWidget):
             self.offline_sign.setText("\n".join(failure_sentence(self.live.tls_problem, lang) for lang in self.langs))
             self._show_offline()
             return
+        if status == "revoked":
+            # the server's own sentence: this display was revoked, it will not come back by itself
+            refusal = self.live._stream.refusal if self.live._stream is not None else None
+            self.offline_sign.setText(refusal or self._text("revoked", "\n"))
+            log.error("the server says this display was revoked: %s", refusal)
+            self._show_offline()
+            return
         self.offline_sign.setText(self._text(key, "\n"))
         if key == "unauthorized":
             log.error("the server refused the display's key (server.devices, role 'display')")
@@ -852,16 +862,22 @@ def main(args) -> int:
         logging.basicConfig(level=logging.INFO)
     else:
         setup_logging("display", config.path(config.server.log_dir))
-    key = config.server.key_for("display")
-    if key is None:
-        print(f"{args.config}: server.devices has no device with role 'display'; the display cannot connect",
-              file=sys.stderr)
+    from kiosk.device_file import DeviceFileError, window_credential
+
+    try:  # config.toml's display key, else this PC's own (mpp-kiosk enrol)
+        credential = window_credential(config, "display", getattr(args, "server", None))
+    except DeviceFileError as exc:
+        print(f"display: {exc}", file=sys.stderr)
         return 2
-    server_url = (getattr(args, "server", None) or config.server.base_url).rstrip("/")
+    if credential is None:
+        print(f"{args.config}: server.devices has no device with role 'display', and this PC is not enrolled as a "
+              f"display (mpp-kiosk enrol --server URL); the display cannot connect", file=sys.stderr)
+        return 2
+    key, server_url = credential.key, credential.url
     # FFmpeg describes every clip it opens; the display logs what goes wrong itself
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.ffmpeg*=false")
     app = make_app()
-    window = DisplayWindow(config, server_url, key)
+    window = DisplayWindow(config, server_url, key, ssl_context=credential.ssl_context)
     place_on_screen(window, config.display.screen, config.display.fullscreen)
     window.start()
     window.sigint_timer = quit_on_sigint(app)  # kept alive as long as the window

@@ -615,6 +615,7 @@ class OfflineScreen(Screen):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.loading = False
+        self.refusal: str | None = None  # the server's sentence when it refuses this kiosk for good (revoked)
         self.title_label.setProperty("kind", "big-message")
         self.title_label.setAlignment(Qt.AlignCenter)
         self.message_label = make_label("offline", align=Qt.AlignCenter)
@@ -630,11 +631,16 @@ class OfflineScreen(Screen):
         self.loading = loading
         self.retranslate(self.lang)
 
+    def set_refusal(self, sentence: str | None) -> None:
+        """The server refused this kiosk's key for good (e.g. revoked): say so instead of 'reconnecting'."""
+        self.refusal = sentence
+        self.retranslate(self.lang)
+
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
-        self.message_label.setText(t("loading" if self.loading else "offline", lang))
+        self.message_label.setText(self.refusal or t("loading" if self.loading else "offline", lang))
 
     def _sync_titles(self) -> None:
         # nothing to touch: the sentence stays in the body in every layout
         self.title_label.setVisible(True)
-        self.hint_label.setVisible(not self.loading)
+        self.hint_label.setVisible(not self.loading and not self.refusal)

@@ -422,3 +422,130 @@ def test_the_device_routes_are_the_managers_and_on_the_lan(server):
                              ("POST", "/api/v1/devices/kiosk-2/rename"), ("POST", "/api/v1/devices/kiosk-2/revoke")):
             answer = guest.request(method, path, headers={"Authorization": f"Bearer {DEVICE_KEYS['manager']}"})
             assert answer.status_code == 403 and answer.json()["error"] == "lan_only", path
+
+
+# --------------------------------------------------------------------------- the windows say so
+
+def test_a_revoked_kiosk_and_display_say_so_on_screen(qtbot, server, config, tmp_path):
+    from kiosk.audio.speech import FakeSynthesizer
+    from kiosk.client import ApiClient
+    from kiosk.printer.backends import EscposTicketPrinter
+    from kiosk.ui.display_window import DisplayWindow
+    from kiosk.ui.kiosk_window import KioskWindow
+    from support.fake_printer import FakeNetworkPrinter
+
+    kiosk_key = enrol_by_api(server, "kiosk", "kiosk-6")
+    display_key = enrol_by_api(server, "display", "display-6")
+    with FakeNetworkPrinter() as fake_printer:
+        printer = EscposTicketPrinter(fake_printer.printer_config(timeout_s=1, paper_mm=config.printer.paper_mm))
+        api = ApiClient(server.url, kiosk_key)
+        kiosk = KioskWindow(config, api, printer, clock=FakeClock(MONDAY_9))
+        display = DisplayWindow(config, server.url, display_key, synthesizer=FakeSynthesizer(tmp_path / "voice"),
+                                clock=FakeClock(MONDAY_9))
+        for window in (kiosk, display):
+            qtbot.addWidget(window)
+            window.resize(1920, 1080)
+            window.show()
+            window.start()
+        try:
+            qtbot.waitUntil(lambda: kiosk.current == "home" and display.live.connected, timeout=8000)
+            manager = server.client("manager")
+            manager.revoke_device("kiosk-6")
+            manager.revoke_device("display-6")
+            qtbot.waitUntil(lambda: kiosk.current == "offline" and display.offline_sign_visible, timeout=3000)
+            assert "dicabut" in kiosk.offline_screen.message_label.text()
+            assert "dicabut" in display.offline_sign.text()
+            # the catalog is open to the LAN, but a revoked kiosk stays on its sentence
+            kiosk.refresh_catalog()
+            qtbot.wait(500)
+            assert kiosk.current == "offline" and "dicabut" in kiosk.offline_screen.message_label.text()
+        finally:
+            kiosk.shutdown()
+            display.shutdown()
+            api.close()
+
+
+def test_revoking_a_counter_pc_ends_the_staff_session_opened_from_it(qtbot, server):
+    from kiosk.ui.counter_window import CounterWindow
+
+    counter_key = enrol_by_api(server, "counter-app", "loket-pc-2")
+    window = CounterWindow(server.config, server.url, counter_id="loket-1", key=counter_key)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.start()
+    # a second officer at another counter PC (config.toml's key) is not touched by the revocation
+    other = server.staff_client("petugas3", "loket-3")
+    try:
+        window.login("loket-1", "petugas1", "1234")
+        qtbot.waitUntil(lambda: window.logged_in and window.live is not None and window.live.connected, timeout=10000)
+        token = window.api.session["token"]
+        server.client("manager").revoke_device("loket-pc-2")
+        qtbot.waitUntil(lambda: not window.logged_in, timeout=3000)
+        assert "dicabut" in window.login_panel.message.text()
+        refused = httpx.get(f"{server.url}/api/v1/counters/loket-1/waiting", timeout=5,
+                            headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+        assert refused.status_code == 401 and refused.json()["error"] == "device_revoked"
+        # and a new login from the revoked PC is refused with the sentence
+        login = httpx.post(f"{server.url}/api/v1/sessions", json={"user": "petugas1", "pin": "1234",
+                                                                   "counter_id": "loket-1"},
+                           headers={"Authorization": f"Bearer {counter_key}", "Accept-Language": "en"}, timeout=5)
+        assert login.status_code == 401 and login.json()["message"].startswith("This device was revoked")
+        assert other.waiting("loket-3") == []
+    finally:
+        window.shutdown()
+        other.close()
+
+
+def test_enrolment_over_https_pins_the_servers_certificate(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from kiosk import tls
+    from kiosk.client import ApiClient
+    from kiosk.engine import QueueEngine
+    from kiosk.server.app import create_app
+    from kiosk.server.runner import ServerThread
+    from kiosk.store import Store
+
+    cert_pem, key_pem = tls.make_certificate(["127.0.0.1"], 30, dt.datetime.now(dt.timezone.utc))
+    (tmp_path / "server.crt").write_bytes(cert_pem)
+    (tmp_path / "server.key").write_bytes(key_pem)
+    fingerprint = tls.fingerprint(cert_pem.decode())
+    config = make_config(tmp_path, server=server_section(tls_cert="server.crt", tls_key="server.key",
+                                                         tls_fingerprint=fingerprint))
+    store = Store(tmp_path / "queue.sqlite")
+    app = create_app(config, QueueEngine(config, store), access_log=False, log_events=False)
+    thread = ServerThread(app, "127.0.0.1", 0, config=config).start()
+    home = tmp_path / "display-home"
+    home.mkdir()
+    try:
+        url = thread.url
+        assert url.startswith("https://")
+        # without the fingerprint: refused, and told what the server shows, to compare with make-cert's
+        blind = cli("enrol", "--server", url, home=home)
+        assert blind.returncode == 2 and "--fingerprint" in blind.stderr and fingerprint in blind.stderr
+        assert not (home / ".config").exists()
+
+        class Handle:  # what start_enrol needs of a server
+            pass
+
+        handle = Handle()
+        handle.url = url
+        process, code, _lines = start_enrol(home, handle, "--fingerprint", fingerprint.lower().replace(":", ""))
+        manager = ApiClient(url, DEVICE_KEYS["manager"], ssl_context=tls.client_ssl_context(config, url))
+        manager.approve_device(code, "display", "display-tls")
+        manager.close()
+        _out, err = process.communicate(timeout=20)
+        assert process.returncode == 0, err
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+        credential = load_device_credential("display")
+        assert credential.tls_fingerprint == fingerprint
+        window_side = make_config(tmp_path, server={**config_dict()["server"], "devices": []})
+        found = window_credential(window_side, "display")
+        assert isinstance(found.ssl_context, tls.PinnedContext) and found.url == url
+        with ApiClient(found.url, found.key, ssl_context=found.ssl_context) as display:
+            assert "seq" in display.state()
+    finally:
+        thread.stop()
+        store.close()
