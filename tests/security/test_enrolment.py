@@ -549,3 +549,45 @@ def test_enrolment_over_https_pins_the_servers_certificate(tmp_path, monkeypatch
     finally:
         thread.stop()
         store.close()
+
+
+def test_the_kiosk_command_on_an_enrolled_pc_runs_on_its_own_key_and_stops_when_revoked(server, config_file, tmp_path):
+    """`mpp-kiosk kiosk` with a config.toml that holds no key at all, in the HOME enrol wrote to."""
+    import signal
+
+    from support.configs import PIN_1234
+
+    home = tmp_path / "kiosk-3-home"
+    home.mkdir()
+    process, code, _lines = start_enrol(home, server)
+    assert devices_cli(server, config_file, "approve", code, "--role", "kiosk", "--name", "kiosk-3").returncode == 0
+    assert process.wait(timeout=20) == 0
+    data = config_dict(kiosk={"idle_seconds": 30, "exit_pin_hash": PIN_1234})
+    data["server"] = {**data["server"], "log_dir": "logs", "devices": []}  # this PC holds no config key
+    window_config = write_toml_config(home / "config.toml", data)
+    assert b"-key-0123456789abcdef" not in window_config.read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(home)}
+    env.pop("XDG_CONFIG_HOME", None)
+    kiosk = subprocess.Popen([str(PYTHON), "-m", "kiosk", "kiosk", "--config", str(window_config)], cwd=home, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = home / "logs" / "kiosk.log"
+
+    def wait_log(text: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not (log.exists() and text in log.read_text()):
+            assert kiosk.poll() is None, kiosk.stdout.read().decode()
+            assert time.monotonic() < deadline, f"never logged {text!r}: {log.read_text() if log.exists() else ''}"
+            time.sleep(0.05)
+
+    try:
+        wait_log("queue server reachable", 20)
+        assert devices_cli(server, config_file, "revoke", "kiosk-3").returncode == 0
+        wait_log("the server revoked this kiosk", 3)
+        assert "dicabut" in log.read_text()
+        kiosk.send_signal(signal.SIGTERM)
+        assert kiosk.wait(timeout=10) == 0
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+            kiosk.wait()
+    assert "Traceback" not in log.read_text()
