@@ -38,11 +38,16 @@ _FONT = {
 }
 
 
-def big_text(text: str) -> str:
+def big_text(text: str, columns: int | None = None) -> str:
+    """The text in 5-line block letters: double width where the terminal has room (110 columns)."""
+    import shutil
+
+    columns = columns or shutil.get_terminal_size((80, 24)).columns
+    pixel = 2 if columns >= 12 * len(text) else 1
     rows = []
     for row in range(5):
         glyphs = [_FONT.get(ch, ["....."] * 5)[row] for ch in text]
-        rows.append("  ".join(g.replace("#", "██").replace(".", "  ") for g in glyphs).rstrip())
+        rows.append("  ".join(g.replace("#", "█" * pixel).replace(".", " " * pixel) for g in glyphs).rstrip())
     return "\n".join(rows)
 
 

@@ -591,3 +591,14 @@ def test_the_kiosk_command_on_an_enrolled_pc_runs_on_its_own_key_and_stops_when_
             kiosk.kill()
             kiosk.wait()
     assert "Traceback" not in log.read_text()
+
+
+def test_every_code_character_has_a_big_letter_and_fits_a_terminal():
+    from kiosk.enrol_cli import _FONT, big_text
+
+    assert set(CODE_ALPHABET) | {"-"} <= set(_FONT)
+    assert all(len(glyph) == 5 and all(len(row) == 5 for row in glyph) for glyph in _FONT.values())
+    code = "WXYZ-2345"
+    assert max(len(line) for line in big_text(code, columns=80).splitlines()) <= 80
+    assert max(len(line) for line in big_text(code, columns=120).splitlines()) <= 120
+    assert not set("01ILOUV") & set(CODE_ALPHABET)  # nothing read as another character
