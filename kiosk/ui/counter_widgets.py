@@ -105,6 +105,20 @@ def restyle(widget: QWidget) -> None:
     widget.style().polish(widget)
 
 
+def dialog_buttons(layout: QVBoxLayout, lang: str, ok_key: str) -> tuple[QPushButton, QPushButton]:
+    """A dialog's Cancel and OK at the bottom right; OK is the primary one."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    cancel, ok = QPushButton(tr(lang, "cancel")), QPushButton(tr(lang, ok_key))
+    ok.setObjectName("primary")
+    for button in (cancel, ok):
+        button.setFont(font(15, True))
+        button.setMinimumHeight(42)
+        row.addWidget(button)
+    layout.addLayout(row)
+    return cancel, ok
+
+
 def card() -> QFrame:
     frame = QFrame()
     frame.setProperty("card", True)
@@ -814,16 +828,7 @@ class TransferDialog(QDialog):
         self.keep_place.setFont(font(13))
         self.keep_place.setVisible(supervisor)
         layout.addWidget(self.keep_place)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.cancel_button = QPushButton(tr(lang, "cancel"))
-        self.ok_button = QPushButton(tr(lang, "transfer_ok"))
-        self.ok_button.setObjectName("primary")
-        for button in (self.cancel_button, self.ok_button):
-            button.setFont(font(15, True))
-            button.setMinimumHeight(42)
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
+        self.cancel_button, self.ok_button = dialog_buttons(layout, lang, "transfer_ok")
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._accept_current)
         self.list.itemDoubleClicked.connect(lambda _item: self._accept_current())
@@ -899,16 +904,7 @@ class VoidDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.hide()
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.cancel_button = QPushButton(tr(lang, "cancel"))
-        self.ok_button = QPushButton(tr(lang, "void_ok"))
-        self.ok_button.setObjectName("primary")
-        for button in (self.cancel_button, self.ok_button):
-            button.setFont(font(15, True))
-            button.setMinimumHeight(42)
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
+        self.cancel_button, self.ok_button = dialog_buttons(layout, lang, "void_ok")
         self.ok_button.clicked.connect(self.submit)
         self.fields["reason"].returnPressed.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)

@@ -132,12 +132,10 @@ class CounterWindow(QWidget):
         self._stats: dict | None = None
         self._today: dict | None = None          # the last GET /api/v1/reports/today answer
         self._today_error: str | None = None     # or why it could not be loaded
-        self._today_loading = False
-        self._today_again = False                # asked again while loading: load once more after
         self._security: list[dict] | None = None  # today's lockouts and take-overs (GET /api/v1/security/events)
         self._security_error: str | None = None
-        self._security_loading = False
-        self._security_again = False
+        self._loading: set[str] = set()          # supervisor panels being fetched ("today", "security")
+        self._asked_again: set[str] = set()      # asked again while loading: load once more after
 
         self.setObjectName("counterRoot")
         self.setStyleSheet(STYLE)
@@ -616,35 +614,50 @@ class CounterWindow(QWidget):
         self.waiting_panel.show_stats(tr(self.lang, "stats", served=stats.get("served_today", 0),
                                          mean=minutes_text(self.lang, stats.get("mean_service_minutes"))))
 
-    def load_today(self) -> None:
-        """A supervisor's figures of the day, fetched off the GUI thread; one request at a time."""
+    def is_loading(self, what: str) -> bool:
+        return what in self._loading
+
+    def _load_for_supervisor(self, what: str, fetch, done, failed) -> None:
+        """Fetch ``what`` off the GUI thread, one request at a time: asked again while loading, it loads once
+        more after; an answer that arrives after another login is dropped."""
         if not self.is_supervisor or self._closed:
             return
-        if self._today_loading:
-            self._today_again = True
+        if what in self._loading:
+            self._asked_again.add(what)
             return
-        self._today_loading, self._today_again = True, False
+        self._loading.add(what)
+        self._asked_again.discard(what)
         session = self.session
+        reload = {"today": self.load_today, "security": self.load_security}[what]
 
         def finish() -> bool:
-            """Another load if one was asked meanwhile (perhaps by a new login); whether the answer is this login's."""
-            self._today_loading = False
-            if self._today_again:
-                QTimer.singleShot(0, self.load_today)
+            self._loading.discard(what)
+            if what in self._asked_again:
+                QTimer.singleShot(0, reload)
             return self.session is session
 
-        def done(summary: dict) -> None:
+        def on_done(answer: dict) -> None:
             if finish():
-                self._today, self._today_error = summary, None
-                self._show_today()
+                done(answer)
+
+        def on_failed(exc: BaseException) -> None:
+            if finish():
+                failed(exc)
+
+        self.tasks.run(fetch, on_done, on_failed)
+
+    def load_today(self) -> None:
+        """A supervisor's figures of the day."""
+        def done(summary: dict) -> None:
+            self._today, self._today_error = summary, None
+            self._show_today()
 
         def failed(exc: BaseException) -> None:
-            if finish():
-                log.info("today's figures not loaded: %r", exc)
-                self._today_error = self._today_error_text(exc)
-                self._show_today()
+            log.info("today's figures not loaded: %r", exc)
+            self._today_error = self._today_error_text(exc)
+            self._show_today()
 
-        self.tasks.run(lambda: self.api.request("GET", "/api/v1/reports/today"), done, failed)
+        self._load_for_supervisor("today", lambda: self.api.request("GET", "/api/v1/reports/today"), done, failed)
 
     def _today_error_text(self, exc: BaseException) -> str:
         if isinstance(exc, ApiError):
@@ -665,37 +678,21 @@ class CounterWindow(QWidget):
             self.today_panel.show_figures(today_texts(self.lang, self._today, self.config.lobby.tz))
 
     def load_security(self) -> None:
-        """A supervisor's list of today's lockouts and take-overs, off the GUI thread; one request at a time."""
-        if not self.is_supervisor or self._closed:
-            return
-        if self._security_loading:
-            self._security_again = True
-            return
-        self._security_loading, self._security_again = True, False
-        session = self.session
-
-        def finish() -> bool:
-            self._security_loading = False
-            if self._security_again:
-                QTimer.singleShot(0, self.load_security)
-            return self.session is session
-
+        """A supervisor's list of today's lockouts and take-overs."""
         def done(answer: dict) -> None:
-            if finish():
-                self._security, self._security_error = list(answer.get("events") or []), None
-                self._show_security()
+            self._security, self._security_error = list(answer.get("events") or []), None
+            self._show_security()
 
         def failed(exc: BaseException) -> None:
-            if finish():
-                log.info("security events not loaded: %r", exc)
-                if isinstance(exc, ApiError) and exc.status is None:
-                    self._security_error = tr(self.lang, "security_unreachable")
-                else:
-                    message = exc.message or exc.code if isinstance(exc, ApiError) else type(exc).__name__
-                    self._security_error = tr(self.lang, "security_refused", message=message)
-                self._show_security()
+            log.info("security events not loaded: %r", exc)
+            if isinstance(exc, ApiError) and exc.status is None:
+                self._security_error = tr(self.lang, "security_unreachable")
+            else:
+                message = exc.message or exc.code if isinstance(exc, ApiError) else type(exc).__name__
+                self._security_error = tr(self.lang, "security_refused", message=message)
+            self._show_security()
 
-        self.tasks.run(lambda: self.api.security_events(), done, failed)
+        self._load_for_supervisor("security", lambda: self.api.security_events(), done, failed)
 
     def _show_security(self) -> None:
         if not self.is_supervisor:

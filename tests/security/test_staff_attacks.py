@@ -398,7 +398,7 @@ def test_an_officer_sees_no_security_panel(make_window, qtbot):
     qtbot.waitUntil(lambda: window.logged_in, timeout=5000)
     assert window.security_panel.isHidden()
     window.load_security()
-    assert window._security is None and not window._security_loading
+    assert window._security is None and not window.is_loading("security")
 
 
 def test_security_rows_in_words():

@@ -59,7 +59,7 @@ def manager_today(server, lang: str = "id") -> dict:
 
 
 def loaded(window) -> bool:
-    return window._today is not None and not window._today_loading
+    return window._today is not None and not window.is_loading("today")
 
 
 def supervisor_window(make_window, qtbot, counter_id: str = "loket-2"):
@@ -128,7 +128,7 @@ def test_a_staff_member_who_is_not_a_supervisor_sees_no_panel(history, make_wind
     assert window.today_panel.isHidden()
     assert not window._today_timer.isActive()
     window.load_today()  # asked anyway (a finish, the timer): nothing is fetched
-    assert not window._today_loading and window._today is None
+    assert not window.is_loading("today") and window._today is None
     assert window.waiting_panel.isVisible()
 
 

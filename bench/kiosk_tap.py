@@ -1,6 +1,6 @@
 """Touch kiosk: from the visitor's tap to the ticket at the printer, cold start, memory.
 
-    .venv/bin/python bench/kiosk.py [--tickets 30] [--starts 3]
+    .venv/bin/python bench/kiosk_tap.py [--tickets 30] [--starts 3]
 
 The real kiosk window (offscreen, 1920x1080) of the shipped config.toml, against
 a real queue server in its own process on 127.0.0.1 (its clock starts on a
@@ -11,7 +11,7 @@ backend to a fake network printer on loopback that answers status requests.
     the whole ticket (the kiosk closed the connection after the last byte),
     over --tickets visitors; the kiosk checks the printer, issues over HTTP and
     prints, all off the GUI thread. Target p95 ≤ 150 ms.
-  - cold start: a fresh Python process (`python bench/kiosk.py --child ...`):
+  - cold start: a fresh Python process (`python bench/kiosk_tap.py --child ...`):
     from just before the process is spawned to the first paint of the kiosk
     window; also to the catalog on screen. Target ≤ 1.5 s.
   - memory: the child's resident set at the first frame and once the catalog
