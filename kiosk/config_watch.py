@@ -100,12 +100,12 @@ class ConfigWatcher:
         try:
             config = load_config(self.path)
         except ConfigError as exc:
-            self.rejected += 1
-            self.last_problems = list(exc.problems)
             log.error("%s changed but has %d problem(s); keeping the last good config", self.path.name,
                       len(exc.problems))
             for problem in exc.problems:
                 log.error("  %s", problem)
+            self.last_problems = list(exc.problems)
+            self.rejected += 1  # last: whoever waits for the count finds every line already logged
             return True
         self.changes += 1
         self.last_problems = []
