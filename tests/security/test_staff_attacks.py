@@ -18,6 +18,7 @@ from kiosk.server.auth import LoginLimiter
 from kiosk.ui.counter_model import security_rows
 from kiosk.ui.counter_window import CounterWindow
 from support.configs import BASE, DEVICE_KEYS, MAKASSAR, MONDAY_9, PIN_1234, config_dict, make_config
+from support.counter_windows import counter_windows
 from support.server import running_server
 
 OWN_PC = "127.0.0.1"
@@ -319,20 +320,8 @@ def test_the_windows_state_ignores_the_new_event_types(server, machines):
 
 @pytest.fixture
 def make_window(qtbot, config, server, clock):
-    windows = []
-
-    def make(counter_id: str = "loket-1", lang: str = "id") -> CounterWindow:
-        window = CounterWindow(config, server.url, counter_id=counter_id, lang=lang, clock=clock)
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        window.start()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.shutdown()
+    with counter_windows(qtbot, config, server.url, clock) as make:
+        yield make
 
 
 def type_login(qtbot, window: CounterWindow, user: str, pin: str = "1234") -> None:

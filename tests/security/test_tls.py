@@ -288,22 +288,10 @@ def test_mpp_kiosk_server_serves_https_and_refuses_a_broken_certificate(tmp_path
 
 @pytest.fixture
 def counter_window(qtbot):
-    from kiosk.ui.counter_window import CounterWindow
+    from support.counter_windows import counter_windows
 
-    windows = []
-
-    def make(config, url):
-        window = CounterWindow(config, url, counter_id="loket-1", lang="en", clock=FakeClock(MONDAY_9))
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        window.start()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.shutdown()
+    with counter_windows(qtbot, None, "", FakeClock(MONDAY_9)) as make_window:
+        yield lambda config, url: make_window("loket-1", "en", config_=config, url_=url)
 
 
 def type_login(qtbot, window, user="petugas1", pin="1234"):

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from kiosk.clock import FakeClock
 from kiosk.ui.counter_window import CounterWindow
 from support.configs import MONDAY_9, make_config
+from support.counter_windows import counter_windows
 from support.server import running_server
 
 
@@ -36,20 +37,8 @@ def kiosk(server):
 @pytest.fixture
 def make_window(qtbot, config, server, clock):
     """``make_window(counter_id="loket-1", lang="id")``: a started window, shut down after the test."""
-    windows = []
-
-    def make(counter_id: str | None = "loket-1", lang: str = "id") -> CounterWindow:
-        window = CounterWindow(config, server.url, counter_id=counter_id, lang=lang, clock=clock)
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        window.start()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.shutdown()
+    with counter_windows(qtbot, config, server.url, clock) as make:
+        yield make
 
 
 def log_in(qtbot, window: CounterWindow, user: str = "petugas1", pin: str = "1234") -> None:
