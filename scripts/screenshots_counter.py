@@ -211,7 +211,7 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
         clock.advance(minutes=2, seconds=10)
         window._refresh_times()
         window.load_today()
-        wait_until(lambda: window._today is not None and not window._today_loading)
+        wait_until(lambda: window._today is not None and not window.is_loading("today"))
         wait_until(lambda: len(window.security_panel.row_texts()) == 3)
         shot("supervisor")
 
