@@ -42,8 +42,8 @@ from kiosk.audio.speech import Pyttsx3Synthesizer  # noqa: E402
 from kiosk.client import ApiClient  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from kiosk.ui.app import make_app, place_on_screen  # noqa: E402
-from kiosk.ui.display_window import DisplayWindow  # noqa: E402
+from kiosk.ui.common.app import make_app, place_on_screen  # noqa: E402
+from kiosk.ui.display.window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9, shipped_config_with_limits  # noqa: E402
 from support.server import running_server_process  # noqa: E402
 

@@ -68,8 +68,8 @@ def child(server_url: str, spawned_at: float) -> int:
     from kiosk.client import ApiClient
     from kiosk.config import load_config
     from kiosk.printer.backends import make_ticket_printer
-    from kiosk.ui.app import make_app, place_on_screen
-    from kiosk.ui.kiosk_window import KioskWindow
+    from kiosk.ui.common.app import make_app, place_on_screen
+    from kiosk.ui.kiosk.window import KioskWindow
 
     report: dict[str, float] = {}
     app = make_app()
@@ -128,8 +128,8 @@ def taps(server_url: str, tickets: int) -> list[float]:
     from kiosk.clock import FakeClock
     from kiosk.config import load_config
     from kiosk.printer.backends import EscposTicketPrinter
-    from kiosk.ui.app import find_screen, make_app
-    from kiosk.ui.kiosk_window import KioskWindow
+    from kiosk.ui.common.app import find_screen, make_app
+    from kiosk.ui.kiosk.window import KioskWindow
     from support.configs import MONDAY_9
     from support.fake_printer import FakeNetworkPrinter
 

@@ -13,7 +13,6 @@ import hmac
 import json
 import re
 import secrets
-import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Callable

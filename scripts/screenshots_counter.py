@@ -31,8 +31,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from kiosk.ui.app import make_app  # noqa: E402
-from kiosk.ui.counter_window import CounterWindow  # noqa: E402
+from kiosk.ui.common.app import make_app  # noqa: E402
+from kiosk.ui.counter.window import CounterWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
 from support.server import running_server  # noqa: E402
 

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from kiosk.audio.speech import FakeSynthesizer  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from kiosk.ui.app import make_app, place_on_screen  # noqa: E402
-from kiosk.ui.display_window import DisplayWindow  # noqa: E402
+from kiosk.ui.common.app import make_app, place_on_screen  # noqa: E402
+from kiosk.ui.display.window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
 from support.server import running_server  # noqa: E402
 

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.printer.backends import EscposTicketPrinter  # noqa: E402
-from kiosk.ui.app import find_screen, make_app  # noqa: E402
-from kiosk.ui.kiosk_window import KioskWindow  # noqa: E402
+from kiosk.ui.common.app import find_screen, make_app  # noqa: E402
+from kiosk.ui.kiosk.window import KioskWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
 from support.fake_printer import FakeNetworkPrinter  # noqa: E402
 from support.server import running_server  # noqa: E402

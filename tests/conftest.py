@@ -15,3 +15,12 @@ tempfile.tempdir = str(_run_tmp)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+
+
+def pytest_configure(config):
+    # pytest-qt's qapp makes the QApplication, not kiosk.ui.common.app.make_app: apply its guard here
+    try:
+        from kiosk.ui.common.pyside_fix import guard_singletons
+    except ImportError:  # a run without PySide6 (the Qt-free part)
+        return
+    guard_singletons()

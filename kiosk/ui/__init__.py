@@ -1,5 +1,6 @@
-"""The only package that imports Qt: the kiosk, display and counter windows."""
-from kiosk.ui.pyside_fix import guard_singletons
+"""The only package that imports Qt, in rooms: kiosk/, display/, counter/ and common/.
 
-# Before any window exists, in every process that uses one (see pyside_fix).
-guard_singletons()
+Importing this package imports no Qt: the Qt-free models (counter/model.py, kiosk/retry.py,
+display/board.py) load without PySide6. The PySide6 guard (common/pyside_fix.py) is applied by
+the app factory, common/app.make_app(), before any window exists.
+"""

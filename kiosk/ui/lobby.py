@@ -90,9 +90,9 @@ def start_server(config: Config, host: str | None = None, port: int | None = Non
 def open_windows(config: Config, server_url: str, *, synthesizer=None) -> dict[str, QWidget]:
     from kiosk.client import ApiClient
     from kiosk.printer.backends import make_ticket_printer
-    from kiosk.ui.counter_window import CounterWindow
-    from kiosk.ui.display_window import DisplayWindow
-    from kiosk.ui.kiosk_window import KioskWindow
+    from kiosk.ui.counter.window import CounterWindow
+    from kiosk.ui.display.window import DisplayWindow
+    from kiosk.ui.kiosk.window import KioskWindow
 
     from kiosk.tls import client_ssl_context
 
@@ -110,7 +110,7 @@ def open_windows(config: Config, server_url: str, *, synthesizer=None) -> dict[s
 
 def place_windows(config: Config, windows: dict[str, QWidget]) -> None:
     """Each window on its configured screen; windows that land on the same screen share it side by side."""
-    from kiosk.ui.app import find_screen, place_on_screen
+    from kiosk.ui.common.app import find_screen, place_on_screen
 
     settings = {"kiosk": config.kiosk, "display": config.display, "counter": config.counter_app}
     by_screen: dict[object, list[str]] = {}
@@ -381,7 +381,7 @@ def main(args) -> int:
 
     if refuse_on_network(config, [args.host or config.server.host, config.server.public_host], args.config, "run"):
         return 2  # before any window or socket exists
-    from kiosk.ui.app import make_app, quit_on_sigint
+    from kiosk.ui.common.app import make_app, quit_on_sigint
 
     app = make_app()
     # FFmpeg describes every clip it opens (a dozen lines each) and that it decodes without hardware; the

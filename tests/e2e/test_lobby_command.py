@@ -100,9 +100,9 @@ def test_run_serves_a_visitor_through_every_role_and_stops_on_ctrl_c(run_lobby, 
         f"kiosk.lobby: queue server on http://127.0.0.1:{port}",
         "kiosk.lobby: kiosk window: first frame", "kiosk.lobby: display window: first frame",
         "kiosk.lobby: counter window: first frame",
-        "kiosk.lobby: lobby up in", "kiosk.ui.kiosk_window: kiosk: queue server reachable",
+        "kiosk.lobby: lobby up in", "kiosk.ui.kiosk.window: kiosk: queue server reachable",
         "kiosk.lobby: display: receiving the queue's events",
-        f"kiosk.ui.counter_window: logged in as {STAFF_USER} to {COUNTER}",
+        f"kiosk.ui.counter.window: logged in as {STAFF_USER} to {COUNTER}",
     ):
         assert line in log, f"missing {line!r} in:\n{log[-4000:]}"
 

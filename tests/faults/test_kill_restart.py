@@ -138,7 +138,7 @@ def last_seq_of(server: KioskServerProcess) -> int:
 
 
 def make_display_window(qtbot, data: dict, url: str, tmp_path: Path):
-    from kiosk.ui.display_window import DisplayWindow
+    from kiosk.ui.display.window import DisplayWindow
 
     window_data = {**data, "audio": {"enabled": True, "chime": "assets/sounds/chime.wav",
                                      "cache_dir": str(tmp_path / "voice")}}

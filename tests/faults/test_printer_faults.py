@@ -20,7 +20,7 @@ from PySide6.QtCore import QBuffer, QIODevice
 from faults.helpers import open_lobby
 from kiosk.config import parse_config
 from kiosk.printer.backends import EscposTicketPrinter, PrinterStatus
-from kiosk.ui.kiosk_window import KioskWindow
+from kiosk.ui.kiosk.window import KioskWindow
 from support.fake_printer import FakeNetworkPrinter, strip_status_requests
 from support.server import running_server
 

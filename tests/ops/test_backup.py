@@ -3,7 +3,6 @@ import multiprocessing
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 from kiosk.backup import backup_database

@@ -430,8 +430,8 @@ def test_a_revoked_kiosk_and_display_say_so_on_screen(qtbot, server, config, tmp
     from kiosk.audio.speech import FakeSynthesizer
     from kiosk.client import ApiClient
     from kiosk.printer.backends import EscposTicketPrinter
-    from kiosk.ui.display_window import DisplayWindow
-    from kiosk.ui.kiosk_window import KioskWindow
+    from kiosk.ui.display.window import DisplayWindow
+    from kiosk.ui.kiosk.window import KioskWindow
     from support.fake_printer import FakeNetworkPrinter
 
     kiosk_key = enrol_by_api(server, "kiosk", "kiosk-6")
@@ -466,7 +466,7 @@ def test_a_revoked_kiosk_and_display_say_so_on_screen(qtbot, server, config, tmp
 
 
 def test_revoking_a_counter_pc_ends_the_staff_session_opened_from_it(qtbot, server):
-    from kiosk.ui.counter_window import CounterWindow
+    from kiosk.ui.counter.window import CounterWindow
 
     counter_key = enrol_by_api(server, "counter-app", "loket-pc-2")
     window = CounterWindow(server.config, server.url, counter_id="loket-1", key=counter_key)

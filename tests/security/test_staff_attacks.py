@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 from kiosk.clock import FakeClock
 from kiosk.pins import verify_pin
 from kiosk.server.auth import LoginLimiter
-from kiosk.ui.counter_model import security_rows
-from kiosk.ui.counter_window import CounterWindow
+from kiosk.ui.counter.model import security_rows
+from kiosk.ui.counter.window import CounterWindow
 from support.configs import BASE, DEVICE_KEYS, MAKASSAR, MONDAY_9, PIN_1234, config_dict, make_config
 from support.counter_windows import counter_windows
 from support.server import running_server

@@ -331,7 +331,7 @@ def test_the_counter_window_refuses_a_wrong_certificate_with_the_sentence(qtbot,
 
 
 def test_the_display_shows_a_refused_certificate(qtbot, server, tmp_path, cert):
-    from kiosk.ui.display_window import DisplayWindow
+    from kiosk.ui.display.window import DisplayWindow
 
     window = DisplayWindow(tls_config(tmp_path, cert, fingerprint=WRONG), server.url, DEVICE_KEYS["display"],
                            clock=FakeClock(MONDAY_9))

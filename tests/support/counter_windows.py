@@ -7,7 +7,7 @@ import contextlib
 @contextlib.contextmanager
 def counter_windows(qtbot, config, url: str, clock):
     """``make(counter_id="loket-1", lang="id", config=None, url=None)`` inside; every window is shut down at the end."""
-    from kiosk.ui.counter_window import CounterWindow  # Qt only for the tests that use windows
+    from kiosk.ui.counter.window import CounterWindow  # Qt only for the tests that use windows
 
     windows = []
 

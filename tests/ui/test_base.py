@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk.ui import theme
-from kiosk.ui.app import find_screen, place_on_screen
-from kiosk.ui.tasks import Tasks
+from kiosk.ui.common import theme
+from kiosk.ui.common.app import find_screen, place_on_screen
+from kiosk.ui.common.tasks import Tasks
 
 
 def test_task_result_arrives_on_gui_thread_without_blocking(qtbot):

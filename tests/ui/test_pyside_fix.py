@@ -1,11 +1,10 @@
 """PySide6 6.12.0 on Python 3.11 drops a reference to None at every void Qt call; a lobby
-window makes millions of them. Importing kiosk.ui must make that harmless."""
+window makes millions of them. The app factory (and the tests' conftest) must make that harmless."""
 import sys
 
 from PySide6.QtWidgets import QLabel
 
-import kiosk.ui  # noqa: F401  (applies the guard)
-from kiosk.ui.pyside_fix import guard_singletons, leaks_singletons
+from kiosk.ui.common.pyside_fix import guard_singletons, leaks_singletons
 
 
 def test_a_million_void_calls_do_not_free_none(qtbot):

@@ -57,3 +57,24 @@ def test_domain_code_does_not_import_qt():
         if (imports := qt_imports(path.read_text(encoding="utf-8"), str(path)))
     }
     assert offenders == {}, f"Qt imported outside kiosk/ui/: {offenders}"
+
+
+QT_FREE_UI = ("kiosk.ui.counter.model", "kiosk.ui.display.board", "kiosk.ui.kiosk.retry")
+
+
+def test_the_qt_free_models_of_the_windows_import_without_pyside6():
+    """The rules of each window live next to it but load in a process where PySide6 cannot be imported."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              "for name in ('PySide6', 'shiboken6'):\n"
+              "    sys.modules[name] = None  # any import of it raises ImportError\n"
+              f"import importlib\nfor module in {QT_FREE_UI!r}:\n    importlib.import_module(module)\n"
+              "print(sorted(m for m in sys.modules if m.startswith('kiosk.ui')))\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=KIOSK.parent, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "kiosk.ui.counter.model" in out.stdout and "kiosk.ui.display.board" in out.stdout
+    for module in QT_FREE_UI:
+        path = KIOSK.parent / (module.replace(".", "/") + ".py")
+        assert qt_imports(path.read_text(encoding="utf-8"), str(path)) == [], module

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.clock import FakeClock
-from kiosk.ui.counter_window import CounterWindow
+from kiosk.ui.counter.window import CounterWindow
 from support.configs import MONDAY_9, make_config
 from support.counter_windows import counter_windows
 from support.server import running_server

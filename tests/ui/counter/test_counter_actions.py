@@ -6,7 +6,7 @@ import threading
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from kiosk.ui.counter_window import CounterWindow
+from kiosk.ui.counter.window import CounterWindow
 
 from .conftest import log_in
 

@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.ui.app import find_screen
-from kiosk.ui.counter_window import open_window
+from kiosk.ui.common.app import find_screen
+from kiosk.ui.counter.window import open_window
 from support.configs import config_dict, make_config
 from support.toml_writer import write_config
 

@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.client import ApiClient, ApiError
-from kiosk.ui.counter_model import tr
-from kiosk.ui.counter_window import CounterWindow
+from kiosk.ui.counter.model import tr
+from kiosk.ui.counter.window import CounterWindow
 from support.server import free_port
 
 from .conftest import log_in

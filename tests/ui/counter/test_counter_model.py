@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ui.counter_model import (
+from kiosk.ui.counter.model import (
     ACTIONS,
     SHORTCUTS,
     TEXTS,
@@ -29,7 +29,7 @@ def enabled(view: CounterView) -> set[str]:
 
 
 def test_the_rules_need_no_qt():
-    from kiosk.ui import counter_model
+    from kiosk.ui.counter import model as counter_model
     from unit.test_boundaries import qt_imports
 
     assert qt_imports(Path(counter_model.__file__).read_text()) == []

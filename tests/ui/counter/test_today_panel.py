@@ -8,7 +8,7 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.ui.counter_model import grade_name, ikm_text, minutes_text, today_texts
+from kiosk.ui.counter.model import grade_name, ikm_text, minutes_text, today_texts
 from support.configs import BASE, DEVICE_KEYS, MAKASSAR, PIN_1234, make_config
 from support.survey import survey_token
 

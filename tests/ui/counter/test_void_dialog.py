@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.ui.counter_model import VoidInput, void_done_text, void_input
+from kiosk.ui.counter.model import VoidInput, void_done_text, void_input
 from support.configs import BASE, PIN_1234, make_config
 
 from .conftest import log_in

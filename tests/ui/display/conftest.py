@@ -6,7 +6,7 @@ import pytest
 from kiosk.audio.speech import FakeSynthesizer, write_tone
 from kiosk.clock import FakeClock
 from kiosk.sign import load_clip_mapping
-from kiosk.ui.display_window import DisplayWindow
+from kiosk.ui.display.window import DisplayWindow
 from support.configs import MONDAY_9, make_config
 from support.server import running_server
 

@@ -7,7 +7,7 @@ import pytest
 
 from kiosk.audio.phrases import announcement_texts
 from kiosk.audio.speech import FakeSynthesizer, Pyttsx3Synthesizer, SpeechWorker, wav_info, write_tone
-from kiosk.ui.announcer import Announcer
+from kiosk.ui.display.announcer import Announcer
 from support.configs import make_config
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -106,7 +106,7 @@ def test_speech_failure_is_logged_once_and_calls_still_chime(qtbot, tmp_path, sh
     finished = []
     announcer.announcement_finished.connect(finished.append)
     events = record(announcer)
-    with caplog.at_level(logging.INFO, logger="kiosk.ui.announcer"):
+    with caplog.at_level(logging.INFO, logger="kiosk.ui.display.announcer"):
         for seq in (1, 2, 3):
             announcer.announce(seq, f"A-00{seq}", "1")
         qtbot.waitUntil(lambda: len(finished) == 3, timeout=8000)
@@ -128,7 +128,7 @@ def test_unplayable_file_is_skipped_and_the_queue_goes_on(qtbot, tmp_path, short
     announcer = Announcer(audio_config(tmp_path), BrokenThenFine(tmp_path / "voice", duration_s=0.2))
     finished = []
     announcer.announcement_finished.connect(finished.append)
-    with caplog.at_level(logging.WARNING, logger="kiosk.ui.announcer"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.ui.display.announcer"):
         announcer.announce(1, "A-001", "1")
         announcer.announce(2, "A-002", "1")
         qtbot.waitUntil(lambda: finished == [1, 2], timeout=8000)

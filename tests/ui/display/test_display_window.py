@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage
 from kiosk.audio.speech import FakeSynthesizer
 from kiosk.clock import FakeClock
 from kiosk.dates import long_date
-from kiosk.ui.display_window import Call, CallBoard, DisplayWindow, waiting_pages
+from kiosk.ui.display.window import Call, CallBoard, DisplayWindow, waiting_pages
 from support.configs import MONDAY_9
 
 from .conftest import open_display
@@ -201,7 +201,7 @@ def test_speech_failure_the_call_is_still_shown_and_signed(qtbot, config, server
     issue(server, "ktp", "kk")
     server.engine.open_counter("loket-1")
     server.engine.open_counter("loket-2")
-    with caplog.at_level(logging.ERROR, logger="kiosk.ui.announcer"):
+    with caplog.at_level(logging.ERROR, logger="kiosk.ui.display.announcer"):
         first = engine_call(server, "loket-1")
         second = engine_call(server, "loket-2")
         qtbot.waitUntil(lambda: len(window.slot_log) == 2, timeout=5000)
@@ -216,7 +216,7 @@ def test_speech_failure_the_call_is_still_shown_and_signed(qtbot, config, server
 def test_display_main_reports_a_bad_config(tmp_path, capsys):
     from argparse import Namespace
 
-    from kiosk.ui.display_window import main
+    from kiosk.ui.display.window import main
 
     assert main(Namespace(config=tmp_path / "missing.toml", server=None)) == 1
     assert "file not found" in capsys.readouterr().err
@@ -335,7 +335,7 @@ def test_a_refused_key_is_said_plainly(qtbot, config, server, synthesizer, caplo
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
-    with caplog.at_level(logging.ERROR, logger="kiosk.ui.display_window"):
+    with caplog.at_level(logging.ERROR, logger="kiosk.ui.display.window"):
         window.start()
         qtbot.waitUntil(lambda: window.offline_sign_visible, timeout=5000)
     assert "ditolak" in window.offline_sign.text() and "refused" in window.offline_sign.text()

@@ -3,7 +3,7 @@ import logging
 from pathlib import Path
 
 from kiosk.sign import ALL_TOKENS, PlaylistItem, build_playlist, call_tokens, load_clip_mapping
-from kiosk.ui.sign_panel import SignPanel
+from kiosk.ui.display.sign_panel import SignPanel
 
 ROOT = Path(__file__).resolve().parents[3]
 SIGN_DIR = ROOT / "assets" / "sign"

@@ -5,7 +5,7 @@ import pytest
 
 from kiosk.clock import FakeClock
 from kiosk.printer.backends import EscposTicketPrinter
-from kiosk.ui.app import find_screen
+from kiosk.ui.common.app import find_screen
 from support.configs import MONDAY_9, PIN_1234, make_config
 from support.fake_printer import FakeNetworkPrinter
 from support.server import running_server
@@ -50,7 +50,7 @@ def printer(fake_printer, config):
 @pytest.fixture
 def make_kiosk(qtbot, server, printer, config):
     """make_kiosk(api=None, printer=None, config=None, wait=True) -> a started KioskWindow on screen lobby-1."""
-    from kiosk.ui.kiosk_window import KioskWindow
+    from kiosk.ui.kiosk.window import KioskWindow
 
     windows = []
     clients = []

@@ -9,7 +9,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
-from kiosk.ui.kiosk_widgets import FitText
+from kiosk.ui.kiosk.widgets import FitText
 from support.configs import MAKASSAR
 
 LEFT = Qt.LeftButton

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from kiosk.config import load_config
-from kiosk.ui import theme
-from kiosk.ui.kiosk_widgets import KIOSK_TEXT_PAIRS, MIN_TOUCH_PX, FitText, tile_background
+from kiosk.ui.common import theme
+from kiosk.ui.kiosk.widgets import KIOSK_TEXT_PAIRS, MIN_TOUCH_PX, FitText, tile_background
 
 from .kiosk_driver import LEFT, agency_tile, clickables, service_card
 

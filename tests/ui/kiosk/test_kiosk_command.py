@@ -55,8 +55,10 @@ def test_kiosk_command_reports_a_bad_config(tmp_path):
 
 def test_many_hours_of_qt_calls_do_not_exhaust_none_true_or_false(qapp):
     """PySide6 6.12 on Python 3.11 drops a reference at each void call and each bool signal;
-    importing kiosk.ui must make that harmless (it aborted the process before)."""
-    import kiosk.ui  # noqa: F401
+    make_app() must make that harmless (it aborted the process before)."""
+    from kiosk.ui.common.app import make_app
+
+    make_app()  # applies the guard
 
     class Pinger(QObject):
         flag = Signal(bool)

@@ -5,7 +5,7 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from kiosk.ui import kiosk_window
+from kiosk.ui.kiosk import window as kiosk_window
 
 from .kiosk_driver import LEFT
 

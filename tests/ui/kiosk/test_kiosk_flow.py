@@ -5,7 +5,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 
-from kiosk.ui.kiosk_text import TEXT
+from kiosk.ui.kiosk.text import TEXT
 from support.fake_printer import strip_status_requests
 
 from .kiosk_driver import LEFT, agency_tile, go_to_confirm, service_card, take_ticket, visible_texts

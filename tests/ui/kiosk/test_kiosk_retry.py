@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from kiosk.client import UNREACHABLE, ApiClient, ApiError
-from kiosk.ui.kiosk_window import ISSUE_RETRY_DELAYS_S, issue_with_retries
+from kiosk.ui.kiosk.window import ISSUE_RETRY_DELAYS_S, issue_with_retries
 from support.configs import DEVICE_KEYS
 
 from .kiosk_driver import LEFT, go_to_confirm, take_ticket, visible_texts

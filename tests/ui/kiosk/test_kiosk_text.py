@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import load_config
-from kiosk.ui.kiosk_search import ServiceSearch, initials, words
-from kiosk.ui.kiosk_text import TEXT, clock_text, date_text, estimate_text, t
+from kiosk.ui.kiosk.search import ServiceSearch, initials, words
+from kiosk.ui.kiosk.text import TEXT, clock_text, date_text, estimate_text, t
 from support.configs import MONDAY_9, make_config
 
 SHIPPED = Path(__file__).resolve().parents[3] / "config.toml"

@@ -8,8 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.ui import theme
-from kiosk.ui.kiosk_text import t
+from kiosk.ui.common import theme
+from kiosk.ui.kiosk.text import t
 
 LETTER_ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
 DIGITS = "1234567890"

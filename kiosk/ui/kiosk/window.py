@@ -7,7 +7,7 @@ top-left corner for 3 s and typing the exit PIN). The flow:
     home → agencies (or search) → services → requirements + confirm → printing → ticket → home
 
 Every network call and every printer call runs off the GUI thread
-(:class:`kiosk.ui.tasks.Tasks`); the window only reacts to results. Issuing
+(:class:`kiosk.ui.common.tasks.Tasks`); the window only reacts to results. Issuing
 one ticket is one background job — check the printer, issue, print — so a
 ticket is issued once per confirmed tap, and a visitor whose ticket could not
 be printed still gets the number and QR on screen (the printer fault is
@@ -19,7 +19,6 @@ import logging
 import signal
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,8 +41,8 @@ from kiosk.lobby_state import NO_QUEUE_CHANGE
 from kiosk.pins import verify_pin
 from kiosk.printer.backends import PrinterFault, PrinterStatus
 from kiosk.printer.layout import TicketPrint
-from kiosk.ui.kiosk_keyboard import NumericPad
-from kiosk.ui.kiosk_screens import (
+from kiosk.ui.kiosk.keyboard import NumericPad
+from kiosk.ui.kiosk.screens import (
     AgencyScreen,
     ConfirmScreen,
     HomeScreen,
@@ -54,12 +53,14 @@ from kiosk.ui.kiosk_screens import (
     ServiceScreen,
     TicketScreen,
 )
-from kiosk.ui.kiosk_search import ServiceSearch
-from kiosk.ui.kiosk_style import STYLE
-from kiosk.ui import theme
-from kiosk.ui.kiosk_text import clock_text, date_text, t
-from kiosk.ui.kiosk_widgets import FitText, make_button, make_label
-from kiosk.ui.tasks import Tasks
+from kiosk.ui.kiosk.search import ServiceSearch
+from kiosk.ui.kiosk.style import STYLE
+from kiosk.ui.common import theme
+from kiosk.ui.kiosk.text import clock_text, date_text, t
+from kiosk.ui.kiosk.widgets import FitText, make_button, make_label
+from kiosk.ui.common.tasks import Tasks
+from kiosk.ui.kiosk.retry import (ISSUE_RETRY_BUDGET_S, ISSUE_RETRY_DELAYS_S, IssueResult, _api_error_parts, _is_api_error,
+                                   issue_with_retries)
 
 log = logging.getLogger(__name__)
 
@@ -72,65 +73,6 @@ EXIT_CORNER_PX = 110
 PIN_LOCK_AFTER = 5          # wrong PINs in a row before the pad locks for a while
 PIN_LOCK_S = 60
 NAV_SCREENS = ("agencies", "search", "services", "confirm")
-# An issue whose answer was lost (timeout, reset) may have issued a number: it is sent
-# again with the same request_id, which the server answers with that same ticket.
-ISSUE_RETRY_DELAYS_S = (0.3, 0.7, 1.5)
-ISSUE_RETRY_BUDGET_S = 5.0  # no retry starts later than this after the first lost answer
-
-
-@dataclass
-class IssueResult:
-    """What one tap on "take number" produced (made on a worker thread)."""
-
-    ticket: dict
-    fault: PrinterFault | None
-    tapped_at: float                       # perf_counter() of the tap
-    printed_at: float | None               # ... when the printer had the whole ticket
-    steps_ms: dict[str, float] = field(default_factory=dict)  # check / issue / print, for the logs and bench
-    issue_attempts: int = 1                # requests sent for this tap (more than one: answers were lost)
-
-
-def issue_with_retries(api: Any, service_id: str, *, priority: bool, lang: str, request_id: str,
-                       delays_s: tuple[float, ...] = ISSUE_RETRY_DELAYS_S, budget_s: float = ISSUE_RETRY_BUDGET_S,
-                       sleep=time.sleep, monotonic=time.monotonic) -> tuple[dict, int]:
-    """(ticket, attempts): ``api.issue`` with one request_id, sent again after each lost answer.
-
-    Only a lost answer (ApiError.status None) is retried: a refusal (4xx) is final, and
-    the same request_id makes a retry safe — the server never issues a second number for it.
-    """
-    first_lost = None
-    for attempt, delay in enumerate((*delays_s, None), start=1):
-        try:
-            return api.issue(service_id, priority=priority, lang=lang, request_id=request_id), attempt
-        except Exception as exc:
-            if not _is_api_error(exc) or exc.status is not None:
-                raise
-            now = monotonic()
-            first_lost = now if first_lost is None else first_lost
-            if delay is None or now + delay - first_lost > budget_s:
-                log.warning("kiosk: issue %s got no answer after %d attempt(s), giving up: %s",
-                            request_id, attempt, exc.details.get("reason", exc.message))
-                raise
-            log.warning("kiosk: issue %s got no answer (%s); retry %d of %d in %.1f s",
-                        request_id, exc.details.get("reason", exc.message), attempt, len(delays_s), delay)
-            sleep(delay)
-    raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-def _api_error_parts(exc: BaseException) -> tuple[int | None, str, str]:
-    """(http status or None when unreachable, error code, message) of a client error."""
-    status = getattr(exc, "status", None)
-    code = getattr(exc, "code", "") or ""
-    message = getattr(exc, "message", "") or ""
-    return status, code, message
-
-
-def _is_api_error(exc: BaseException) -> bool:
-    from kiosk.client import ApiError  # no Qt, light; imported late so tests can build the window first
-
-    return isinstance(exc, ApiError)
-
-
 class _ScreenStack(QStackedWidget):
     """The screens. The header and footer keep their height and the screens get what is
     left: a QStackedWidget would otherwise claim its largest page's minimum and squeeze
@@ -282,7 +224,7 @@ class KioskWindow(QWidget):
         # waiting counts at once rather than at the next periodic refresh
         self.live = None
         if live and getattr(api, "base_url", None) and getattr(api, "credential", None):
-            from kiosk.ui.live import LiveLobby
+            from kiosk.ui.common.live import LiveLobby
 
             self.live = LiveLobby(api.base_url, api.credential, parent=self,
                                   ssl_context=getattr(api, "ssl_context", None))
@@ -1001,7 +943,7 @@ def main(args) -> int:
     from kiosk.client import ApiClient
     from kiosk.logs import setup_logging
     from kiosk.printer.backends import make_ticket_printer
-    from kiosk.ui.app import make_app, place_on_screen, quit_on_sigint
+    from kiosk.ui.common.app import make_app, place_on_screen, quit_on_sigint
 
     setup_logging("kiosk", config.path(config.server.log_dir))
     app = make_app()

@@ -15,12 +15,12 @@ from typing import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.ui import theme
-from kiosk.ui.kiosk_keyboard import OnScreenKeyboard
-from kiosk.ui.kiosk_search import ServiceSearch
+from kiosk.ui.common import theme
+from kiosk.ui.kiosk.keyboard import OnScreenKeyboard
+from kiosk.ui.kiosk.search import ServiceSearch
 from kiosk.printer.layout import estimate_amount
-from kiosk.ui.kiosk_text import estimate_text, t
-from kiosk.ui.kiosk_widgets import (
+from kiosk.ui.kiosk.text import estimate_text, t
+from kiosk.ui.kiosk.widgets import (
     Card,
     FitText,
     PagedGrid,

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 from kiosk.audio.speech import Synthesizer, announcement_playlist
-from kiosk.ui.tasks import Tasks
+from kiosk.ui.common.tasks import Tasks
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.sign import PlaylistItem
-from kiosk.ui import theme
+from kiosk.ui.common import theme
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from kiosk.client import ApiClient, ApiError
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
-from kiosk.ui.counter_model import (
+from kiosk.ui.counter.model import (
     ACTIONS,
     SHORTCUTS,
     CounterView,
@@ -46,7 +46,7 @@ from kiosk.ui.counter_model import (
     tr,
     void_done_text,
 )
-from kiosk.ui.counter_widgets import (
+from kiosk.ui.counter.widgets import (
     STYLE,
     ActionButton,
     DisabledClickWatcher,
@@ -63,8 +63,8 @@ from kiosk.ui.counter_widgets import (
 )
 from kiosk.lobby_state import SECURITY_EVENTS
 from kiosk.tls import client_ssl_context, failure_sentence
-from kiosk.ui.live import LiveLobby
-from kiosk.ui.tasks import Tasks
+from kiosk.ui.common.live import LiveLobby
+from kiosk.ui.common.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -916,7 +916,7 @@ class CounterWindow(QWidget):
 def open_window(config: Config, server_url: str, counter_id: str | None = None, credential=None) -> CounterWindow:
     """The window as ``mpp-kiosk counter`` shows it: started and placed per config.counter_app
     (a 1366x768 window beside other office software unless fullscreen is set)."""
-    from kiosk.ui.app import place_on_screen
+    from kiosk.ui.common.app import place_on_screen
 
     window = CounterWindow(config, server_url, counter_id=counter_id,
                            key=credential.key if credential else None,
@@ -932,7 +932,7 @@ def main(args) -> int:
 
     from kiosk.cli import load_or_report
     from kiosk.logs import setup_logging
-    from kiosk.ui.app import make_app, quit_on_sigint
+    from kiosk.ui.common.app import make_app, quit_on_sigint
 
     config = load_or_report(args.config)
     if config is None:

@@ -1,8 +1,8 @@
 """The kiosk's style sheet: sizes for a 21-32" touch screen at arm's length, 7:1 colours from the theme."""
 from __future__ import annotations
 
-from kiosk.ui import theme
-from kiosk.ui.kiosk_widgets import DISABLED_BG
+from kiosk.ui.common import theme
+from kiosk.ui.kiosk.widgets import DISABLED_BG
 
 T = theme
 

@@ -2,7 +2,7 @@
 waiting list, and the transfer and pause pickers.
 
 Each part only shows what it is given and reports what the staff member did
-through signals; the window (kiosk.ui.counter_window) decides and talks to the server.
+through signals; the window (kiosk.ui.counter.window) decides and talks to the server.
 """
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.ui import theme
-from kiosk.ui.counter_model import (
+from kiosk.ui.common import theme
+from kiosk.ui.counter.model import (
     PAUSE_REASONS,
     SHORTCUTS,
     SecurityRow,

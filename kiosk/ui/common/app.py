@@ -9,10 +9,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk.ui import theme
+from kiosk.ui.common import theme
+from kiosk.ui.common.pyside_fix import guard_singletons
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
+    guard_singletons()  # before any window exists (see pyside_fix)
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setFont(QFont(theme.FONT_FAMILY, 14))
     app.setApplicationName("mpp-kiosk")

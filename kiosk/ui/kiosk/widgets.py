@@ -8,8 +8,8 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget, QGridLayout
 
-from kiosk.ui import theme
-from kiosk.ui.kiosk_text import t
+from kiosk.ui.common import theme
+from kiosk.ui.kiosk.text import t
 
 # A touch target of 15 mm at the 96 dpi Qt assumes for logical pixels.
 MIN_TOUCH_PX = theme.mm_to_px(15, 96)

@@ -1,0 +1,1 @@
+"""The counter (loket) window, its widgets and its Qt-free model."""

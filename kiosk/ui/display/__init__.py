@@ -1,0 +1,1 @@
+"""The lobby display: the window, the announcer and the sign panel."""

@@ -1,0 +1,1 @@
+"""The touch kiosk: the window, its screens, widgets, keyboard and search."""
