@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-# Six digits: a kiosk limited to 30 tickets a minute would need 23 days of nonstop issuing to reach it.
-MAX_TICKET_NUMBER = 999_999
+from kiosk.protocol.requests import MAX_TICKET_NUMBER  # six digits (see there)
 
 # prefix (1-3 letters), an optional dash, the number (leading zeros allowed: 'A0012' is A-012)
 TICKET_CODE_RE = re.compile(r"\s*([A-Za-z]{1,3})\s*-?\s*0*(\d{1,6})\s*")

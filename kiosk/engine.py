@@ -22,6 +22,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.codes import MAX_TICKET_NUMBER, format_code, normalise_code
 from kiosk.config import Config, Counter, Service
 from kiosk.lobby_state import SECURITY_EVENTS
+from kiosk.protocol.requests import MAX_VOID  # tickets in one void (see there)
 from kiosk.schedule import ServiceStatus, local_day, service_status
 from kiosk.store import Store
 
@@ -40,7 +41,6 @@ SURVEY_REFUSALS = (
     "bad_token",         # a survey token, but not this ticket's
 )
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-MAX_VOID = 500  # tickets in one void: a whole flood of a day's group, never the database in one transaction
 # a supervisor may void these; a ticket being served or done was a real visit and stays one
 VOIDABLE_STATES = ("waiting", "called", "no_show")
 

@@ -16,14 +16,13 @@ import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Header, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -31,8 +30,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from kiosk import errors as queue_errors
 from kiosk.clock import Clock
 from kiosk.config import Config
-from kiosk.codes import MAX_TICKET_NUMBER
-from kiosk.engine import MAX_VOID, QueueEngine, Ticket
+from kiosk.engine import QueueEngine, Ticket
 from kiosk.enrolment import DeviceRegistry
 from kiosk.pins import verify_pin
 from kiosk.schedule import local_day
@@ -44,6 +42,9 @@ from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_langua
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
 from kiosk.server.worker import EngineWorker
+from kiosk.protocol.requests import (
+    IssueRequest, SurveyRequest, LoginRequest, CallRequest, TransferRequest, VoidRequest, PauseRequest, PrinterFaultRequest,
+)
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -66,75 +67,11 @@ TAGS = [
 ]
 
 
-# --------------------------------------------------------------------------- request bodies
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IssueRequest(Body):
-    service_id: str = Field(max_length=64, description="a service id from the catalog")
-    priority: bool = Field(default=False, strict=True, description="the priority queue (disabled, elderly, pregnant, infants)")
-    lang: Literal["id", "en"] | None = Field(default=None, description="the visitor's language; default: the request's")
-    request_id: str | None = Field(
-        default=None, max_length=200,
-        description="the kiosk's id for this one tap, 1-64 of [A-Za-z0-9_-]: sent again (a retry after a lost answer) "
-                    "it returns the ticket already issued instead of a second number; also accepted as the "
-                    "Idempotency-Key header")
-
-
-class SurveyRequest(Body):
-    scores: list[Annotated[int, Field(strict=True, ge=1, le=4)]] = Field(
-        min_length=9, max_length=9, description="U1..U9 of the SKM, each 1 (tidak baik) to 4 (sangat baik)")
-    comment: str = Field(default="", max_length=1000)
-    survey_token: str | None = Field(
-        default=None, max_length=64,
-        description="the one-time survey token of the ticket's phone page (its survey form's hidden field)")
-
+# --------------------------------------------------------------------------- requests
 
 def carries_credentials(conn: HTTPConnection) -> bool:
     """A device key or staff session on a visitor route: whoever sent it is not the ticket's visitor."""
     return "authorization" in conn.headers or "key" in conn.query_params
-
-
-class LoginRequest(Body):
-    user: str = Field(min_length=1, max_length=40)
-    pin: str = Field(min_length=1, max_length=12, description="digits, as a string")
-    counter_id: str = Field(min_length=1, max_length=40)
-
-
-class CallRequest(Body):
-    ticket: str = Field(min_length=1, max_length=300, description="a code of today ('A-012', 'a12'), a token or a status URL")
-
-
-class TransferRequest(Body):
-    service_id: str = Field(max_length=64)
-    keep_place: bool = Field(
-        default=False, strict=True,
-        description="a supervisor only: keep the ticket's place in time instead of joining the end of the queue")
-
-
-class VoidRange(Body):
-    prefix: str = Field(min_length=1, max_length=3, description="the group's letter(s) as printed, e.g. 'A'")
-    from_number: int = Field(strict=True, ge=1, le=MAX_TICKET_NUMBER)
-    to_number: int = Field(strict=True, ge=1, le=MAX_TICKET_NUMBER)
-
-
-class VoidRequest(Body):
-    codes: list[Annotated[str, Field(min_length=1, max_length=16)]] = Field(
-        default=[], max_length=MAX_VOID, description="codes of today, e.g. ['A-012', 'a13']")
-    range: VoidRange | None = Field(default=None, description="every ticket of today from..to of one group")
-    reason: str = Field(min_length=3, max_length=200, description="why, for the event log and the report")
-
-
-class PauseRequest(Body):
-    reason: str = Field(default="break", max_length=80)
-
-
-class PrinterFaultRequest(Body):
-    kind: str = Field(min_length=1, max_length=40, description="e.g. 'paper_out', 'cover_open', 'offline'")
-    message: str = Field(default="", max_length=300)
-    code: str | None = Field(default=None, max_length=16, description="the ticket code being printed, if any")
 
 
 # --------------------------------------------------------------------------- ASGI middleware

@@ -1,0 +1,75 @@
+"""The request bodies the server accepts: strict (no unknown field), bounded, described for OpenAPI."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The largest number of a group in one day, six digits: a kiosk limited to 30 tickets a minute would
+# need 23 days of nonstop issuing to reach it.
+MAX_TICKET_NUMBER = 999_999
+MAX_VOID = 500  # tickets in one void: a whole flood of a day's group, never the database in one transaction
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueRequest(Body):
+    service_id: str = Field(max_length=64, description="a service id from the catalog")
+    priority: bool = Field(default=False, strict=True, description="the priority queue (disabled, elderly, pregnant, infants)")
+    lang: Literal["id", "en"] | None = Field(default=None, description="the visitor's language; default: the request's")
+    request_id: str | None = Field(
+        default=None, max_length=200,
+        description="the kiosk's id for this one tap, 1-64 of [A-Za-z0-9_-]: sent again (a retry after a lost answer) "
+                    "it returns the ticket already issued instead of a second number; also accepted as the "
+                    "Idempotency-Key header")
+
+
+class SurveyRequest(Body):
+    scores: list[Annotated[int, Field(strict=True, ge=1, le=4)]] = Field(
+        min_length=9, max_length=9, description="U1..U9 of the SKM, each 1 (tidak baik) to 4 (sangat baik)")
+    comment: str = Field(default="", max_length=1000)
+    survey_token: str | None = Field(
+        default=None, max_length=64,
+        description="the one-time survey token of the ticket's phone page (its survey form's hidden field)")
+
+
+class LoginRequest(Body):
+    user: str = Field(min_length=1, max_length=40)
+    pin: str = Field(min_length=1, max_length=12, description="digits, as a string")
+    counter_id: str = Field(min_length=1, max_length=40)
+
+
+class CallRequest(Body):
+    ticket: str = Field(min_length=1, max_length=300, description="a code of today ('A-012', 'a12'), a token or a status URL")
+
+
+class TransferRequest(Body):
+    service_id: str = Field(max_length=64)
+    keep_place: bool = Field(
+        default=False, strict=True,
+        description="a supervisor only: keep the ticket's place in time instead of joining the end of the queue")
+
+
+class VoidRange(Body):
+    prefix: str = Field(min_length=1, max_length=3, description="the group's letter(s) as printed, e.g. 'A'")
+    from_number: int = Field(strict=True, ge=1, le=MAX_TICKET_NUMBER)
+    to_number: int = Field(strict=True, ge=1, le=MAX_TICKET_NUMBER)
+
+
+class VoidRequest(Body):
+    codes: list[Annotated[str, Field(min_length=1, max_length=16)]] = Field(
+        default=[], max_length=MAX_VOID, description="codes of today, e.g. ['A-012', 'a13']")
+    range: VoidRange | None = Field(default=None, description="every ticket of today from..to of one group")
+    reason: str = Field(min_length=3, max_length=200, description="why, for the event log and the report")
+
+
+class PauseRequest(Body):
+    reason: str = Field(default="break", max_length=80)
+
+
+class PrinterFaultRequest(Body):
+    kind: str = Field(min_length=1, max_length=40, description="e.g. 'paper_out', 'cover_open', 'offline'")
+    message: str = Field(default="", max_length=300)
+    code: str | None = Field(default=None, max_length=16, description="the ticket code being printed, if any")
