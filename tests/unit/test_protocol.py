@@ -42,3 +42,16 @@ def test_the_engine_has_every_method_the_action_table_names():
 
     for action in ACTIONS:
         assert callable(getattr(QueueEngine, action.engine_method, None)), action.name
+
+
+def test_the_engine_catalog_of_the_shipped_lobby_is_a_catalog_view(tmp_path):
+    from kiosk.config import load_config
+    from kiosk.engine import QueueEngine
+    from kiosk.protocol import CatalogView
+    from kiosk.store import Store
+
+    config = load_config(Path(__file__).resolve().parents[2] / "config.toml")
+    catalog = CatalogView.model_validate(QueueEngine(config, Store(tmp_path / "q.db")).catalog("en"))
+    assert len(catalog.services) == len(config.services) and len(catalog.agencies) == len(config.agencies)
+    first = catalog.services_of(catalog.agencies[0].id)
+    assert first and all(s.agency_id == catalog.agencies[0].id for s in first)
