@@ -10,11 +10,13 @@ and the Qt windows can all depend on it (and nothing here depends on them):
 - :mod:`.views` — the typed views the server returns and the clients read.
 """
 from kiosk.protocol.actions import ACTIONS, BUTTON_ACTIONS, CounterAction, action_by_name, action_by_path
-from kiosk.protocol.events import DEVICE_EVENTS, NO_QUEUE_CHANGE, QUEUE_EVENTS, SECURITY_EVENTS, EventType
+from kiosk.protocol.events import (
+    DEVICE_EVENTS, NO_QUEUE_CHANGE, PAYLOADS, QUEUE_EVENTS, SECURITY_EVENTS, Event, EventType, Payload,
+)
 from kiosk.protocol.views import AgencyView, CatalogView, ServiceStatusView, ServiceView, TicketView
 
 __all__ = [
     "ACTIONS", "BUTTON_ACTIONS", "CounterAction", "action_by_name", "action_by_path",
-    "DEVICE_EVENTS", "NO_QUEUE_CHANGE", "QUEUE_EVENTS", "SECURITY_EVENTS", "EventType",
+    "DEVICE_EVENTS", "NO_QUEUE_CHANGE", "PAYLOADS", "QUEUE_EVENTS", "SECURITY_EVENTS", "Event", "EventType", "Payload",
     "AgencyView", "CatalogView", "ServiceStatusView", "ServiceView", "TicketView",
 ]

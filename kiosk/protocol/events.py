@@ -6,6 +6,9 @@ member *is* its string, so ``EventType.CALLED == "called"`` and the JSON on the 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 class EventType(StrEnum):
@@ -44,3 +47,203 @@ DEVICE_EVENTS = frozenset({EventType.DEVICE_ENROLLED, EventType.DEVICE_RENAMED, 
 NO_QUEUE_CHANGE = frozenset({EventType.PRINTER_FAULT, EventType.SURVEY_SUBMITTED, *SECURITY_EVENTS, *DEVICE_EVENTS})
 # Every other type changes what a window shows of the queue.
 QUEUE_EVENTS = frozenset(set(EventType) - NO_QUEUE_CHANGE)
+
+
+# ---------------------------------------------------------------------------- payloads
+# One model per type: the ``payload`` JSON the engine writes with it. Strict (no unknown field), so
+# a field the engine adds without adding it here fails the test that replays a day's log
+# (tests/unit/test_protocol_events.py). ``ticket_id`` and ``counter_id`` are the event's own columns;
+# each model says whether its type has them (True: always, False: never, None: sometimes).
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    has_ticket: ClassVar[bool | None] = False
+    has_counter: ClassVar[bool | None] = False
+
+
+class TicketPayload(Payload):
+    """What every event that puts a ticket into a queue says of it (the engine's ``_ticket_payload``)."""
+
+    has_ticket: ClassVar[bool | None] = True
+    code: str
+    service_id: str
+    agency_id: str
+    priority: bool
+
+
+class CodePayload(Payload):
+    has_ticket: ClassVar[bool | None] = True
+    has_counter: ClassVar[bool | None] = True
+    code: str
+
+
+class DayRolledOver(Payload):
+    day: str                  # the new local day, ISO
+    expired: list[int]        # ticket ids of yesterday closed as 'expired'
+
+
+class TicketIssued(TicketPayload):
+    pass
+
+
+class Rejoined(TicketPayload):
+    queued_seq: int
+    issued_at: str
+
+
+class Called(TicketPayload):
+    has_counter: ClassVar[bool | None] = True
+    counter_number: str
+    recall: int
+    queued_seq: int
+    issued_at: str
+
+
+class Recalled(TicketPayload):
+    has_counter: ClassVar[bool | None] = True
+    counter_number: str
+    recall: int               # how many recalls so far, this one included
+
+
+class Started(CodePayload):
+    pass
+
+
+class Finished(CodePayload):
+    pass
+
+
+class NoShow(CodePayload):
+    pass
+
+
+class Transferred(TicketPayload):
+    has_counter: ClassVar[bool | None] = True
+    from_service_id: str
+    queued_seq: int
+    place: Literal["end", "returned", "kept"]
+    issued_at: str
+
+
+class TicketVoided(Payload):
+    has_ticket: ClassVar[bool | None] = True
+    has_counter: ClassVar[bool | None] = None  # the counter it was called to, if it was
+    code: str
+    reason: str
+    by: str
+    service_id: str
+    agency_id: str
+    was: Literal["waiting", "called", "no_show"]
+
+
+class CounterOpened(Payload):
+    has_counter: ClassVar[bool | None] = True
+    user: str | None
+
+
+class CounterClosed(Payload):
+    has_counter: ClassVar[bool | None] = True
+
+
+class CounterPaused(Payload):
+    has_counter: ClassVar[bool | None] = True
+    reason: str
+
+
+class CounterResumed(Payload):
+    has_counter: ClassVar[bool | None] = True
+
+
+class PrinterFault(Payload):
+    device: str
+    kind: str
+    message: str
+    code: str | None          # the ticket being printed, if any
+
+
+class SurveySubmitted(Payload):
+    has_ticket: ClassVar[bool | None] = True
+    code: str
+
+
+class LoginLocked(Payload):
+    scope: str
+    user: str
+    address: str
+    failures: int
+    retry_after_s: int
+
+
+class CounterTakenOver(Payload):
+    has_counter: ClassVar[bool | None] = True
+    user: str
+    from_user: str
+    address: str
+
+
+class DeviceEnrolled(Payload):
+    name: str
+    role: str
+
+
+class DeviceRenamed(Payload):
+    name: str
+    from_name: str
+    role: str
+
+
+class DeviceRevoked(Payload):
+    name: str
+    role: str
+
+
+PAYLOADS: dict[EventType, type[Payload]] = {
+    EventType.DAY_ROLLED_OVER: DayRolledOver,
+    EventType.TICKET_ISSUED: TicketIssued,
+    EventType.REJOINED: Rejoined,
+    EventType.CALLED: Called,
+    EventType.RECALLED: Recalled,
+    EventType.STARTED: Started,
+    EventType.FINISHED: Finished,
+    EventType.NO_SHOW: NoShow,
+    EventType.TRANSFERRED: Transferred,
+    EventType.TICKET_VOIDED: TicketVoided,
+    EventType.COUNTER_OPENED: CounterOpened,
+    EventType.COUNTER_CLOSED: CounterClosed,
+    EventType.COUNTER_PAUSED: CounterPaused,
+    EventType.COUNTER_RESUMED: CounterResumed,
+    EventType.PRINTER_FAULT: PrinterFault,
+    EventType.SURVEY_SUBMITTED: SurveySubmitted,
+    EventType.LOGIN_LOCKED: LoginLocked,
+    EventType.COUNTER_TAKEN_OVER: CounterTakenOver,
+    EventType.DEVICE_ENROLLED: DeviceEnrolled,
+    EventType.DEVICE_RENAMED: DeviceRenamed,
+    EventType.DEVICE_REVOKED: DeviceRevoked,
+}
+
+
+class Event(BaseModel):
+    """One row of the event log, as ``events_since`` and the event stream give it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int
+    type: EventType
+    at: str                   # ISO local time, milliseconds
+    ticket_id: int | None = None
+    counter_id: str | None = None
+    payload: dict
+
+    @model_validator(mode="after")
+    def _columns_fit_the_type(self) -> "Event":
+        model = PAYLOADS[self.type]
+        for column, rule in (("ticket_id", model.has_ticket), ("counter_id", model.has_counter)):
+            present = getattr(self, column) is not None
+            if rule is not None and present != rule:
+                raise ValueError(f"a {self.type} event {'needs' if rule else 'has no'} {column}")
+        return self
+
+    def typed_payload(self) -> Payload:
+        """The payload as its type's model (a ValidationError names any field that does not fit)."""
+        return PAYLOADS[self.type].model_validate(self.payload)
