@@ -19,6 +19,7 @@ from websockets.exceptions import InvalidHandshake, WebSocketException
 from websockets.sync.client import connect as ws_connect
 
 from kiosk import tls
+from kiosk.protocol.actions import action_by_name
 
 log = logging.getLogger(__name__)
 
@@ -183,10 +184,15 @@ class ApiClient:
             body["range"] = {"prefix": prefix, "from_number": first, "to_number": last}
         return self.request("POST", "/api/v1/tickets/void", body=body)
 
-    def action(self, counter_id: str, action: str, **body) -> dict:
-        """call-next, call (ticket=…), recall, no-show, start, finish, transfer (service_id=…),
-        pause (reason=…), resume. Returns {action, ticket, counter, seq}."""
-        return self.request("POST", f"/api/v1/counters/{quote(counter_id, safe='')}/{quote(action, safe='')}",
+    def counter_action(self, counter_id: str, name: str, body: dict | None = None) -> dict:
+        """One counter action of kiosk.protocol.actions by its name (``"no_show"``, ``"transfer"`` with
+        ``{"service_id": …}``); the route is the table's. Returns {action, ticket, counter, seq}."""
+        return self.action(counter_id, action_by_name(name).path, **(body or {}))
+
+    def action(self, counter_id: str, path: str, **body) -> dict:
+        """POST /api/v1/counters/{counter_id}/{path} as given: the tests use it to send any path,
+        a wrong one too; a window calls :meth:`counter_action`."""
+        return self.request("POST", f"/api/v1/counters/{quote(counter_id, safe='')}/{quote(path, safe='')}",
                             body=body or None)
 
     def waiting(self, counter_id: str) -> list[dict]:

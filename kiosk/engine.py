@@ -21,7 +21,7 @@ from kiosk import errors
 from kiosk.clock import Clock, SystemClock
 from kiosk.codes import MAX_TICKET_NUMBER, format_code, normalise_code
 from kiosk.config import Config, Counter, Service
-from kiosk.lobby_state import SECURITY_EVENTS
+from kiosk.protocol.events import SECURITY_EVENTS, EventType
 from kiosk.protocol.requests import MAX_VOID  # tickets in one void (see there)
 from kiosk.schedule import ServiceStatus, local_day, service_status
 from kiosk.store import Store
@@ -147,7 +147,7 @@ class QueueEngine:
     def _ticket(self, conn, ticket_id: int) -> Ticket:
         return Ticket.from_row(self._one(conn, "SELECT * FROM tickets WHERE id = ?", (ticket_id,)))
 
-    def _emit(self, conn, type_: str, now: datetime, *, ticket_id=None, counter_id=None, **payload) -> int:
+    def _emit(self, conn, type_: EventType, now: datetime, *, ticket_id=None, counter_id=None, **payload) -> int:
         cursor = conn.execute(
             "INSERT INTO events (type, at, ticket_id, counter_id, payload) VALUES (?, ?, ?, ?, ?)",
             (type_, iso(now), ticket_id, counter_id, json.dumps(payload, separators=(",", ":"), sort_keys=True)),
@@ -178,7 +178,7 @@ class QueueEngine:
                 "UPDATE counter_state SET ticket_id = NULL WHERE ticket_id IN "
                 "(SELECT id FROM tickets WHERE state = 'expired')")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day', ?)", (today,))
-        self._emit(conn, "day_rolled_over", now, day=today, expired=expired)
+        self._emit(conn, EventType.DAY_ROLLED_OVER, now, day=today, expired=expired)
 
     def _counter_row(self, conn, counter_id: str) -> dict:
         return self._one(conn, "SELECT * FROM counter_state WHERE counter_id = ?", (counter_id,))
@@ -315,7 +315,7 @@ class QueueEngine:
                  int(priority), lang, device, queued_seq, iso(now), request_id),
             )
             ticket = self._ticket(conn, cursor.lastrowid)
-            seq = self._emit(conn, "ticket_issued", now, ticket_id=ticket.id, **self._ticket_payload(ticket))
+            seq = self._emit(conn, EventType.TICKET_ISSUED, now, ticket_id=ticket.id, **self._ticket_payload(ticket))
             assert seq == queued_seq, "events.seq must be the queue order"
             ahead = self._people_ahead(conn, ticket)
             return Issued(ticket, ahead, self._estimate(conn, service, ahead), seq)
@@ -326,7 +326,7 @@ class QueueEngine:
             raise errors.RequestIdConflict()
         ticket = Ticket.from_row(row)
         seq = conn.execute(
-            "SELECT seq FROM events WHERE ticket_id = ? AND type = 'ticket_issued'", (ticket.id,)).fetchone()[0]
+            "SELECT seq FROM events WHERE ticket_id = ? AND type = ?", (ticket.id, EventType.TICKET_ISSUED)).fetchone()[0]
         ahead = self._people_ahead(conn, ticket)
         # the current service: the ticket may have been transferred since
         estimate = self._estimate(conn, self._service(ticket.service_id), ahead)
@@ -392,7 +392,7 @@ class QueueEngine:
             "recalls = 0 WHERE id = ?",
             (queued_seq, ticket.id))
         ticket = self._ticket(conn, ticket.id)
-        self._emit(conn, "rejoined", now, ticket_id=ticket.id, queued_seq=queued_seq,
+        self._emit(conn, EventType.REJOINED, now, ticket_id=ticket.id, queued_seq=queued_seq,
                    issued_at=ticket.issued_at, **self._ticket_payload(ticket))
         return ticket
 
@@ -408,7 +408,7 @@ class QueueEngine:
                 return
             conn.execute("UPDATE counter_state SET status = 'open', reason = NULL, user = ? WHERE counter_id = ?",
                          (user, counter.id))
-            self._emit(conn, "counter_opened", now, counter_id=counter.id, user=user)
+            self._emit(conn, EventType.COUNTER_OPENED, now, counter_id=counter.id, user=user)
 
     def close_counter(self, counter_id: str) -> None:
         counter = self._counter(counter_id)
@@ -422,7 +422,7 @@ class QueueEngine:
             # the priority streak stays: reopening must not let priority jump the waiting regulars again
             conn.execute("UPDATE counter_state SET status = 'closed', reason = NULL, user = NULL WHERE counter_id = ?",
                          (counter.id,))
-            self._emit(conn, "counter_closed", now, counter_id=counter.id)
+            self._emit(conn, EventType.COUNTER_CLOSED, now, counter_id=counter.id)
 
     def pause(self, counter_id: str, reason: str = "break") -> None:
         counter = self._counter(counter_id)
@@ -432,7 +432,7 @@ class QueueEngine:
             self._roll_over(conn, now)
             self._require_open(conn, counter)
             conn.execute("UPDATE counter_state SET status = 'paused', reason = ? WHERE counter_id = ?", (reason, counter.id))
-            self._emit(conn, "counter_paused", now, counter_id=counter.id, reason=reason)
+            self._emit(conn, EventType.COUNTER_PAUSED, now, counter_id=counter.id, reason=reason)
 
     def resume(self, counter_id: str) -> None:
         counter = self._counter(counter_id)
@@ -444,7 +444,7 @@ class QueueEngine:
                 raise errors.InvalidState(
                     f"Loket {counter.number} tidak sedang jeda.", f"Counter {counter.number} is not paused.")
             conn.execute("UPDATE counter_state SET status = 'open', reason = NULL WHERE counter_id = ?", (counter.id,))
-            self._emit(conn, "counter_resumed", now, counter_id=counter.id)
+            self._emit(conn, EventType.COUNTER_RESUMED, now, counter_id=counter.id)
 
     def _next_for(self, conn, counter: Counter, streak: int) -> tuple[int | None, int]:
         """The ticket call-next takes, and the counter's priority streak after taking it.
@@ -479,7 +479,7 @@ class QueueEngine:
         conn.execute("UPDATE counter_state SET ticket_id = ?, priority_streak = ? WHERE counter_id = ?",
                      (ticket_id, streak, counter.id))
         ticket = self._ticket(conn, ticket_id)
-        self._emit(conn, "called", now, ticket_id=ticket.id, counter_id=counter.id,
+        self._emit(conn, EventType.CALLED, now, ticket_id=ticket.id, counter_id=counter.id,
                    counter_number=counter.number, recall=0, queued_seq=ticket.queued_seq,
                    issued_at=ticket.issued_at, **self._ticket_payload(ticket))
         return ticket
@@ -540,7 +540,7 @@ class QueueEngine:
             ticket = self._current(conn, counter, ("called",), "dipanggil ulang", ("recall", "recalled"))
             conn.execute("UPDATE tickets SET recalls = recalls + 1 WHERE id = ?", (ticket.id,))
             ticket = self._ticket(conn, ticket.id)
-            self._emit(conn, "recalled", now, ticket_id=ticket.id, counter_id=counter.id,
+            self._emit(conn, EventType.RECALLED, now, ticket_id=ticket.id, counter_id=counter.id,
                        counter_number=counter.number, recall=ticket.recalls, **self._ticket_payload(ticket))
             return ticket
 
@@ -551,7 +551,7 @@ class QueueEngine:
             self._roll_over(conn, now)
             ticket = self._current(conn, counter, ("called",), "dilayani", ("start", "started"))
             conn.execute("UPDATE tickets SET state = 'serving', started_at = ? WHERE id = ?", (iso(now), ticket.id))
-            self._emit(conn, "started", now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
+            self._emit(conn, EventType.STARTED, now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
             return self._ticket(conn, ticket.id)
 
     def finish(self, counter_id: str) -> Ticket:
@@ -564,7 +564,7 @@ class QueueEngine:
             conn.execute("UPDATE tickets SET state = 'done', finished_at = ?, started_at = coalesce(started_at, called_at) "
                          "WHERE id = ?", (iso(now), ticket.id))
             conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
-            self._emit(conn, "finished", now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
+            self._emit(conn, EventType.FINISHED, now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
             return self._ticket(conn, ticket.id)
 
     def no_show(self, counter_id: str) -> Ticket:
@@ -580,7 +580,7 @@ class QueueEngine:
                     f"Recall {ticket.code} first ({ticket.recalls} of {needed} times).")
             conn.execute("UPDATE tickets SET state = 'no_show', no_show_at = ? WHERE id = ?", (iso(now), ticket.id))
             conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
-            self._emit(conn, "no_show", now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
+            self._emit(conn, EventType.NO_SHOW, now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
             return self._ticket(conn, ticket.id)
 
     def transfer(self, counter_id: str, service_id: str, *, supervisor: bool = False,
@@ -621,8 +621,8 @@ class QueueEngine:
             seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
             next_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the transferred event below
             if keep_place:
-                issued_seq = conn.execute("SELECT seq FROM events WHERE ticket_id = ? AND type = 'ticket_issued'",
-                                          (ticket.id,)).fetchone()
+                issued_seq = conn.execute("SELECT seq FROM events WHERE ticket_id = ? AND type = ?",
+                                          (ticket.id, EventType.TICKET_ISSUED)).fetchone()
                 queued_seq, place = (issued_seq[0] if issued_seq else ticket.queued_seq), "kept"
             else:
                 earlier = self._last_place_in(conn, ticket.id, target.id)
@@ -634,7 +634,7 @@ class QueueEngine:
                 (target.id, target.agency, queued_seq, ticket.id))
             conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
             moved = self._ticket(conn, ticket.id)
-            seq = self._emit(conn, "transferred", now, ticket_id=ticket.id, counter_id=counter.id,
+            seq = self._emit(conn, EventType.TRANSFERRED, now, ticket_id=ticket.id, counter_id=counter.id,
                              from_service_id=ticket.service_id, queued_seq=moved.queued_seq, place=place,
                              issued_at=moved.issued_at, **self._ticket_payload(moved))
             assert seq == next_seq, "events.seq must be the queue order"
@@ -667,11 +667,11 @@ class QueueEngine:
         there), or None if it never waited in it."""
         place = None
         for type_, seq, payload in conn.execute(
-                "SELECT type, seq, payload FROM events WHERE ticket_id = ? "
-                "AND type IN ('ticket_issued', 'transferred', 'rejoined') ORDER BY seq", (ticket_id,)):
+                "SELECT type, seq, payload FROM events WHERE ticket_id = ? AND type IN (?, ?, ?) ORDER BY seq",
+                (ticket_id, EventType.TICKET_ISSUED, EventType.TRANSFERRED, EventType.REJOINED)):
             data = json.loads(payload)
             if data.get("service_id") == service_id:
-                place = seq if type_ == "ticket_issued" else data["queued_seq"]
+                place = seq if type_ == EventType.TICKET_ISSUED else data["queued_seq"]
         return place
 
     # ------------------------------------------------------------------ supervisors
@@ -758,7 +758,7 @@ class QueueEngine:
                 if at_counter is not None:
                     conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ? AND ticket_id = ?",
                                  (at_counter, ticket_id))
-                self._emit(conn, "ticket_voided", now, ticket_id=ticket_id, counter_id=at_counter,
+                self._emit(conn, EventType.TICKET_VOIDED, now, ticket_id=ticket_id, counter_id=at_counter,
                            code=row["code"], reason=reason, by=by_user, service_id=row["service_id"],
                            agency_id=row["agency_id"], was=row["state"])
                 voided.append(self._ticket(conn, ticket_id))
@@ -787,7 +787,7 @@ class QueueEngine:
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
-            return self._emit(conn, "printer_fault", now, device=str(device)[:40], kind=str(kind)[:40],
+            return self._emit(conn, EventType.PRINTER_FAULT, now, device=str(device)[:40], kind=str(kind)[:40],
                               message=str(message)[:300], code=ticket_code)
 
     # ------------------------------------------------------------------ security (staff logins)
@@ -797,7 +797,7 @@ class QueueEngine:
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
-            return self._emit(conn, "login_locked", now, scope=str(scope)[:20], user=str(user)[:40],
+            return self._emit(conn, EventType.LOGIN_LOCKED, now, scope=str(scope)[:20], user=str(user)[:40],
                               address=str(address)[:64], failures=int(failures), retry_after_s=int(retry_after_s))
 
     def record_counter_taken_over(self, counter_id: str, user: str, from_user: str, address: str) -> int:
@@ -806,7 +806,7 @@ class QueueEngine:
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
-            return self._emit(conn, "counter_taken_over", now, counter_id=counter.id, user=str(user)[:40],
+            return self._emit(conn, EventType.COUNTER_TAKEN_OVER, now, counter_id=counter.id, user=str(user)[:40],
                               from_user=str(from_user)[:40], address=str(address)[:64])
 
     def security_events(self, limit: int = 500) -> list[dict]:
@@ -815,8 +815,8 @@ class QueueEngine:
         placeholders = ", ".join("?" * len(SECURITY_EVENTS))
         with self.store.read() as conn:
             # every write of a day follows that day's day_rolled_over: only today's events are scanned
-            rolled = conn.execute("SELECT seq, payload FROM events WHERE type = 'day_rolled_over' "
-                                  "ORDER BY seq DESC LIMIT 1").fetchone()
+            rolled = conn.execute("SELECT seq, payload FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1",
+                                  (EventType.DAY_ROLLED_OVER,)).fetchone()
             if rolled is None or json.loads(rolled[1]).get("day") != today:
                 return []
             rows = conn.execute(
@@ -932,7 +932,7 @@ class QueueEngine:
                     "INSERT INTO surveys (ticket_id, submitted_at, agency_id, service_id, u1, u2, u3, u4, u5, u6, u7, "
                     "u8, u9, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (ticket.id, iso(now), ticket.agency_id, ticket.service_id, *scores, str(comment)[:1000]))
-                self._emit(conn, "survey_submitted", now, ticket_id=ticket.id, code=ticket.code)
+                self._emit(conn, EventType.SURVEY_SUBMITTED, now, ticket_id=ticket.id, code=ticket.code)
         if reason == "unknown_ticket":
             raise errors.UnknownTicket("?")
         if reason is not None:
@@ -1027,8 +1027,8 @@ class QueueEngine:
                 if row[0] in self.counters and (row[1], row[2], row[3], row[4]) != ("closed", None, None, None):
                     counters[row[0]] = {"status": row[1], "reason": row[2], "ticket_id": row[3], "user": row[4]}
             calls = conn.execute(
-                "SELECT seq, type, at, ticket_id, counter_id, payload FROM events WHERE type IN ('called', 'recalled') "
-                "ORDER BY seq DESC LIMIT ?", (RECENT_CALLS,)).fetchall()
+                "SELECT seq, type, at, ticket_id, counter_id, payload FROM events WHERE type IN (?, ?) "
+                "ORDER BY seq DESC LIMIT ?", (EventType.CALLED, EventType.RECALLED, RECENT_CALLS)).fetchall()
         from kiosk.lobby_state import call_entry
 
         recent = [call_entry(_event_dict(r)) for r in reversed(calls)]

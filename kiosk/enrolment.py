@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import QueueError
+from kiosk.protocol.events import EventType
 from kiosk.store import Store
 
 # no 0/O, 1/I/L, nor U/V: what a person reads off a screen and types without a second look
@@ -33,7 +34,6 @@ MAX_PENDING = 20  # pairing requests waiting at once; more are refused until som
 ROLES = ("kiosk", "display", "counter-app", "manager")
 ROLE_ALIASES = {"counter": "counter-app"}
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-DEVICE_EVENTS = ("device_enrolled", "device_renamed", "device_revoked")
 
 
 class EnrolmentError(QueueError):
@@ -103,7 +103,7 @@ def _iso(when: datetime) -> str:
     return when.isoformat(timespec="milliseconds")
 
 
-def _emit(conn, type_: str, now: datetime, **payload) -> int:
+def _emit(conn, type_: EventType, now: datetime, **payload) -> int:
     # the same row as QueueEngine._emit: these events reach every server reading this database
     cursor = conn.execute("INSERT INTO events (type, at, ticket_id, counter_id, payload) VALUES (?, ?, NULL, NULL, ?)",
                           (type_, _iso(now), json.dumps(payload, separators=(",", ":"), sort_keys=True)))
@@ -268,7 +268,7 @@ class DeviceRegistry:
                 (pairing["name"], pairing["role"], key_hash(key), _iso(now), pairing["address"]))
             conn.execute("UPDATE device_pairings SET state = 'delivered', delivered_at = ? WHERE code = ?",
                          (_iso(now), pairing["code"]))
-            _emit(conn, "device_enrolled", now, name=pairing["name"], role=pairing["role"])
+            _emit(conn, EventType.DEVICE_ENROLLED, now, name=pairing["name"], role=pairing["role"])
         return {"state": "approved", "name": pairing["name"], "role": pairing["role"], "key": key}
 
     # ------------------------------------------------------------------ the registry
@@ -296,7 +296,7 @@ class DeviceRegistry:
             if new != old and self._name_taken(conn, new, set(reserved)):
                 raise self._taken(new)
             conn.execute("UPDATE devices SET name = ? WHERE id = ?", (new, row["id"]))
-            _emit(conn, "device_renamed", now, name=new, from_name=old, role=row["role"])
+            _emit(conn, EventType.DEVICE_RENAMED, now, name=new, from_name=old, role=row["role"])
         return EnrolledDevice.from_row({**row, "name": new})
 
     def revoke(self, name: str) -> EnrolledDevice:
@@ -304,7 +304,7 @@ class DeviceRegistry:
         with self.store.write() as conn:
             row = self._live(conn, name)
             conn.execute("UPDATE devices SET revoked_at = ? WHERE id = ?", (_iso(now), row["id"]))
-            _emit(conn, "device_revoked", now, name=name, role=row["role"])
+            _emit(conn, EventType.DEVICE_REVOKED, now, name=name, role=row["role"])
         return EnrolledDevice.from_row({**row, "revoked_at": _iso(now)})
 
     def touch(self, seen: dict[str, datetime]) -> None:

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import copy
 
+from kiosk.protocol.events import EventType
+
 RECENT_CALLS = 20
 _CLOSED = {"status": "closed", "reason": None, "ticket_id": None, "user": None}
-# events that change nothing a queue window shows: a window need not refresh for them
-# (any other type this module does not know is skipped by apply() too, so an older window keeps working)
-# staff-login lockouts and counter take-overs (the supervisor's security panel lists them)
-SECURITY_EVENTS = ("login_locked", "counter_taken_over")
-NO_QUEUE_CHANGE = frozenset({"printer_fault", "survey_submitted", *SECURITY_EVENTS})
 
 
 def call_entry(event: dict) -> dict:
@@ -60,14 +57,14 @@ class LobbyState:
         if event["seq"] <= self.seq:
             return False
         kind, payload, tid, cid = event["type"], event["payload"], event["ticket_id"], event["counter_id"]
-        if kind == "ticket_issued":
+        if kind == EventType.TICKET_ISSUED:
             self.tickets[tid] = {
                 "id": tid, "code": payload["code"], "service_id": payload["service_id"],
                 "agency_id": payload["agency_id"], "priority": payload["priority"], "state": "waiting",
                 "counter_id": None, "queued_seq": event["seq"], "issued_at": event["at"], "called_at": None,
                 "recalls": 0,
             }
-        elif kind == "called":
+        elif kind == EventType.CALLED:
             ticket = self.tickets.setdefault(tid, {"id": tid})  # absent: a no-show called back within grace
             ticket.update(
                 code=payload["code"], service_id=payload["service_id"], agency_id=payload["agency_id"],
@@ -75,39 +72,39 @@ class LobbyState:
                 issued_at=payload["issued_at"], called_at=event["at"], recalls=0)
             self._counter(cid)["ticket_id"] = tid
             self._add_call(event)
-        elif kind == "recalled":
+        elif kind == EventType.RECALLED:
             if tid in self.tickets:
                 self.tickets[tid]["recalls"] = payload["recall"]
             self._add_call(event)
-        elif kind == "started":
+        elif kind == EventType.STARTED:
             if tid in self.tickets:
                 self.tickets[tid]["state"] = "serving"
-        elif kind in ("finished", "no_show"):
+        elif kind in (EventType.FINISHED, EventType.NO_SHOW):
             self.tickets.pop(tid, None)
             self._counter(cid)["ticket_id"] = None
-        elif kind == "ticket_voided":
+        elif kind == EventType.TICKET_VOIDED:
             # out of every waiting list; a called one also off its counter (counter_id is set only then)
             self.tickets.pop(tid, None)
             if cid is not None and self.counters.get(cid, {}).get("ticket_id") == tid:
                 self.counters[cid]["ticket_id"] = None
-        elif kind in ("transferred", "rejoined"):
+        elif kind in (EventType.TRANSFERRED, EventType.REJOINED):
             self.tickets[tid] = {
                 "id": tid, "code": payload["code"], "service_id": payload["service_id"],
                 "agency_id": payload["agency_id"], "priority": payload["priority"], "state": "waiting",
                 "counter_id": None, "queued_seq": payload["queued_seq"], "issued_at": payload["issued_at"],
                 "called_at": None, "recalls": 0,
             }
-            if kind == "transferred":
+            if kind == EventType.TRANSFERRED:
                 self._counter(cid)["ticket_id"] = None
-        elif kind == "counter_opened":
+        elif kind == EventType.COUNTER_OPENED:
             self._counter(cid).update(status="open", reason=None, user=payload.get("user"))
-        elif kind == "counter_paused":
+        elif kind == EventType.COUNTER_PAUSED:
             self._counter(cid).update(status="paused", reason=payload.get("reason"))
-        elif kind == "counter_resumed":
+        elif kind == EventType.COUNTER_RESUMED:
             self._counter(cid).update(status="open", reason=None)
-        elif kind == "counter_closed":
+        elif kind == EventType.COUNTER_CLOSED:
             self._counter(cid).update(status="closed", reason=None, user=None)
-        elif kind == "day_rolled_over":
+        elif kind == EventType.DAY_ROLLED_OVER:
             self.day = payload["day"]
             expired = set(payload["expired"])
             for ticket_id in expired:
@@ -115,7 +112,8 @@ class LobbyState:
             for counter in self.counters.values():
                 if counter["ticket_id"] in expired:
                     counter["ticket_id"] = None
-        # NO_QUEUE_CHANGE (printer faults, surveys, login lockouts, take-overs) and unknown types: no change
+        # NO_QUEUE_CHANGE (printer faults, surveys, login lockouts, take-overs, devices) and unknown types
+        # (an older window against a newer server keeps working): no change
         self.seq = event["seq"]
         return True
 

@@ -25,7 +25,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.enrolment import DEVICE_EVENTS, DeviceRegistry
+from kiosk.enrolment import DeviceRegistry
+from kiosk.protocol.events import DEVICE_EVENTS
 from kiosk.server.access import Buckets
 from kiosk.server.errors import ApiProblem
 

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.codes import normalise_code
+from kiosk.protocol.actions import BUTTON_ACTIONS
+from kiosk.protocol.events import EventType
 
-# The actions in button order, with their keyboard shortcut.
-ACTIONS = ("call_next", "recall", "start", "finish", "no_show", "transfer", "call_ticket", "pause")
-SHORTCUTS = {
-    "call_next": "F1", "recall": "F2", "start": "F3", "finish": "F4",
-    "no_show": "F5", "transfer": "F6", "call_ticket": "F7", "pause": "F8",
-}
+# The actions with a button, in button order, and their keyboard shortcuts (the protocol's table).
+ACTIONS = tuple(action.name for action in BUTTON_ACTIONS)
+SHORTCUTS = {action.name: action.key for action in BUTTON_ACTIONS}
 # Sent to the server as the counter's pause reason: language-neutral keys, shown translated.
 PAUSE_REASONS = ("break", "prayer", "system")
 
@@ -534,9 +533,9 @@ def security_rows(lang: str, events: list[dict], tz) -> list[SecurityRow]:
         at = parse_time(event.get("at"))
         # names where the server knows them (a made-up user name is shown as it was typed)
         shown_user = event.get("name") or event.get("user") or ""
-        if event.get("type") == "counter_taken_over":
+        if event.get("type") == EventType.COUNTER_TAKEN_OVER:
             what = tr(lang, "taken_over", user=event.get("from_name") or event.get("from_user") or "?")
-        elif event.get("type") == "login_locked" and event.get("scope") in ("user_address", "address", "user"):
+        elif event.get("type") == EventType.LOGIN_LOCKED and event.get("scope") in ("user_address", "address", "user"):
             what = tr(lang, f"locked_{event['scope']}", n=event.get("failures") or 0)
             why = tr(lang, f"locked_{event['scope']}_why")
         else:  # a kind this window does not know yet: shown by its name rather than hidden

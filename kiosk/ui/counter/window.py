@@ -61,7 +61,8 @@ from kiosk.ui.counter.widgets import (
     font,
     restyle,
 )
-from kiosk.lobby_state import SECURITY_EVENTS
+from kiosk.protocol.actions import action_by_name
+from kiosk.protocol.events import SECURITY_EVENTS, EventType
 from kiosk.tls import client_ssl_context, failure_sentence
 from kiosk.ui.common.live import LiveLobby
 from kiosk.ui.common.tasks import Tasks
@@ -73,11 +74,6 @@ log = logging.getLogger(__name__)
 SETTLE_TIMEOUT_S = 3.0
 # A supervisor's "today" figures are fetched again this often (and after each finish at this counter).
 TODAY_REFRESH_MS = 30_000
-# The server's path for each action the window sends.
-ACTION_PATHS = {
-    "call_next": "call-next", "call_ticket": "call", "recall": "recall", "start": "start", "finish": "finish",
-    "no_show": "no-show", "transfer": "transfer", "pause": "pause", "resume": "resume",
-}
 
 
 class CounterLive(LiveLobby):
@@ -498,7 +494,7 @@ class CounterWindow(QWidget):
     def _on_event(self, event: dict) -> None:
         self._refresh()
         # today's figures change when this counter ends a service (whoever pressed the button)
-        if event.get("type") in ("finished", "no_show") and event.get("counter_id") == self.counter_id:
+        if event.get("type") in (EventType.FINISHED, EventType.NO_SHOW) and event.get("counter_id") == self.counter_id:
             self._load_stats()
             self.load_today()
         elif event.get("type") in SECURITY_EVENTS:
@@ -508,7 +504,7 @@ class CounterWindow(QWidget):
 
     def _taken_from_me(self, event: dict) -> bool:
         """A supervisor took this counter over: this session has ended, say so now (not at the next press)."""
-        if event.get("type") != "counter_taken_over" or event.get("counter_id") != self.counter_id:
+        if event.get("type") != EventType.COUNTER_TAKEN_OVER or event.get("counter_id") != self.counter_id:
             return False
         payload = event.get("payload") or {}
         if self.session is None or payload.get("user") == self.session.get("user"):
@@ -865,7 +861,7 @@ class CounterWindow(QWidget):
         """Send one action. Never re-sent automatically: a failure is shown and the staff member decides."""
         if self.busy() or self.counter_id is None:
             return
-        counter_id, path = self.counter_id, ACTION_PATHS[action]
+        counter_id, path = self.counter_id, action_by_name(action).path
         self.in_flight = action
         ticket = self.current_ticket()
         code = ticket["code"] if ticket else ""
@@ -902,7 +898,7 @@ class CounterWindow(QWidget):
                 self._refresh()
             self.action_finished.emit(action, False)
 
-        self.tasks.run(lambda: self.api.action(counter_id, path, **body), done, failed)
+        self.tasks.run(lambda: self.api.counter_action(counter_id, action, body), done, failed)
 
     def _error_text(self, exc: BaseException, unreachable: str = "unreachable") -> str:
         if isinstance(exc, ApiError):

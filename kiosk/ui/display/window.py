@@ -28,7 +28,8 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout,
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.dates import long_date
-from kiosk.lobby_state import NO_QUEUE_CHANGE, call_entry
+from kiosk.lobby_state import call_entry
+from kiosk.protocol.events import NO_QUEUE_CHANGE, EventType
 from kiosk.sign import call_playlist, info_clip_path
 from kiosk.ui.common import theme
 from kiosk.ui.display.announcer import Announcer
@@ -508,11 +509,11 @@ class DisplayWindow(QWidget):
         self._refresh_waiting()
 
     def _on_event(self, event: dict) -> None:
-        if event["type"] in ("called", "recalled"):
+        if event["type"] in (EventType.CALLED, EventType.RECALLED):
             self._new_call(Call.from_entry(call_entry(event)))
         else:
             self.board.seen(event["seq"])
-        if event["type"] == "day_rolled_over":
+        if event["type"] == EventType.DAY_ROLLED_OVER:
             self.board.new_day()
             if not self._slot_timer.isActive():
                 self._show_current()

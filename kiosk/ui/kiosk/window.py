@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
-from kiosk.lobby_state import NO_QUEUE_CHANGE
 from kiosk.pins import verify_pin
 from kiosk.printer.backends import PrinterFault, PrinterStatus
 from kiosk.printer.layout import TicketPrint
+from kiosk.protocol.events import NO_QUEUE_CHANGE
 from kiosk.ui.kiosk.keyboard import NumericPad
 from kiosk.ui.kiosk.screens import (
     AgencyScreen,
