@@ -20,6 +20,7 @@ from websockets.sync.client import connect as ws_connect
 
 from kiosk import tls
 from kiosk.protocol.actions import action_by_name
+from kiosk.protocol.views import CatalogView
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,10 @@ class ApiClient:
     def catalog(self, lang: str | None = None) -> dict:
         lang = _lang(lang or self.lang)
         return self.request("GET", "/api/v1/catalog", params={"lang": lang}, lang=lang)
+
+    def catalog_view(self, lang: str | None = None) -> CatalogView:
+        """The catalog, typed (what the kiosk reads): ``catalog.service("ktp").waiting``."""
+        return CatalogView.model_validate(self.catalog(lang))
 
     def issue(self, service_id: str, priority: bool = False, lang: str | None = None,
               request_id: str | None = None) -> dict:

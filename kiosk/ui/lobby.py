@@ -225,12 +225,13 @@ class Journey(QObject):
 
     def _open_service(self) -> str:
         catalog = self.kiosk.catalog
+        services = catalog.services if catalog else []
         counter_id = self._counter_id()
         served = self.lobby.config.counter_by_id[counter_id].services
-        for service in catalog.get("services", []):
-            if service["id"] in served and service["status"]["state"] == "open":
-                return service["id"]
-        states = {s["status"]["text"] for s in catalog.get("services", []) if s["id"] in served}
+        for service in services:
+            if service.id in served and service.is_open:
+                return service.id
+        states = {s.status.text for s in services if s.id in served}
         raise JourneyStop(f"no service of counter {counter_id} takes tickets now ({'; '.join(sorted(states)) or 'no catalog'})")
 
     def _counter_id(self) -> str:

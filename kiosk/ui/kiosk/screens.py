@@ -19,6 +19,7 @@ from kiosk.ui.common import theme
 from kiosk.ui.kiosk.keyboard import OnScreenKeyboard
 from kiosk.ui.kiosk.search import ServiceSearch
 from kiosk.printer.layout import estimate_amount
+from kiosk.protocol.views import AgencyView, ServiceView
 from kiosk.ui.kiosk.text import estimate_text, t
 from kiosk.ui.kiosk.widgets import (
     Card,
@@ -35,17 +36,16 @@ from kiosk.ui.kiosk.widgets import (
 STATE_BACKGROUND = {"open": theme.GREEN, "closed": theme.RED, "full": theme.RED}
 
 
-def queue_line(service: dict, lang: str) -> str:
+def queue_line(service: ServiceView, lang: str) -> str:
     """'7 menunggu · tunggu ± 1 jam 10 menit' (no wait for a closed or full service)."""
-    count = service.get("waiting", 0)
-    minutes = service.get("estimate_minutes")
-    if service["status"]["state"] != "open" or minutes is None:
+    count = service.waiting
+    if not service.is_open:
         return t("waiting_count", lang, count=count)
-    return t("queue_line", lang, count=count, amount=estimate_amount(int(minutes), lang))
+    return t("queue_line", lang, count=count, amount=estimate_amount(service.estimate_minutes, lang))
 
 
-def status_sentence(service: dict) -> str:
-    text = service["status"]["text"]
+def status_sentence(service: ServiceView) -> str:
+    text = service.status.text
     return text[:1].upper() + text[1:]
 
 
@@ -64,13 +64,13 @@ class AgencyTile(Card):
         self.waiting_label = self.add(FitText(px=22, min_px=18, bold=True))
         self.clicked.connect(lambda: on_choose(self.agency_id))
 
-    def show_item(self, agency: dict, lang: str) -> None:
-        self.agency_id = agency["id"]
-        self.short_label.setText(agency["short_name"])
-        self.name_label.setText(agency["name"])
-        self.waiting_label.setText(t("waiting_count", lang, count=agency.get("waiting", 0)))
-        background = tile_background(agency.get("colour") or theme.PANEL)
-        stripe = agency.get("colour") or theme.PANEL
+    def show_item(self, agency: AgencyView, lang: str) -> None:
+        self.agency_id = agency.id
+        self.short_label.setText(agency.short_name)
+        self.name_label.setText(agency.name)
+        self.waiting_label.setText(t("waiting_count", lang, count=agency.waiting))
+        background = tile_background(agency.colour or theme.PANEL)
+        stripe = agency.colour or theme.PANEL
         # a panel-coloured tile still carries the agency colour as a thick left edge
         self.setStyleSheet(
             f"QPushButton {{ background: {background}; border: 3px solid {theme.PALE}; "
@@ -85,7 +85,7 @@ class ServiceCard(Card):
         super().__init__("service")
         keep_space_when_hidden(self)
         self.service_id = ""
-        self.agencies: dict[str, dict] = {}
+        self.agencies: dict[str, AgencyView] = {}
         self.agency_label = self.add(FitText(px=22, min_px=18, bold=True, colour=theme.YELLOW)) if with_agency else None
         self.name_label = self.add(FitText(px=30, min_px=20, bold=True, lines=2), 1)
         row = QHBoxLayout()
@@ -100,13 +100,14 @@ class ServiceCard(Card):
         self.box.addLayout(row)
         self.clicked.connect(lambda: on_choose(self.service_id))
 
-    def show_item(self, service: dict, lang: str) -> None:
-        self.service_id = service["id"]
-        state = service["status"]["state"]
-        open_ = state == "open"
-        self.name_label.setText(service["name"])
+    def show_item(self, service: ServiceView, lang: str) -> None:
+        self.service_id = service.id
+        state = service.status.state
+        open_ = service.is_open
+        self.name_label.setText(service.name)
         if self.agency_label is not None:
-            self.agency_label.setText(self.agencies.get(service["agency_id"], {}).get("short_name", ""))
+            agency = self.agencies.get(service.agency_id)
+            self.agency_label.setText(agency.short_name if agency else "")
         self.status_label.setText(status_sentence(service))
         self.status_label.set_colour(theme.WHITE, STATE_BACKGROUND.get(state, theme.RED))
         self.queue_label.setText(queue_line(service, lang))
@@ -217,7 +218,7 @@ class AgencyScreen(Screen):
         self.grid = PagedGrid(lambda: AgencyTile(self.agency_chosen.emit), columns=5, rows=3)
         self.layout_.addWidget(self.grid, 1)
 
-    def set_agencies(self, agencies: list[dict], lang: str) -> None:
+    def set_agencies(self, agencies: list[AgencyView], lang: str) -> None:
         self.lang = lang
         self.grid.set_items(agencies, lang)
 
@@ -240,7 +241,7 @@ class ServiceScreen(Screen):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.agency: dict = {}
+        self.agency: AgencyView | None = None
         self.band = QWidget()
         band_row = QHBoxLayout(self.band)
         band_row.setContentsMargins(0, 0, 0, 0)
@@ -258,15 +259,15 @@ class ServiceScreen(Screen):
         self.layout_.addWidget(self.grid, 1)
 
     def title(self, lang: str) -> str:
-        if self.agency:
-            return f"{self.agency.get('short_name', '')}: {t('services_title', lang)}"
+        if self.agency is not None:
+            return f"{self.agency.short_name}: {t('services_title', lang)}"
         return t("services_title", lang)
 
-    def set_agency(self, agency: dict, services: list[dict], lang: str, keep_page: bool = False) -> None:
+    def set_agency(self, agency: AgencyView, services: list[ServiceView], lang: str, keep_page: bool = False) -> None:
         self.agency = agency
-        self.agency_short.setText(agency.get("short_name", ""))
-        self.agency_name.setText(agency.get("name", ""))
-        self.swatch.setStyleSheet(f"background: {agency.get('colour') or theme.PANEL}; border: 2px solid {theme.PALE};")
+        self.agency_short.setText(agency.short_name)
+        self.agency_name.setText(agency.name)
+        self.swatch.setStyleSheet(f"background: {agency.colour or theme.PANEL}; border: 2px solid {theme.PALE};")
         self.grid.set_items(services, lang, keep_page=keep_page)
         self.retranslate(lang)
 
@@ -294,8 +295,8 @@ class SearchScreen(Screen):
     def __init__(self, search: ServiceSearch, parent: QWidget | None = None):
         super().__init__(parent)
         self.search = search
-        self.services: dict[str, dict] = {}
-        self.agencies: dict[str, dict] = {}
+        self.services: dict[str, ServiceView] = {}
+        self.agencies: dict[str, AgencyView] = {}
         self.result_ids: list[str] = []
         query_row = QHBoxLayout()
         query_row.setSpacing(24)
@@ -327,7 +328,7 @@ class SearchScreen(Screen):
         self.title_label.setVisible(False)
         self.hint_label.setVisible(False)
 
-    def set_catalog(self, services: dict[str, dict], agencies: dict[str, dict], lang: str) -> None:
+    def set_catalog(self, services: dict[str, ServiceView], agencies: dict[str, AgencyView], lang: str) -> None:
         self.services = services
         self.agencies.clear()
         self.agencies.update(agencies)
@@ -383,8 +384,8 @@ class ConfirmScreen(Screen):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.service: dict = {}
-        self.agency: dict = {}
+        self.service: ServiceView | None = None
+        self.agency: AgencyView | None = None
         self.busy = False
         self.title_label.setProperty("kind", "confirm-title")
         self.agency_label = make_label("agency-name")
@@ -425,17 +426,17 @@ class ConfirmScreen(Screen):
         self.set_accessible(False)
 
     def title(self, lang: str) -> str:
-        return self.service.get("name", "")
+        return self.service.name if self.service is not None else ""
 
-    def set_service(self, service: dict, agency: dict, lang: str, keep_choice: bool = False) -> None:
-        if not keep_choice or service.get("id") != self.service.get("id"):
+    def set_service(self, service: ServiceView, agency: AgencyView | None, lang: str, keep_choice: bool = False) -> None:
+        if not keep_choice or self.service is None or service.id != self.service.id:
             self.priority_toggle.setChecked(False)
         self.service, self.agency = service, agency
         self.retranslate(lang)
 
     @property
     def can_issue(self) -> bool:
-        return bool(self.service) and self.service["status"]["state"] == "open"
+        return self.service is not None and self.service.is_open
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -445,28 +446,28 @@ class ConfirmScreen(Screen):
     def _confirm(self) -> None:
         if self.busy or not self.can_issue:
             return
-        priority = self.priority_toggle.isChecked() and bool(self.service.get("priority_allowed"))
-        self.confirmed.emit(self.service["id"], priority)
+        priority = self.priority_toggle.isChecked() and self.service.priority_allowed
+        self.confirmed.emit(self.service.id, priority)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         service = self.service
-        if not service:
+        if service is None:
             return
-        self.agency_label.setText(self.agency.get("name", ""))
+        self.agency_label.setText(self.agency.name if self.agency is not None else "")
         self.agency_label.setVisible(not self.accessible)
         self.requirements_title.setText(t("requirements", lang))
-        requirements = service.get("requirements") or []
+        requirements = service.requirements
         self.requirements_list.setText(
             "\n".join(f"•  {item}" for item in requirements) if requirements else t("no_requirements", lang))
-        state = service["status"]["state"]
+        state = service.status.state
         self.status_label.setText(status_sentence(service))
         self.status_label.set_colour(theme.WHITE, STATE_BACKGROUND.get(state, theme.RED))
-        info = [t("waiting_count", lang, count=service.get("waiting", 0))]
+        info = [t("waiting_count", lang, count=service.waiting)]
         if self.can_issue:
-            info.append(estimate_text(service.get("estimate_minutes"), lang))
+            info.append(estimate_text(service.estimate_minutes, lang))
         self.queue_label.setText("\n".join(i for i in info if i))
-        allowed = bool(service.get("priority_allowed")) and self.can_issue
+        allowed = service.priority_allowed and self.can_issue
         self.priority_toggle.setVisible(allowed)
         chosen = self.priority_toggle.isChecked()
         mark = "☑" if chosen else "☐"
@@ -477,7 +478,7 @@ class ConfirmScreen(Screen):
 
     def set_accessible(self, on: bool) -> None:
         super().set_accessible(on)
-        self.agency_label.setVisible(not on and bool(self.agency))
+        self.agency_label.setVisible(not on and self.agency is not None)
         self.confirm_button.setFixedHeight(110 if on else 150)
         self.priority_toggle.setFixedHeight(110 if on else 130)
 

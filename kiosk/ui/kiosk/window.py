@@ -41,6 +41,7 @@ from kiosk.pins import verify_pin
 from kiosk.printer.backends import PrinterFault, PrinterStatus
 from kiosk.printer.layout import TicketPrint
 from kiosk.protocol.events import NO_QUEUE_CHANGE
+from kiosk.protocol.views import AgencyView, CatalogView, ServiceView
 from kiosk.ui.kiosk.keyboard import NumericPad
 from kiosk.ui.kiosk.screens import (
     AgencyScreen,
@@ -198,7 +199,7 @@ class KioskWindow(QWidget):
         self.clock = clock or SystemClock()
         self.lang = config.lobby.default_language
         self.accessible = False
-        self.catalogs: dict[str, dict] = {}
+        self.catalogs: dict[str, CatalogView] = {}
         self.online: bool | None = None   # None until the first answer
         self.issuing = False
         self.issue_count = 0               # tickets issued by this window (tests, bench)
@@ -478,14 +479,17 @@ class KioskWindow(QWidget):
     # ------------------------------------------------------------------ catalog
 
     @property
-    def catalog(self) -> dict:
-        return self.catalogs.get(self.lang) or next(iter(self.catalogs.values()), {})
+    def catalog(self) -> CatalogView | None:
+        """The catalog in the language shown (None until the first one arrives)."""
+        return self.catalogs.get(self.lang) or next(iter(self.catalogs.values()), None)
 
-    def services_by_id(self) -> dict[str, dict]:
-        return {s["id"]: s for s in self.catalog.get("services", [])}
+    def services_by_id(self) -> dict[str, ServiceView]:
+        catalog = self.catalog
+        return {s.id: s for s in catalog.services} if catalog else {}
 
-    def agencies_by_id(self) -> dict[str, dict]:
-        return {a["id"]: a for a in self.catalog.get("agencies", [])}
+    def agencies_by_id(self) -> dict[str, AgencyView]:
+        catalog = self.catalog
+        return {a.id: a for a in catalog.agencies} if catalog else {}
 
     def refresh_catalog(self) -> None:
         """Fetch the catalog (every language) in the background; one request at a time."""
@@ -499,8 +503,8 @@ class KioskWindow(QWidget):
         languages = list(dict.fromkeys([self.lang, *self.config.lobby.languages]))
         api = self.api
 
-        def fetch() -> dict[str, dict]:
-            return {lang: api.catalog(lang) for lang in languages}
+        def fetch() -> dict[str, CatalogView]:
+            return {lang: api.catalog_view(lang) for lang in languages}
 
         self.tasks.run(fetch, on_done=self._catalog_arrived, on_error=self._catalog_failed)
 
@@ -527,7 +531,7 @@ class KioskWindow(QWidget):
         self._history.clear()
         self._go("offline", push=False)
 
-    def _catalog_arrived(self, catalogs: dict[str, dict]) -> None:
+    def _catalog_arrived(self, catalogs: dict[str, CatalogView]) -> None:
         self._refreshing = False
         if self._closed:
             return
@@ -626,7 +630,7 @@ class KioskWindow(QWidget):
 
     def _choose_agency(self, agency_id: str) -> None:
         self._agency_id = agency_id
-        self.service_screen.agency = {}
+        self.service_screen.agency = None
         self._go("services")
         self.service_screen.grid.show_page(0)
 
@@ -638,8 +642,8 @@ class KioskWindow(QWidget):
         if service is None:
             return
         self._service_id = service_id
-        self._agency_id = service["agency_id"]
-        self.confirm_screen.service = {}
+        self._agency_id = service.agency_id
+        self.confirm_screen.service = None
         self._go("confirm")
 
     # ------------------------------------------------------------------ rendering
@@ -653,14 +657,15 @@ class KioskWindow(QWidget):
         lang = self.lang
         screen = self.screens[name]
         if name == "agencies":
-            screen.set_agencies(self.catalog.get("agencies", []), lang)
+            screen.set_agencies(self.catalog.agencies if self.catalog else [], lang)
             screen.retranslate(lang)
         elif name == "services":
             agency = self.agencies_by_id().get(self._agency_id)
             if agency is not None:
                 services = self.services_by_id()
-                mine = [services[sid] for sid in agency.get("services", []) if sid in services]
-                keep = self.service_screen.agency.get("id") == agency["id"]
+                mine = [services[sid] for sid in agency.services if sid in services]
+                shown = self.service_screen.agency
+                keep = shown is not None and shown.id == agency.id
                 screen.set_agency(agency, mine, lang, keep_page=keep)
             else:
                 screen.retranslate(lang)
@@ -669,7 +674,7 @@ class KioskWindow(QWidget):
         elif name == "confirm":
             service = self.services_by_id().get(self._service_id)
             if service is not None:
-                agency = self.agencies_by_id().get(service["agency_id"], {})
+                agency = self.agencies_by_id().get(service.agency_id)
                 screen.set_service(service, agency, lang, keep_choice=True)
             else:
                 screen.retranslate(lang)
@@ -677,10 +682,10 @@ class KioskWindow(QWidget):
             ticket = self.ticket_screen.ticket
             if ticket:
                 # the names in the language now shown
-                service = self.services_by_id().get(ticket.get("service_id"), {})
-                agency = self.agencies_by_id().get(ticket.get("agency_id"), {})
-                ticket = {**ticket, "service_name": service.get("name", ticket.get("service_name", "")),
-                          "agency_name": agency.get("name", ticket.get("agency_name", ""))}
+                service = self.services_by_id().get(ticket.get("service_id"))
+                agency = self.agencies_by_id().get(ticket.get("agency_id"))
+                ticket = {**ticket, "service_name": service.name if service else ticket.get("service_name", ""),
+                          "agency_name": agency.name if agency else ticket.get("agency_name", "")}
                 self.ticket_screen.ticket = ticket
             screen.retranslate(lang)
         else:
@@ -739,14 +744,15 @@ class KioskWindow(QWidget):
         if self.issuing or self._closed:
             return False
         service = self.services_by_id().get(service_id)
-        if service is None or service["status"]["state"] != "open":
-            self.show_notice(service["status"]["text"] if service else t("service_not_open", self.lang))
+        if service is None or not service.is_open:
+            self.show_notice(service.status.text if service else t("service_not_open", self.lang))
             return False
         self.issuing = True
         self.confirm_screen.set_busy(True)
         self._go("printing", push=False)
         lang, api, printer = self.lang, self.api, self.printer
-        priority = bool(priority and service.get("priority_allowed"))
+        priority = bool(priority and service.priority_allowed)
+        agency = self.agencies_by_id().get(service.agency_id)
         tapped_at = time.perf_counter()
         make_print = self._ticket_print
         request_id = self.new_request_id()  # one per tap: every retry of this tap carries it
@@ -770,7 +776,7 @@ class KioskWindow(QWidget):
                 fault = PrinterFault(status.kind, status.message_id, status.message_en, status.detail)
             else:
                 try:
-                    printer.print_ticket(make_print(ticket, lang))
+                    printer.print_ticket(make_print(ticket, lang, service, agency))
                     printed_at = time.perf_counter()
                 except PrinterFault as exc:
                     fault = exc
@@ -784,16 +790,15 @@ class KioskWindow(QWidget):
         self.tasks.run(work, on_done=self._issued, on_error=self._issue_failed)
         return True
 
-    def _ticket_print(self, ticket: dict, lang: str) -> TicketPrint:
+    def _ticket_print(self, ticket: dict, lang: str, service: ServiceView, agency: AgencyView | None) -> TicketPrint:
+        """The ticket to print: its names from the answer, else from the catalog the visitor chose from."""
         config = self.config
-        service = config.service_by_id.get(ticket.get("service_id", ""))
-        agency = config.agency_by_id.get(ticket.get("agency_id", "") or (service.agency if service else ""))
         issued_at = ticket.get("issued_at")
         moment = datetime.fromisoformat(issued_at) if issued_at else self.clock.now()
         return TicketPrint(
             lobby_name=config.lobby.name,
             agency_name=ticket.get("agency_name") or (agency.name if agency else ""),
-            service_name=ticket.get("service_name") or (service.name.get(lang) if service else ""),
+            service_name=ticket.get("service_name") or service.name,
             code=ticket["code"],
             priority=bool(ticket.get("priority")),
             issued_at=moment,
