@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.clock import FakeClock
+from kiosk.protocol.actions import ACTIONS as COUNTER_ACTIONS
 from support.configs import DEVICE_KEYS, MONDAY_9, make_config
 from support.server import running_server
 
@@ -38,7 +39,7 @@ PATHS = [
     "/static/{text}",
     "/{text}",
 ]
-ACTIONS = ["call-next", "call", "recall", "no-show", "start", "finish", "transfer", "pause", "resume"]
+ACTIONS = [action.path for action in COUNTER_ACTIONS]
 
 text = st.text(max_size=40)
 # printable ASCII without surrounding blanks: what an HTTP client can put in a header at all
