@@ -32,7 +32,6 @@ from typing import Iterable, Mapping
 from kiosk.audio.phrases import (
     LETTER_NAMES_EN,
     LETTER_NAMES_ID,
-    apply_say,
     digit_words,
     letter_name,
     number_words,
