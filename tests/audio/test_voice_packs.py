@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import array
-import math
 import shutil
 import sys
 from pathlib import Path
@@ -30,9 +29,9 @@ from kiosk.audio.speech import (
 )
 from kiosk.config import ConfigError, load_config
 from support.configs import make_config
+from support.voice_packs import EN_ATOMS, ID_ATOMS, RATE, tone, tone_pack
 
 ROOT = Path(__file__).resolve().parents[2]
-RATE = 44100
 # The largest step between two samples a join may make (full scale 1.0). A 400 Hz tone at
 # the loudness target steps at most 0.008; a hard cut of it steps up to 0.14.
 MAX_JOIN_STEP = 0.02
@@ -42,37 +41,12 @@ def config_with(base_dir: Path, **audio):
     return make_config(base_dir=base_dir, audio={"enabled": True, "chime": None, "cache_dir": "cache"} | audio)
 
 
-def tone(frequency: float, duration_s: float, amplitude: float, rate: int = RATE, silence_s: float = 0.1):
-    """A cosine tone that starts and stops at full swing (a click if joined as it is), between silences."""
-    pad = [0.0] * int(silence_s * rate)
-    body = [amplitude * math.cos(2 * math.pi * frequency * i / rate) for i in range(int(duration_s * rate))]
-    return array.array("h", (int(v * 32767) for v in pad + body + pad))
-
-
-def tone_pack(folder: Path, ids: list[str], lang: str = "id", rate: int = RATE, silence_s: float = 0.1) -> Path:
-    """A synthetic test pack: one tone per fragment, louder and quieter ones, padded with silence or not."""
-    folder.mkdir(parents=True, exist_ok=True)
-    amplitudes = (0.05, 0.3, 0.9)
-    for n, fragment in enumerate(ids):
-        write_wav(folder / f"{fragment}.wav",
-                  tone(200 + 20 * (n % 10), 0.25, amplitudes[n % 3], rate, silence_s), rate)
-    write_manifest(folder, lang, "synthetic tones (test)", "CC0-1.0", packs.date(2026, 11, 23), rate)
-    return folder
-
-
 def plan_ids(config, code, counter, lang, clips=()):
     """The plan as ids: 'x' from the pack, '~x' from espeak-ng, '|' a pause."""
     renderer = CallRenderer({lang: packs.VoicePack(Path("."), lang, "s", "l", packs.date(2026, 1, 1), RATE,
                                                    clips={c: Path(f"{c}.wav") for c in clips})}, None, ".")
     return [("|" if p.pause_ms else p.id if p.path else f"~{p.id}")
             for p in renderer.plan(config.audio, code, counter, lang)]
-
-
-ID_ATOMS = ["nomor_antrean", "silakan_menuju", "loket", "letter_a", "letter_k", "letter_t", "letter_b", "letter_p",
-            "letter_j", "letter_s", "nol", "satu", "dua", "tiga", "tujuh", "sepuluh", "sebelas", "belas", "puluh",
-            "seratus", "ratus", "seribu", "ribu"]
-EN_ATOMS = ["number", "please_go_to", "counter", "letter_a", "letter_b", "zero", "one", "two", "three", "seven",
-            "twelve", "twenty", "hundred"]
 
 
 @pytest.mark.parametrize("lang, style, code, counter, clips, expected", [

@@ -1,13 +1,10 @@
 """The display's voice with a recorded voice pack: each call is the chime, then one WAV of the pack's fragments."""
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "audio"))
-
-from kiosk.audio.speech import FakeSynthesizer, wav_info, write_tone  # noqa: E402
-from kiosk.ui.display.announcer import Announcer  # noqa: E402
-from support.configs import make_config  # noqa: E402
-from test_voice_packs import ID_ATOMS, RATE, tone_pack  # noqa: E402
+from kiosk.audio.speech import FakeSynthesizer, wav_info, write_tone
+from kiosk.ui.display.announcer import Announcer
+from support.configs import make_config
+from support.voice_packs import ID_ATOMS, RATE, tone_pack
 
 
 def test_a_call_plays_the_chime_then_one_wav_of_the_pack(qtbot, tmp_path):
