@@ -35,6 +35,7 @@ from kiosk.audio.phrases import (
     digit_words,
     letter_name,
     number_words,
+    said_parts,
     template_parts,
 )
 
@@ -136,19 +137,11 @@ def _text_words(text: str, lang: str, letters_by_name: bool = False) -> list[Wor
 
 
 def _said_words(text: str, lang: str, say: Mapping[str, str] | None) -> list[Word | Pause]:
-    """A template's or counter word's text with the pronunciation table applied word by word."""
-    if not say:
-        return _text_words(text, lang)
-    keys = sorted(say, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE)
-    by_lower = {k.lower(): v for k, v in say.items()}
+    """A template's or counter word's text with the pronunciation table applied (as for espeak-ng)."""
     words: list[Word | Pause] = []
-    last = 0
-    for match in pattern.finditer(text):
-        words += _text_words(text[last:match.start()], lang)
-        words += _text_words(by_lower[match.group(0).lower()], lang, letters_by_name=True)
-        last = match.end()
-    return words + _text_words(text[last:], lang)
+    for part, from_table in said_parts(text, dict(say or {})):
+        words += _text_words(part, lang, letters_by_name=from_table)
+    return words
 
 
 def _number_words(words: str) -> list[Word]:
@@ -711,6 +704,10 @@ def coverage_notes(config) -> list[str]:
     """check-config's notes: per configured pack, each fragment it lacks (not errors: espeak-ng fills in)."""
     notes = []
     for lang, folder in dict(getattr(config.audio, "voice_packs", {}) or {}).items():
+        if lang not in config.audio.languages:
+            notes.append(f"audio.voice_packs.{lang}: {lang!r} is not in audio.languages {list(config.audio.languages)}; "
+                         f"the pack is not used")
+            continue
         try:
             pack = load_pack(config.path(folder), lang)
         except PackError:

@@ -207,12 +207,22 @@ def apply_say(text: str, say: dict[str, str] | None) -> str:
     Whole words only, case-insensitive, the longest entry first ("BPJS TK" before "BPJS");
     the replacement is not looked up again.
     """
+    return "".join(part for part, _ in said_parts(text, say))
+
+
+def said_parts(text: str, say: dict[str, str] | None) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, from the table?) in order, each table entry replaced by how it is said."""
     if not say:
-        return text
+        return [(text, False)]
     keys = sorted(say, key=len, reverse=True)
     pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE)
     by_lower = {k.lower(): v for k, v in say.items()}
-    return pattern.sub(lambda m: by_lower[m.group(0).lower()], text)
+    parts: list[tuple[str, bool]] = []
+    last = 0
+    for match in pattern.finditer(text):
+        parts += [(text[last:match.start()], False), (by_lower[match.group(0).lower()], True)]
+        last = match.end()
+    return parts + [(text[last:], False)]
 
 
 def template_parts(template: str) -> list[tuple[str, str | None]]:

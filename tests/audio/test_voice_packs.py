@@ -333,6 +333,12 @@ def test_coverage_follows_the_number_range_and_the_say_table(tmp_path):
     assert coverage_notes(config) == []  # no pack configured: nothing to note
 
 
+def test_a_pack_for_a_language_not_spoken_is_noted(tmp_path):
+    tone_pack(tmp_path / "en-pack", EN_ATOMS, lang="en")
+    config = config_with(tmp_path, languages=["id"], voice_packs={"en": "en-pack"})
+    assert coverage_notes(config) == ["audio.voice_packs.en: 'en' is not in audio.languages ['id']; the pack is not used"]
+
+
 def test_shipped_config_without_a_pack_speaks_as_before(shipped):
     assert shipped.audio.voice_packs == {} and shipped.audio.say == {}
     assert packs.renderer_from_config(shipped, FakeSynthesizer(Path(sys.prefix))) is None
