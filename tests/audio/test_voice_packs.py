@@ -342,3 +342,16 @@ def test_a_pack_for_a_language_not_spoken_is_noted(tmp_path):
 def test_shipped_config_without_a_pack_speaks_as_before(shipped):
     assert shipped.audio.voice_packs == {} and shipped.audio.say == {}
     assert packs.renderer_from_config(shipped, FakeSynthesizer(Path(sys.prefix))) is None
+
+
+@pytest.mark.parametrize("style", ["digits", "whole"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_fragments_say_what_espeak_would_say(tmp_path, lang, style):
+    """The pack path words a call exactly as the espeak-ng path does (same words, same order)."""
+    config = config_with(tmp_path, number_style=style, languages=[lang], say={"loket": "loket BPJS"})
+    renderer = CallRenderer({}, None, tmp_path)
+    for code, counter in (("A-001", "1"), ("KT-110", "12"), ("B-999", "7A"), ("A-10005", "45"), ("Z-120", "20")):
+        [(_, text)] = announcement_texts(config.audio, code, counter)
+        expected = text.replace("-", " ").replace(",", " ").split()
+        said = " ".join(p.speech for p in renderer.plan(config.audio, code, counter, lang) if not p.pause_ms)
+        assert said.lower().split() == [w.lower() for w in expected], (code, counter)
