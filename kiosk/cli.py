@@ -29,6 +29,9 @@ COMMANDS = {
     "enrol": ("kiosk.enrol_cli:enrol_main", "on a new PC: pair it with the queue server and keep its own device key"),
     "devices": ("kiosk.enrol_cli:devices_main",
                 "on the server PC: list, approve, rename or revoke enrolled devices (list|approve|refuse|rename|revoke)"),
+    "voice-pack": ("kiosk.audio.pack_cli:main",
+                   "a recorded voice pack: what the config needs that it lacks (coverage PACK), "
+                   "or an espeak-ng test pack (render-test-pack DIR --lang id)"),
 }
 
 
@@ -78,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--db", type=Path, help="database file (default server.database)")
     parsers["backup"].add_argument("--out", type=Path, help="backup file (default data/backup-<time>.sqlite)")
     parsers["backup"].add_argument("--db", type=Path, help="database file (default server.database)")
+    voice = parsers["voice-pack"]
+    voice.add_argument("action", choices=["coverage", "render-test-pack"])
+    voice.add_argument("folder", type=Path, help="the pack's folder")
+    voice.add_argument("--lang", choices=["id", "en"], default="id", help="render-test-pack: its language")
     from kiosk.enrol_cli import add_arguments as enrol_arguments  # light: no server, no Qt
 
     enrol_arguments(parsers)
@@ -117,7 +124,9 @@ def check_config(args) -> int:
     )
     from kiosk.config import listen_notes
 
-    for note in listen_notes(config):
+    from kiosk.audio.packs import coverage_notes
+
+    for note in listen_notes(config) + coverage_notes(config):
         print(f"  note: {note}")
     return 0
 

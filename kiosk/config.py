@@ -357,6 +357,21 @@ class Audio(Model):
     )
     counter_word: Text = Text(id="loket", en="counter")
     cache_dir: Path = Path("data/voice-cache")
+    voice_packs: dict[Lang, Path] = Field(
+        default={}, description="language -> folder of a recorded voice pack (pack.toml + one WAV per fragment); "
+                                "absent: espeak-ng speaks that language")
+    say: dict[str, str] = Field(
+        default={}, description="pronunciation table: a written word -> how it is spoken, e.g. BPJS = 'be pe je es'")
+
+    @field_validator("say")
+    @classmethod
+    def _sayable(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = [f"{word!r}: write a word or words (letters, digits, '-')"
+                    for word in value if not re.fullmatch(r"\w[\w -]*", word) or word.endswith((" ", "-"))]
+        problems += [f"{word!r}: says nothing" for word, spoken in value.items() if not spoken.strip()]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @field_validator("templates")
     @classmethod
@@ -701,6 +716,12 @@ def cross_check(config: Config) -> list[str]:
         must_exist(f"agencies[{i}].logo", agency.logo)
     if config.audio.enabled is True:
         must_exist("audio.chime", config.audio.chime)
+        packs = config.audio.voice_packs if isinstance(config.audio.voice_packs, dict) else {}
+        for lang, folder in packs.items():
+            if isinstance(folder, (str, Path)):
+                from kiosk.audio.packs import pack_problems
+
+                problems += [f"audio.voice_packs.{lang}: {p}" for p in pack_problems(config.path(folder), lang)]
     clips_dir = config.sign.clips_dir
     if config.sign.enabled is True and isinstance(clips_dir, (str, Path)):
         clips = config.sign.clips if isinstance(config.sign.clips, dict) else {}

@@ -201,21 +201,58 @@ def template_problems(template: str) -> list[str]:
     return problems
 
 
+def apply_say(text: str, say: dict[str, str] | None) -> str:
+    """The pronunciation table ([audio.say]) applied to written words: 'Loket BPJS' -> 'Loket be pe je es'.
+
+    Whole words only, case-insensitive, the longest entry first ("BPJS TK" before "BPJS");
+    the replacement is not looked up again.
+    """
+    return "".join(part for part, _ in said_parts(text, say))
+
+
+def said_parts(text: str, say: dict[str, str] | None) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, from the table?) in order, each table entry replaced by how it is said."""
+    if not say:
+        return [(text, False)]
+    keys = sorted(say, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE)
+    by_lower = {k.lower(): v for k, v in say.items()}
+    parts: list[tuple[str, bool]] = []
+    last = 0
+    for match in pattern.finditer(text):
+        parts += [(text[last:match.start()], False), (by_lower[match.group(0).lower()], True)]
+        last = match.end()
+    return parts + [(text[last:], False)]
+
+
+def template_parts(template: str) -> list[tuple[str, str | None]]:
+    """(literal text, placeholder name or None) in order: the template as the ear hears it."""
+    return [(literal, name) for literal, name, _, _ in string.Formatter().parse(template)]
+
+
 def announcement_text(code: str, counter_number: str, lang: str, template: str,
-                      counter_word: str, number_style: NumberStyle = "digits") -> str:
-    """One call in one language, e.g. 'Nomor antrean a nol satu dua, silakan menuju loket tujuh'."""
+                      counter_word: str, number_style: NumberStyle = "digits",
+                      say: dict[str, str] | None = None) -> str:
+    """One call in one language, e.g. 'Nomor antrean a nol satu dua, silakan menuju loket tujuh'.
+
+    `say` (the pronunciation table) rewrites the template's own words and the counter word;
+    codes and counter numbers are already spelled for the ear.
+    """
     problems = template_problems(template)
     if problems:
         raise ValueError(f"announcement template {template!r}: " + "; ".join(problems))
-    counter = f"{counter_word} {spoken_counter(counter_number, lang)}".strip()
-    return template.format(code=spoken_code(code, lang, number_style), counter=counter)
+    counter = f"{apply_say(counter_word, say)} {spoken_counter(counter_number, lang)}".strip()
+    spoken = {"code": spoken_code(code, lang, number_style), "counter": counter}
+    return "".join(apply_say(literal, say) + (spoken[name] if name else "")
+                   for literal, name in template_parts(template))
 
 
 def announcement_texts(config_audio, code: str, counter_number: str) -> list[tuple[str, str]]:
     """(lang, text) for each language of config.audio.languages, in that order."""
     return [
         (lang, announcement_text(code, counter_number, lang, config_audio.templates.get(lang),
-                                 config_audio.counter_word.get(lang), config_audio.number_style))
+                                 config_audio.counter_word.get(lang), config_audio.number_style,
+                                 getattr(config_audio, "say", None)))
         for lang in config_audio.languages
     ]
 

@@ -366,8 +366,12 @@ def wav_info(path: Path | str) -> WavInfo:
 
 # --------------------------------------------------------------------------- the playlist of one call
 
-def announcement_playlist(config, code: str, counter_number: str, synthesizer: Synthesizer) -> list[Path]:
+def announcement_playlist(config, code: str, counter_number: str, synthesizer: Synthesizer,
+                          voice_packs=None) -> list[Path]:
     """The WAV files of one call, in play order: [chime, phrase per language] × audio.repeat.
+
+    With `voice_packs` (a kiosk.audio.packs.CallRenderer) the phrases are one WAV of the
+    packs' recorded fragments instead: [chime, call] × audio.repeat.
 
     Empty when audio is disabled. A configured chime that is missing is left out
     (and logged once); a synthesis failure raises SpeechError for the caller to log.
@@ -382,6 +386,9 @@ def announcement_playlist(config, code: str, counter_number: str, synthesizer: S
             one_round.append(chime)
         else:
             _warn_once(f"chime not found, calls go without it: {chime}")
+    if voice_packs is not None:
+        one_round.append(voice_packs.render(audio, code, counter_number))
+        return one_round * audio.repeat
     for lang, text in announcement_texts(audio, code, counter_number):
         one_round.append(synthesizer.synthesize(text, lang))
     return one_round * audio.repeat

@@ -21,6 +21,7 @@ from typing import Hashable
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
+from kiosk.audio.packs import renderer_from_config
 from kiosk.audio.speech import Synthesizer, announcement_playlist
 from kiosk.ui.common.tasks import Tasks
 
@@ -72,8 +73,13 @@ class Announcer(QObject):
         self._speech_failing = False
         self._closed = False
         self._chime = config.path(config.audio.chime) if config.audio.chime is not None else None
+        # audio.voice_packs: each call is one WAV of recorded fragments (None: espeak-ng phrases)
+        self.voice_packs = renderer_from_config(config, synthesizer) if self.enabled else None
         # one thread: the speech of calls is made (and so becomes playable) in call order
         self._tasks = Tasks(max_threads=1, parent=self)
+        if self.voice_packs is not None:
+            self._tasks.run(lambda: self.voice_packs.warm_up(config),
+                            on_error=lambda exc: log.warning("voice pack warm-up failed: %s", exc))
 
         self.player = QMediaPlayer(self)
         self.audio_output = QAudioOutput(self)
@@ -105,9 +111,9 @@ class Announcer(QObject):
         announcement = Announcement(key, code, str(counter_number))
         self._queue.append(announcement)
         self.enqueued.emit(key)
-        config, synthesizer = self.config, self.synthesizer
+        config, synthesizer, voice_packs = self.config, self.synthesizer, self.voice_packs
         self._tasks.run(
-            lambda: announcement_playlist(config, code, str(counter_number), synthesizer),
+            lambda: announcement_playlist(config, code, str(counter_number), synthesizer, voice_packs),
             on_done=lambda files: self._speech_ready(announcement, files),
             on_error=lambda exc: self._speech_error(announcement, exc),
         )
