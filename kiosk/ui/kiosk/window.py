@@ -16,7 +16,6 @@ reported to the server so staff see it).
 from __future__ import annotations
 
 import logging
-import signal
 import time
 import uuid
 from datetime import datetime
@@ -934,44 +933,15 @@ class KioskWindow(QWidget):
 
 
 def main(args) -> int:
-    """`mpp-kiosk kiosk [--config PATH] [--server URL]`."""
-    from kiosk.cli import load_or_report
+    """`mpp-kiosk kiosk [--config PATH] [--server URL]`; exit codes in kiosk.ui.common.entry."""
+    from kiosk.ui.common.entry import run_window
 
-    config = load_or_report(args.config)
-    if config is None:
-        return 1
+    return run_window(args, _build_window, command="kiosk", role="kiosk", settings=lambda config: config.kiosk)
+
+
+def _build_window(config, credential) -> KioskWindow:
     from kiosk.client import ApiClient
-    from kiosk.logs import setup_logging
     from kiosk.printer.backends import make_ticket_printer
-    from kiosk.ui.common.app import make_app, place_on_screen, quit_on_sigint
 
-    setup_logging("kiosk", config.path(config.server.log_dir))
-    app = make_app()
-    from kiosk.device_file import DeviceFileError, window_credential
-
-    try:  # config.toml's kiosk key, else this PC's own (mpp-kiosk enrol)
-        credential = window_credential(config, "kiosk", getattr(args, "server", None))
-    except DeviceFileError as exc:
-        print(f"kiosk: {exc}", flush=True)
-        return 1
-    if credential is None:
-        print("config: server.devices has no device with role 'kiosk', and this PC is not enrolled as a kiosk "
-              "(mpp-kiosk enrol --server URL)", flush=True)
-        return 1
     api = ApiClient(credential.url, credential.key, ssl_context=credential.ssl_context)
-    printer = make_ticket_printer(config.printer, config.base_dir)
-    window = KioskWindow(config, api, printer)
-    place_on_screen(window, config.kiosk.screen, config.kiosk.fullscreen)
-    window.start()
-    wake = quit_on_sigint(app)  # noqa: F841 - keeps Python's signal handling awake
-
-    def stop(*_):
-        # the window refuses to close for visitors; Ctrl+C / SIGTERM come from the technician
-        window.shutdown()
-        app.quit()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    code = app.exec()
-    window.shutdown()
-    return code
+    return KioskWindow(config, api, make_ticket_printer(config.printer, config.base_dir))
