@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -189,12 +190,13 @@ class KioskWindow(QWidget):
     connection_changed = Signal(bool)    # True: the server answered the last catalog request
 
     def __init__(self, config: Config, api: Any, printer: Any, *, clock: Clock | None = None,
-                 live: bool = True, parent: QWidget | None = None):
+                 monotonic: Callable[[], float] = time.monotonic, live: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.config = config
         self.api = api
         self.printer = printer
         self.clock = clock or SystemClock()
+        self.monotonic = monotonic  # the exit PIN's lockout runs on it
         self.lang = config.lobby.default_language
         self.accessible = False
         self.catalogs: dict[str, dict] = {}
@@ -904,7 +906,7 @@ class KioskWindow(QWidget):
         if not pin_hash:
             self.pin_overlay.message.setText(t("exit_no_pin", self.lang))
             return
-        if time.monotonic() < self._pin_locked_until:
+        if self.monotonic() < self._pin_locked_until:
             self.pin_overlay.message.setText(t("exit_wrong", self.lang))
             return
         self.pin_overlay.ok_button.setEnabled(False)
@@ -924,7 +926,7 @@ class KioskWindow(QWidget):
         self._pin_failures += 1
         if self._pin_failures >= PIN_LOCK_AFTER:
             self._pin_failures = 0
-            self._pin_locked_until = time.monotonic() + PIN_LOCK_S
+            self._pin_locked_until = self.monotonic() + PIN_LOCK_S
         self.pin_overlay.pad.clear()
         self.pin_overlay.message.setText(t("exit_wrong", self.lang))
 
