@@ -194,8 +194,8 @@ async def flood(port: int, request: bytes, clients: int, seconds: float) -> dict
 async def attack(port: int, idle: int, slow: int, seconds: float) -> dict:
     """Hold ``idle`` idle connections and ``slow`` slow-header clients on 127.0.0.1 for ``seconds``."""
     deadline = time.monotonic() + seconds
-    stats = {"idle_opened": 0, "idle_closed_by_server": 0, "idle_open_at_end": 0, "connect_errors": 0,
-             "slow_cut_off": 0, "slow_open_at_end": 0}
+    stats = {"idle_connections_opened": 0, "idle_connections_closed_by_server": 0, "idle_connections_open_at_end": 0,
+             "connect_errors": 0, "slow_clients_cut_off": 0, "slow_clients_open_at_end": 0}
     slow_held: list[float] = []  # seconds each slow-header connection lasted before the server cut it
     open_now = {"idle": 0, "slow": 0}
 
@@ -208,16 +208,16 @@ async def attack(port: int, idle: int, slow: int, seconds: float) -> dict:
                 stats["connect_errors"] += 1
                 await asyncio.sleep(0.2)
                 continue
-            stats["idle_opened"] += 1
+            stats["idle_connections_opened"] += 1
             open_now["idle"] += 1
             try:
                 left = deadline - time.monotonic()
                 if left > 0 and not await asyncio.wait_for(reader.read(1), left):
-                    stats["idle_closed_by_server"] += 1
+                    stats["idle_connections_closed_by_server"] += 1
             except asyncio.TimeoutError:
                 pass  # still held when the phase ended
             except OSError:
-                stats["idle_closed_by_server"] += 1
+                stats["idle_connections_closed_by_server"] += 1
             finally:
                 open_now["idle"] -= 1
                 writer.close()
@@ -241,13 +241,13 @@ async def attack(port: int, idle: int, slow: int, seconds: float) -> dict:
                     await writer.drain()
                     try:
                         if not await asyncio.wait_for(reader.read(1024), 1.0):
-                            stats["slow_cut_off"] += 1
+                            stats["slow_clients_cut_off"] += 1
                             slow_held.append(time.monotonic() - opened)
                             break
                     except asyncio.TimeoutError:
                         pass  # nothing from the server: send the next byte
             except OSError:
-                stats["slow_cut_off"] += 1
+                stats["slow_clients_cut_off"] += 1
                 slow_held.append(time.monotonic() - opened)
             finally:
                 open_now["slow"] -= 1
@@ -256,7 +256,7 @@ async def attack(port: int, idle: int, slow: int, seconds: float) -> dict:
 
     async def count_at_end():
         await asyncio.sleep(max(0.0, deadline - time.monotonic() - 0.2))
-        stats["idle_open_at_end"], stats["slow_open_at_end"] = open_now["idle"], open_now["slow"]
+        stats["idle_connections_open_at_end"], stats["slow_clients_open_at_end"] = open_now["idle"], open_now["slow"]
 
     async def later(seconds, job):
         await asyncio.sleep(seconds)
@@ -342,11 +342,11 @@ def run(args) -> dict:
         result["flood_s"] = round(time.monotonic() - started, 1)
     statuses = outcome["statuses"]
     result.update(tickets_in_flood=statuses.get(201, 0), flood_requests=sum(statuses.values()),
-                  flood_refused_429=statuses.get(429, 0),
+                  flood_requests_refused_429=statuses.get(429, 0),
                   flood_other_statuses={str(k): v for k, v in statuses.items() if k not in (201, 429)},
                   flood_connection_errors=outcome["errors"])
     print(f"   {result['tickets_in_flood']} tickets of {result['flood_requests']} requests "
-          f"({result['flood_refused_429']} refused 429)", flush=True)
+          f"({result['flood_requests_refused_429']} refused 429)", flush=True)
 
     print(f"2. hold: {args.idle} idle + {args.slow} slow-header connections from {ATTACKER} for "
           f"{args.hold_seconds} s; a device on {DEVICE} asks /healthz and issues", flush=True)
@@ -393,12 +393,12 @@ def run(args) -> dict:
         for sender in senders:
             sender.join(5)
         peak = max(peak, server.rss_mb())
-        result["healthz_after_huge"] = httpx.get(f"{server.url}/healthz", timeout=5).status_code
+        result["healthz_status_after_huge"] = httpx.get(f"{server.url}/healthz", timeout=5).status_code
     result.update(rss_peak_mb=round(peak, 1), huge_headers=args.huge, huge_header_mb=args.huge_mb,
-                  huge_cut_off=sum(1 for o in outcomes if o.get("cut_off")),
+                  huge_headers_cut_off=sum(1 for o in outcomes if o.get("cut_off")),
                   huge_max_sent_mb=round(max((o.get("sent_mb", 0) for o in outcomes), default=0), 2))
     print(f"   RSS {result['rss_before_mb']} -> peak {result['rss_peak_mb']} MB; "
-          f"{result['huge_cut_off']} of {args.huge} cut off after at most {result['huge_max_sent_mb']} MB", flush=True)
+          f"{result['huge_headers_cut_off']} of {args.huge} cut off after at most {result['huge_max_sent_mb']} MB", flush=True)
     result["targets"] = {"tickets_in_flood": "<= 40", "healthz_p95_ms": "<= 200", "issue_p95_ms": "<= 200",
                          "failures": "0", "rss_peak_mb": "<= 150"}
     result["targets_met"] = bool(
@@ -411,6 +411,7 @@ def run(args) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few seconds per phase, fewer connections (tests)")
+    parser.add_argument("--tiny", action="store_true", help="the smallest run that still does every step, in a few seconds (tests/ops/test_bench_scripts.py)")
     parser.add_argument("--flood-seconds", type=float, default=10.0)
     parser.add_argument("--flood-clients", type=int, default=16)
     parser.add_argument("--hold-seconds", type=float, default=15.0)
@@ -431,6 +432,9 @@ def main() -> int:
     if args.quick:
         args.flood_seconds, args.flood_clients, args.hold_seconds, args.settle_seconds = 2.0, 4, 3.0, 1.0
         args.idle, args.slow, args.huge, args.huge_mb = 300, 4, 2, 20
+    if args.tiny:
+        args.flood_seconds, args.flood_clients, args.hold_seconds, args.settle_seconds = 1.0, 2, 1.0, 0.5
+        args.idle, args.slow, args.huge, args.huge_mb = 20, 2, 1, 2
     result = run(args)
     print(json.dumps(result), flush=True)
     return 0

@@ -313,7 +313,10 @@ def main() -> int:
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile", help="write a cProfile of the server process to this file")
+    parser.add_argument("--tiny", action="store_true", help="the smallest run that still does every step, in a few seconds (tests/ops/test_bench_scripts.py)")
     args = parser.parse_args()
+    if args.tiny:
+        args.seconds, args.clients, args.calls = 0.5, 2, 5
     if args.serve:
         return serve(args)
 

@@ -139,7 +139,7 @@ def run(rounds: int, waiting: int, folder: Path, in_process: bool) -> dict:
 
     every = {kind: timings["call_next"][kind] + timings["finish"][kind] for kind in ("server", "answer", "event")}
     result = {"server": "in-process" if in_process else "own-process", "rounds": rounds, "clicks": 2 * rounds,
-              "waiting": waiting}
+              "waiting_tickets": waiting}
     for kind, values in every.items():
         result[f"click_to_{kind}_ms_p50"] = round(statistics.median(values), 2)
         result[f"click_to_{kind}_ms_p95"] = round(percentile(values, 0.95), 2)
@@ -153,10 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=100, help="call next + finish rounds (two clicks each)")
     parser.add_argument("--waiting", type=int, default=300, help="tickets waiting for the counter")
     parser.add_argument("--in-process", action="store_true", help="the server in this process (all-in-one lobby)")
+    parser.add_argument("--tiny", action="store_true", help="the smallest run that still does every step, in a few seconds (tests/ops/test_bench_scripts.py)")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.rounds, args.waiting = 3, 10
     with tempfile.TemporaryDirectory(prefix="mpp-bench-counter-") as folder:
         result = run(args.rounds, args.waiting, Path(folder), args.in_process)
-    print(f"{result['clicks']} clicks with {result['waiting']}+ tickets waiting, server {result['server']}")
+    print(f"{result['clicks']} clicks with {result['waiting_tickets']}+ tickets waiting, server {result['server']}")
     for kind, what in (("server", "server state changed"), ("answer", "answer in the window"),
                        ("event", "live event back in the window")):
         print(f"click → {what}: p50 {result[f'click_to_{kind}_ms_p50']} ms, "

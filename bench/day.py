@@ -661,8 +661,8 @@ def run_day(*, tickets: int = 10_000, hours: float = 8.0, wall_s: float = 240.0,
         "no_shows": journal.actions["no-show"],
         "transfers": journal.actions["transfer"],
         "pauses": journal.actions["pause"],
-        "finished": states.get("done", 0),
-        "still_waiting": states.get("waiting", 0),
+        "finished_tickets": states.get("done", 0),
+        "still_waiting_tickets": states.get("waiting", 0),
         "unexpected_errors": journal.actions["unexpected_error"],
         "kiosk_lag_sim_s_max": round(journal.lag_s, 1),
         "load_average_1min": round(os.getloadavg()[0], 2),
@@ -708,7 +708,7 @@ def report(result: dict) -> None:
           f"sent twice by the server {result['events_sent_twice']}, display states unlike the server's "
           f"{result['display_state_mismatches']}, display reconnects {result['display_reconnects']}")
     print(f"day: {result['recalls']} recalls, {result['no_shows']} no-shows, {result['transfers']} transfers, "
-          f"{result['pauses']} pauses; {result['finished']} finished, {result['still_waiting']} still waiting; "
+          f"{result['pauses']} pauses; {result['finished_tickets']} finished, {result['still_waiting_tickets']} still waiting; "
           f"{result['unexpected_errors']} unexpected errors; kiosks at most {result['kiosk_lag_sim_s_max']} "
           f"simulated s behind")
     print(f"load average {result['load_average_1min']} on {result['cores']} cores")
@@ -731,7 +731,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agencies", type=int, default=20)
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--workdir", type=Path, help="keep the config, database and server log here")
+    parser.add_argument("--tiny", action="store_true", help="the smallest run that still does every step, in a few seconds (tests/ops/test_bench_scripts.py)")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.tickets, args.hours, args.wall = 60, 1.0, 4.0
+        args.counters, args.kiosks, args.displays, args.agencies, args.services = 4, 1, 2, 2, 4
     wall = args.wall if args.wall is not None else max(30.0, 0.024 * args.tickets)
     result = run_day(tickets=args.tickets, hours=args.hours, wall_s=wall, seed=args.seed, counters=args.counters,
                      kiosks=args.kiosks, displays=args.displays, agencies=args.agencies, services=args.services,

@@ -172,7 +172,10 @@ def run(rounds: int, folder: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="calls, each announced in full before the next")
+    parser.add_argument("--tiny", action="store_true", help="the smallest run that still does every step, in a few seconds (tests/ops/test_bench_scripts.py)")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.rounds = 1
     with tempfile.TemporaryDirectory(prefix="mpp-bench-display-") as folder:
         result = run(args.rounds, Path(folder))
     print(f"{result['rounds']} calls, each on an idle display")

@@ -213,7 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=30)
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--child", nargs=2, metavar=("SERVER_URL", "SPAWNED_AT"), help=argparse.SUPPRESS)
+    parser.add_argument("--tiny", action="store_true", help="the smallest run that still does every step, in a few seconds (tests/ops/test_bench_scripts.py)")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.tickets, args.starts = 3, 1
     run_tmp = Path(tempfile.mkdtemp(prefix="mpp-bench-kiosk-"))
     os.environ["TMPDIR"] = str(run_tmp)  # python-escpos leaves a folder per import
     tempfile.tempdir = str(run_tmp)

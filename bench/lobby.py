@@ -144,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold starts, one after another")
     parser.add_argument("--no-sign", action="store_true", help="sign clips off (a shorter journey)")
+    parser.add_argument("--tiny", action="store_true", help="the smallest run that still does every step, in a few seconds (tests/ops/test_bench_scripts.py)")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.runs, args.no_sign = 1, True
     runs = []
     for number in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory(prefix="mpp-bench-lobby-") as folder:

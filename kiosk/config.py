@@ -7,13 +7,14 @@ by its key path, with a "did you mean" hint for unknown keys and ids.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import re
 import tomllib
 import typing
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -181,7 +182,7 @@ class Limits(Model):
     visitor_burst: int = Field(default=60, ge=1, description="visitor-side requests one address may make at once")
 
 
-class Server(Model):
+class ServerSettings(Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8600, ge=1, le=65535)
     url: str = Field(default="", description="where clients reach the server; default http://{host}:{port}, https:// with tls_cert")
@@ -319,7 +320,7 @@ class QueuePolicy(Model):
         description="the phone page offers the survey (and its one-time survey token) this many hours after the finish")
 
 
-class Printer(Model):
+class PrinterSettings(Model):
     backend: Literal["dummy", "file", "network", "usb", "serial"] = "dummy"
     paper_mm: Literal[58, 80] = 80
     qr: Literal["native", "image"] = "native"
@@ -342,7 +343,7 @@ class Printer(Model):
         return self
 
 
-class Audio(Model):
+class AudioSettings(Model):
     enabled: bool = True
     languages: list[Lang] = ["id"]
     voices: dict[Lang, str] = {"id": "id", "en": "en"}
@@ -391,13 +392,13 @@ def _screen(value):
     return value
 
 
-class Screen(Model):
+class ScreenSettings(Model):
     screen: Annotated[int | str, BeforeValidator(_screen)] = Field(
         default=0, description="screen index or name (QScreen.name())")
     fullscreen: bool = True
 
 
-class KioskWindow(Screen):
+class KioskSettings(ScreenSettings):
     idle_seconds: int = Field(default=45, ge=5)
     ticket_seconds: int = Field(default=12, ge=3)
     exit_pin_hash: str | None = None
@@ -411,18 +412,18 @@ class KioskWindow(Screen):
         return value
 
 
-class DisplayWindow(Screen):
+class DisplaySettings(ScreenSettings):
     recent_calls: int = Field(default=6, ge=1, le=12)
     flash_seconds: float = Field(default=6, ge=1, le=60)
     ticker: Text = Text(id="Selamat datang", en="Welcome")
 
 
-class CounterWindow(Screen):
+class CounterSettings(ScreenSettings):
     fullscreen: bool = False
     counter: str = Field(default="", description="counter the all-in-one lobby opens; default the first")
 
 
-class Sign(Model):
+class SignSettings(Model):
     enabled: bool = True
     clips_dir: Path = Path("assets/sign")
     info_clip: str | None = None
@@ -431,7 +432,7 @@ class Sign(Model):
 
 class Config(Model):
     lobby: Lobby
-    server: Server = Server()
+    server: ServerSettings = ServerSettings()
     agencies: list[Agency] = Field(min_length=1)
     groups: list[NumberingGroup] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
@@ -439,12 +440,12 @@ class Config(Model):
     staff: list[Staff] = []
     schedule: Schedule
     queue: QueuePolicy = QueuePolicy()
-    printer: Printer = Printer()
-    audio: Audio = Audio()
-    kiosk: KioskWindow = KioskWindow()
-    display: DisplayWindow = DisplayWindow()
-    counter_app: CounterWindow = CounterWindow()
-    sign: Sign = Sign()
+    printer: PrinterSettings = PrinterSettings()
+    audio: AudioSettings = AudioSettings()
+    kiosk: KioskSettings = KioskSettings()
+    display: DisplaySettings = DisplaySettings()
+    counter_app: CounterSettings = CounterSettings()
+    sign: SignSettings = SignSettings()
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -453,25 +454,38 @@ class Config(Model):
         p = Path(relative)
         return p if p.is_absolute() else self.base_dir / p
 
-    @property
+    # The lookups are read per label and per request: build each once (a frozen
+    # model never changes). Every reader shares the dict: read it, never write it.
+    # model_copy drops them (below), so a copy with other services builds its own.
+    @functools.cached_property
     def agency_by_id(self) -> dict[str, Agency]:
         return {a.id: a for a in self.agencies}
 
-    @property
+    @functools.cached_property
     def service_by_id(self) -> dict[str, Service]:
         return {s.id: s for s in self.services}
 
-    @property
+    @functools.cached_property
     def counter_by_id(self) -> dict[str, Counter]:
         return {c.id: c for c in self.counters}
 
-    @property
+    @functools.cached_property
     def group_by_id(self) -> dict[str, NumberingGroup]:
         return {g.id: g for g in self.groups}
 
-    @property
+    @functools.cached_property
     def staff_by_user(self) -> dict[str, Staff]:
         return {s.user: s for s in self.staff}
+
+    def model_copy(self, *, update: Mapping[str, typing.Any] | None = None, deep: bool = False) -> Config:
+        # pydantic copies __dict__, where cached_property keeps its values.
+        copied = super().model_copy(update=update, deep=deep)
+        for name in _LOOKUPS:
+            copied.__dict__.pop(name, None)
+        return copied
+
+
+_LOOKUPS = ("agency_by_id", "service_by_id", "counter_by_id", "group_by_id", "staff_by_user")
 
 
 # --------------------------------------------------------------------------- errors

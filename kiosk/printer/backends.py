@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal, Protocol
 
-from kiosk.config import Printer as PrinterConfig
+from kiosk.config import PrinterSettings
 from kiosk.printer.escpos_render import default_profile, render
 from kiosk.printer.layout import TicketPrint
 
@@ -146,7 +146,7 @@ def _file_printer_class():
     return AppendingFile
 
 
-def describe(config: PrinterConfig, base_dir: Path | str = ".") -> str:
+def describe(config: PrinterSettings, base_dir: Path | str = ".") -> str:
     """Where the printer is, for messages: 'network 192.168.1.50:9100'."""
     if config.backend == "network":
         return f"network {config.host}:{config.port}"
@@ -163,7 +163,7 @@ def _resolve(path: Path, base_dir: Path | str) -> Path:
     return path if path.is_absolute() else Path(base_dir) / path
 
 
-def open_printer(printer_config: PrinterConfig, base_dir: Path | str = "."):
+def open_printer(printer_config: PrinterSettings, base_dir: Path | str = "."):
     """An opened python-escpos printer for the configured backend.
 
     Raises :class:`PrinterFault` ('setup' for a missing library or unknown
@@ -383,8 +383,8 @@ class EscposTicketPrinter:
     that was switched off and on between tickets is simply found again.
     """
 
-    def __init__(self, config: PrinterConfig, base_dir: Path | str = ".",
-                 opener: Callable[[PrinterConfig, Path | str], object] = open_printer):
+    def __init__(self, config: PrinterSettings, base_dir: Path | str = ".",
+                 opener: Callable[[PrinterSettings, Path | str], object] = open_printer):
         self.config = config
         self.base_dir = Path(base_dir)
         self._open = opener
@@ -487,6 +487,6 @@ class FakeTicketPrinter:
             self.printed.append(ticket)
 
 
-def make_ticket_printer(config: PrinterConfig, base_dir: Path | str = ".") -> EscposTicketPrinter:
+def make_ticket_printer(config: PrinterSettings, base_dir: Path | str = ".") -> EscposTicketPrinter:
     """The real printer for a config (the entry point wires this; tests use the fake)."""
     return EscposTicketPrinter(config, base_dir)

@@ -14,7 +14,7 @@ from kiosk.audio.phrases import (
     spoken_counter,
     template_problems,
 )
-from kiosk.config import Audio, Text
+from kiosk.config import AudioSettings, Text
 
 NUMBERS = [
     (0, "nol", "zero"),
@@ -170,14 +170,14 @@ def test_bad_templates_are_explained(template, problem):
 
 
 def test_announcement_texts_one_per_configured_language_in_order():
-    audio = Audio(languages=["id", "en"], number_style="whole")
+    audio = AudioSettings(languages=["id", "en"], number_style="whole")
     assert announcement_texts(audio, "A-012", "7") == [
         ("id", "Nomor antrean a dua belas, silakan menuju loket tujuh"),
         ("en", "Number eh twelve, please go to counter seven"),
     ]
-    english_first = Audio(languages=["en", "id"], counter_word=Text(id="meja", en="desk"))
+    english_first = AudioSettings(languages=["en", "id"], counter_word=Text(id="meja", en="desk"))
     assert announcement_texts(english_first, "C-5", "1") == [
         ("en", "Number cee five, please go to desk one"),
         ("id", "Nomor antrean ce lima, silakan menuju meja satu"),
     ]
-    assert [lang for lang, _ in announcement_texts(Audio(), "A-1", "1")] == ["id"]
+    assert [lang for lang, _ in announcement_texts(AudioSettings(), "A-1", "1")] == ["id"]

@@ -7,7 +7,7 @@ import pytest
 from escpos.exceptions import DeviceNotFoundError, USBNotFoundError
 from printer_samples import make_ticket
 
-from kiosk.config import Printer
+from kiosk.config import PrinterSettings
 from kiosk.printer.backends import (
     EscposTicketPrinter,
     FakeTicketPrinter,
@@ -57,14 +57,14 @@ def test_status_sentences_in_both_languages():
 # --------------------------------------------------------------------------- backends
 
 def test_dummy_backend_prints_nowhere_but_keeps_the_bytes(ticket):
-    printer = EscposTicketPrinter(Printer(backend="dummy"))
+    printer = EscposTicketPrinter(PrinterSettings(backend="dummy"))
     assert printer.check().kind == "ok"
     printer.print_ticket(ticket)
     assert printer.last_output == ticket_bytes(ticket, "native")
 
 
 def test_file_backend_appends_one_ticket_after_another(tmp_path):
-    config = Printer(backend="file", file_path=Path("data/printer.bin"), qr="image")
+    config = PrinterSettings(backend="file", file_path=Path("data/printer.bin"), qr="image")
     printer = EscposTicketPrinter(config, base_dir=tmp_path)
     assert printer.check().kind == "ok"  # a file cannot report status: ok
     first, second = make_ticket(code="A-001"), make_ticket(code="A-002")
@@ -76,7 +76,7 @@ def test_file_backend_appends_one_ticket_after_another(tmp_path):
 
 def test_file_backend_that_cannot_be_opened_is_unreachable(tmp_path, ticket):
     (tmp_path / "a-folder").mkdir()
-    printer = EscposTicketPrinter(Printer(backend="file", file_path=tmp_path / "a-folder"))
+    printer = EscposTicketPrinter(PrinterSettings(backend="file", file_path=tmp_path / "a-folder"))
     with pytest.raises(PrinterFault) as caught:
         printer.print_ticket(ticket)
     assert caught.value.kind == "unreachable" and "a-folder" in caught.value.detail
@@ -100,7 +100,7 @@ def test_usb_without_pyusb_names_what_to_install(monkeypatch):
 
     monkeypatch.setattr(escpos_usb, "is_usable", lambda: False)
     with pytest.raises(PrinterFault) as caught:
-        open_printer(Printer(backend="usb", usb_vendor=0x04B8, usb_product=0x0202))
+        open_printer(PrinterSettings(backend="usb", usb_vendor=0x04B8, usb_product=0x0202))
     assert caught.value.kind == "setup"
     assert "pip install pyusb" in caught.value.detail
 
@@ -110,7 +110,7 @@ def test_serial_without_pyserial_names_what_to_install(monkeypatch):
 
     monkeypatch.setattr(escpos_serial, "is_usable", lambda: False)
     with pytest.raises(PrinterFault) as caught:
-        open_printer(Printer(backend="serial"))
+        open_printer(PrinterSettings(backend="serial"))
     assert caught.value.kind == "setup"
     assert "pip install pyserial" in caught.value.detail
 
@@ -128,7 +128,7 @@ def test_usb_printer_not_found_is_unreachable(monkeypatch, ticket, error):
     monkeypatch.setattr(escpos_usb, "is_usable", lambda: True)
     monkeypatch.setattr(escpos_usb.Usb, "open", unplugged)
     monkeypatch.setattr(escpos_usb.Usb, "close", lambda self: None)
-    printer = EscposTicketPrinter(Printer(backend="usb", usb_vendor=0x04B8, usb_product=0x0202))
+    printer = EscposTicketPrinter(PrinterSettings(backend="usb", usb_vendor=0x04B8, usb_product=0x0202))
     with pytest.raises(PrinterFault) as caught:
         printer.print_ticket(ticket)
     assert caught.value.kind == "unreachable"
@@ -138,7 +138,7 @@ def test_usb_printer_not_found_is_unreachable(monkeypatch, ticket, error):
 
 def test_unknown_profile_is_a_setup_fault():
     with pytest.raises(PrinterFault) as caught:
-        open_printer(Printer(backend="dummy", profile="TM-NOPE"))
+        open_printer(PrinterSettings(backend="dummy", profile="TM-NOPE"))
     assert caught.value.kind == "setup" and "TM-NOPE" in caught.value.detail
 
 
@@ -164,7 +164,7 @@ class BreaksWhilePrinting:
 ])
 def test_os_errors_mid_print_become_printer_faults(ticket, error, kind):
     broken = BreaksWhilePrinting(error)
-    printer = EscposTicketPrinter(Printer(backend="dummy"), opener=lambda config, base: broken.device)
+    printer = EscposTicketPrinter(PrinterSettings(backend="dummy"), opener=lambda config, base: broken.device)
     with pytest.raises(PrinterFault) as caught:
         printer.print_ticket(ticket)
     assert caught.value.kind == kind
@@ -295,7 +295,7 @@ def test_status_over_usb_and_its_timeout_in_milliseconds():
 
 def test_file_backend_folder_that_cannot_be_made_is_unreachable(tmp_path, ticket):
     (tmp_path / "not-a-folder").write_text("a file")
-    printer = EscposTicketPrinter(Printer(backend="file", file_path=tmp_path / "not-a-folder" / "x" / "p.bin"))
+    printer = EscposTicketPrinter(PrinterSettings(backend="file", file_path=tmp_path / "not-a-folder" / "x" / "p.bin"))
     with pytest.raises(PrinterFault) as caught:
         printer.print_ticket(ticket)
     assert caught.value.kind == "unreachable" and "cannot make its folder" in caught.value.detail

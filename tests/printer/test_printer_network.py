@@ -147,9 +147,9 @@ def test_no_printer_at_all_on_a_closed_port(ticket):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    from kiosk.config import Printer
+    from kiosk.config import PrinterSettings
 
-    printer = EscposTicketPrinter(Printer(backend="network", host="127.0.0.1", port=port, timeout_s=1))
+    printer = EscposTicketPrinter(PrinterSettings(backend="network", host="127.0.0.1", port=port, timeout_s=1))
     with pytest.raises(PrinterFault) as caught:
         printer.print_ticket(ticket)
     assert caught.value.kind == "unreachable"

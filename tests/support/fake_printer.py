@@ -3,7 +3,7 @@
     from support.fake_printer import FakeNetworkPrinter
 
     with FakeNetworkPrinter() as printer:            # 127.0.0.1, ephemeral port
-        config = printer.printer_config(timeout_s=1)  # a kiosk.config.Printer aimed at it
+        config = printer.printer_config(timeout_s=1)  # a kiosk.config.PrinterSettings aimed at it
         ...print a ticket through config...
         data = printer.wait_for_ticket(timeout=5)     # the bytes of one whole ticket
         assert b"A-012" in data
@@ -192,11 +192,11 @@ class FakeNetworkPrinter:
                 self._cond.wait(left)
 
     def printer_config(self, **overrides):
-        """A kiosk.config.Printer for the network backend aimed at this printer."""
-        from kiosk.config import Printer
+        """A kiosk.config.PrinterSettings for the network backend aimed at this printer."""
+        from kiosk.config import PrinterSettings
 
         settings = {"backend": "network", "host": self.host, "port": self.port, "timeout_s": 2}
-        return Printer(**{**settings, **overrides})
+        return PrinterSettings(**{**settings, **overrides})
 
     # ------------------------------------------------------------------ inside
 

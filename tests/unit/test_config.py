@@ -199,6 +199,25 @@ def test_shipped_config_staff_and_demo_pins(shipped):
     assert shipped.counter_app.counter == loket_1.id
 
 
+LOOKUPS = ("agency_by_id", "service_by_id", "counter_by_id", "group_by_id", "staff_by_user")
+
+
+@pytest.mark.parametrize("lookup", LOOKUPS)
+def test_id_lookups_are_built_once_per_config(shipped, lookup):
+    # read per label and per request: two reads give the same dict, not a rebuilt one
+    assert getattr(shipped, lookup) is getattr(shipped, lookup)
+    assert getattr(shipped, lookup)  # the shipped config fills every lookup
+
+
+def test_a_copy_with_other_services_builds_its_own_lookups(shipped):
+    first, first_counter = shipped.services[0].id, shipped.counters[0].id
+    assert first in shipped.service_by_id and first_counter in shipped.counter_by_id  # cached before the copy
+    fewer = shipped.model_copy(update={"services": shipped.services[1:], "counters": shipped.counters[1:]})
+    assert first not in fewer.service_by_id and first_counter not in fewer.counter_by_id
+    assert first in shipped.service_by_id  # the original keeps its own
+    assert fewer.agency_by_id == shipped.agency_by_id and fewer.agency_by_id is not shipped.agency_by_id
+
+
 def test_shipped_config_schedule(shipped):
     weekly = shipped.schedule.weekly
     assert all(weekly[day] == ["08:00-15:00"] for day in ("mon", "tue", "wed", "thu"))

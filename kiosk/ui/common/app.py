@@ -51,13 +51,15 @@ def quit_on_sigint(app: QApplication, on_signal=None) -> QTimer:
 
     exit(), not quit(): Qt 6's quit() first asks every window to close, and a window
     that refuses (the kiosk refuses visitors) would cancel it. Python only sees
-    signals while it runs, so a timer wakes it up often.
+    signals while it runs, so a timer wakes it up often. The exit is queued, so a
+    signal that comes while the window is still being built ends the loop as soon
+    as it starts (exit() before exec() does nothing).
     """
 
     def handle(signum, _frame):
         if on_signal is not None:
             on_signal(signum)
-        app.exit(0)
+        QTimer.singleShot(0, app, lambda: app.exit(0))
 
     signal.signal(signal.SIGINT, handle)
     signal.signal(signal.SIGTERM, handle)

@@ -910,52 +910,37 @@ class CounterWindow(QWidget):
 
 
 def open_window(config: Config, server_url: str, counter_id: str | None = None, credential=None) -> CounterWindow:
-    """The window as ``mpp-kiosk counter`` shows it: started and placed per config.counter_app
-    (a 1366x768 window beside other office software unless fullscreen is set)."""
-    from kiosk.ui.common.app import place_on_screen
+    """The window as ``mpp-kiosk counter`` shows it: placed per config.counter_app (a 1366x768
+    window beside other office software unless fullscreen is set) and started."""
+    from kiosk.ui.common.entry import show_window
 
-    window = CounterWindow(config, server_url, counter_id=counter_id,
-                           key=credential.key if credential else None,
-                           ssl_context=credential.ssl_context if credential else None)
-    window.start()
-    place_on_screen(window, config.counter_app.screen, config.counter_app.fullscreen)
+    window = _build_window(config, credential, server_url, counter_id)
+    show_window(window, config.counter_app)
     return window
 
 
+def _build_window(config: Config, credential, server_url: str, counter_id: str | None) -> CounterWindow:
+    return CounterWindow(config, server_url, counter_id=counter_id,
+                         key=credential.key if credential else None,
+                         ssl_context=credential.ssl_context if credential else None)
+
+
 def main(args) -> int:
-    """``mpp-kiosk counter``: the window on its own, talking to a queue server."""
-    import sys
+    """``mpp-kiosk counter``: the window on its own, talking to a queue server; exit codes in
+    kiosk.ui.common.entry."""
+    from kiosk.ui.common.entry import run_window
 
-    from kiosk.cli import load_or_report
-    from kiosk.logs import setup_logging
-    from kiosk.ui.common.app import make_app, quit_on_sigint
-
-    config = load_or_report(args.config)
-    if config is None:
-        return 1
     counter_id = getattr(args, "counter", None)
-    if counter_id and counter_id not in config.counter_by_id:
-        known = ", ".join(config.counter_by_id) or "(none)"
-        print(f"counter: no counter {counter_id!r} in {args.config}; known: {known}", file=sys.stderr)
-        return 2
-    setup_logging("counter", config.path(config.server.log_dir))
-    app = make_app()
-    from kiosk.device_file import DeviceFileError, window_credential
 
-    try:  # config.toml's counter-app key, else this PC's own (mpp-kiosk enrol)
-        credential = window_credential(config, "counter-app", getattr(args, "server", None))
-    except DeviceFileError as exc:
-        print(f"counter: {exc}", file=sys.stderr)
-        return 2
-    if credential is None:
-        print(f"counter: server.devices in {args.config} has no device with role 'counter-app', and this PC is not "
-              f"enrolled as a counter PC (mpp-kiosk enrol --server URL)", file=sys.stderr)
-        return 2
-    server_url = credential.url
-    window = open_window(config, server_url, counter_id, credential)
-    log.info("counter window open (server %s, counter %s)", server_url, counter_id or "to choose")
-    window.sigint_timer = quit_on_sigint(app)  # kept referenced: it wakes Python for Ctrl+C
-    try:
-        return app.exec()
-    finally:
-        window.shutdown()
+    def unknown_counter(config: Config) -> str | None:
+        if counter_id and counter_id not in config.counter_by_id:
+            known = ", ".join(config.counter_by_id) or "(none)"
+            return f"no counter {counter_id!r} in {args.config}; known: {known}"
+        return None
+
+    def build(config: Config, credential) -> CounterWindow:
+        log.info("counter window open (server %s, counter %s)", credential.url, counter_id or "to choose")
+        return _build_window(config, credential, credential.url, counter_id)
+
+    return run_window(args, build, command="counter", role="counter-app",
+                      settings=lambda config: config.counter_app, check=unknown_counter)

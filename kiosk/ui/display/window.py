@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from collections import deque
 from datetime import datetime
@@ -746,39 +745,13 @@ def _ticker_text(config, langs: list[str]) -> str:
 # --------------------------------------------------------------------------- the sub-command
 
 def main(args) -> int:
-    """``mpp-kiosk display [--config PATH] [--server URL]``."""
-    from kiosk.cli import load_or_report
-    from kiosk.ui.common.app import make_app, place_on_screen, quit_on_sigint
+    """``mpp-kiosk display [--config PATH] [--server URL]``; exit codes in kiosk.ui.common.entry."""
+    from kiosk.ui.common.entry import run_window
 
-    config = load_or_report(args.config)
-    if config is None:
-        return 1
-    try:
-        from kiosk.logs import setup_logging
-    except ImportError:  # logging set-up is optional; stderr is enough then
-        logging.basicConfig(level=logging.INFO)
-    else:
-        setup_logging("display", config.path(config.server.log_dir))
-    from kiosk.device_file import DeviceFileError, window_credential
-
-    try:  # config.toml's display key, else this PC's own (mpp-kiosk enrol)
-        credential = window_credential(config, "display", getattr(args, "server", None))
-    except DeviceFileError as exc:
-        print(f"display: {exc}", file=sys.stderr)
-        return 2
-    if credential is None:
-        print(f"{args.config}: server.devices has no device with role 'display', and this PC is not enrolled as a "
-              f"display (mpp-kiosk enrol --server URL); the display cannot connect", file=sys.stderr)
-        return 2
-    key, server_url = credential.key, credential.url
     # FFmpeg describes every clip it opens; the display logs what goes wrong itself
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.ffmpeg*=false")
-    app = make_app()
-    window = DisplayWindow(config, server_url, key, ssl_context=credential.ssl_context)
-    place_on_screen(window, config.display.screen, config.display.fullscreen)
-    window.start()
-    window.sigint_timer = quit_on_sigint(app)  # kept alive as long as the window
-    try:
-        return app.exec()
-    finally:
-        window.shutdown()
+    return run_window(args, _build_window, command="display", role="display", settings=lambda config: config.display)
+
+
+def _build_window(config, credential) -> DisplayWindow:
+    return DisplayWindow(config, credential.url, credential.key, ssl_context=credential.ssl_context)

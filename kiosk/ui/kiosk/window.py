@@ -16,9 +16,9 @@ reported to the server so staff see it).
 from __future__ import annotations
 
 import logging
-import signal
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -191,12 +191,13 @@ class KioskWindow(QWidget):
     connection_changed = Signal(bool)    # True: the server answered the last catalog request
 
     def __init__(self, config: Config, api: Any, printer: Any, *, clock: Clock | None = None,
-                 live: bool = True, parent: QWidget | None = None):
+                 monotonic: Callable[[], float] = time.monotonic, live: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.config = config
         self.api = api
         self.printer = printer
         self.clock = clock or SystemClock()
+        self.monotonic = monotonic  # the exit PIN's lockout runs on it
         self.lang = config.lobby.default_language
         self.accessible = False
         self.catalogs: dict[str, CatalogView] = {}
@@ -910,7 +911,7 @@ class KioskWindow(QWidget):
         if not pin_hash:
             self.pin_overlay.message.setText(t("exit_no_pin", self.lang))
             return
-        if time.monotonic() < self._pin_locked_until:
+        if self.monotonic() < self._pin_locked_until:
             self.pin_overlay.message.setText(t("exit_wrong", self.lang))
             return
         self.pin_overlay.ok_button.setEnabled(False)
@@ -930,7 +931,7 @@ class KioskWindow(QWidget):
         self._pin_failures += 1
         if self._pin_failures >= PIN_LOCK_AFTER:
             self._pin_failures = 0
-            self._pin_locked_until = time.monotonic() + PIN_LOCK_S
+            self._pin_locked_until = self.monotonic() + PIN_LOCK_S
         self.pin_overlay.pad.clear()
         self.pin_overlay.message.setText(t("exit_wrong", self.lang))
 
@@ -939,44 +940,15 @@ class KioskWindow(QWidget):
 
 
 def main(args) -> int:
-    """`mpp-kiosk kiosk [--config PATH] [--server URL]`."""
-    from kiosk.cli import load_or_report
+    """`mpp-kiosk kiosk [--config PATH] [--server URL]`; exit codes in kiosk.ui.common.entry."""
+    from kiosk.ui.common.entry import run_window
 
-    config = load_or_report(args.config)
-    if config is None:
-        return 1
+    return run_window(args, _build_window, command="kiosk", role="kiosk", settings=lambda config: config.kiosk)
+
+
+def _build_window(config, credential) -> KioskWindow:
     from kiosk.client import ApiClient
-    from kiosk.logs import setup_logging
     from kiosk.printer.backends import make_ticket_printer
-    from kiosk.ui.common.app import make_app, place_on_screen, quit_on_sigint
 
-    setup_logging("kiosk", config.path(config.server.log_dir))
-    app = make_app()
-    from kiosk.device_file import DeviceFileError, window_credential
-
-    try:  # config.toml's kiosk key, else this PC's own (mpp-kiosk enrol)
-        credential = window_credential(config, "kiosk", getattr(args, "server", None))
-    except DeviceFileError as exc:
-        print(f"kiosk: {exc}", flush=True)
-        return 1
-    if credential is None:
-        print("config: server.devices has no device with role 'kiosk', and this PC is not enrolled as a kiosk "
-              "(mpp-kiosk enrol --server URL)", flush=True)
-        return 1
     api = ApiClient(credential.url, credential.key, ssl_context=credential.ssl_context)
-    printer = make_ticket_printer(config.printer, config.base_dir)
-    window = KioskWindow(config, api, printer)
-    place_on_screen(window, config.kiosk.screen, config.kiosk.fullscreen)
-    window.start()
-    wake = quit_on_sigint(app)  # noqa: F841 - keeps Python's signal handling awake
-
-    def stop(*_):
-        # the window refuses to close for visitors; Ctrl+C / SIGTERM come from the technician
-        window.shutdown()
-        app.quit()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    code = app.exec()
-    window.shutdown()
-    return code
+    return KioskWindow(config, api, make_ticket_printer(config.printer, config.base_dir))

@@ -1,6 +1,8 @@
 """The kiosk window against a real queue server on 127.0.0.1 and a fake network printer on loopback."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from kiosk.clock import FakeClock
@@ -49,17 +51,18 @@ def printer(fake_printer, config):
 
 @pytest.fixture
 def make_kiosk(qtbot, server, printer, config):
-    """make_kiosk(api=None, printer=None, config=None, wait=True) -> a started KioskWindow on screen lobby-1."""
+    """make_kiosk(api=None, printer=None, config=None, wait=True, monotonic=...) -> a started KioskWindow on screen lobby-1."""
     from kiosk.ui.kiosk.window import KioskWindow
 
     windows = []
     clients = []
 
-    def make(api=None, printer_=None, config_=None, wait=True, accessible=False):
+    def make(api=None, printer_=None, config_=None, wait=True, accessible=False, monotonic=time.monotonic):
         if api is None:
             api = server.client("kiosk")
             clients.append(api)
-        window = KioskWindow(config_ or config, api, printer_ or printer, clock=FakeClock(MONDAY_9))
+        window = KioskWindow(config_ or config, api, printer_ or printer, clock=FakeClock(MONDAY_9),
+                             monotonic=monotonic)
         qtbot.addWidget(window)
         window.setGeometry(find_screen("lobby-1").geometry())
         window.show()

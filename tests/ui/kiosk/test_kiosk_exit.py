@@ -70,6 +70,26 @@ def test_pin_pad_locks_after_repeated_wrong_pins(qtbot, kiosk):
     assert kiosk.isVisible() and kiosk.pin_overlay.message.text() == "PIN salah."
 
 
+def test_the_pin_lock_ends_after_its_time_on_the_windows_monotonic_clock(qtbot, make_kiosk):
+    now = [1000.0]
+    kiosk = make_kiosk(monotonic=lambda: now[0])
+    kiosk._ask_exit_pin()
+    for _ in range(kiosk_window.PIN_LOCK_AFTER):
+        _type_pin(qtbot, kiosk, "0000")
+        qtbot.mouseClick(kiosk.pin_overlay.ok_button, LEFT)
+        qtbot.waitUntil(lambda: kiosk.pin_overlay.ok_button.isEnabled(), timeout=5000)
+    now[0] += kiosk_window.PIN_LOCK_S - 1  # still locked a second before the end
+    _type_pin(qtbot, kiosk, "1234")
+    qtbot.mouseClick(kiosk.pin_overlay.ok_button, LEFT)
+    qtbot.wait(300)
+    assert kiosk.isVisible() and kiosk.pin_overlay.message.text() == "PIN salah."
+    now[0] += 2  # the lock is over: the right PIN lets the technician out
+    kiosk.pin_overlay.pad.clear()
+    _type_pin(qtbot, kiosk, "1234")
+    qtbot.mouseClick(kiosk.pin_overlay.ok_button, LEFT)
+    qtbot.waitUntil(lambda: not kiosk.isVisible(), timeout=5000)
+
+
 def test_without_an_exit_pin_nobody_leaves_from_the_screen(qtbot, make_kiosk, config):
     no_pin = config.model_copy(update={"kiosk": config.kiosk.model_copy(update={"exit_pin_hash": None})})
     kiosk = make_kiosk(config_=no_pin)

@@ -1,0 +1,80 @@
+"""Every script in bench/ runs as a technician runs it — `python bench/NAME.py` from the repo
+root, without PYTHONPATH — here with `--tiny` (a few seconds), and ends with one JSON line
+whose figures each say their unit.
+
+The unit rule, met by every key the benchmarks print: a number's key has, among its
+"_"-separated words, a unit (ms, s, mb, pct, hours, minute, 1min, status) or the plural
+noun of what it counts (tickets, calls, requests, …; "count" where the noun is a word like
+cpu). Strings and booleans are labels and verdicts; a list's key follows the rule like a
+number's; an object is a group of named figures, checked key by key, unless its own key
+names what it counts (then its keys are data, e.g. HTTP statuses).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = sorted(path.stem for path in (ROOT / "bench").glob("*.py") if not path.name.startswith("_"))
+UNITS = {
+    "ms", "s", "mb", "pct", "hours", "minute",
+    "1min",    # a load average over one minute
+    "status",  # an HTTP status code
+    "count",
+}
+# Inputs echoed so a run can be repeated; they are not figures.
+RUN_INPUTS = {"seed"}
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+
+def has_unit(key: str) -> bool:
+    words = key.split("_")
+    return any(word in UNITS or (len(word) > 3 and word.endswith("s")) for word in words)
+
+
+def keys_without_unit(figures: dict, where: str = "") -> list[str]:
+    missing = []
+    for key, value in figures.items():
+        path = f"{where}{key}"
+        if isinstance(value, dict):
+            if not has_unit(key):
+                missing += keys_without_unit(value, f"{path}.")
+        elif isinstance(value, bool) or isinstance(value, str) or value is None or key in RUN_INPUTS:
+            continue
+        elif not has_unit(key):
+            missing.append(path)
+    return missing
+
+
+def test_the_unit_rule_tells_a_unit_from_none():
+    assert has_unit("tap_to_printed_p95_ms") and has_unit("issues_per_s") and has_unit("tickets")
+    assert has_unit("rss_peak_mb") and has_unit("cpu_count") and has_unit("healthz_status_after_huge")
+    assert not has_unit("waiting") and not has_unit("huge_cut_off") and not has_unit("idle_opened")
+    assert keys_without_unit({"waiting": 3, "label": "x", "ok": True, "group": {"calls": 2, "opened": 1},
+                              "http_statuses": {"500": 2}, "seed": 7}) == ["waiting", "group.opened"]
+
+
+def test_every_bench_script_is_covered():
+    assert {"abuse", "api", "counter", "day", "display", "engine", "kiosk_tap", "lobby", "printer_bench",
+            "report"} <= set(SCRIPTS)
+    assert "kiosk" not in SCRIPTS  # bench/kiosk.py would shadow the kiosk package for every script here
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_bench_script_runs_tiny_from_the_repo_root_and_ends_with_json_in_units(name, tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["TMPDIR"] = str(tmp_path)  # the scripts' scratch folders go with the test's
+    done = subprocess.run([sys.executable, f"bench/{name}.py", "--tiny"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    figures = json.loads(last)
+    assert isinstance(figures, dict) and figures, last
+    assert keys_without_unit(figures) == [], last
