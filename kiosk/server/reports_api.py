@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import HTTPConnection
 
 from kiosk.config import Config
-from kiosk.reports import Report, Table, build_report, ikm_grade, write_csv, write_xlsx
+from kiosk.reports import Report, Table, build_report, ikm_grade, waiting_now, write_csv, write_xlsx
 from kiosk.schedule import local_day
 from kiosk.server.auth import Principal
 from kiosk.server.errors import ApiProblem
@@ -188,18 +188,6 @@ def _ikm(report: Report, lang: str) -> dict:
     letter, name_id, name_en = ikm_grade(overall["ikm"])
     return {"ikm": overall["ikm"], "grade": letter, "grade_name": name_en if lang == "en" else name_id,
             "respondents": overall["respondents"]}
-
-
-def waiting_now(db_path: Path, agency: str | None) -> int:
-    """Tickets in a queue right now (of the agency whose queue they are in now)."""
-    conn = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
-    try:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        return conn.execute(
-            "SELECT count(*) FROM tickets WHERE state = 'waiting' AND (:agency IS NULL OR agency_id = :agency)",
-            {"agency": agency}).fetchone()[0]
-    finally:
-        conn.close()
 
 
 def today_summary(config: Config, db_path: Path, now: datetime, agency: str | None, lang: str) -> dict:
