@@ -31,7 +31,7 @@ from kiosk.enrolment import DeviceRegistry
 from kiosk.protocol.actions import CounterAction
 from kiosk.protocol.requests import IssueRequest, VoidRequest
 from kiosk.schedule import local_day
-from kiosk.server.access import Buckets, LanGate, Listener, declare_access
+from kiosk.server.access import Buckets, LanGate, Listener, add_access_to_openapi, declare_access
 from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, token_hash
 from kiosk.server.deps import AUTHED
 from kiosk.server.devices_api import DeviceWatch, install_device_routes
@@ -577,7 +577,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     def openapi_with_bearer():
         if app.openapi_schema is None:
-            schema = build_openapi()
+            schema = add_access_to_openapi(build_openapi())
             schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
                 "type": "http", "scheme": "bearer",
                 "description": "a device key from config (server.devices), or a staff session token from POST /api/v1/sessions",

@@ -38,10 +38,15 @@ def action_endpoint(action: CounterAction):
     return endpoint
 
 
-for _action in ACTIONS:
-    router.add_api_route(f"/api/v1/counters/{{counter_id}}/{_action.path}", action_endpoint(_action),
-                         methods=["POST"], response_model=CounterActionView, openapi_extra=AUTHED,
-                         summary=_action.summary)
+def add_action_routes(router, actions=ACTIONS) -> None:
+    """``POST /api/v1/counters/{counter_id}/<path>`` for each row of the table."""
+    for action in actions:
+        router.add_api_route(f"/api/v1/counters/{{counter_id}}/{action.path}", action_endpoint(action),
+                             methods=["POST"], response_model=CounterActionView, openapi_extra=AUTHED,
+                             summary=action.summary)
+
+
+add_action_routes(router)
 
 
 @router.get("/api/v1/counters/{counter_id}/waiting", response_model=WaitingView, openapi_extra=AUTHED,
