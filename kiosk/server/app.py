@@ -1,5 +1,10 @@
 """The queue server's application: JSON API under /api/v1, live events, the phone page.
 
+Here: the middleware every request passes (body limit, network gate, security headers, access log), the
+error answers, the :class:`Backend` every route uses (engine, worker thread, event hub, sessions), and
+:func:`create_app`. The routes are in kiosk.server.routes, one router per resource; who may call each is
+a dependency of kiosk.server.deps.
+
 Every engine call runs on ONE worker thread (kiosk.server.worker): the event
 loop stays free for other requests and writes are serialised. After each
 write the event hub is told, and it wakes every WebSocket waiting for events.
