@@ -34,7 +34,8 @@ def action_endpoint(action: CounterAction):
                                         default=Depends(counter_staff)))
     # the body's model as a real class (FastAPI reads the signature; the table names the model)
     endpoint.__signature__ = inspect.Signature(parameters)
-    endpoint.__name__ = endpoint.__qualname__ = f"counter_{action.name}"
+    # named for the path, as before the table: the OpenAPI operationIds stay the same
+    endpoint.__name__ = endpoint.__qualname__ = "counter_" + action.path.replace("-", "_")
     return endpoint
 
 
