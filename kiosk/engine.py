@@ -1007,6 +1007,44 @@ class QueueEngine:
                 list(service_ids))
         return [Ticket.from_row(r) for r in rows]
 
+    def counter_state(self, counter_id: str) -> dict:
+        """The counter's row: status, reason, ticket_id, user (a counter never opened reads as closed)."""
+        rows = self.store.query(
+            "SELECT status, reason, ticket_id, user FROM counter_state WHERE counter_id = ?", (counter_id,))
+        return rows[0] if rows else {"status": "closed", "reason": None, "ticket_id": None, "user": None}
+
+    def counter_ticket(self, counter_id: str) -> Ticket | None:
+        """The ticket at the counter now (called or being served), if any."""
+        rows = self.store.query(
+            "SELECT t.* FROM tickets t JOIN counter_state c ON c.ticket_id = t.id WHERE c.counter_id = ?", (counter_id,))
+        return Ticket.from_row(rows[0]) if rows else None
+
+    def counter_stats(self, counter_id: str) -> dict:
+        """The counter's day so far: served, mean service minutes, no-shows, and the tickets waiting for it."""
+        self._counter(counter_id)
+        day = local_day(self.config, self.clock.now()).isoformat()
+        rows = self.store.query(
+            "SELECT started_at, finished_at FROM tickets WHERE counter_id = ? AND day = ? AND state = 'done'",
+            (counter_id, day))
+        minutes = [
+            (datetime.fromisoformat(r["finished_at"]) - datetime.fromisoformat(r["started_at"])).total_seconds() / 60
+            for r in rows if r["started_at"] and r["finished_at"]]
+        no_shows = self.store.query(
+            "SELECT count(*) AS n FROM tickets WHERE counter_id = ? AND day = ? AND state = 'no_show'",
+            (counter_id, day))[0]["n"]
+        return {
+            "counter_id": counter_id,
+            "day": day,
+            "served_today": len(rows),
+            "mean_service_minutes": round(sum(minutes) / len(minutes), 1) if minutes else None,
+            "no_shows_today": no_shows,
+            "waiting": len(self.waiting(counter_id=counter_id)),
+        }
+
+    def has_request(self, request_id: str) -> bool:
+        """A ticket was already issued for this kiosk request id (a retry is a replay)."""
+        return bool(self.store.query("SELECT 1 FROM tickets WHERE request_id = ?", (request_id,)))
+
     def snapshot(self) -> dict:
         """The lobby now, with the seq of the last event it includes (see kiosk.lobby_state)."""
         with self.store.read() as conn:

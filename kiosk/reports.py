@@ -183,6 +183,17 @@ def _connect(db_path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+def waiting_now(db_path: Path | str, agency: str | None) -> int:
+    """Tickets in a queue right now (of the agency whose queue they are in now), on a read-only connection."""
+    conn = _connect(db_path)
+    try:
+        return conn.execute(
+            "SELECT count(*) FROM tickets WHERE state = 'waiting' AND (:agency IS NULL OR agency_id = :agency)",
+            {"agency": agency}).fetchone()[0]
+    finally:
+        conn.close()
+
+
 def _prepare(conn: sqlite3.Connection, config: Config) -> None:
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS service_agency (service_id TEXT PRIMARY KEY, agency_id TEXT)")
     conn.execute("DELETE FROM temp.service_agency")

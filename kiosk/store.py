@@ -280,3 +280,37 @@ class Store:
     def close(self) -> None:
         with self.lock:
             self.conn.close()
+
+
+class SessionRows:
+    """The staff sessions' table (``server_sessions``): only a hash of each token is stored.
+    kiosk.server.auth.SessionStore keeps the rules and the cache; this is its SQL."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def replace_at_counter(self, digest: str, user: str, counter_id: str, created_at: str, expires_at: str,
+                           device_hash: str | None) -> None:
+        """The counter's one session from now on; the counter's old one and every expired one go."""
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM server_sessions WHERE counter_id = ? OR expires_at < ?", (counter_id, created_at))
+            conn.execute(
+                "INSERT INTO server_sessions (token_hash, user, counter_id, created_at, expires_at, device_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (digest, user, counter_id, created_at, expires_at, device_hash))
+
+    def live_at(self, counter_id: str, now: str) -> dict | None:
+        """The latest-expiring unexpired session at a counter (user, counter_id, expires_at)."""
+        rows = self.store.query(
+            "SELECT user, counter_id, expires_at FROM server_sessions WHERE counter_id = ? AND expires_at > ? "
+            "ORDER BY expires_at DESC LIMIT 1", (counter_id, now))
+        return rows[0] if rows else None
+
+    def by_hash(self, digest: str) -> dict | None:
+        rows = self.store.query(
+            "SELECT user, counter_id, expires_at, device_hash FROM server_sessions WHERE token_hash = ?", (digest,))
+        return rows[0] if rows else None
+
+    def delete(self, digest: str) -> None:
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM server_sessions WHERE token_hash = ?", (digest,))

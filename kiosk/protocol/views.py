@@ -7,9 +7,9 @@ server that answers with more fields.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class View(BaseModel):
@@ -92,3 +92,353 @@ class TicketView(View):
     counter_id: str | None = None
     recalls: int = 0
     transfers: int = 0
+
+
+# --------------------------------------------------------------------------- the server's answers
+# The server answers with ``response_model_exclude_unset=True``: a field the server did not set is
+# left out, not sent as null, so each answer on the wire is exactly what the server built.
+
+class NamedTicketView(TicketView):
+    """A ticket with its service's and agency's names in the request's language (counter answers, void, waiting)."""
+
+    service_name: str
+    agency_name: str
+    agency_short_name: str
+
+
+class IssuedTicketView(View):
+    """``POST /api/v1/tickets``: the ticket just issued (or, ``replayed``, the one this request id already made)."""
+
+    id: int
+    code: str
+    token: str                    # the holder's only credential: printed as the QR of status_url
+    status_url: str
+    position: int                 # people ahead
+    estimate_minutes: int
+    issued_at: str
+    day: str
+    priority: bool
+    lang: str
+    service_id: str
+    agency_id: str
+    service_name: str
+    agency_name: str
+    agency_short_name: str
+    seq: int
+    replayed: bool
+
+
+class TicketStatusView(View):
+    """``GET /api/v1/tickets/{token}``: the holder's view of their ticket (nothing about other tickets)."""
+
+    code: str
+    service_id: str
+    issued_service_id: str
+    agency_id: str
+    priority: bool
+    lang: str
+    state: TicketState
+    day: str
+    issued_at: str
+    called_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    no_show_at: str | None = None
+    counter_id: str | None = None
+    recalls: int = 0
+    transfers: int = 0
+    people_ahead: int
+    estimate_minutes: int
+    counter_number: str | None = None
+    surveyed: bool
+    survey: str                   # open, done, or why it is closed: not_served, too_soon, expired
+    can_rejoin: bool
+    service_name: str
+    agency_name: str
+    agency_short_name: str
+    view_lang: str                # the language the view's names are in
+
+
+class CounterView(View):
+    id: str
+    number: str
+    agency_id: str
+    services: list[str]
+    status: str                   # open, paused, closed
+    reason: str | None = None     # why paused
+    ticket_id: int | None = None
+    user: str | None = None
+
+
+class CounterActionView(View):
+    """``POST /api/v1/counters/{counter_id}/<action>``: the ticket the action left at the counter, and the counter."""
+
+    action: str                   # the action's path, e.g. "call-next"
+    ticket: NamedTicketView | None = None
+    counter: CounterView
+    seq: int
+
+
+class WaitingView(View):
+    counter_id: str
+    tickets: list[NamedTicketView]
+    seq: int
+
+
+class CounterStatsView(View):
+    counter_id: str
+    day: str
+    served_today: int
+    mean_service_minutes: float | None = None
+    no_shows_today: int
+    waiting: int
+
+
+class LoginView(View):
+    """``POST /api/v1/sessions``: the staff session (its token) and the counter it opened."""
+
+    token: str
+    user: str
+    name: str
+    supervisor: bool
+    counter_id: str
+    expires_at: str
+    counter: CounterView
+
+
+class LogoutView(View):
+    closed: bool                  # False: a ticket is still at the counter, so it stays open
+    counter: CounterView
+
+
+class SkippedTicket(View):
+    code: str
+    state: str
+
+
+class VoidView(View):
+    voided: list[NamedTicketView]
+    skipped: list[SkippedTicket]
+    seq: int
+
+
+class SnapshotTicket(View):
+    id: int
+    code: str
+    service_id: str
+    agency_id: str
+    priority: bool
+    state: TicketState
+    counter_id: str | None = None
+    queued_seq: int
+    issued_at: str
+    called_at: str | None = None
+    recalls: int = 0
+
+
+class SnapshotCounter(View):
+    status: str
+    reason: str | None = None
+    ticket_id: int | None = None
+    user: str | None = None
+
+
+class RecentCall(View):
+    seq: int
+    ticket_id: int | None = None
+    code: str
+    counter_id: str | None = None
+    counter_number: str | None = None
+    service_id: str
+    agency_id: str
+    at: str
+    recall: bool
+
+
+class SnapshotView(View):
+    """``GET /api/v1/state``: the lobby now, with the seq of the last event it includes."""
+
+    seq: int
+    day: str | None = None
+    tickets: list[SnapshotTicket]
+    counters: dict[str, SnapshotCounter]   # only counters ever opened
+    recent_calls: list[RecentCall]
+
+
+class HealthView(View):
+    status: str
+    seq: int
+
+
+class SeqView(View):
+    """An answer that is only the seq of the event it wrote (e.g. a printer fault)."""
+
+    seq: int
+
+
+class SurveyAnswerView(View):
+    ok: bool
+
+
+class SecurityEventView(View):
+    seq: int
+    type: str
+    at: str
+    scope: str | None = None
+    user: str | None = None
+    name: str | None = None
+    from_user: str | None = None
+    from_name: str | None = None
+    counter_id: str | None = None
+    counter_number: str | None = None
+    address: str | None = None
+    failures: int | None = None
+    retry_after_s: int | None = None
+
+
+class SecurityEventsView(View):
+    """``GET /api/v1/security/events``: today's login lockouts and counter take-overs."""
+
+    day: str
+    events: list[SecurityEventView]
+
+
+# -- devices (enrolment and the registry)
+
+class PairingView(View):
+    """``POST /api/v1/enrol``: the code the new PC shows, and the secret it polls with."""
+
+    code: str
+    poll_secret: str
+    expires_at: str
+    expires_in_s: int
+    poll_path: str
+
+
+class PairingPollView(View):
+    """``GET /api/v1/enrol/{poll_secret}``: pending (202: code, expires_at) or approved (200: name, role, key, once)."""
+
+    state: Literal["pending", "approved"]
+    code: str | None = None
+    expires_at: str | None = None
+    name: str | None = None
+    role: str | None = None
+    key: str | None = None
+
+
+class DeviceView(View):
+    name: str
+    role: str
+    enrolled_at: str
+    last_seen: str | None = None
+    revoked_at: str | None = None
+
+
+class RevokedDeviceView(DeviceView):
+    streams_closed: int
+
+
+class ConfigDeviceView(View):
+    name: str
+    role: str
+
+
+class PendingPairingView(View):
+    code: str
+    name_hint: str
+    address: str
+    requested_at: str
+    expires_at: str
+
+
+class DevicesView(View):
+    devices: list[DeviceView]
+    config_devices: list[ConfigDeviceView]
+    pending: list[PendingPairingView]
+
+
+class ApprovedPairingView(View):
+    code: str
+    role: str
+    name: str
+    address: str
+    name_hint: str
+
+
+class RefusedPairingView(View):
+    code: str
+    refused: bool
+
+
+# -- reports
+
+class ReportPeriodView(BaseModel):
+    # "from" is a Python keyword: the field is period_from, spelt "from" on the wire
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    period_from: str = Field(alias="from")
+    to: str
+    days: int
+    by: str
+
+
+class ReportAgencyView(View):
+    id: str
+    name: str
+    short_name: str
+
+
+class ReportTableView(View):
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]         # one list per row, in the columns' order; each table has its own columns
+
+
+class ReportHeadView(View):
+    lobby: str
+    period: ReportPeriodView
+    agency: ReportAgencyView | None = None
+    generated_at: str
+
+
+class ReportTablesView(ReportHeadView):
+    """``GET /api/v1/reports/tables``: every table by its name."""
+
+    tables: dict[str, ReportTableView]
+
+
+class OneReportTableView(ReportHeadView):
+    """``GET /api/v1/reports/{table}``."""
+
+    name: str
+    table: ReportTableView
+
+
+class IkmView(View):
+    ikm: float | int | None = None
+    grade: str | None = None
+    grade_name: str | None = None
+    respondents: int = 0
+
+
+class IkmMonthView(IkmView):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    month_from: str = Field(alias="from")
+
+
+class TodaySummaryView(View):
+    """``GET /api/v1/reports/today``: today so far, and this month's IKM so far."""
+
+    day: str
+    agency: ReportAgencyView | None = None
+    generated_at: str
+    waiting_now: int
+    issued_today: int
+    served_today: int
+    no_shows_today: int
+    mean_wait_minutes: int | float | None = None
+    ikm_today: IkmView
+    ikm_month: IkmMonthView
+    surveys_refused_today: dict[str, int]
+    survey_bursts_today: list[str]

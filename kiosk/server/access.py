@@ -232,6 +232,16 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
 COUNTER_ACTION_ACCESS = ("the counter's staff session", "lan", STAFF_LIMIT)
 
 
+def served_routes(app) -> list:
+    """Every route the app serves, one by one. FastAPI keeps an included router as one entry of
+    ``app.routes`` since 0.16x (its routes are found through it); before, its routes were copied there."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        return list(app.routes)
+    return [context.route for context in iter_route_contexts(app.routes)]
+
+
 def route_key(route) -> list[tuple[str, str]]:
     from starlette.routing import Mount, WebSocketRoute
 
@@ -250,18 +260,19 @@ def access_of(method: str, path: str) -> tuple[str, Side, str] | None:
 
 
 def declare_access(app) -> None:
-    """Every route must say who may call it, from where and how often; shown in /openapi.json as x-access."""
-    missing = []
-    for route in app.routes:
-        for method, path in route_key(route):
-            found = access_of(method, path)
-            if found is None:
-                missing.append(f"{method} {path}")
-                continue
-            if hasattr(route, "openapi_extra"):
-                role, side, limit = found
-                extra = dict(route.openapi_extra or {})
-                extra["x-access"] = {"role": role, "side": side, "rate_limit": limit}
-                route.openapi_extra = extra
+    """Every route must say who may call it, from where and how often (the app refuses to start otherwise)."""
+    missing = [f"{method} {path}" for route in served_routes(app) for method, path in route_key(route)
+               if access_of(method, path) is None]
     if missing:
         raise RuntimeError("routes without an access declaration in kiosk/server/access.py: " + ", ".join(missing))
+
+
+def add_access_to_openapi(schema: dict) -> dict:
+    """Each operation of the OpenAPI document says who may call it, from where and how often, as x-access."""
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            found = access_of(method.upper(), path)
+            if found is not None:
+                role, side, limit = found
+                operation["x-access"] = {"role": role, "side": side, "rate_limit": limit}
+    return schema

@@ -1,5 +1,10 @@
 """The queue server's application: JSON API under /api/v1, live events, the phone page.
 
+Here: the middleware every request passes (body limit, network gate, security headers, access log), the
+error answers, the :class:`Backend` every route uses (engine, worker thread, event hub, sessions), and
+:func:`create_app`. The routes are in kiosk.server.routes, one router per resource; who may call each is
+a dependency of kiosk.server.deps.
+
 Every engine call runs on ONE worker thread (kiosk.server.worker): the event
 loop stays free for other requests and writes are serialised. After each
 write the event hub is told, and it wakes every WebSocket waiting for events.
@@ -8,55 +13,44 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import re
 import sqlite3
 import time
-from datetime import datetime
 from pathlib import Path
-from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Header, Query, Request, WebSocket
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
-from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from kiosk import errors as queue_errors
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.engine import QueueEngine, Ticket
 from kiosk.enrolment import DeviceRegistry
-from kiosk.pins import verify_pin
+from kiosk.protocol.actions import CounterAction
+from kiosk.protocol.requests import IssueRequest, VoidRequest
 from kiosk.schedule import local_day
-from kiosk.server import phone
-from kiosk.server.access import Buckets, LanGate, Listener, declare_access
-from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, staff_may_use, token_hash
+from kiosk.server.access import Buckets, LanGate, Listener, add_access_to_openapi, declare_access
+from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, token_hash
+from kiosk.server.deps import AUTHED
 from kiosk.server.devices_api import DeviceWatch, install_device_routes
-from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_language, request_lang
+from kiosk.server.errors import MESSAGES, ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
+from kiosk.server.routes import counters, devices, lobby, phone_page, sessions, tickets
 from kiosk.server.worker import EngineWorker
-from kiosk.protocol.requests import (
-    IssueRequest, SurveyRequest, LoginRequest, CallRequest, TransferRequest, VoidRequest, PauseRequest, PrinterFaultRequest,
-)
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("kiosk.server.access")
 
 STATIC = Path(__file__).parent / "static"
-MAX_SEQ = 2**62
-# verify_pin against this when the user is unknown, so the answer takes as long as for a known one
-_NO_SUCH_USER_HASH = "scrypt$16384$8$1$" + "0" * 32 + "$" + "0" * 64
-
-# WebSocket close codes (4000-4999 are the application's)
-WS_BAD_REQUEST, WS_UNAUTHORIZED, WS_NOT_FOUND, WS_RESYNC = 4400, 4401, 4404, 4409
 
 TAGS = [
     {"name": "visitors", "description": "The kiosk issues tickets; the ticket holder follows one and rates the service."},
@@ -65,13 +59,6 @@ TAGS = [
     {"name": "devices", "description": "Reports from devices."},
     {"name": "reports", "description": "Figures for managers (manager key); today's summary also for supervisors."},
 ]
-
-
-# --------------------------------------------------------------------------- requests
-
-def carries_credentials(conn: HTTPConnection) -> bool:
-    """A device key or staff session on a visitor route: whoever sent it is not the ticket's visitor."""
-    return "authorization" in conn.headers or "key" in conn.query_params
 
 
 # --------------------------------------------------------------------------- ASGI middleware
@@ -384,23 +371,6 @@ class Backend:
         return Principal("staff", "staff", session.user, session.counter_id, staff.supervisor, digest,
                          session.device_hash)
 
-    def require_device(self, who: Principal, *roles: str) -> None:
-        if who.kind != "device" or who.role not in roles:
-            raise ApiProblem("forbidden")
-
-    def require_counter_staff(self, who: Principal, counter_id: str) -> None:
-        if who.kind != "staff":
-            raise ApiProblem("forbidden")
-        if who.counter_id != counter_id:
-            raise ApiProblem("wrong_counter")
-
-    def require_counter_reader(self, who: Principal, counter_id: str) -> None:
-        """The counter's own staff, a supervisor, or a counter-app or manager device."""
-        if who.kind == "device":
-            self.require_device(who, "counter-app", "manager")
-        elif not (who.supervisor or who.counter_id == counter_id):
-            raise ApiProblem("wrong_counter")
-
     # -- views (run on the engine thread)
 
     def names(self, service_id: str, agency_id: str, lang: str) -> dict:
@@ -421,47 +391,28 @@ class Backend:
         view["view_lang"] = lang or status["lang"]
         return view, ticket_id
 
+    async def panel_of(self, view: dict, token: str) -> dict:
+        """What the phone panel shows: the view, and for an open survey its one-time survey token; only the panel
+        (page, panel JSON, the ticket's socket) carries that token, never the ticket's JSON status."""
+        survey_token = await self.run(self.engine.survey_token, token) if view.get("survey") == "open" else None
+        return {**view, "token_path": token, "survey_token": survey_token}
+
     def counter_view(self, counter_id: str) -> dict:
         counter = self.counters[counter_id]
-        rows = self.engine.store.query(
-            "SELECT status, reason, ticket_id, user FROM counter_state WHERE counter_id = ?", (counter_id,))
-        row = rows[0] if rows else {"status": "closed", "reason": None, "ticket_id": None, "user": None}
         return {"id": counter.id, "number": counter.number, "agency_id": counter.agency,
-                "services": list(counter.services), **row}
+                "services": list(counter.services), **self.engine.counter_state(counter_id)}
 
-    def current_ticket(self, counter_id: str) -> Ticket | None:
-        rows = self.engine.store.query(
-            "SELECT t.* FROM tickets t JOIN counter_state c ON c.ticket_id = t.id WHERE c.counter_id = ?", (counter_id,))
-        return Ticket.from_row(rows[0]) if rows else None
-
-    def counter_action(self, counter_id: str, action: str, body: BaseModel | None, lang: str, *,
+    def counter_action(self, counter_id: str, action: CounterAction, body: BaseModel | None, lang: str, *,
                        supervisor: bool = False) -> dict:
+        """Do one action of kiosk.protocol.actions.ACTIONS (the engine's rules decide; e.g. a supervisor may
+        transfer where others may not)."""
         engine = self.engine
-        if action == "call-next":
-            ticket = engine.call_next(counter_id)
-        elif action == "call":
-            ticket = engine.call_ticket(counter_id, body.ticket)
-        elif action == "recall":
-            ticket = engine.recall(counter_id)
-        elif action == "no-show":
-            ticket = engine.no_show(counter_id)
-        elif action == "start":
-            ticket = engine.start(counter_id)
-        elif action == "finish":
-            ticket = engine.finish(counter_id)
-        elif action == "transfer":
-            # the target's rules (closed, full, another agency, keep_place) are the engine's; a supervisor may
-            ticket = engine.transfer(counter_id, body.service_id, supervisor=supervisor, keep_place=body.keep_place)
-        elif action == "pause":
-            engine.pause(counter_id, body.reason)
-            ticket = self.current_ticket(counter_id)
-        elif action == "resume":
-            engine.resume(counter_id)
-            ticket = self.current_ticket(counter_id)
-        else:  # the routes only name the actions above
-            raise ApiProblem("not_found")
+        args, kwargs = action.engine_arguments(body, supervisor=supervisor)
+        ticket = getattr(engine, action.engine_method)(counter_id, *args, **kwargs)
+        if action.keeps_ticket:
+            ticket = engine.counter_ticket(counter_id)
         return {
-            "action": action,
+            "action": action.path,
             "ticket": self.public_ticket(ticket, lang) if ticket else None,
             "counter": self.counter_view(counter_id),
             "seq": engine.last_seq(),
@@ -486,33 +437,10 @@ class Backend:
         return {"counter_id": counter_id, "tickets": [self.public_ticket(t, lang) for t in tickets],
                 "seq": self.engine.last_seq()}
 
-    def stats_view(self, counter_id: str) -> dict:
-        if counter_id not in self.counters:
-            raise queue_errors.UnknownCounter(counter_id)
-        day = local_day(self.config, self.engine.clock.now()).isoformat()
-        rows = self.engine.store.query(
-            "SELECT started_at, finished_at FROM tickets WHERE counter_id = ? AND day = ? AND state = 'done'",
-            (counter_id, day))
-        minutes = [
-            (datetime.fromisoformat(r["finished_at"]) - datetime.fromisoformat(r["started_at"])).total_seconds() / 60
-            for r in rows if r["started_at"] and r["finished_at"]]
-        no_shows = self.engine.store.query(
-            "SELECT count(*) AS n FROM tickets WHERE counter_id = ? AND day = ? AND state = 'no_show'",
-            (counter_id, day))[0]["n"]
-        return {
-            "counter_id": counter_id,
-            "day": day,
-            "served_today": len(rows),
-            "mean_service_minutes": round(sum(minutes) / len(minutes), 1) if minutes else None,
-            "no_shows_today": no_shows,
-            "waiting": len(self.engine.waiting(counter_id=counter_id)),
-        }
-
     def issue(self, request: IssueRequest, lang: str, device: str) -> dict:
         # On the engine thread, so "already made?" and the issue itself see the same tickets. A replay returns
         # the ticket the kiosk already has: never refused, never counted.
-        replay = request.request_id is not None and bool(self.engine.store.query(
-            "SELECT 1 FROM tickets WHERE request_id = ?", (request.request_id,)))
+        replay = request.request_id is not None and self.engine.has_request(request.request_id)
         if not replay:
             wait = self.issue_budget.take(device)
             if wait is not None:
@@ -611,11 +539,6 @@ class Backend:
         return {"closed": closed, "counter": self.counter_view(who.counter_id)}
 
 
-def explicit_lang(conn: HTTPConnection) -> str | None:
-    asked = conn.query_params.get("lang")
-    return asked if asked in LANGS else None
-
-
 # --------------------------------------------------------------------------- the app
 
 def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Clock | None = None,
@@ -655,14 +578,11 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     )
     app.state.backend = backend
     default_lang = backend.default_lang
-    # 'Authorization: Bearer <device key or staff token>', checked inside each endpoint (cheaper than a
-    # dependency per request); this tells OpenAPI about it
-    authed = {"security": [{"bearer": []}]}
     build_openapi = app.openapi
 
     def openapi_with_bearer():
         if app.openapi_schema is None:
-            schema = build_openapi()
+            schema = add_access_to_openapi(build_openapi())
             schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
                 "type": "http", "scheme": "bearer",
                 "description": "a device key from config (server.devices), or a staff session token from POST /api/v1/sessions",
@@ -710,380 +630,14 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(ApiProblem("internal_error"), lang_of(request))
 
-    # -- health and lobby
+    # -- the routes, one router per resource; enrolment and reports keep state of their own
 
-    @app.get("/healthz", tags=["lobby"], summary="Liveness: answers without touching the database")
-    async def healthz():
-        return JSONResponse({"status": "ok", "seq": backend.hub.last_seq if backend.hub else 0})
-
-    @app.get("/api/v1/catalog", tags=["lobby"], summary="Agencies and services with status, waiting and estimate")
-    async def catalog(request: Request, lang: str | None = Query(None, description="id or en")):
-        return JSONResponse(await backend.run(backend.engine.catalog, lang_of(request)))
-
-    @app.get("/api/v1/state", tags=["lobby"], openapi_extra=authed,
-             summary="Snapshot of the lobby with its seq (any device key or staff token)")
-    async def state(request: Request):
-        await backend.authenticate(request)
-        return JSONResponse(await backend.run(backend.engine.snapshot))
-
-    # -- visitors
-
-    @app.post("/api/v1/tickets", tags=["visitors"], status_code=201, openapi_extra=authed,
-              summary="Issue a ticket (kiosk key)")
-    async def issue_ticket(
-        request: Request, body: IssueRequest,
-        idempotency_key: str | None = Header(
-            default=None, alias="Idempotency-Key", max_length=200,
-            description="the same as the body's request_id (either, or both equal)"),
-    ):
-        who = await backend.authenticate(request)
-        backend.require_device(who, "kiosk")
-        if idempotency_key is not None:
-            if body.request_id is not None and body.request_id != idempotency_key:
-                raise queue_errors.RequestIdMismatch()
-            body = body.model_copy(update={"request_id": idempotency_key})
-        lang = body.lang or lang_of(request)
-        return JSONResponse(await backend.write(backend.issue, body, lang, who.name), status_code=201)
-
-    @app.post("/api/v1/tickets/void", tags=["staff"], openapi_extra=authed,
-              summary="Void tickets of today by code and/or a range, with a reason (supervisor session)")
-    async def void_tickets(request: Request, body: VoidRequest):
-        who = await backend.authenticate(request)
-        if who.kind != "staff" or not who.supervisor:
-            raise ApiProblem("forbidden", message_id="Hanya sesi supervisor yang dapat membatalkan nomor antrean.",
-                             message_en="Only a supervisor's session can void tickets.")
-        answer = await backend.write(backend.void, body, who.name, lang_of(request))
-        log.info("%s voided %d ticket(s) (%s): %s", who.name, len(answer["voided"]),
-                 ", ".join(t["code"] for t in answer["voided"][:20]), body.reason[:200])
-        return JSONResponse(answer)
-
-    def ticket_lang(request: Request) -> str | None:
-        """?lang=, else Accept-Language, else (None) the ticket's own language."""
-        if explicit_lang(request):
-            return explicit_lang(request)
-        if request.headers.get("accept-language"):
-            return parse_accept_language(request.headers["accept-language"])
-        return None
-
-    @app.get("/api/v1/tickets/{token}", tags=["visitors"], summary="A ticket's status for its holder (public)")
-    async def ticket_status(request: Request, token: str):
-        view, _ = await backend.run(backend.ticket_view, token[:200], ticket_lang(request))
-        return JSONResponse(view)
-
-    @app.post("/api/v1/tickets/{token}/rejoin", tags=["visitors"],
-              summary="A no-show back within the grace period rejoins the queue (public)")
-    async def rejoin(request: Request, token: str):
-        await backend.write(backend.engine.rejoin, token[:200])
-        view, _ = await backend.run(backend.ticket_view, token[:200], ticket_lang(request))
-        return JSONResponse(view)
-
-    @app.post("/api/v1/tickets/{token}/survey", tags=["visitors"], status_code=201,
-              summary="The SKM survey of a finished ticket, once, with its phone page's survey token (public; "
-                      "refused with a device key or staff session)")
-    async def survey(request: Request, token: str, body: SurveyRequest):
-        await backend.write(backend.engine.submit_survey, token[:200], body.scores, body.comment,
-                            survey_token=body.survey_token, credentialed=carries_credentials(request))
-        return JSONResponse({"ok": True}, status_code=201)
-
-    # -- staff
-
-    @app.post("/api/v1/sessions", tags=["staff"], status_code=201, openapi_extra=authed,
-              summary="Log in to a counter with user and PIN from a counter-app device (its key); opens the counter")
-    async def login(request: Request, body: LoginRequest):
-        address = request.client.host if request.client else "-"
-        # only a counter PC logs staff in: no key, no PIN check (and no scrypt time spent on a stranger)
-        credential = bearer(request.headers.get("authorization"))
-        device = backend.devices.find(credential) if credential and len(credential) <= 256 else None
-        if device is None:
-            raise ApiProblem("login_needs_device", headers={"WWW-Authenticate": "Bearer"})
-        if device.role != "counter-app":
-            raise ApiProblem("login_wrong_device")
-        wait = backend.limiter.retry_after(body.user, address)
-        if wait is not None:
-            raise ApiProblem("rate_limited", headers={"Retry-After": str(wait)}, retry_after=wait)
-        staff = backend.staff.get(body.user)
-        loop = asyncio.get_running_loop()
-        # scrypt takes ~50 ms: off the event loop and off the engine thread
-        good = await loop.run_in_executor(None, verify_pin, body.pin, staff.pin_hash if staff else _NO_SUCH_USER_HASH)
-        if not (good and staff):
-            log.warning("failed login for user %r from %s", body.user[:40], address)
-            for lockout in backend.limiter.failed(body.user, address):
-                log.warning("login locked (%s) for user %r from %s: %d wrong PINs in a minute, %d s",
-                            lockout.scope, body.user[:40], address, lockout.failures, lockout.retry_after)
-                try:
-                    await backend.write(backend.engine.record_login_locked, lockout.scope, lockout.user,
-                                        lockout.address, lockout.failures, lockout.retry_after)
-                except sqlite3.Error as exc:  # the lockout holds in memory all the same; the answer stays 401
-                    log.error("login lockout not recorded as an event: %s", exc)
-            raise ApiProblem("login_failed")
-        backend.limiter.succeeded(body.user, address)
-        if body.counter_id not in backend.counters:
-            raise queue_errors.UnknownCounter(body.counter_id)
-        if not staff_may_use(staff, body.counter_id):
-            raise ApiProblem("counter_not_allowed")
-        answer = await backend.write(backend.open_session, body.user, body.counter_id, address, device.device_hash)
-        log.info("%s logged in to %s from %s", body.user, body.counter_id, address)
-        return JSONResponse(answer, status_code=201)
-
-    @app.get("/api/v1/security/events", tags=["staff"], openapi_extra=authed,
-             summary="Today's login lockouts and counter take-overs (a supervisor's session or the manager key)")
-    async def security_events(request: Request):
-        who = await backend.authenticate(request)
-        if who.kind == "device":
-            backend.require_device(who, "manager")
-        elif not who.supervisor:
-            raise ApiProblem("forbidden")
-        return JSONResponse(await backend.run(backend.security_view))
-
-    @app.delete("/api/v1/sessions", tags=["staff"], openapi_extra=authed,
-                summary="Log out; closes the counter unless a ticket is still at it")
-    async def logout(request: Request):
-        who = await backend.authenticate(request)
-        if who.kind != "staff":
-            raise ApiProblem("forbidden")
-        answer = await backend.write(backend.close_session, who)
-        log.info("%s logged out of %s (counter closed: %s)", who.name, who.counter_id, answer["closed"])
-        return JSONResponse(answer)
-
-    def add_action(action: str, body_model: type[BaseModel] | None, summary: str):
-        path = f"/api/v1/counters/{{counter_id}}/{action}"
-
-        async def act(request: Request, counter_id: str, body=None):
-            who = await backend.authenticate(request)
-            backend.require_counter_staff(who, counter_id)
-            answer = await backend.write(backend.counter_action, counter_id, action, body, lang_of(request),
-                                         supervisor=who.supervisor)
-            return JSONResponse(answer)
-
-        if body_model is not None:
-            async def endpoint(request: Request, counter_id: str, body: body_model):  # type: ignore[valid-type]
-                return await act(request, counter_id, body)
-        else:
-            async def endpoint(request: Request, counter_id: str):
-                return await act(request, counter_id)
-        endpoint.__name__ = "counter_" + action.replace("-", "_")
-        # real classes, not the strings `from __future__ import annotations` leaves (body_model is local)
-        endpoint.__annotations__ = {"request": Request, "counter_id": str}
-        if body_model is not None:
-            endpoint.__annotations__["body"] = body_model
-        app.post(path, tags=["staff"], openapi_extra=authed, summary=summary)(endpoint)
-
-    add_action("call-next", None, "Call the next ticket (priority first, within the limit)")
-    add_action("call", CallRequest, "Call one ticket by code, token or status URL")
-    add_action("recall", None, "Call the counter's ticket again")
-    add_action("no-show", None, "Mark the counter's ticket a no-show (after the configured recalls)")
-    add_action("start", None, "The visitor arrived: service starts")
-    add_action("finish", None, "Service finished")
-    add_action("transfer", TransferRequest, "Send the counter's ticket to another service's queue")
-    add_action("pause", PauseRequest, "Pause the counter (break)")
-    add_action("resume", None, "Resume a paused counter")
-
-    @app.get("/api/v1/counters/{counter_id}/waiting", tags=["staff"], openapi_extra=authed,
-             summary="Tickets waiting for the counter's services, in queue order")
-    async def waiting(request: Request, counter_id: str):
-        who = await backend.authenticate(request)
-        backend.require_counter_reader(who, counter_id)
-        return JSONResponse(await backend.run(backend.waiting_view, counter_id, lang_of(request)))
-
-    @app.get("/api/v1/counters/{counter_id}/stats", tags=["staff"], openapi_extra=authed,
-             summary="Served today and mean service minutes today")
-    async def stats(request: Request, counter_id: str):
-        who = await backend.authenticate(request)
-        backend.require_counter_reader(who, counter_id)
-        return JSONResponse(await backend.run(backend.stats_view, counter_id))
-
-    # -- devices
-
-    @app.post("/api/v1/devices/printer-fault", tags=["devices"], status_code=201, openapi_extra=authed,
-              summary="The kiosk's printer failed (kiosk key)")
-    async def printer_fault(request: Request, body: PrinterFaultRequest):
-        who = await backend.authenticate(request)
-        backend.require_device(who, "kiosk")
-        seq = await backend.write(backend.engine.record_printer_fault, who.name, body.kind, body.message, body.code)
-        return JSONResponse({"seq": seq}, status_code=201)
-
-    # -- reports: built on threads of their own, never on the engine's
-
-    install_report_routes(app, backend, lang_of=lang_of, authed=authed)
-    install_device_routes(app, backend, lang_of=lang_of, authed=authed, monotonic=monotonic)
-
-    # -- live events
-
-    @app.websocket("/api/v1/events")
-    async def events(websocket: WebSocket):
-        await websocket.accept()
-        lang = lang_of(websocket)
-        try:
-            who = await backend.authenticate(websocket, allow_query=True)
-        except ApiProblem as problem:
-            return await ws_refuse(websocket, problem.to_dict(lang), WS_UNAUTHORIZED)
-        raw = websocket.query_params.get("since")
-        if raw is None:
-            since = backend.hub.last_seq
-        else:
-            try:
-                since = int(raw)
-            except ValueError:
-                since = -1
-            if not 0 <= since <= MAX_SEQ:
-                return await ws_refuse(websocket, ApiProblem(
-                    "invalid_request", message_id="Parameter since harus bilangan bulat ≥ 0.",
-                    message_en="since must be an integer ≥ 0.").to_dict(lang), WS_BAD_REQUEST)
-        last = await backend.run(backend.engine.last_seq)
-        if since > last:
-            # the client knows events this database never had (a restored or new database): start again
-            return await ws_refuse(websocket, {"type": "resync", "seq": last}, WS_RESYNC)
-        with backend.device_watch.stream(who, websocket, lang):  # a revocation ends it at once
-            await serve_ws(websocket, lambda ws: stream_events(ws, since))
-
-    async def stream_events(websocket: WebSocket, since: int):
-        hub = backend.hub
-        loop = asyncio.get_running_loop()
-        await websocket.send_text(json.dumps({"type": "hello", "since": since, "last_seq": hub.last_seq}))
-        next_ping = loop.time() + backend.ping_seconds
-        while not hub.closing:
-            batch = await hub.texts_after(since)
-            if batch:
-                for _seq, text in batch:
-                    await websocket.send_text(text)
-                since = batch[-1][0]
-                continue
-            if loop.time() >= next_ping:
-                await websocket.send_text('{"type":"ping"}')
-                next_ping = loop.time() + backend.ping_seconds
-            await hub.wait_beyond(since, max(0.01, min(1.0, next_ping - loop.time())))
-
-    @app.websocket("/api/v1/tickets/{token}/events")
-    async def ticket_events(websocket: WebSocket, token: str):
-        await websocket.accept()
-        lang = explicit_lang(websocket)
-        token = token[:200]
-        since = backend.hub.last_seq
-        try:
-            view, ticket_id = await backend.run(backend.ticket_view, token, lang)
-        except queue_errors.UnknownTicket as exc:
-            return await ws_refuse(websocket, exc.to_dict(lang or default_lang), WS_NOT_FOUND)
-        await serve_ws(websocket, lambda ws: stream_ticket(ws, token, lang, view, ticket_id, since))
-
-    async def stream_ticket(websocket: WebSocket, token: str, lang: str | None, view: dict, ticket_id: int, since: int):
-        """Push the holder's view when it changes: at once for their own ticket, at most twice a second otherwise."""
-        hub = backend.hub
-        loop = asyncio.get_running_loop()
-
-        async def send(view):
-            html = phone.panel_html(await panel_of(view, token), view["view_lang"])
-            await websocket.send_text(json.dumps({"type": "status", "status": view, "html": html}, ensure_ascii=False))
-
-        await send(view)
-        next_ping = loop.time() + backend.ping_seconds
-        next_refresh = loop.time() + 30  # estimates and the rejoin deadline move with time too
-        last_refresh = loop.time()
-        dirty = False  # events of other tickets seen since the last refresh
-        while not hub.closing:
-            deadline = min(next_ping, next_refresh, last_refresh + 0.5 if dirty else next_refresh)
-            mine = False
-            if await hub.wait_beyond(since, max(0.01, deadline - loop.time())):
-                batch = await hub.events_after(since)
-                if batch:
-                    since = batch[-1]["seq"]
-                    mine = any(e["ticket_id"] == ticket_id for e in batch)
-                    dirty = True
-            now = loop.time()
-            if mine or (dirty and now >= last_refresh + 0.5) or now >= next_refresh:
-                view = await refresh(send, token, lang, view)
-                dirty, last_refresh, next_refresh = False, now, now + 30
-            if now >= next_ping:
-                await websocket.send_text('{"type":"ping"}')
-                next_ping = now + backend.ping_seconds
-
-    async def refresh(send, token, lang, old_view):
-        view, _ = await backend.run(backend.ticket_view, token, lang)
-        if view != old_view:
-            await send(view)
-        return view
-
-    # -- the phone page
-
-    def page_lang(request: Request, ticket_lang: str | None = None) -> str:
-        return explicit_lang(request) or ticket_lang or default_lang
-
-    def not_found_page(request: Request) -> HTMLResponse:
-        return HTMLResponse(phone.not_found_html(page_lang(request), lobby_name=config.lobby.name), status_code=404)
-
-    async def panel_of(view: dict, token: str) -> dict:
-        """What the panel shows: the view, and for an open survey its one-time survey token; only the panel
-        (page, panel JSON, the ticket's socket) carries that token, never the ticket's JSON status."""
-        survey_token = await backend.run(backend.engine.survey_token, token) if view.get("survey") == "open" else None
-        return {**view, "token_path": token, "survey_token": survey_token}
-
-    async def phone_view(request: Request, token: str):
-        try:
-            view, _ = await backend.run(backend.ticket_view, token[:200], explicit_lang(request))
-        except queue_errors.UnknownTicket:
-            return None
-        return await panel_of(view, token[:200])
-
-    @app.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
-    async def phone_page(request: Request, token: str):
-        view = await phone_view(request, token)
-        if view is None:
-            return not_found_page(request)
-        # a ticket the day closed is as good as unknown (404), but the page says what happened to it
-        return HTMLResponse(phone.page_html(view, view["view_lang"], lobby_name=config.lobby.name),
-                            status_code=404 if view["state"] == "expired" else 200,
-                            headers={"Cache-Control": "no-store"})
-
-    @app.get("/t/{token}/panel", include_in_schema=False)
-    async def phone_panel(request: Request, token: str):
-        view = await phone_view(request, token)
-        if view is None:
-            raise queue_errors.UnknownTicket("?")
-        status = {k: v for k, v in view.items() if k not in ("token_path", "survey_token")}
-        return JSONResponse({"type": "status", "status": status, "html": phone.panel_html(view, view["view_lang"])},
-                            headers={"Cache-Control": "no-store"})
-
-    async def form_fields(request: Request) -> dict[str, str]:
-        body = (await request.body()).decode("utf-8", "replace")
-        return {k: v[0] for k, v in parse_qs(body, max_num_fields=20).items()}
-
-    @app.post("/t/{token}/rejoin", include_in_schema=False)
-    async def phone_rejoin(request: Request, token: str):
-        """The rejoin button without JavaScript: a plain form post, then back to the page."""
-        try:
-            await backend.write(backend.engine.rejoin, token[:200])
-        except queue_errors.UnknownTicket:
-            return not_found_page(request)
-        except queue_errors.QueueError:
-            pass  # the page shows the ticket as it is
-        return RedirectResponse(f"/t/{token[:200]}?lang={page_lang(request)}", status_code=303)
-
-    @app.post("/t/{token}/survey", include_in_schema=False)
-    async def phone_survey(request: Request, token: str):
-        """The survey without JavaScript: a plain form post, then back to the page (or the form with the error)."""
-        try:
-            fields = await form_fields(request)
-        except ValueError:
-            fields = {}
-        scores = []
-        for number in range(1, 10):
-            value = fields.get(f"u{number}", "")
-            scores.append(int(value) if value in ("1", "2", "3", "4") else 0)
-        try:
-            await backend.write(backend.engine.submit_survey, token[:200], scores, fields.get("comment", "")[:1000],
-                                survey_token=fields.get("survey_token") or None,
-                                credentialed=carries_credentials(request))
-        except queue_errors.UnknownTicket:
-            return not_found_page(request)
-        except queue_errors.QueueError as exc:
-            view = await phone_view(request, token)
-            if view is None:
-                return not_found_page(request)
-            if view["surveyed"]:  # sent twice (a double tap, the back button): the thank-you is the answer
-                return RedirectResponse(f"/t/{token[:200]}?lang={page_lang(request)}", status_code=303)
-            lang = view["view_lang"]
-            return HTMLResponse(phone.page_html(view, lang, lobby_name=config.lobby.name, error=exc.message(lang)),
-                                status_code=exc.http_status)
-        return RedirectResponse(f"/t/{token[:200]}?lang={page_lang(request)}", status_code=303)
+    for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router):
+        app.include_router(router)
+    # reports: built on threads of their own, never on the engine's
+    install_report_routes(app, backend, lang_of=lang_of, authed=AUTHED)
+    install_device_routes(app, backend, lang_of=lang_of, authed=AUTHED, monotonic=monotonic)
+    app.include_router(phone_page.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -1103,37 +657,3 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     if access_log:
         app.add_middleware(AccessLog, refusals=refusals)
     return app
-
-
-# --------------------------------------------------------------------------- WebSocket plumbing
-
-async def ws_refuse(websocket: WebSocket, message: dict, code: int) -> None:
-    with contextlib.suppress(Exception):
-        await websocket.send_text(json.dumps({"type": message.get("type", "error"), **message}, ensure_ascii=False))
-        await websocket.close(code=code)
-
-
-async def serve_ws(websocket: WebSocket, sender) -> None:
-    """Run ``sender(websocket)`` until it ends or the client goes away, whichever is first."""
-
-    async def reader():
-        # clients send nothing we need; reading is how a close is noticed at once
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-
-    tasks = [asyncio.create_task(reader()), asyncio.create_task(sender(websocket))]
-    try:
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError, Exception):
-                await task
-    if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
-        with contextlib.suppress(Exception):
-            await websocket.close(code=1001)
-
-

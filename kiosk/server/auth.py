@@ -21,7 +21,7 @@ from typing import Callable
 
 from kiosk.clock import Clock
 from kiosk.config import Config, Staff
-from kiosk.store import Store
+from kiosk.store import SessionRows, Store
 
 DEVICE_ROLES = ("kiosk", "display", "counter-app", "manager")
 
@@ -71,7 +71,7 @@ class SessionStore:
     """
 
     def __init__(self, store: Store, clock: Clock, hours: float):
-        self.store = store
+        self.rows = SessionRows(store)
         self.clock = clock
         self.lifetime = timedelta(hours=hours)
         self._cache: dict[str, Session] = {}
@@ -81,12 +81,8 @@ class SessionStore:
         now = self.clock.now()
         session = Session(user, counter_id, now + self.lifetime, device_hash)
         digest = token_hash(token)
-        with self.store.write() as conn:
-            conn.execute("DELETE FROM server_sessions WHERE counter_id = ? OR expires_at < ?", (counter_id, now.isoformat()))
-            conn.execute(
-                "INSERT INTO server_sessions (token_hash, user, counter_id, created_at, expires_at, device_hash) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (digest, user, counter_id, now.isoformat(), session.expires_at.isoformat(), device_hash))
+        self.rows.replace_at_counter(digest, user, counter_id, now.isoformat(), session.expires_at.isoformat(),
+                                     device_hash)
         for other, cached in list(self._cache.items()):
             if cached.counter_id == counter_id:
                 self._cache.pop(other, None)
@@ -95,12 +91,10 @@ class SessionStore:
 
     def holder(self, counter_id: str) -> Session | None:
         """The live (unexpired) session at a counter, if any: whose login a new one would end."""
-        rows = self.store.query(
-            "SELECT user, counter_id, expires_at FROM server_sessions WHERE counter_id = ? AND expires_at > ? "
-            "ORDER BY expires_at DESC LIMIT 1", (counter_id, self.clock.now().isoformat()))
-        if not rows:
+        row = self.rows.live_at(counter_id, self.clock.now().isoformat())
+        if row is None:
             return None
-        return Session(rows[0]["user"], rows[0]["counter_id"], datetime.fromisoformat(rows[0]["expires_at"]))
+        return Session(row["user"], row["counter_id"], datetime.fromisoformat(row["expires_at"]))
 
     def cached(self, digest: str) -> Session | None:
         """The session if it is in memory and still valid; None means 'ask the database'."""
@@ -113,13 +107,11 @@ class SessionStore:
         session = self.cached(digest)
         if session is not None:
             return session
-        rows = self.store.query(
-            "SELECT user, counter_id, expires_at, device_hash FROM server_sessions WHERE token_hash = ?", (digest,))
-        if not rows:
+        row = self.rows.by_hash(digest)
+        if row is None:
             self._cache.pop(digest, None)
             return None
-        session = Session(rows[0]["user"], rows[0]["counter_id"], datetime.fromisoformat(rows[0]["expires_at"]),
-                          rows[0]["device_hash"])
+        session = Session(row["user"], row["counter_id"], datetime.fromisoformat(row["expires_at"]), row["device_hash"])
         if session.expires_at <= self.clock.now():
             self.delete(digest)
             return None
@@ -128,8 +120,7 @@ class SessionStore:
 
     def delete(self, digest: str) -> None:
         self._cache.pop(digest, None)
-        with self.store.write() as conn:
-            conn.execute("DELETE FROM server_sessions WHERE token_hash = ?", (digest,))
+        self.rows.delete(digest)
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,17 @@ import logging
 import math
 import time
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.enrolment import DeviceRegistry
 from kiosk.protocol.events import DEVICE_EVENTS
+from kiosk.protocol.views import (
+    ApprovedPairingView, DevicesView, DeviceView, PairingPollView, PairingView, RefusedPairingView, RevokedDeviceView,
+)
 from kiosk.server.access import Buckets
+from kiosk.server.auth import Principal
+from kiosk.server.deps import Router, address_of, manager_device
 from kiosk.server.errors import ApiProblem
 
 log = logging.getLogger(__name__)
@@ -154,17 +158,10 @@ def install_device_routes(app, backend, *, lang_of, authed: dict, monotonic=time
     everyone = Buckets(*ENROL_GLOBAL, monotonic)
     polls = Buckets(*POLL_PER_ADDRESS, monotonic)
     guesses = Buckets(*APPROVE_GUESSES, monotonic)
+    router = Router(tags=["devices"])
 
-    def address_of(request: Request) -> str:
-        return request.client.host if request.client else "-"
-
-    async def manager(request: Request):
-        who = await backend.authenticate(request)
-        backend.require_device(who, "manager")
-        return who
-
-    @app.post("/api/v1/enrol", tags=["devices"], status_code=201,
-              summary="A new PC asks to be enrolled: a pairing code to show, a poll secret to keep (anonymous, LAN)")
+    @router.post("/api/v1/enrol", status_code=201, response_model=PairingView,
+                 summary="A new PC asks to be enrolled: a pairing code to show, a poll secret to keep (anonymous, LAN)")
     async def enrol(request: Request, body: EnrolRequest):
         address = address_of(request)
         _limited(per_address, address)
@@ -172,34 +169,35 @@ def install_device_routes(app, backend, *, lang_of, authed: dict, monotonic=time
         answer = await backend.write(registry.request_pairing, address, body.name_hint)
         # the code is for people (the server's log may show it); the poll secret is never logged
         log.info("pairing request %s from %s (calls itself %r)", answer["code"], address, body.name_hint[:40])
-        return JSONResponse({**answer, "poll_path": f"/api/v1/enrol/{answer['poll_secret']}"}, status_code=201)
+        return {**answer, "poll_path": f"/api/v1/enrol/{answer['poll_secret']}"}
 
-    @app.get("/api/v1/enrol/{poll_secret}", tags=["devices"],
-             summary="The new PC polls its pairing request; once approved the answer holds its key, once")
-    async def enrol_poll(request: Request, poll_secret: str):
+    @router.get("/api/v1/enrol/{poll_secret}", response_model=PairingPollView,
+                responses={202: {"model": PairingPollView, "description": "not approved yet: the code and its expiry"}},
+                summary="The new PC polls its pairing request; once approved the answer holds its key, once")
+    async def enrol_poll(request: Request, response: Response, poll_secret: str):
         _limited(polls, address_of(request))
         answer = await backend.write(registry.poll, poll_secret[:100])
         if answer["state"] != "approved":
-            return JSONResponse(answer, status_code=202)
+            response.status_code = 202
+            return answer
         await backend.run(backend.devices.reload)  # the key works from this answer on
         log.info("device %s (%s) enrolled from %s", answer["name"], answer["role"], address_of(request))
-        return JSONResponse(answer)
+        return answer
 
-    @app.get("/api/v1/devices", tags=["devices"], openapi_extra=authed,
-             summary="Enrolled devices, config devices and pairing requests waiting (manager key)")
+    @router.get("/api/v1/devices", response_model=DevicesView, openapi_extra=authed,
+                dependencies=[Depends(manager_device)],
+                summary="Enrolled devices, config devices and pairing requests waiting (manager key)")
     async def devices(request: Request):
-        await manager(request)
         pending = await backend.run(registry.pending)
-        return JSONResponse({
+        return {
             "devices": [d.public() for d in backend.devices.enrolled()],
             "config_devices": [{"name": d.name, "role": d.role} for d in backend.config.server.devices],
             "pending": pending,
-        })
+        }
 
-    @app.post("/api/v1/devices/approve", tags=["devices"], openapi_extra=authed,
-              summary="Approve a pairing code with a role and a name (manager key)")
-    async def approve(request: Request, body: ApproveRequest):
-        who = await manager(request)
+    @router.post("/api/v1/devices/approve", response_model=ApprovedPairingView, openapi_extra=authed,
+                 summary="Approve a pairing code with a role and a name (manager key)")
+    async def approve(request: Request, body: ApproveRequest, who: Principal = Depends(manager_device)):
         address = address_of(request)
         wait = guesses.take(address)
         if wait is not None:
@@ -211,26 +209,23 @@ def install_device_routes(app, backend, *, lang_of, authed: dict, monotonic=time
                                      reserved=backend.devices.config_names)
         guesses.give_back(address)  # only a wrong code spends the budget
         log.info("%s approved pairing %s as %s (%s)", who.name, answer["code"], answer["name"], answer["role"])
-        return JSONResponse(answer)
+        return answer
 
-    @app.post("/api/v1/devices/refuse", tags=["devices"], openapi_extra=authed,
-              summary="Refuse a pairing code (manager key)")
+    @router.post("/api/v1/devices/refuse", response_model=RefusedPairingView, openapi_extra=authed,
+                 dependencies=[Depends(manager_device)], summary="Refuse a pairing code (manager key)")
     async def refuse(request: Request, body: RefuseRequest):
-        await manager(request)
-        return JSONResponse(await backend.write(registry.refuse, body.code))
+        return await backend.write(registry.refuse, body.code)
 
-    @app.post("/api/v1/devices/{name}/rename", tags=["devices"], openapi_extra=authed,
-              summary="Rename an enrolled device (manager key)")
+    @router.post("/api/v1/devices/{name}/rename", response_model=DeviceView, openapi_extra=authed,
+                 dependencies=[Depends(manager_device)], summary="Rename an enrolled device (manager key)")
     async def rename(request: Request, name: str, body: RenameRequest):
-        await manager(request)
         device = await backend.write(registry.rename, name[:40], body.name, reserved=backend.devices.config_names)
         await backend.run(backend.devices.reload)
-        return JSONResponse(device.public())
+        return device.public()
 
-    @app.post("/api/v1/devices/{name}/revoke", tags=["devices"], openapi_extra=authed,
-              summary="Revoke an enrolled device: its key is refused from now on, its streams are closed (manager key)")
-    async def revoke(request: Request, name: str):
-        who = await manager(request)
+    @router.post("/api/v1/devices/{name}/revoke", response_model=RevokedDeviceView, openapi_extra=authed,
+                 summary="Revoke an enrolled device: its key is refused from now on, its streams are closed (manager key)")
+    async def revoke(request: Request, name: str, who: Principal = Depends(manager_device)):
         if name in backend.devices.config_names:
             raise ApiProblem(
                 "forbidden", message_id=f"'{name}' ada di config.toml ([[server.devices]]); hapus di sana lalu mulai "
@@ -240,6 +235,7 @@ def install_device_routes(app, backend, *, lang_of, authed: dict, monotonic=time
         await backend.run(backend.devices.reload)
         closed = await backend.device_watch.end_revoked()
         log.warning("%s revoked device %s (%s); %d stream(s) closed", who.name, device.name, device.role, closed)
-        return JSONResponse({**device.public(), "streams_closed": closed})
+        return {**device.public(), "streams_closed": closed}
 
+    app.include_router(router)
     return registry

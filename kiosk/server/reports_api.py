@@ -23,14 +23,14 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import JSONResponse, Response
-from starlette.requests import HTTPConnection
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import Response
 
 from kiosk.config import Config
-from kiosk.reports import Report, Table, build_report, ikm_grade, write_csv, write_xlsx
+from kiosk.protocol.views import OneReportTableView, ReportTablesView, TodaySummaryView
+from kiosk.reports import Report, Table, build_report, ikm_grade, waiting_now, write_csv, write_xlsx
 from kiosk.schedule import local_day
-from kiosk.server.auth import Principal
+from kiosk.server.deps import Router, manager_device, supervisor_or_manager
 from kiosk.server.errors import ApiProblem
 
 log = logging.getLogger(__name__)
@@ -190,18 +190,6 @@ def _ikm(report: Report, lang: str) -> dict:
             "respondents": overall["respondents"]}
 
 
-def waiting_now(db_path: Path, agency: str | None) -> int:
-    """Tickets in a queue right now (of the agency whose queue they are in now)."""
-    conn = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
-    try:
-        conn.execute("PRAGMA busy_timeout = 5000")
-        return conn.execute(
-            "SELECT count(*) FROM tickets WHERE state = 'waiting' AND (:agency IS NULL OR agency_id = :agency)",
-            {"agency": agency}).fetchone()[0]
-    finally:
-        conn.close()
-
-
 def today_summary(config: Config, db_path: Path, now: datetime, agency: str | None, lang: str) -> dict:
     """Today so far, and this month's IKM so far: the figures of two reports, plus the queue now."""
     day = local_day(config, now)
@@ -258,19 +246,6 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
             except ValueError as exc:  # the parameters were checked; build_report's own checks, to be sure
                 raise invalid("query", "invalid", str(exc), str(exc)) from None
 
-    async def manager(request: HTTPConnection) -> Principal:
-        who = await backend.authenticate(request)
-        backend.require_device(who, "manager")
-        return who
-
-    async def manager_or_supervisor(request: HTTPConnection) -> Principal:
-        who = await backend.authenticate(request)
-        if who.kind == "device":
-            backend.require_device(who, "manager")
-        elif not who.supervisor:
-            raise ApiProblem("forbidden")
-        return who
-
     def now() -> datetime:
         return backend.engine.clock.now().astimezone(config.lobby.tz)
 
@@ -283,24 +258,26 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
     period_to = Query(None, alias="to", description="last day, YYYY-MM-DD, inclusive; at most 366 days in all")
     agency_param = Query(None, description="an agency id: only the tickets issued for its services")
     by_param = Query(None, description="day, week or month (default): the period of per_agency/per_service/per_counter")
+    router = Router(tags=["reports"])
+    manager = [Depends(manager_device)]
 
-    @app.get("/api/v1/reports/tables", tags=["reports"], openapi_extra=authed,
-             summary="Every report table for a period (manager key)")
+    @router.get("/api/v1/reports/tables", response_model=ReportTablesView, openapi_extra=authed,
+                dependencies=manager, summary="Every report table for a period (manager key)")
     async def report_tables(request: Request, date_from: str | None = period_from, date_to: str | None = period_to,
                             agency: str | None = agency_param, by: str | None = by_param):
-        await manager(request)
         date_from, date_to, agency, by = parse(date_from, date_to, agency, by)
         report = await in_thread(build_report, date_from, date_to, agency, by=by, now=now())
-        return JSONResponse({**report_head(config, report, by),
-                             "tables": {name: table_json(table) for name, table in report.tables.items()}})
+        return {**report_head(config, report, by),
+                "tables": {name: table_json(table) for name, table in report.tables.items()}}
 
-    @app.get("/api/v1/reports/export", tags=["reports"], openapi_extra=authed,
-             summary="The report as a file: csv (a zip of every table, or ?table= one), xlsx or html (manager key)")
+    @router.get("/api/v1/reports/export", response_class=Response, openapi_extra=authed, dependencies=manager,
+                responses={200: {"description": "the file, as an attachment",
+                                 "content": {media: {} for media in (*FORMATS.values(), CSV_TYPE)}}},
+                summary="The report as a file: csv (a zip of every table, or ?table= one), xlsx or html (manager key)")
     async def report_export(request: Request, date_from: str | None = period_from, date_to: str | None = period_to,
                             agency: str | None = agency_param, by: str | None = by_param,
                             fmt: str | None = Query(None, alias="format", description="csv, xlsx or html"),
                             table: str | None = Query(None, description="with format=csv: one table as a CSV file")):
-        await manager(request)
         fmt = parse_choice("format", fmt, tuple(FORMATS))
         if table is not None and table.strip():
             table = parse_choice("table", table, TABLE_NAMES)
@@ -314,19 +291,18 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
         return Response(content, media_type=media_type,
                         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
-    @app.get("/api/v1/reports/today", tags=["reports"], openapi_extra=authed,
-             summary="Today so far: waiting, served, no-shows, mean wait, IKM (manager key or a supervisor's session)")
+    @router.get("/api/v1/reports/today", response_model=TodaySummaryView, openapi_extra=authed,
+                dependencies=[Depends(supervisor_or_manager)],
+                summary="Today so far: waiting, served, no-shows, mean wait, IKM (manager key or a supervisor's session)")
     async def report_today(request: Request, agency: str | None = agency_param):
-        await manager_or_supervisor(request)
         agency_id = parse_agency(config, agency)
-        return JSONResponse(await in_thread(today_summary, now(), agency_id, lang_of(request)))
+        return await in_thread(today_summary, now(), agency_id, lang_of(request))
 
-    @app.get("/api/v1/reports/{table}", tags=["reports"], openapi_extra=authed,
-             summary="One report table for a period (manager key)")
+    @router.get("/api/v1/reports/{table}", response_model=OneReportTableView, openapi_extra=authed,
+                dependencies=manager, summary="One report table for a period (manager key)")
     async def report_table(request: Request, table: str, date_from: str | None = period_from,
                            date_to: str | None = period_to, agency: str | None = agency_param,
                            by: str | None = by_param):
-        await manager(request)
         if table not in TABLE_NAMES:
             raise ApiProblem("not_found", message_id=f"Tabel laporan {_shown(table)} tidak ada. Pilihan: "
                                                      f"{', '.join(TABLE_NAMES)}.",
@@ -334,5 +310,6 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
                              tables=list(TABLE_NAMES))
         date_from, date_to, agency, by = parse(date_from, date_to, agency, by)
         report = await in_thread(build_report, date_from, date_to, agency, by=by, now=now())
-        return JSONResponse({**report_head(config, report, by), "name": table,
-                             "table": table_json(report.table(table))})
+        return {**report_head(config, report, by), "name": table, "table": table_json(report.table(table))}
+
+    app.include_router(router)

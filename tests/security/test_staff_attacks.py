@@ -56,7 +56,7 @@ def pin_checks(monkeypatch):
         calls.append(pin)
         return verify_pin(pin, pin_hash)
 
-    monkeypatch.setattr("kiosk.server.app.verify_pin", counted)
+    monkeypatch.setattr("kiosk.server.routes.sessions.verify_pin", counted)
     return calls
 
 
