@@ -28,6 +28,7 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from kiosk import errors as queue_errors
+from kiosk import i18n
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.engine import QueueEngine, Ticket
@@ -38,7 +39,7 @@ from kiosk.server import phone
 from kiosk.server.access import Buckets, LanGate, Listener, declare_access
 from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, staff_may_use, token_hash
 from kiosk.server.devices_api import DeviceWatch, install_device_routes
-from kiosk.server.errors import LANGS, MESSAGES, ApiProblem, parse_accept_language, request_lang
+from kiosk.server.errors import ApiProblem, parse_accept_language, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
 from kiosk.server.worker import EngineWorker
@@ -275,7 +276,7 @@ def validation_problem(exc: RequestValidationError) -> ApiProblem:
     if not problems:
         return ApiProblem("invalid_request")
     first = problems[0]
-    _status, lead_id, lead_en = MESSAGES["invalid_request"]
+    lead_id, lead_en = i18n.t("error.invalid_request", "id"), i18n.t("error.invalid_request", "en")
     return ApiProblem(
         "invalid_request",
         message_id=f"{lead_id} {first['field']}: {first['problem_id']}.",
@@ -613,7 +614,7 @@ class Backend:
 
 def explicit_lang(conn: HTTPConnection) -> str | None:
     asked = conn.query_params.get("lang")
-    return asked if asked in LANGS else None
+    return asked if asked in i18n.languages() else None
 
 
 # --------------------------------------------------------------------------- the app
