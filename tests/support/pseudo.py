@@ -6,6 +6,7 @@ unmarked word is a string that does not come from the catalog.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import string
 from pathlib import Path
@@ -53,7 +54,7 @@ def pseudo_language(locale_dir: Path):
 # --------------------------------------------------------------------------- what a window shows
 
 _MARKED = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
-_CODE = re.compile(r"\b[A-Z]{1,3}-\d{1,4}\b")  # a ticket code, A-001
+_CODE = re.compile(r"\b[A-Z]{1,3}-\d{1,4}\b|\bF\d{1,2}\b")  # a ticket code (A-001), a key's name (F1)
 
 
 def lobby_data(config) -> list[str]:
@@ -76,6 +77,8 @@ def lobby_data(config) -> list[str]:
     for names in (*dates.DAY_NAMES.values(), *dates.MONTH_NAMES.values()):
         found.update(names)
     found.update(dates.ZONE_ABBREVIATIONS.values())
+    # the gloss of the sign-language clip being signed (assets/sign/mapping.toml: Indonesian signs)
+    found.update(token.capitalize() for token in config.sign.clips)
     # a language's own name on the button that switches to it
     found.update(i18n.t("language.name", lang) for lang in i18n.languages())
     return sorted(found, key=len, reverse=True)
@@ -98,7 +101,7 @@ def unmarked_words(text: str, data: list[str]) -> str:
 
 def shown_texts(window, visible=None) -> list[tuple[str, str]]:
     """(where, text) for every text a person can see in ``window`` now: labels, buttons, fitted texts,
-    line-edit placeholders, combo-box entries, table headers and cells, the window title.
+    tooltips, line-edit placeholders, combo-box entries, table headers and cells, the window title.
     ``visible(widget)`` narrows "visible" further (the kiosk: on the current screen)."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QLabel, QLineEdit, QWidget
@@ -115,6 +118,7 @@ def shown_texts(window, visible=None) -> list[tuple[str, str]]:
             texts.append(widget.text())
         elif hasattr(widget, "shown_text"):  # the kiosk's FitText
             texts.append(widget.shown_text())
+        texts.append(widget.toolTip())  # shown on hover
         if isinstance(widget, QLineEdit):
             texts += [widget.placeholderText(), widget.text()]
         if isinstance(widget, QComboBox):
@@ -135,3 +139,42 @@ def not_from_the_catalog(window, config, visible=None, typed: tuple[str, ...] = 
     data = sorted([*lobby_data(config), *typed], key=len, reverse=True)
     return [(where, text) for where, text in shown_texts(window, visible)
             if len(text.strip()) > 1 and unmarked_words(text, data)]
+
+
+def page_texts(html: str) -> list[str]:
+    """The words of an HTML page a person reads: text nodes (not scripts or styles), the title, button
+    labels, and the page's own texts for its script (the JSON in <script id="phone-text">)."""
+    from html.parser import HTMLParser
+
+    class Texts(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found, self.skip, self.json = [], 0, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style"):
+                self.skip += 1
+                if dict(attrs).get("type") == "application/json":
+                    self.json = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style"):
+                self.skip -= 1
+                if self.json is not None:
+                    self.found += [str(v) for v in json.loads(self.json).values()]
+                    self.json = None
+
+        def handle_data(self, data):
+            if self.json is not None:
+                self.json += data
+            elif not self.skip and data.strip():
+                self.found.append(data.strip())
+
+    parser = Texts()
+    parser.feed(html)
+    return parser.found
+
+
+def not_from_the_catalog_html(html: str, config, extra: tuple[str, ...] = ()) -> list[str]:
+    data = sorted([*lobby_data(config), *extra], key=len, reverse=True)
+    return [text for text in page_texts(html) if len(text) > 1 and unmarked_words(text, data)]
