@@ -84,7 +84,9 @@ def update(_args) -> int:
         if lang == SOURCE_LANG:
             continue
         catalog = read(po_path(lang))
+        created = catalog.creation_date
         catalog.update(pot, no_fuzzy_matching=True)  # a new id starts empty: shown in Indonesian until translated
+        catalog.creation_date = created  # no date-only change in git
         write(po_path(lang), catalog)
         untranslated = sum(1 for m in catalog if m.id and not m.string)
         print(f"{lang}: {untranslated} to translate, {len(catalog.obsolete)} obsolete")

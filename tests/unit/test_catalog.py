@@ -154,3 +154,29 @@ def test_no_id_en_table_is_left_in_the_code():
         source = path.read_text(encoding="utf-8")
         assert not gone.search(source), path
         assert "MESSAGES:" not in source and "MESSAGES =" not in source, path
+
+
+def test_the_translators_script_extracts_starts_updates_and_compiles(tmp_path, monkeypatch, capsys):
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location("catalog_script", ROOT / "scripts" / "catalog.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale)
+    monkeypatch.setattr(script, "LOCALE", locale)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    i18n.reload()
+
+    assert script.main(["extract", "--pot", str(tmp_path / "t.pot")]) == 0  # every literal id the code uses exists
+    assert (tmp_path / "t.pot").read_text(encoding="utf-8").count('msgid "kiosk.') > 50
+    assert script.main(["init", "ms"]) == 0
+    i18n.reload()
+    assert "ms" in i18n.languages()
+    assert set(i18n.messages("ms")) == set(i18n.messages("id")) and not any(i18n.messages("ms").values())
+    assert t("kiosk.home", "ms") == "Beranda"  # untranslated: Indonesian
+    assert script.main(["update"]) == 0
+    assert script.main(["compile", "--out", str(tmp_path / "mo")]) == 0
+    assert (tmp_path / "mo" / "en" / "LC_MESSAGES" / "mpp_kiosk.mo").stat().st_size > 1000
+    assert "ms: 0 to translate" not in capsys.readouterr().out  # ms has everything still to translate

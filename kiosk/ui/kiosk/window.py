@@ -521,7 +521,8 @@ class KioskWindow(QWidget):
         """The server refuses this kiosk's key for good: the offline screen says so, and stays."""
         if self._closed:
             return
-        sentence = sentence or "Kios ini telah dicabut oleh pengelola lobi. / This kiosk was revoked."
+        # the server said nothing: say it in every language of the lobby (it stays, whoever comes)
+        sentence = sentence or " / ".join(t("kiosk.revoked", lang) for lang in self.config.lobby.languages)
         if self.revoked != sentence:
             log.error("kiosk: the server revoked this kiosk: %s", sentence)
         self.revoked = sentence
