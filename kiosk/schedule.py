@@ -156,7 +156,8 @@ def service_status(config: Config, service: Service, now: datetime, issued_today
         opening = _next_opening(config, service, local_now)
         reason = None
         if cutoff is not None and cutoff <= clock < closes:
-            reason = functools.partial(_last_ticket_text, f"{cutoff:%H:%M}")
+            last = f"{cutoff:%H:%M}"
+            reason = lambda lang: t("schedule.last_ticket", lang, time=last)  # noqa: E731
         else:
             for _start, end, brk in periods:
                 # in a break, and the service opens again after it today
@@ -170,12 +171,4 @@ def service_status(config: Config, service: Service, now: datetime, issued_today
             lambda lang: t("schedule.full", lang, quota=quota),
             _next_opening(config, service, local_now.replace(hour=23, minute=59)),
         )
-    return ServiceStatus("open", _open_text)
-
-
-def _open_text(lang: str) -> str:
-    return t("schedule.open", lang)
-
-
-def _last_ticket_text(hhmm: str, lang: str) -> str:
-    return t("schedule.last_ticket", lang, time=hhmm)
+    return ServiceStatus("open", lambda lang: t("schedule.open", lang))
