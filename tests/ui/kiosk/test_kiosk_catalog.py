@@ -74,3 +74,28 @@ def test_the_printed_ticket_says_only_catalog_words(qtbot, kiosk, config, fake_p
         assert printable(pseudo(word)) in data, word
     assert "Nomor Antrean\n" not in data.replace(printable(pseudo("Nomor Antrean")), "")
     assert unmarked_words(pseudo("x"), []) == ""
+
+
+def test_the_offline_screen_and_the_technicians_pin_pad_too(qtbot, kiosk, server, config, xx):
+    from PySide6.QtCore import QPoint
+
+    from kiosk.ui.kiosk import window as kiosk_window
+
+    _in_pseudo_language(qtbot, kiosk, xx)
+    qtbot.mousePress(kiosk.exit_corner, LEFT, pos=QPoint(20, 20))
+    qtbot.waitUntil(kiosk.pin_overlay.isVisible, timeout=kiosk_window.EXIT_HOLD_MS + 2000)
+    qtbot.mouseRelease(kiosk.exit_corner, LEFT, pos=QPoint(20, 20))
+    for digit in "9999":
+        qtbot.mouseClick(kiosk.pin_overlay.pad.keys[digit], LEFT)
+    qtbot.mouseClick(kiosk.pin_overlay.ok_button, LEFT)
+    qtbot.waitUntil(lambda: kiosk.pin_overlay.message.text() == pseudo("PIN salah."), timeout=5000)
+    stray = not_from_the_catalog(kiosk.pin_overlay, config)
+    assert not stray, f"PIN pad: {stray}"
+    qtbot.mouseClick(kiosk.pin_overlay.cancel_button, LEFT)
+
+    server.stop()
+    qtbot.waitUntil(lambda: kiosk.current == "offline", timeout=8000)
+    kiosk.set_language(xx)  # going offline starts over for the next visitor, in the lobby's language
+    stray = not_from_the_catalog(kiosk, config, visible=lambda w: _on_current_screen(kiosk, w))
+    assert not stray, f"offline: {stray}"
+    assert pseudo("Sistem antrean sedang tidak terhubung, mohon tunggu") in kiosk.offline_screen.message_label.text()
