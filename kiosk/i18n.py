@@ -37,6 +37,8 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 LOCALE_DIRS_ENV = "MPP_KIOSK_LOCALE_DIRS"
 
 _lock = threading.Lock()
+_load_lock = threading.Lock()
+_NOT_LOADED = object()
 _extra_dirs: list[Path] = []
 _translations: dict[str, gettext.GNUTranslations | None] = {}
 _languages: dict[tuple[Path, ...], tuple[str, ...]] = {}
@@ -65,7 +67,7 @@ def remove_locale_dir(path: Path | str) -> None:
 
 def reload() -> None:
     """Forget the loaded catalogs (they are read again on next use)."""
-    with _lock:
+    with _load_lock, _lock:
         _translations.clear()
         _languages.clear()
         _warned.clear()
@@ -133,14 +135,14 @@ def _mo_bytes(po: Path) -> bytes:
 
 
 def _translation(lang: str) -> gettext.GNUTranslations | None:
-    with _lock:
-        if lang in _translations:
-            return _translations[lang]
-    po = _po_path(lang)
-    translation = gettext.GNUTranslations(io.BytesIO(_mo_bytes(po))) if po else None
-    with _lock:
-        _translations[lang] = translation
-    return translation
+    translation = _translations.get(lang, _NOT_LOADED)
+    if translation is not _NOT_LOADED:
+        return translation
+    with _load_lock:  # one thread compiles; the others wait for it rather than write the same cache file
+        if lang not in _translations:
+            po = _po_path(lang)
+            _translations[lang] = gettext.GNUTranslations(io.BytesIO(_mo_bytes(po))) if po else None
+        return _translations[lang]
 
 
 def _warn_once(lang: str, msgid: str, what: str) -> None:
