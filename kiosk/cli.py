@@ -11,6 +11,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from kiosk import i18n
+
 # sub-command -> (module:function, help). The function takes the parsed args and returns an exit code.
 COMMANDS = {
     "init": ("kiosk.lobby_init:main", "lay out a new lobby in a folder: config.toml with fresh secrets, assets, data, logs"),
@@ -71,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["init"].add_argument("dir", type=Path, help="the new lobby's folder (made if missing; never overwritten)")
     parsers["preview-ticket"].add_argument("--service", help="service id (default the first)")
     parsers["preview-ticket"].add_argument("--out", type=Path, default=Path("ticket.png"))
-    parsers["preview-ticket"].add_argument("--lang", choices=["id", "en"], default="id")
+    parsers["preview-ticket"].add_argument("--lang", choices=i18n.languages(), default=i18n.FALLBACK)
     rep = parsers["report"]
     rep.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
     rep.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")

@@ -18,20 +18,17 @@ import httpx
 from websockets.exceptions import InvalidHandshake, WebSocketException
 from websockets.sync.client import connect as ws_connect
 
-from kiosk import tls
+from kiosk import i18n, tls
+from kiosk.i18n import t
 from kiosk.protocol.actions import action_by_name
 from kiosk.protocol.views import CatalogView
 
 log = logging.getLogger(__name__)
 
-UNREACHABLE = {
-    "id": "Server antrean tidak dapat dihubungi.",
-    "en": "The queue server cannot be reached.",
-}
-BAD_ANSWER = {
-    "id": "Server antrean memberi jawaban yang tidak dikenal (HTTP {status}).",
-    "en": "The queue server gave an unexpected answer (HTTP {status}).",
-}
+# The languages a ticket itself may have (its voice calls and phone page): the wire contract's.
+# Any other catalog language (a translator's draft, a test's pseudo-language) still gets the
+# server's sentences in it, on an Indonesian ticket.
+TICKET_LANGS = ("id", "en")
 
 
 class ApiError(Exception):
@@ -51,7 +48,7 @@ class ApiError(Exception):
 
 
 def _lang(lang: str | None) -> str:
-    return "en" if lang == "en" else "id"
+    return lang if lang in i18n.languages() else i18n.FALLBACK
 
 
 class ApiClient:
@@ -100,20 +97,20 @@ class ApiClient:
             if failure is not None:  # reachable, but not the server we trust: say so, not "unreachable"
                 raise ApiError(None, "tls_refused", tls.failure_sentence(failure, lang),
                                {"reason": str(failure)}) from None
-            raise ApiError(None, "unreachable", UNREACHABLE[lang], {"reason": str(exc) or type(exc).__name__}) from None
+            raise ApiError(None, "unreachable", t("client.unreachable", lang), {"reason": str(exc) or type(exc).__name__}) from None
         try:
             data = response.json() if response.content else {}
         except ValueError:
             data = None
         if response.is_success:
             if data is None:
-                raise ApiError(response.status_code, "bad_answer", BAD_ANSWER[lang].format(status=response.status_code))
+                raise ApiError(response.status_code, "bad_answer", t("client.bad_answer", lang, status=response.status_code))
             return data
         retry_after = response.headers.get("retry-after")
         if isinstance(data, dict) and "error" in data:
             raise ApiError(response.status_code, str(data["error"]), str(data.get("message", "")), data,
                            float(retry_after) if retry_after and retry_after.isdigit() else None)
-        raise ApiError(response.status_code, "bad_answer", BAD_ANSWER[lang].format(status=response.status_code))
+        raise ApiError(response.status_code, "bad_answer", t("client.bad_answer", lang, status=response.status_code))
 
     def close(self) -> None:
         with self._lock:
@@ -145,7 +142,7 @@ class ApiClient:
         """Issue a ticket. With a ``request_id`` (one per tap) the call may be retried safely after
         a lost answer: the server returns the ticket that id already made ("replayed": true)."""
         lang = _lang(lang or self.lang)
-        body = {"service_id": service_id, "priority": priority, "lang": lang}
+        body = {"service_id": service_id, "priority": priority, "lang": lang if lang in TICKET_LANGS else i18n.FALLBACK}
         if request_id is not None:
             body["request_id"] = request_id
         return self.request("POST", "/api/v1/tickets", body=body, lang=lang)

@@ -1,22 +1,39 @@
-"""Typed errors of the queue, each with a message in Indonesian and English.
+"""Typed errors of the queue, each with a sentence a visitor or the staff can read.
 
 The server turns them into 4xx answers in the request's language; the windows
-show ``message(lang)`` as a plain sentence.
+show ``message(lang)`` as a plain sentence. An error of a fixed kind says its
+catalog sentence (error.<code>, kiosk/i18n.py, see :meth:`QueueError._worded`);
+one the engine words on the spot carries its Indonesian and English sentences.
 """
 from __future__ import annotations
+
+from typing import Callable
+
+from kiosk.i18n import t
 
 
 class QueueError(Exception):
     code = "queue_error"
     http_status = 409
 
-    def __init__(self, message_id: str, message_en: str, **details):
+    def __init__(self, message_id: str, message_en: str, *, render: Callable[[str], str] | None = None,
+                 **details):
         super().__init__(message_en)
         self.message_id = message_id
         self.message_en = message_en
+        self._render = render
         self.details = details
 
+    def _worded(self, msgid: str, fields: dict, **details) -> None:
+        """Word ``self`` with the catalog's ``msgid`` (``fields`` fill its placeholders)."""
+        def render(lang: str) -> str:
+            return t(msgid, lang, **fields)
+
+        QueueError.__init__(self, render("id"), render("en"), render=render, **details)
+
     def message(self, lang: str = "id") -> str:
+        if self._render is not None:
+            return self._render(lang)
         return self.message_en if lang == "en" else self.message_id
 
     def to_dict(self, lang: str = "id") -> dict:
@@ -32,21 +49,21 @@ class UnknownService(NotFound):
     code = "unknown_service"
 
     def __init__(self, service_id: str):
-        super().__init__(f"Layanan '{service_id}' tidak dikenal.", f"Unknown service '{service_id}'.", service_id=service_id)
+        self._worded("error.unknown_service", {"service_id": service_id}, service_id=service_id)
 
 
 class UnknownCounter(NotFound):
     code = "unknown_counter"
 
     def __init__(self, counter_id: str):
-        super().__init__(f"Loket '{counter_id}' tidak dikenal.", f"Unknown counter '{counter_id}'.", counter_id=counter_id)
+        self._worded("error.unknown_counter", {"counter_id": counter_id}, counter_id=counter_id)
 
 
 class UnknownTicket(NotFound):
     code = "unknown_ticket"
 
     def __init__(self, ref: str):
-        super().__init__(f"Nomor antrean '{ref}' tidak ditemukan.", f"Ticket '{ref}' not found.")
+        self._worded("error.unknown_ticket", {"ref": ref})
 
 
 class ServiceUnavailable(QueueError):
@@ -55,7 +72,7 @@ class ServiceUnavailable(QueueError):
     code = "service_unavailable"
 
     def __init__(self, status):
-        super().__init__(status.text_id, status.text_en, state=status.state)
+        super().__init__(status.text_id, status.text_en, render=status.text, state=status.state)
         self.status = status
 
 
@@ -64,8 +81,7 @@ class PriorityNotAllowed(QueueError):
     http_status = 422
 
     def __init__(self, service_id: str):
-        super().__init__(
-            "Layanan ini tidak memiliki antrean prioritas.", "This service has no priority queue.", service_id=service_id)
+        self._worded("error.priority_not_allowed", {}, service_id=service_id)
 
 
 class NotServedHere(QueueError):
@@ -73,18 +89,15 @@ class NotServedHere(QueueError):
     http_status = 422
 
     def __init__(self, counter_number: str, service_id: str):
-        super().__init__(
-            f"Loket {counter_number} tidak melayani layanan '{service_id}'.",
-            f"Counter {counter_number} does not serve '{service_id}'.",
-            service_id=service_id,
-        )
+        self._worded("error.not_served_here", {"counter_number": counter_number, "service_id": service_id},
+                           service_id=service_id)
 
 
 class NothingWaiting(QueueError):
     code = "nothing_waiting"
 
     def __init__(self):
-        super().__init__("Tidak ada antrean yang menunggu.", "No one is waiting.")
+        self._worded("error.nothing_waiting", {})
 
 
 class InvalidState(QueueError):
@@ -116,9 +129,7 @@ class InvalidRequestId(QueueError):
     http_status = 422
 
     def __init__(self):
-        super().__init__(
-            "request_id harus 1-64 karakter: huruf, angka, '_' atau '-'.",
-            "request_id must be 1-64 characters: letters, digits, '_' or '-'.")
+        self._worded("error.invalid_request_id", {})
 
 
 class RequestIdConflict(QueueError):
@@ -127,19 +138,14 @@ class RequestIdConflict(QueueError):
     code = "request_id_conflict"
 
     def __init__(self):
-        super().__init__(
-            "request_id ini sudah dipakai untuk permintaan nomor yang lain.",
-            "This request_id was already used for a different ticket request.")
+        self._worded("error.request_id_conflict", {})
 
 
 class RequestIdMismatch(InvalidRequestId):
     code = "request_id_mismatch"
 
     def __init__(self):
-        QueueError.__init__(
-            self,
-            "Header Idempotency-Key dan request_id berbeda; kirim satu saja, atau keduanya sama.",
-            "The Idempotency-Key header and request_id differ; send one, or both the same.")
+        self._worded("error.request_id_mismatch", {})
 
 
 class SupervisorRequired(QueueError):

@@ -4,19 +4,20 @@ a service's status calls :func:`service_status`."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Callable
 
 from kiosk.config import WEEKDAYS, Config, Service, Span
 from kiosk.dates import day_name
+from kiosk.i18n import t
 
 
 
 @dataclass(frozen=True)
 class ServiceStatus:
     state: str  # "open" | "closed" | "full"
-    text_id: str
-    text_en: str
+    render: Callable[[str], str] = field(repr=False, compare=False)  # lang -> the sentence (catalog words)
     opens_at: datetime | None = None  # local time of the next opening, when closed
 
     @property
@@ -24,7 +25,15 @@ class ServiceStatus:
         return self.state == "open"
 
     def text(self, lang: str) -> str:
-        return self.text_en if lang == "en" else self.text_id
+        return self.render(lang)
+
+    @property
+    def text_id(self) -> str:
+        return self.text("id")
+
+    @property
+    def text_en(self) -> str:
+        return self.text("en")
 
     def to_dict(self, lang: str = "id") -> dict:
         return {
@@ -111,26 +120,27 @@ def _next_opening(config: Config, service: Service, local_now: datetime) -> date
 
 def _until_text(opening: datetime | None, local_now: datetime, lang: str) -> str:
     if opening is None:
-        return "tutup" if lang == "id" else "closed"
+        return t("schedule.closed", lang)
     hhmm = opening.strftime("%H:%M")
     days = (opening.date() - local_now.date()).days
     if days == 0:
         when = hhmm
     elif days == 1:
-        when = f"besok {hhmm}" if lang == "id" else f"tomorrow {hhmm}"
+        when = t("schedule.tomorrow", lang, time=hhmm)
     elif days < 7:
         when = f"{day_name(opening, lang)} {hhmm}"
     else:  # a week or more away: the weekday alone would read as this week's
         when = f"{day_name(opening, lang)} {opening.day}/{opening.month} {hhmm}"
-    return f"tutup sampai {when}" if lang == "id" else f"closed until {when}"
+    return t("schedule.closed_until", lang, when=when)
 
 
-def _closed(opening, local_now, reason_id: str | None, reason_en: str | None) -> ServiceStatus:
-    text_id, text_en = _until_text(opening, local_now, "id"), _until_text(opening, local_now, "en")
-    if reason_id:
-        text_id += f" ({reason_id})"
-        text_en += f" ({reason_en})"
-    return ServiceStatus("closed", text_id, text_en, opening)
+def _closed(opening, local_now, reason: Callable[[str], str] | None) -> ServiceStatus:
+    """Closed until the next opening; ``reason`` (lang -> words) says why, in brackets."""
+    def render(lang: str) -> str:
+        text = _until_text(opening, local_now, lang)
+        return t("schedule.reason", lang, text=text, reason=reason(lang)) if reason else text
+
+    return ServiceStatus("closed", render, opening)
 
 
 def service_status(config: Config, service: Service, now: datetime, issued_today: int) -> ServiceStatus:
@@ -139,24 +149,26 @@ def service_status(config: Config, service: Service, now: datetime, issued_today
     day, clock = local_now.date(), local_now.time()
     holiday = _holiday(config, day)
     if holiday:
-        return _closed(_next_opening(config, service, local_now), local_now, f"libur: {holiday.name}", f"holiday: {holiday.name}")
+        return _closed(_next_opening(config, service, local_now), local_now,
+                       lambda lang: t("schedule.holiday", lang, name=holiday.name))
     periods, cutoff, closes = _ticket_periods(config, service, day)
     if not any(start <= clock < end for start, end, _brk in periods):
         opening = _next_opening(config, service, local_now)
-        reason_id = reason_en = None
+        reason = None
         if cutoff is not None and cutoff <= clock < closes:
-            reason_id, reason_en = f"nomor terakhir pukul {cutoff:%H:%M}", f"last ticket at {cutoff:%H:%M}"
+            last = f"{cutoff:%H:%M}"
+            reason = lambda lang: t("schedule.last_ticket", lang, time=last)  # noqa: E731
         else:
             for _start, end, brk in periods:
                 # in a break, and the service opens again after it today
                 if brk is not None and end <= clock and opening and opening.date() == day:
-                    reason_id, reason_en = brk.reason.id, brk.reason.en
-        return _closed(opening, local_now, reason_id, reason_en)
+                    reason = brk.reason.get  # the break's name is lobby data (config.toml), in id and en
+        return _closed(opening, local_now, reason)
     if service.daily_quota is not None and issued_today >= service.daily_quota:
+        quota = service.daily_quota
         return ServiceStatus(
             "full",
-            f"penuh: kuota {service.daily_quota} tercapai",
-            f"full: quota {service.daily_quota} reached",
+            lambda lang: t("schedule.full", lang, quota=quota),
             _next_opening(config, service, local_now.replace(hour=23, minute=59)),
         )
-    return ServiceStatus("open", "buka", "open")
+    return ServiceStatus("open", lambda lang: t("schedule.open", lang))

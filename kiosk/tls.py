@@ -23,18 +23,11 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kiosk.i18n import t
+
 CERT_FILE, KEY_FILE = "server.crt", "server.key"
 
-MISMATCH = {
-    "id": ("Sertifikat server antrean bersidik jari {actual}, padahal server.tls_fingerprint meminta {expected}: "
-           "ini bukan server kita, atau sertifikatnya sudah diganti (salin sidik jari yang baru ke config.toml)."),
-    "en": ("The queue server's certificate has fingerprint {actual}, but server.tls_fingerprint expects {expected}: "
-           "this is not our server, or its certificate was replaced (copy the new fingerprint into config.toml)."),
-}
-UNTRUSTED = {
-    "id": "Sertifikat server antrean tidak dapat diverifikasi ({reason}); sambungan ditolak.",
-    "en": "The queue server's certificate could not be verified ({reason}); the connection was refused.",
-}
+# The sentences are the catalog's tls.mismatch and tls.untrusted (kiosk/i18n.py).
 
 
 class TlsError(Exception):
@@ -45,7 +38,7 @@ class FingerprintMismatch(ssl.SSLCertVerificationError):
     """The server showed a certificate other than the pinned one."""
 
     def __init__(self, expected: str, actual: str):
-        super().__init__(MISMATCH["en"].format(expected=expected, actual=actual))
+        super().__init__(t("tls.mismatch", "en", expected=expected, actual=actual))
         self.expected = expected
         self.actual = actual
 
@@ -53,7 +46,7 @@ class FingerprintMismatch(ssl.SSLCertVerificationError):
         return self.sentence("en")
 
     def sentence(self, lang: str = "en") -> str:
-        return MISMATCH["en" if lang == "en" else "id"].format(expected=self.expected, actual=self.actual)
+        return t("tls.mismatch", lang, expected=self.expected, actual=self.actual)
 
 
 # ---------------------------------------------------------------------- fingerprints
@@ -152,7 +145,7 @@ def failure_sentence(error: ssl.SSLError, lang: str = "en") -> str:
     if isinstance(error, FingerprintMismatch):
         return error.sentence(lang)
     reason = getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error)
-    return UNTRUSTED["en" if lang == "en" else "id"].format(reason=reason)
+    return t("tls.untrusted", lang, reason=reason)
 
 
 # ---------------------------------------------------------------------- the server side

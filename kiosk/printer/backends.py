@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Literal, Protocol
 
 from kiosk.config import PrinterSettings
+from kiosk.i18n import t
 from kiosk.printer.escpos_render import default_profile, render
 from kiosk.printer.layout import TicketPrint
 
@@ -31,26 +32,6 @@ log = logging.getLogger(__name__)
 
 StatusKind = Literal["ok", "paper_low", "offline", "cover_open", "paper_out", "unreachable"]
 FaultKind = Literal["unreachable", "offline", "cover_open", "paper_out", "timeout", "disconnected", "setup"]
-
-# (Indonesian, English): short sentences a visitor or the staff can act on.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "ok": ("Printer siap.", "The printer is ready."),
-    "paper_low": ("Kertas printer hampir habis.", "The printer paper is running low."),
-    "paper_out": ("Kertas printer habis. Silakan hubungi petugas.",
-                  "The printer is out of paper. Please ask a staff member."),
-    "cover_open": ("Penutup printer terbuka. Silakan hubungi petugas.",
-                   "The printer cover is open. Please ask a staff member."),
-    "offline": ("Printer sedang tidak siap. Silakan hubungi petugas.",
-                "The printer is not ready. Please ask a staff member."),
-    "unreachable": ("Printer tidak dapat dihubungi. Silakan hubungi petugas.",
-                    "The printer cannot be reached. Please ask a staff member."),
-    "timeout": ("Printer tidak menjawab. Silakan hubungi petugas.",
-                "The printer is not responding. Please ask a staff member."),
-    "disconnected": ("Sambungan ke printer terputus saat mencetak. Silakan hubungi petugas.",
-                     "The connection to the printer was lost while printing. Please ask a staff member."),
-    "setup": ("Printer belum dipasang dengan benar. Silakan hubungi petugas.",
-              "The printer is not set up correctly. Please ask a staff member."),
-}
 
 DLE_EOT = b"\x10\x04"
 STATUS_PRINTER, STATUS_OFFLINE_CAUSE, STATUS_PAPER = 1, 2, 4
@@ -65,40 +46,35 @@ class PrinterStatus:
     """What the printer says about itself; ``detail`` is for the technician's log."""
 
     kind: StatusKind
-    message_id: str
-    message_en: str
     detail: str = ""
 
     @classmethod
     def of(cls, kind: StatusKind, detail: str = "") -> "PrinterStatus":
-        message_id, message_en = MESSAGES[kind]
-        return cls(kind, message_id, message_en, detail)
+        return cls(kind, detail)
 
     @property
     def can_print(self) -> bool:
         return self.kind in ("ok", "paper_low")
 
     def message(self, lang: str) -> str:
-        return self.message_en if lang == "en" else self.message_id
+        """A short sentence a visitor or the staff can act on."""
+        return t(f"printer.{self.kind}", lang)
 
 
 class PrinterFault(Exception):
     """A ticket could not be printed. ``kind`` is one of :data:`FaultKind`."""
 
-    def __init__(self, kind: str, message_id: str, message_en: str, detail: str = ""):
-        super().__init__(f"{kind}: {message_en}" + (f" ({detail})" if detail else ""))
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__(f"{kind}: {t(f'printer.{kind}', 'en')}" + (f" ({detail})" if detail else ""))
         self.kind = kind
-        self.message_id = message_id
-        self.message_en = message_en
         self.detail = detail
 
     @classmethod
     def of(cls, kind: str, detail: str = "") -> "PrinterFault":
-        message_id, message_en = MESSAGES[kind]
-        return cls(kind, message_id, message_en, detail)
+        return cls(kind, detail)
 
     def message(self, lang: str) -> str:
-        return self.message_en if lang == "en" else self.message_id
+        return t(f"printer.{self.kind}", lang)
 
 
 def is_status_byte(value: int) -> bool:

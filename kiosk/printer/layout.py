@@ -17,8 +17,9 @@ from datetime import datetime, tzinfo
 from typing import Literal, Union
 
 from kiosk.dates import long_date, zone_name  # noqa: F401  (zone_name is part of this module's API)
+from kiosk.i18n import languages, t
 
-Lang = Literal["id", "en"]
+Lang = str  # a catalog language (kiosk.i18n.languages())
 Align = Literal["left", "center", "right"]
 
 CHAR_WIDTH_DOTS = 12
@@ -92,8 +93,8 @@ class TicketPrint:
     def __post_init__(self):
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
             raise ValueError("TicketPrint.issued_at must be an aware datetime")
-        if self.lang not in ("id", "en"):
-            raise ValueError(f"TicketPrint.lang must be 'id' or 'en', got {self.lang!r}")
+        if self.lang not in languages():
+            raise ValueError(f"TicketPrint.lang must be one of {', '.join(languages())}, got {self.lang!r}")
         if self.paper_mm not in PAPER_DOTS:
             raise ValueError(f"TicketPrint.paper_mm must be 58 or 80, got {self.paper_mm!r}")
         if self.people_ahead < 0:
@@ -115,16 +116,9 @@ class TicketPrint:
 
 # --------------------------------------------------------------------------- words
 
-LABELS = {
-    "queue_number": {"id": "Nomor Antrean", "en": "Queue number"},
-    "priority": {"id": "PRIORITAS", "en": "PRIORITY"},
-    "people_ahead": {"id": "Orang di depan Anda", "en": "People ahead of you"},
-    "estimate": {"id": "Perkiraan waktu tunggu", "en": "Estimated wait"},
-    "scan": {"id": "Pindai untuk memantau antrean", "en": "Scan to follow your queue"},
-}
-
 def label(key: str, lang: str) -> str:
-    return LABELS[key][lang]
+    """A ticket's fixed word: the catalog's ticket.label.<key>."""
+    return t(f"ticket.label.{key}", lang)
 
 
 def issued_at_parts(moment: datetime, lang: str) -> tuple[str, str]:
@@ -140,16 +134,10 @@ def format_issued_at(moment: datetime, lang: str) -> str:
 def estimate_amount(minutes: int, lang: str) -> str:
     """'± 25 menit' / 'about 25 min', in hours and minutes above 59 min."""
     if minutes < 1:
-        amount = "kurang dari 1 menit" if lang == "id" else "under 1 min"
-    else:
-        hours, rest = divmod(minutes, 60)
-        if lang == "id":
-            parts = ([f"{hours} jam"] if hours else []) + ([f"{rest} menit"] if rest else [])
-            amount = "± " + " ".join(parts)
-        else:
-            parts = ([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest else [])
-            amount = "about " + " ".join(parts)
-    return amount
+        return t("time.under_minute", lang)
+    hours, rest = divmod(minutes, 60)
+    parts = ([t("time.hours", lang, hours=hours)] if hours else []) + ([t("time.minutes", lang, minutes=rest)] if rest else [])
+    return t("time.about", lang, amount=" ".join(parts))
 
 
 def format_estimate(minutes: int, lang: str) -> str:

@@ -34,12 +34,12 @@ class CounterAction:
     @property
     def label_id(self) -> str:
         """The catalog id of the button's label."""
-        return f"action_{self.name}"
+        return f"counter.action_{self.name}"
 
     @property
     def done_id(self) -> str:
         """The catalog id of the sentence shown once the server has done it."""
-        return f"done_{self.name}"
+        return f"counter.done_{self.name}"
 
     def engine_arguments(self, body: BaseModel | None, *, supervisor: bool = False) -> tuple[tuple, dict]:
         """(args, kwargs) after counter_id for :attr:`engine_method`, taken from a validated body."""

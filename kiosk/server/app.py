@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 
 from kiosk import errors as queue_errors
+from kiosk import i18n
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.engine import QueueEngine, Ticket
@@ -40,7 +41,7 @@ from kiosk.server.access import Buckets, LanGate, Listener, add_access_to_openap
 from kiosk.server.auth import DeviceKeys, LoginLimiter, Principal, SessionStore, bearer, token_hash
 from kiosk.server.deps import AUTHED
 from kiosk.server.devices_api import DeviceWatch, install_device_routes
-from kiosk.server.errors import MESSAGES, ApiProblem, request_lang
+from kiosk.server.errors import ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
 from kiosk.server.routes import counters, devices, lobby, phone_page, sessions, tickets
@@ -262,7 +263,7 @@ def validation_problem(exc: RequestValidationError) -> ApiProblem:
     if not problems:
         return ApiProblem("invalid_request")
     first = problems[0]
-    _status, lead_id, lead_en = MESSAGES["invalid_request"]
+    lead_id, lead_en = i18n.t("error.invalid_request", "id"), i18n.t("error.invalid_request", "en")
     return ApiProblem(
         "invalid_request",
         message_id=f"{lead_id} {first['field']}: {first['problem_id']}.",

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.requests import HTTPConnection
 
 from kiosk.server.auth import Principal
-from kiosk.server.errors import LANGS, ApiProblem, parse_accept_language, request_lang
+from kiosk import i18n
+from kiosk.server.errors import ApiProblem, parse_accept_language, request_lang
 
 # 'Authorization: Bearer <device key or staff token>'; tells OpenAPI about it (the scheme is added by the app)
 AUTHED = {"security": [{"bearer": []}]}
@@ -37,7 +38,7 @@ def lang_of(conn: HTTPConnection) -> str:
 
 def explicit_lang(conn: HTTPConnection) -> str | None:
     asked = conn.query_params.get("lang")
-    return asked if asked in LANGS else None
+    return asked if asked in i18n.languages() else None
 
 
 def ticket_lang(request: Request) -> str | None:

@@ -73,6 +73,9 @@ def test_the_wheel_carries_a_whole_lobby_template(product):
             if path.is_file():
                 assert archive.read(f"{TEMPLATE}/{path.relative_to(ROOT)}") == path.read_bytes(), path
     assert {"kiosk/server/static/phone.js", "kiosk/server/templates/phone.html"} <= names
+    # every text catalog of the checkout (compiled to .mo on first use, see kiosk/i18n.py)
+    catalogs = {str(po.relative_to(ROOT)) for po in (ROOT / "kiosk" / "locale").glob("*/LC_MESSAGES/mpp_kiosk.po")}
+    assert {"kiosk/locale/id/LC_MESSAGES/mpp_kiosk.po", "kiosk/locale/en/LC_MESSAGES/mpp_kiosk.po"} <= catalogs <= names
 
 
 def test_init_check_config_and_run_demo_journey_from_the_installed_wheel(product):

@@ -55,7 +55,7 @@ def test_each_ticket_has_its_own_connection(fake, ticket):
 def test_check_reports_ok_and_paper_low(fake):
     printer = EscposTicketPrinter(fake.printer_config())
     status = printer.check()
-    assert (status.kind, status.message_id, status.message_en) == ("ok", "Printer siap.", "The printer is ready.")
+    assert (status.kind, status.message("id"), status.message("en")) == ("ok", "Printer siap.", "The printer is ready.")
     fake.state = "paper_low"
     status = printer.check()
     assert status.kind == "paper_low" and status.can_print
@@ -75,7 +75,7 @@ def test_status_faults_stop_the_ticket_before_printing(fake, ticket, state, sent
     with pytest.raises(PrinterFault) as caught:
         printer.print_ticket(ticket)
     assert caught.value.kind == state
-    assert caught.value.message_id == sentence_id
+    assert caught.value.message("id") == sentence_id
     assert caught.value.message("en").endswith("Please ask a staff member.")
     time.sleep(0.1)  # let the fake note the closed connections
     assert all(strip_status_requests(data) == b"" for data in fake.received), "ticket bytes were sent"
@@ -95,7 +95,7 @@ def test_refused_connection_is_unreachable(fake, ticket):
         printer.print_ticket(ticket)
     assert caught.value.kind == "unreachable"
     assert "connection refused" in caught.value.detail
-    assert caught.value.message_en == "The printer cannot be reached. Please ask a staff member."
+    assert caught.value.message("en") == "The printer cannot be reached. Please ask a staff member."
     assert printer.check().kind == "unreachable"
     assert time.monotonic() - started < 1
 
@@ -137,7 +137,7 @@ def test_connection_dropped_mid_print_is_a_fault_not_a_hang(fake, ticket, qr, dr
     with pytest.raises(PrinterFault) as caught:
         printer.print_ticket(ticket)
     assert caught.value.kind == "disconnected"
-    assert caught.value.message_id.startswith("Sambungan ke printer terputus")
+    assert caught.value.message("id").startswith("Sambungan ke printer terputus")
     assert time.monotonic() - started < 3
     assert fake.tickets == []  # the fake cut it off: no whole ticket arrived
     assert len(fake.received[0]) == drop_after

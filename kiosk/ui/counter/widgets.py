@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.ui.common import theme
+from kiosk.i18n import t
 from kiosk.ui.counter.model import (
     PAUSE_REASONS,
     SHORTCUTS,
@@ -42,7 +43,6 @@ from kiosk.ui.counter.model import (
     clock_text,
     parse_time,
     reason_text,
-    tr,
     void_input,
     whole_minutes,
 )
@@ -109,7 +109,7 @@ def dialog_buttons(layout: QVBoxLayout, lang: str, ok_key: str) -> tuple[QPushBu
     """A dialog's Cancel and OK at the bottom right; OK is the primary one."""
     row = QHBoxLayout()
     row.addStretch(1)
-    cancel, ok = QPushButton(tr(lang, "cancel")), QPushButton(tr(lang, ok_key))
+    cancel, ok = QPushButton(t("counter.cancel", lang)), QPushButton(t(f"counter.{ok_key}", lang))
     ok.setObjectName("primary")
     for button in (cancel, ok):
         button.setFont(font(15, True))
@@ -208,7 +208,7 @@ class LoginPanel(QWidget):
             return
         self.counter_box.clear()
         for counter_id, number, agency in shown:
-            self.counter_box.addItem(tr(self._lang, "counter_choice", number=number, agency=agency), counter_id)
+            self.counter_box.addItem(t("counter.counter_choice", self._lang, number=number, agency=agency), counter_id)
         self.counter_box.setProperty("lang", self._lang)
         self.select(chosen)
 
@@ -218,11 +218,11 @@ class LoginPanel(QWidget):
     def retranslate(self, lang: str) -> None:
         self._lang = lang
         self._fill_counters()
-        self.heading.setText(tr(lang, "login_heading"))
-        self.counter_label.setText(tr(lang, "login_counter"))
-        self.user_label.setText(tr(lang, "login_user"))
-        self.pin_label.setText(tr(lang, "login_pin"))
-        self.button.setText(tr(lang, "login_busy" if self._busy else "login_button"))
+        self.heading.setText(t("counter.login_heading", lang))
+        self.counter_label.setText(t("counter.login_counter", lang))
+        self.user_label.setText(t("counter.login_user", lang))
+        self.pin_label.setText(t("counter.login_pin", lang))
+        self.button.setText(t("counter.login_busy" if self._busy else "counter.login_button", lang))
 
     def select(self, counter_id: str | None) -> None:
         index = self.counter_box.findData(counter_id) if counter_id else -1
@@ -240,7 +240,7 @@ class LoginPanel(QWidget):
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.button.setEnabled(not busy)
-        self.button.setText(tr(self._lang, "login_busy" if busy else "login_button"))
+        self.button.setText(t("counter.login_busy" if busy else "counter.login_button", self._lang))
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -257,10 +257,10 @@ class LoginPanel(QWidget):
             return
         user, pin, counter_id = self.user_field.text().strip(), self.pin_field.text(), self.counter_id()
         if not counter_id:
-            self.show_message(tr(self._lang, "login_no_counter"))
+            self.show_message(t("counter.login_no_counter", self._lang))
             return
         if not user or not pin:
-            self.show_message(tr(self._lang, "login_missing"))
+            self.show_message(t("counter.login_missing", self._lang))
             self.focus_first_empty()
             return
         self.show_message("")
@@ -323,17 +323,17 @@ class TicketPanel(QFrame):
         state = "state_serving" if ticket.get("state") == "serving" else "state_called"
         recalls = ticket.get("recalls") or 0
         self.state_label.setText(
-            tr(lang, state) + (f" · {tr(lang, 'recalled_times', count=recalls)}" if recalls else ""))
-        self.priority_badge.setText(tr(lang, "priority"))
+            t(f"counter.{state}", lang) + (f" · {t('counter.recalled_times', lang, count=recalls)}" if recalls else ""))
+        self.priority_badge.setText(t("counter.priority", lang))
         self.priority_badge.setVisible(bool(ticket.get("priority")))
         self.code_label.setText(ticket["code"])
         self.code_label.setFont(font(64, True))
         self.service_label.setText(service_name)
         issued, called = parse_time(ticket.get("issued_at")), parse_time(ticket.get("called_at"))
         waited = whole_minutes(issued, called)
-        self.waited_label.setText(tr(lang, "waited", minutes=tr(lang, "minutes", n=waited)))
+        self.waited_label.setText(t("counter.waited", lang, minutes=t("counter.minutes", lang, n=waited)))
         self.waited_label.setVisible(called is not None)
-        self.elapsed_label.setText(tr(lang, "at_counter", elapsed=clock_text(called, now)))
+        self.elapsed_label.setText(t("counter.at_counter", lang, elapsed=clock_text(called, now)))
         self.elapsed_label.setVisible(called is not None)
 
     def show_idle(self, status: str, reason: str | None, lang: str) -> None:
@@ -344,19 +344,19 @@ class TicketPanel(QFrame):
         self.code_label.setFont(font(30, True))
         if status == "paused":
             self.state_label.setText("")
-            self.code_label.setText(tr(lang, "paused_heading", reason=reason_text(lang, reason)))
+            self.code_label.setText(t("counter.paused_heading", lang, reason=reason_text(lang, reason)))
             self.service_label.setText("")
-            self.waited_label.setText(tr(lang, "paused_hint"))
+            self.waited_label.setText(t("counter.paused_hint", lang))
         elif status == "closed":
             self.state_label.setText("")
-            self.code_label.setText(tr(lang, "closed_heading"))
+            self.code_label.setText(t("counter.closed_heading", lang))
             self.service_label.setText("")
             self.waited_label.setText("")
         else:
             self.state_label.setText("")
-            self.code_label.setText(tr(lang, "no_ticket"))
+            self.code_label.setText(t("counter.no_ticket", lang))
             self.service_label.setText("")
-            self.waited_label.setText(tr(lang, "no_ticket_hint"))
+            self.waited_label.setText(t("counter.no_ticket_hint", lang))
 
 
 # ---------------------------------------------------------------------------- actions
@@ -469,7 +469,7 @@ class WaitingModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
                 and 0 <= section < len(self.COLUMNS):
-            return tr(self.lang, self.COLUMNS[section])
+            return t(f"counter.{self.COLUMNS[section]}", self.lang)
         return None
 
     def set_lang(self, lang: str) -> None:
@@ -549,30 +549,30 @@ class WaitingPanel(QFrame):
         lang = self.model.lang
         longest_code = max((bold.horizontalAdvance(code) for code in self.codes()), default=0)
         widths = {
-            0: max(longest_code, bold.horizontalAdvance("A-000"), head.horizontalAdvance(tr(lang, "col_code"))),
-            2: max(bold.horizontalAdvance(tr(lang, "priority_mark")), head.horizontalAdvance(tr(lang, "col_priority"))),
-            3: max(plain.horizontalAdvance(tr(lang, "minutes_short", n=888)), head.horizontalAdvance(tr(lang, "col_wait"))),
+            0: max(longest_code, bold.horizontalAdvance("A-000"), head.horizontalAdvance(t("counter.col_code", lang))),
+            2: max(bold.horizontalAdvance(t("counter.priority_mark", lang)), head.horizontalAdvance(t("counter.col_priority", lang))),
+            3: max(plain.horizontalAdvance(t("counter.minutes_short", lang, n=888)), head.horizontalAdvance(t("counter.col_wait", lang))),
         }
         for column, width in widths.items():
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, width + 24)
 
     def retranslate(self, lang: str) -> None:
-        self.heading.setText(tr(lang, "waiting_heading"))
+        self.heading.setText(t("counter.waiting_heading", lang))
         self.model.set_lang(lang)
         self._fit_columns()
 
     def show_waiting(self, tickets: list[dict], service_names: dict[str, str], counts: list[tuple[str, int]],
                      now: datetime, lang: str) -> None:
         selected = self.selected_code()
-        self.total_label.setText(tr(lang, "waiting_total", n=len(tickets)))
+        self.total_label.setText(t("counter.waiting_total", lang, n=len(tickets)))
         # the dot stays with the count before it when the line wraps
         self.counts_label.setText("\u00a0· ".join(f"{name}: {n}" for name, n in counts))
         rows = [(
             ticket["code"],
             service_names.get(ticket["service_id"], ticket["service_id"]),
-            tr(lang, "priority_mark") if ticket.get("priority") else "",
-            tr(lang, "minutes_short", n=whole_minutes(parse_time(ticket.get("issued_at")), now)),
+            t("counter.priority_mark", lang) if ticket.get("priority") else "",
+            t("counter.minutes_short", lang, n=whole_minutes(parse_time(ticket.get("issued_at")), now)),
         ) for ticket in tickets]
         if self.model.set_rows(rows):
             self._fit_columns()
@@ -673,10 +673,10 @@ class TodayPanel(QFrame):
 
     def retranslate(self, lang: str) -> None:
         self._lang = lang
-        self.heading.setText(tr(lang, "today_heading"))
-        self.void_button.setText(tr(lang, "void_open"))
+        self.heading.setText(t("counter.today_heading", lang))
+        self.void_button.setText(t("counter.void_open", lang))
         for name in ("waiting", "served", "mean_wait"):
-            self.labels[name].setText(tr(lang, f"today_{name}"))
+            self.labels[name].setText(t(f"counter.today_{name}", lang))
 
     def show_figures(self, texts: TodayTexts) -> None:
         self.message.hide()
@@ -690,8 +690,8 @@ class TodayPanel(QFrame):
     def show_message(self, text: str, error: bool = True) -> None:
         """Nothing to show but a sentence: why the figures could not be loaded, or that they are loading."""
         for name in self.FIGURES:
-            self.values[name].setText(tr(self._lang, "stats_none"))
-        self.labels["ikm"].setText(tr(self._lang, "today_ikm"))
+            self.values[name].setText(t("counter.stats_none", self._lang))
+        self.labels["ikm"].setText(t("counter.today_ikm", self._lang))
         self.month_label.hide()
         self.updated_label.setText("")
         self.message.setText(text)
@@ -753,8 +753,8 @@ class SecurityPanel(QFrame):
 
     def retranslate(self, lang: str) -> None:
         self._lang = lang
-        self.heading.setText(tr(lang, "security_heading"))
-        self.table.setHorizontalHeaderLabels([tr(lang, key) for key in self.COLUMNS])
+        self.heading.setText(t("counter.security_heading", lang))
+        self.table.setHorizontalHeaderLabels([t(f"counter.{key}", lang) for key in self.COLUMNS])
 
     def show_rows(self, rows: list[SecurityRow]) -> None:
         self.table.setRowCount(len(rows))
@@ -767,7 +767,7 @@ class SecurityPanel(QFrame):
         if rows:
             self.message.hide()
         else:
-            self.show_message(tr(self._lang, "security_none"), error=False)
+            self.show_message(t("counter.security_none", self._lang), error=False)
 
     def show_message(self, text: str, error: bool = True) -> None:
         self.message.setText(text)
@@ -796,16 +796,16 @@ class TransferDialog(QDialog):
         # services: (id, name, agency short name, search words)
         super().__init__(parent)
         self.setObjectName("transferDialog")
-        self.setWindowTitle(tr(lang, "transfer_title", code=code))
+        self.setWindowTitle(t("counter.transfer_title", lang, code=code))
         self.setModal(True)
         self.resize(760, 560)
         layout = QVBoxLayout(self)
-        title = QLabel(tr(lang, "transfer_title", code=code))
+        title = QLabel(t("counter.transfer_title", lang, code=code))
         title.setFont(font(18, True))
         layout.addWidget(title)
         self.search = QLineEdit()
         self.search.setObjectName("transferSearch")
-        self.search.setPlaceholderText(tr(lang, "transfer_search"))
+        self.search.setPlaceholderText(t("counter.transfer_search", lang))
         self.search.setFont(font(15))
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
@@ -823,7 +823,7 @@ class TransferDialog(QDialog):
             self.list.addItem(item)
         layout.addWidget(self.list, 1)
         # a supervisor may keep the visitor's place in time (the server refuses it from anyone else)
-        self.keep_place = QCheckBox(tr(lang, "transfer_keep_place"))
+        self.keep_place = QCheckBox(t("counter.transfer_keep_place", lang))
         self.keep_place.setObjectName("transferKeepPlace")
         self.keep_place.setFont(font(13))
         self.keep_place.setVisible(supervisor)
@@ -872,22 +872,22 @@ class VoidDialog(QDialog):
     def __init__(self, lang: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("voidDialog")
-        self.setWindowTitle(tr(lang, "void_title"))
+        self.setWindowTitle(t("counter.void_title", lang))
         self.setModal(True)
         self.setFixedWidth(680)  # a fixed width lets the wrapped intro take the height it needs
         self._lang = lang
         layout = QVBoxLayout(self)
-        title = QLabel(tr(lang, "void_title"))
+        title = QLabel(t("counter.void_title", lang))
         title.setFont(font(18, True))
         layout.addWidget(title)
-        intro = QLabel(tr(lang, "void_intro"))
+        intro = QLabel(t("counter.void_intro", lang))
         intro.setWordWrap(True)
         intro.setProperty("muted", True)
         intro.setFont(font(12))
         layout.addWidget(intro)
         self.fields: dict[str, QLineEdit] = {}
         for name, length in (("codes", 300), ("range", 40), ("reason", 200)):
-            label = QLabel(tr(lang, f"void_{name}"))
+            label = QLabel(t(f"counter.void_{name}", lang))
             label.setFont(font(13, True))
             field = QLineEdit()
             field.setObjectName(f"void_{name}")
@@ -931,10 +931,10 @@ class PauseDialog(QDialog):
     def __init__(self, lang: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("pauseDialog")
-        self.setWindowTitle(tr(lang, "pause_title"))
+        self.setWindowTitle(t("counter.pause_title", lang))
         self.setModal(True)
         layout = QVBoxLayout(self)
-        title = QLabel(tr(lang, "pause_title"))
+        title = QLabel(t("counter.pause_title", lang))
         title.setFont(font(18, True))
         layout.addWidget(title)
         self.buttons: dict[str, QPushButton] = {}
@@ -947,7 +947,7 @@ class PauseDialog(QDialog):
             button.clicked.connect(lambda _=False, r=reason: self._choose(r))
             layout.addWidget(button)
             self.buttons[reason] = button
-        cancel = QPushButton(tr(lang, "cancel"))
+        cancel = QPushButton(t("counter.cancel", lang))
         cancel.setFont(font(14))
         cancel.clicked.connect(self.reject)
         layout.addWidget(cancel)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from kiosk.client import ApiClient, ApiError
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
+from kiosk.i18n import FALLBACK, languages, other_language, t
 from kiosk.ui.counter.model import (
     ACTIONS,
     SHORTCUTS,
@@ -43,7 +44,6 @@ from kiosk.ui.counter.model import (
     scanned_ref,
     security_rows,
     today_texts,
-    tr,
     void_done_text,
 )
 from kiosk.ui.counter.widgets import (
@@ -101,7 +101,7 @@ class CounterWindow(QWidget):
         super().__init__(parent)
         self.config = config
         self.server_url = server_url.rstrip("/")
-        self.lang = lang if lang in ("id", "en") else config.lobby.default_language
+        self.lang = lang if lang in languages() else config.lobby.default_language
         self.clock = clock or SystemClock()
         self.monotonic = monotonic  # the settle wait after an answer (busy()) runs on it
         self.services = config.service_by_id
@@ -272,10 +272,10 @@ class CounterWindow(QWidget):
     # ------------------------------------------------------------------ language
 
     def switch_language(self) -> None:
-        self.set_language("en" if self.lang == "id" else "id")
+        self.set_language(other_language(self.lang))
 
     def set_language(self, lang: str) -> None:
-        self.lang = "en" if lang == "en" else "id"
+        self.lang = lang if lang in languages() else FALLBACK
         self.api.lang = self.lang
         self.retranslate()
         if self._today_error is not None:
@@ -285,16 +285,16 @@ class CounterWindow(QWidget):
 
     def retranslate(self) -> None:
         lang = self.lang
-        self.lang_button.setText(tr(lang, "lang_switch"))
-        self.logout_button.setText(tr(lang, "logout"))
+        self.lang_button.setText(t("language.name", other_language(lang)))
+        self.logout_button.setText(t("counter.logout", lang))
         self.login_panel.retranslate(lang)
         self.waiting_panel.retranslate(lang)
         self.today_panel.retranslate(lang)
         self.security_panel.retranslate(lang)
-        self.scan_field.setPlaceholderText(tr(lang, "scan_placeholder"))
+        self.scan_field.setPlaceholderText(t("counter.scan_placeholder", lang))
         if self._status_key is not None:
             key, values, kind = self._status_key
-            self._show_status(tr(lang, key, **values), kind)
+            self._show_status(t(f"counter.{key}", lang, **values), kind)
         self._show_stats()
         self._show_today()
         self._show_security()
@@ -361,7 +361,7 @@ class CounterWindow(QWidget):
         if self.session is None:
             return
         if self.in_flight is not None:  # say so: a silent click looks like a broken button
-            self._set_error(tr(self.lang, "why_in_flight"))
+            self._set_error(t("counter.why_in_flight", self.lang))
             return
         self.in_flight = "logout"
 
@@ -369,7 +369,7 @@ class CounterWindow(QWidget):
             self.in_flight = None
             self._show_logged_out()
             self._set_status("done_logout")
-            self.login_panel.show_message(tr(self.lang, "done_logout"))
+            self.login_panel.show_message(t("counter.done_logout", self.lang))
 
         session = self.session
 
@@ -390,7 +390,7 @@ class CounterWindow(QWidget):
         log.error("the server revoked this counter PC: %s", sentence)
         self.api.session = None
         self._show_logged_out()
-        self.login_panel.show_message(sentence or tr(self.lang, "session_ended"))
+        self.login_panel.show_message(sentence or t("counter.session_ended", self.lang))
 
     def _session_ended(self) -> None:
         if self.session is None:
@@ -398,7 +398,7 @@ class CounterWindow(QWidget):
         log.warning("the server refused the session of %s", self.counter_id)
         self.api.session = None
         self._show_logged_out()
-        self.login_panel.show_message(tr(self.lang, "session_ended"))
+        self.login_panel.show_message(t("counter.session_ended", self.lang))
 
     def _show_logged_out(self) -> None:
         self._stop_live()
@@ -487,7 +487,7 @@ class CounterWindow(QWidget):
             self._set_error(failure_sentence(self.live.tls_problem, self.lang))
         elif not connected:
             self._set_status("why_offline", kind="error")
-        elif self.status_line.text() == tr(self.lang, "why_offline"):
+        elif self.status_line.text() == t("counter.why_offline", self.lang):
             self._set_status(None)
         self._refresh()
 
@@ -511,26 +511,26 @@ class CounterWindow(QWidget):
             return False
         staff = self.config.staff_by_user.get(payload.get("user"))
         self._session_ended()
-        self.login_panel.show_message(tr(self.lang, "taken_over_notice",
+        self.login_panel.show_message(t("counter.taken_over_notice", self.lang,
                                          name=staff.name if staff else payload.get("user")))
         return True
 
     def _refresh(self) -> None:
         lang = self.lang
         if not self.logged_in:
-            self.title_label.setText(tr(lang, "title_logged_out"))
+            self.title_label.setText(t("counter.title_logged_out", lang))
             self.user_label.setText("")
             return
         counter = self.counters[self.counter_id]
         agency = self.agencies.get(counter.agency)
-        self.title_label.setText(tr(lang, "title", number=counter.number,
+        self.title_label.setText(t("counter.title", lang, number=counter.number,
                                     agency=agency.short_name if agency else counter.agency))
-        self.user_label.setText(tr(lang, "user_line", name=self.session.get("name") or self.session.get("user")))
+        self.user_label.setText(t("counter.user_line", lang, name=self.session.get("name") or self.session.get("user")))
         connected = self.live is not None and self.live.connected
         if self.connection_label.property("connected") != connected:
             self.connection_label.setProperty("connected", connected)
             restyle(self.connection_label)
-        text = tr(lang, "connected" if connected else "disconnected")
+        text = t("counter.connected" if connected else "counter.disconnected", lang)
         self.connection_label.setText(text)
         # the style's padding is not in the label's size hint: make room for the whole sentence
         self.connection_label.setMinimumWidth(self.connection_label.fontMetrics().horizontalAdvance(text) + 32)
@@ -539,11 +539,11 @@ class CounterWindow(QWidget):
         reasons = availability(view, lang)
         for action, button in self.buttons.items():
             if action == "pause":
-                button.set_label(tr(lang, "action_resume" if view.status == "paused" else "action_pause"))
+                button.set_label(t("counter.action_resume" if view.status == "paused" else "counter.action_pause", lang))
                 button.setProperty("tone", "green" if view.status == "paused" else "blue")
                 restyle(button)
             else:
-                button.set_label(tr(lang, f"action_{action}"))
+                button.set_label(t(f"counter.action_{action}", lang))
             button.set_reason(reasons[action])
         self.scan_field.setEnabled(connected)
 
@@ -607,7 +607,7 @@ class CounterWindow(QWidget):
         if not stats:
             self.waiting_panel.show_stats("")
             return
-        self.waiting_panel.show_stats(tr(self.lang, "stats", served=stats.get("served_today", 0),
+        self.waiting_panel.show_stats(t("counter.stats", self.lang, served=stats.get("served_today", 0),
                                          mean=minutes_text(self.lang, stats.get("mean_service_minutes"))))
 
     def is_loading(self, what: str) -> bool:
@@ -658,10 +658,10 @@ class CounterWindow(QWidget):
     def _today_error_text(self, exc: BaseException) -> str:
         if isinstance(exc, ApiError):
             if exc.status is None:
-                return tr(self.lang, "today_unreachable")
-            return tr(self.lang, "today_refused", message=exc.message or exc.code)
+                return t("counter.today_unreachable", self.lang)
+            return t("counter.today_refused", self.lang, message=exc.message or exc.code)
         log.error("unexpected error loading today's figures: %r", exc)
-        return tr(self.lang, "today_refused", message=tr(self.lang, "unexpected", detail=type(exc).__name__))
+        return t("counter.today_refused", self.lang, message=t("counter.unexpected", self.lang, detail=type(exc).__name__))
 
     def _show_today(self) -> None:
         if not self.is_supervisor:
@@ -669,7 +669,7 @@ class CounterWindow(QWidget):
         if self._today_error is not None:
             self.today_panel.show_message(self._today_error)
         elif self._today is None:
-            self.today_panel.show_message(tr(self.lang, "today_loading"), error=False)
+            self.today_panel.show_message(t("counter.today_loading", self.lang), error=False)
         else:
             self.today_panel.show_figures(today_texts(self.lang, self._today, self.config.lobby.tz))
 
@@ -682,10 +682,10 @@ class CounterWindow(QWidget):
         def failed(exc: BaseException) -> None:
             log.info("security events not loaded: %r", exc)
             if isinstance(exc, ApiError) and exc.status is None:
-                self._security_error = tr(self.lang, "security_unreachable")
+                self._security_error = t("counter.security_unreachable", self.lang)
             else:
                 message = exc.message or exc.code if isinstance(exc, ApiError) else type(exc).__name__
-                self._security_error = tr(self.lang, "security_refused", message=message)
+                self._security_error = t("counter.security_refused", self.lang, message=message)
             self._show_security()
 
         self._load_for_supervisor("security", lambda: self.api.security_events(), done, failed)
@@ -698,7 +698,7 @@ class CounterWindow(QWidget):
             self.security_panel.show_message(self._security_error)
         elif self._security is None:
             self.security_panel.show_rows([])
-            self.security_panel.show_message(tr(self.lang, "security_loading"), error=False)
+            self.security_panel.show_message(t("counter.security_loading", self.lang), error=False)
         else:
             self.security_panel.show_rows(security_rows(self.lang, self._security, self.config.lobby.tz))
 
@@ -706,7 +706,7 @@ class CounterWindow(QWidget):
 
     def _set_status(self, key: str | None, kind: str = "ok", **values) -> None:
         self._status_key = (key, values, kind) if key else None
-        self._show_status(tr(self.lang, key, **values) if key else "", kind)
+        self._show_status(t(f"counter.{key}", self.lang, **values) if key else "", kind)
 
     def _set_error(self, text: str) -> None:
         self._status_key = None
@@ -731,7 +731,7 @@ class CounterWindow(QWidget):
         if not self.logged_in or action not in ACTIONS:
             return
         if self.busy():
-            self._set_error(tr(self.lang, "why_in_flight"))
+            self._set_error(t("counter.why_in_flight", self.lang))
             return
         reason = self.reasons()[action]
         if reason is not None:
@@ -762,7 +762,7 @@ class CounterWindow(QWidget):
         if not self.logged_in:
             return
         if self.busy():
-            self._set_error(tr(self.lang, "why_in_flight"))
+            self._set_error(t("counter.why_in_flight", self.lang))
             return
         reason = self.reasons()["call_ticket"]
         if reason is not None:
@@ -777,7 +777,7 @@ class CounterWindow(QWidget):
             return
         ref = scanned_ref(text)
         if ref is None:
-            self._set_error(tr(self.lang, "scan_not_code", text=text.strip()[:40]))
+            self._set_error(t("counter.scan_not_code", self.lang, text=text.strip()[:40]))
             return
         self.call_ticket(ref)
 
@@ -823,7 +823,7 @@ class CounterWindow(QWidget):
     def send_void(self, request) -> None:
         """POST /api/v1/tickets/void; the answer (or why not) in the status line. Never re-sent by itself."""
         if self.busy():
-            self._set_error(tr(self.lang, "why_in_flight"))
+            self._set_error(t("counter.why_in_flight", self.lang))
             return
         counter_id = self.counter_id
         self.in_flight = "void"
@@ -903,10 +903,10 @@ class CounterWindow(QWidget):
     def _error_text(self, exc: BaseException, unreachable: str = "unreachable") -> str:
         if isinstance(exc, ApiError):
             if exc.status is None and exc.code != "tls_refused":  # a refused certificate says whose
-                return tr(self.lang, unreachable)
-            return exc.message or tr(self.lang, "unexpected", detail=exc.code)
+                return t(f"counter.{unreachable}", self.lang)
+            return exc.message or t("counter.unexpected", self.lang, detail=exc.code)
         log.error("unexpected error in the counter window: %r", exc)
-        return tr(self.lang, "unexpected", detail=type(exc).__name__)
+        return t("counter.unexpected", self.lang, detail=type(exc).__name__)
 
 
 def open_window(config: Config, server_url: str, counter_id: str | None = None, credential=None) -> CounterWindow:

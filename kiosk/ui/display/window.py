@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout,
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.dates import long_date
+from kiosk.i18n import t
 from kiosk.lobby_state import call_entry
 from kiosk.protocol.events import NO_QUEUE_CHANGE, EventType
 from kiosk.sign import call_playlist, info_clip_path
@@ -43,21 +44,6 @@ WAITING_PAGE_MS = 7000       # how long one page of the waiting counts stays
 OFFLINE_GRACE_MS = 3000      # no "connection lost" sign during an ordinary start-up
 TICKER_PX_PER_S = 90
 TICKER_FRAME_MS = 33
-
-TEXTS = {
-    "number": {"id": "Nomor antrean", "en": "Ticket number"},
-    "counter": {"id": "Loket", "en": "Counter"},
-    "recall": {"id": "Panggilan ulang", "en": "Called again"},
-    "no_call": {"id": "Belum ada panggilan", "en": "No calls yet"},
-    "recent": {"id": "Panggilan sebelumnya", "en": "Previous calls"},
-    "no_recent": {"id": "Belum ada", "en": "None yet"},
-    "waiting": {"id": "Menunggu", "en": "Waiting"},
-    "nobody_waiting": {"id": "Tidak ada yang menunggu", "en": "No one waiting"},
-    "sign": {"id": "Bahasa isyarat", "en": "Sign language"},
-    "offline": {"id": "Koneksi terputus — menyambungkan kembali…", "en": "Connection lost — reconnecting…"},
-    "unauthorized": {"id": "Kunci perangkat display ditolak server", "en": "The server refused the display's key"},
-    "revoked": {"id": "Display ini telah dicabut oleh pengelola lobi", "en": "This display was revoked by the lobby's manager"},
-}
 
 
 # --------------------------------------------------------------------------- widgets
@@ -169,7 +155,7 @@ class DisplayWindow(QWidget):
     # ------------------------------------------------------------------ building
 
     def _text(self, key: str, joiner: str = " · ") -> str:
-        return joiner.join(TEXTS[key][lang] for lang in self.langs)
+        return joiner.join(t(f"display.{key}", lang) for lang in self.langs)
 
     def _build(self) -> None:
         config = self.config
@@ -613,7 +599,7 @@ class DisplayWindow(QWidget):
         return self._flash_timer.isActive()
 
     def _counter_text(self, call: Call, lang: str) -> str:
-        return f"{TEXTS['counter'][lang]} {call.counter_number}"
+        return f"{t('display.counter', lang)} {call.counter_number}"
 
     def _agency_name(self, agency_id: str, short: bool = False) -> str:
         agency = self.config.agency_by_id.get(agency_id)
@@ -625,8 +611,8 @@ class DisplayWindow(QWidget):
         call = self.board.current
         if call is None:
             self.code_label.setText("—")
-            self.counter_label.setText(TEXTS["no_call"][self.langs[0]])
-            self.counter_second.setText(" · ".join(TEXTS["no_call"][lang] for lang in self.langs[1:]))
+            self.counter_label.setText(t("display.no_call", self.langs[0]))
+            self.counter_second.setText(" · ".join(t("display.no_call", lang) for lang in self.langs[1:]))
             self.agency_label.setText("")
             self.recall_badge.hide()
         else:

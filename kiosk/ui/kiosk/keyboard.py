@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.ui.common import theme
-from kiosk.ui.kiosk.text import t
+from kiosk.i18n import t
 
 LETTER_ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
 DIGITS = "1234567890"
@@ -104,9 +104,9 @@ class OnScreenKeyboard(QWidget):
 
     def set_language(self, lang: str) -> None:
         self._lang = lang
-        self.space_key.setText(t("key_space", lang))
-        self.delete_key.setText(t("key_delete", lang))
-        self.clear_key.setText(t("key_clear", lang))
+        self.space_key.setText(t("kiosk.key_space", lang))
+        self.delete_key.setText(t("kiosk.key_delete", lang))
+        self.clear_key.setText(t("kiosk.key_clear", lang))
 
     def set_compact(self, compact: bool) -> None:
         """Compact: no digit row and lower keys (the accessible layout has half the height)."""

@@ -19,8 +19,9 @@ from kiosk.ui.common import theme
 from kiosk.ui.kiosk.keyboard import OnScreenKeyboard
 from kiosk.ui.kiosk.search import ServiceSearch
 from kiosk.printer.layout import estimate_amount
+from kiosk.i18n import t
 from kiosk.protocol.views import AgencyView, ServiceView
-from kiosk.ui.kiosk.text import estimate_text, t
+from kiosk.ui.kiosk.text import estimate_text
 from kiosk.ui.kiosk.widgets import (
     Card,
     FitText,
@@ -40,8 +41,8 @@ def queue_line(service: ServiceView, lang: str) -> str:
     """'7 menunggu · tunggu ± 1 jam 10 menit' (no wait for a closed or full service)."""
     count = service.waiting
     if not service.is_open:
-        return t("waiting_count", lang, count=count)
-    return t("queue_line", lang, count=count, amount=estimate_amount(service.estimate_minutes, lang))
+        return t("kiosk.waiting_count", lang, count=count)
+    return t("kiosk.queue_line", lang, count=count, amount=estimate_amount(service.estimate_minutes, lang))
 
 
 def status_sentence(service: ServiceView) -> str:
@@ -68,7 +69,7 @@ class AgencyTile(Card):
         self.agency_id = agency.id
         self.short_label.setText(agency.short_name)
         self.name_label.setText(agency.name)
-        self.waiting_label.setText(t("waiting_count", lang, count=agency.waiting))
+        self.waiting_label.setText(t("kiosk.waiting_count", lang, count=agency.waiting))
         background = tile_background(agency.colour or theme.PANEL)
         stripe = agency.colour or theme.PANEL
         # a panel-coloured tile still carries the agency colour as a thick left edge
@@ -164,8 +165,8 @@ class Screen(QWidget):
 
 class HomeScreen(Screen):
     take_number = Signal()
-    title_key = "welcome"
-    hint_key = "home_hint"
+    title_key = "kiosk.welcome"
+    hint_key = "kiosk.home_hint"
 
     def __init__(self, lobby_name: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -188,7 +189,7 @@ class HomeScreen(Screen):
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
-        self.take_button.setText(t("take_number", lang))
+        self.take_button.setText(t("kiosk.take_number", lang))
 
     def set_accessible(self, on: bool) -> None:
         super().set_accessible(on)
@@ -199,8 +200,8 @@ class HomeScreen(Screen):
 class AgencyScreen(Screen):
     agency_chosen = Signal(str)
     search_requested = Signal()
-    title_key = "agencies_title"
-    hint_key = "agencies_hint"
+    title_key = "kiosk.agencies_title"
+    hint_key = "kiosk.agencies_hint"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -224,7 +225,7 @@ class AgencyScreen(Screen):
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
-        self.search_button.setText("⌕  " + t("search_button", lang))
+        self.search_button.setText("⌕  " + t("kiosk.search_button", lang))
         self.grid.set_items(self.grid.items, lang)
 
     def set_accessible(self, on: bool) -> None:
@@ -236,8 +237,8 @@ class AgencyScreen(Screen):
 
 class ServiceScreen(Screen):
     service_chosen = Signal(str)
-    title_key = "services_title"
-    hint_key = "services_hint"
+    title_key = "kiosk.services_title"
+    hint_key = "kiosk.services_hint"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -260,8 +261,8 @@ class ServiceScreen(Screen):
 
     def title(self, lang: str) -> str:
         if self.agency is not None:
-            return f"{self.agency.short_name}: {t('services_title', lang)}"
-        return t("services_title", lang)
+            return f"{self.agency.short_name}: {t('kiosk.services_title', lang)}"
+        return t("kiosk.services_title", lang)
 
     def set_agency(self, agency: AgencyView, services: list[ServiceView], lang: str, keep_page: bool = False) -> None:
         self.agency = agency
@@ -289,8 +290,8 @@ class ServiceScreen(Screen):
 
 class SearchScreen(Screen):
     service_chosen = Signal(str)
-    title_key = "search_title"
-    hint_key = "search_hint"
+    title_key = "kiosk.search_title"
+    hint_key = "kiosk.search_hint"
 
     def __init__(self, search: ServiceSearch, parent: QWidget | None = None):
         super().__init__(parent)
@@ -353,17 +354,17 @@ class SearchScreen(Screen):
         self.keyboard.set_language(lang)
         query = self.keyboard.text()
         self.query_label.setProperty("empty", not query)
-        self.query_label.setText(query + "▏" if query else t("search_placeholder", lang))
+        self.query_label.setText(query + "▏" if query else t("kiosk.search_placeholder", lang))
         restyle(self.query_label)
         found = len(self.result_ids)
         if not query:
-            self.count_label.setText(t("search_hint", lang) if not self.accessible else "")
+            self.count_label.setText(t("kiosk.search_hint", lang) if not self.accessible else "")
         else:
-            count = t("search_found", lang, count=found)
+            count = t("kiosk.search_found", lang, count=found)
             if self.grid.pages > 1:
-                count += "  ·  " + t("page_of", lang, page=self.grid.page + 1, pages=self.grid.pages)
+                count += "  ·  " + t("kiosk.page_of", lang, page=self.grid.page + 1, pages=self.grid.pages)
             self.count_label.setText(count)
-        self.none_label.setText(t("search_none", lang))
+        self.none_label.setText(t("kiosk.search_none", lang))
         self.none_label.setVisible(bool(query) and not found)
         self.grid.setVisible(found > 0)
         self.grid.retranslate(lang)
@@ -380,7 +381,7 @@ class SearchScreen(Screen):
 
 class ConfirmScreen(Screen):
     confirmed = Signal(str, bool)  # service id, priority
-    hint_key = "confirm_hint"
+    hint_key = "kiosk.confirm_hint"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -456,14 +457,14 @@ class ConfirmScreen(Screen):
             return
         self.agency_label.setText(self.agency.name if self.agency is not None else "")
         self.agency_label.setVisible(not self.accessible)
-        self.requirements_title.setText(t("requirements", lang))
+        self.requirements_title.setText(t("kiosk.requirements", lang))
         requirements = service.requirements
         self.requirements_list.setText(
-            "\n".join(f"•  {item}" for item in requirements) if requirements else t("no_requirements", lang))
+            "\n".join(f"•  {item}" for item in requirements) if requirements else t("kiosk.no_requirements", lang))
         state = service.status.state
         self.status_label.setText(status_sentence(service))
         self.status_label.set_colour(theme.WHITE, STATE_BACKGROUND.get(state, theme.RED))
-        info = [t("waiting_count", lang, count=service.waiting)]
+        info = [t("kiosk.waiting_count", lang, count=service.waiting)]
         if self.can_issue:
             info.append(estimate_text(service.estimate_minutes, lang))
         self.queue_label.setText("\n".join(i for i in info if i))
@@ -471,8 +472,8 @@ class ConfirmScreen(Screen):
         self.priority_toggle.setVisible(allowed)
         chosen = self.priority_toggle.isChecked()
         mark = "☑" if chosen else "☐"
-        self.priority_text.setText(f"{mark}  {t('priority_choice', lang)}")
-        self.confirm_button.setText(t("confirm_priority" if chosen and allowed else "confirm", lang))
+        self.priority_text.setText(f"{mark}  {t('kiosk.priority_choice', lang)}")
+        self.confirm_button.setText(t("kiosk.confirm_priority" if chosen and allowed else "kiosk.confirm", lang))
         self.confirm_button.setVisible(self.can_issue)
         self.set_busy(self.busy)
 
@@ -484,8 +485,8 @@ class ConfirmScreen(Screen):
 
 
 class PrintingScreen(Screen):
-    title_key = "printing"
-    hint_key = "printing_hint"
+    title_key = "kiosk.printing"
+    hint_key = "kiosk.printing_hint"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -553,7 +554,7 @@ class TicketScreen(Screen):
         self.layout_.addLayout(columns, 1)
 
     def title(self, lang: str) -> str:
-        return t("printer_fallback" if self.printer_failed else "take_ticket", lang)
+        return t("kiosk.printer_fallback" if self.printer_failed else "kiosk.take_ticket", lang)
 
     def title_is_alert(self) -> bool:
         return self.printer_failed
@@ -581,20 +582,20 @@ class TicketScreen(Screen):
         ticket = self.ticket
         if not ticket:
             return
-        self.number_caption.setText(t("your_number", lang))
+        self.number_caption.setText(t("kiosk.your_number", lang))
         self.number_caption.setVisible(not self.accessible)
         self.code_label.setText(ticket.get("code", ""))
-        self.priority_label.setText(f"  {t('priority_mark', lang)}  ")
+        self.priority_label.setText(f"  {t('kiosk.priority_mark', lang)}  ")
         self.priority_label.setVisible(bool(ticket.get("priority")))
         self.service_label.setText(ticket.get("service_name", ""))
         self.agency_label.setText(ticket.get("agency_name", ""))
         self.agency_label.setVisible(not self.accessible)
-        self.ahead_label.setText(t("people_ahead", lang, count=ticket.get("position", 0)))
+        self.ahead_label.setText(t("kiosk.people_ahead", lang, count=ticket.get("position", 0)))
         self.estimate_label.setText(estimate_text(ticket.get("estimate_minutes"), lang))
         self.fault_label.setText(self.fault_message.get(lang, "") if self.printer_failed else "")
         self.fault_label.setVisible(self.printer_failed and bool(self.fault_message))
-        self.scan_label.setText(t("scan_hint", lang))
-        self.done_button.setText(t("done", lang))
+        self.scan_label.setText(t("kiosk.scan_hint", lang))
+        self.done_button.setText(t("kiosk.done", lang))
 
     def set_accessible(self, on: bool) -> None:
         super().set_accessible(on)
@@ -610,8 +611,8 @@ class TicketScreen(Screen):
 
 
 class OfflineScreen(Screen):
-    title_key = "offline_title"
-    hint_key = "offline_hint"
+    title_key = "kiosk.offline_title"
+    hint_key = "kiosk.offline_hint"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -639,7 +640,7 @@ class OfflineScreen(Screen):
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
-        self.message_label.setText(self.refusal or t("loading" if self.loading else "offline", lang))
+        self.message_label.setText(self.refusal or t("kiosk.loading" if self.loading else "kiosk.offline", lang))
 
     def _sync_titles(self) -> None:
         # nothing to touch: the sentence stays in the body in every layout

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget, QGridLayout
 
 from kiosk.ui.common import theme
-from kiosk.ui.kiosk.text import t
+from kiosk.i18n import t
 
 # A touch target of 15 mm at the 96 dpi Qt assumes for logical pixels.
 MIN_TOUCH_PX = theme.mm_to_px(15, 96)
@@ -376,6 +376,6 @@ class PagedGrid(QWidget):
         self.lang = lang
         # at the sides the buttons are narrow: arrow and word on two lines
         sides = self.nav == "sides"
-        self.prev_button.setText(t("prev_page", lang).replace("  ", "\n") if sides else t("prev_page", lang))
-        self.next_button.setText(t("next_page", lang).replace("  ", "\n") if sides else t("next_page", lang))
-        self.page_label.setText(t("page_of", lang, page=self.page + 1, pages=self.pages))
+        self.prev_button.setText(t("kiosk.prev_page", lang).replace("  ", "\n") if sides else t("kiosk.prev_page", lang))
+        self.next_button.setText(t("kiosk.next_page", lang).replace("  ", "\n") if sides else t("kiosk.next_page", lang))
+        self.page_label.setText(t("kiosk.page_of", lang, page=self.page + 1, pages=self.pages))

@@ -57,7 +57,8 @@ from kiosk.ui.kiosk.screens import (
 from kiosk.ui.kiosk.search import ServiceSearch
 from kiosk.ui.kiosk.style import STYLE
 from kiosk.ui.common import theme
-from kiosk.ui.kiosk.text import clock_text, date_text, t
+from kiosk.i18n import languages, t
+from kiosk.ui.kiosk.text import clock_text, date_text
 from kiosk.ui.kiosk.widgets import FitText, make_button, make_label
 from kiosk.ui.common.tasks import Tasks
 from kiosk.ui.kiosk.retry import (ISSUE_RETRY_BUDGET_S, ISSUE_RETRY_DELAYS_S, IssueResult, _api_error_parts, _is_api_error,
@@ -162,10 +163,10 @@ class _PinOverlay(QWidget):
         self.show()
 
     def retranslate(self, lang: str) -> None:
-        self.title.setText(t("exit_title", lang))
-        self.prompt.setText(t("exit_prompt", lang))
-        self.cancel_button.setText(t("exit_cancel", lang))
-        self.ok_button.setText(t("exit_ok", lang))
+        self.title.setText(t("kiosk.exit_title", lang))
+        self.prompt.setText(t("kiosk.exit_prompt", lang))
+        self.cancel_button.setText(t("kiosk.exit_cancel", lang))
+        self.ok_button.setText(t("kiosk.exit_ok", lang))
 
 
 class _ActivityWatch(QObject):
@@ -432,23 +433,26 @@ class KioskWindow(QWidget):
     # ------------------------------------------------------------------ language and layout
 
     def set_language(self, lang: str) -> None:
-        self.lang = lang if lang in ("id", "en") else self.config.lobby.default_language
+        self.lang = lang if lang in languages() else self.config.lobby.default_language
         self.language_button.setText(self._language_button_text())
-        self.accessible_button.setText(t("accessible_off" if self.accessible else "accessible_on", self.lang))
-        self.back_button.setText(t("back", self.lang))
-        self.home_button.setText(t("home", self.lang))
+        self.accessible_button.setText(t("kiosk.accessible_off" if self.accessible else "kiosk.accessible_on", self.lang))
+        self.back_button.setText(t("kiosk.back", self.lang))
+        self.home_button.setText(t("kiosk.home", self.lang))
         self.pin_overlay.retranslate(self.lang)
         self._render_all()
         self._tick_clock()
 
     def _language_button_text(self) -> str:
         # the button names the language it switches TO, in that language
-        return t("language_button", self.lang) if len(self.config.lobby.languages) > 1 else ""
+        return t("language.name", self._language_after()) if len(self.config.lobby.languages) > 1 else ""
+
+    def _language_after(self) -> str:
+        lobby_languages = list(self.config.lobby.languages)
+        index = lobby_languages.index(self.lang) if self.lang in lobby_languages else -1
+        return lobby_languages[(index + 1) % len(lobby_languages)]
 
     def _next_language(self) -> None:
-        languages = list(self.config.lobby.languages)
-        index = languages.index(self.lang) if self.lang in languages else -1
-        self.set_language(languages[(index + 1) % len(languages)])
+        self.set_language(self._language_after())
 
     def set_accessible(self, on: bool) -> None:
         """The accessible layout: every control in the lower half of the screen (wheelchair reach)."""
@@ -465,7 +469,7 @@ class KioskWindow(QWidget):
         self.footer_row.setContentsMargins(30, 8 if on else 10, 30, 8 if on else 10)
         for screen in self.screens.values():
             screen.set_accessible(on)
-        self.accessible_button.setText(t("accessible_off" if on else "accessible_on", self.lang))
+        self.accessible_button.setText(t("kiosk.accessible_off" if on else "kiosk.accessible_on", self.lang))
         self._fit_header()
         self._update_chrome()
         self.layout().activate()  # in place now, not at the next event: the visitor is watching
@@ -522,7 +526,8 @@ class KioskWindow(QWidget):
         """The server refuses this kiosk's key for good: the offline screen says so, and stays."""
         if self._closed:
             return
-        sentence = sentence or "Kios ini telah dicabut oleh pengelola lobi. / This kiosk was revoked."
+        # the server said nothing: say it in every language of the lobby (it stays, whoever comes)
+        sentence = sentence or " / ".join(t("kiosk.revoked", lang) for lang in self.config.lobby.languages)
         if self.revoked != sentence:
             log.error("kiosk: the server revoked this kiosk: %s", sentence)
         self.revoked = sentence
@@ -746,7 +751,7 @@ class KioskWindow(QWidget):
             return False
         service = self.services_by_id().get(service_id)
         if service is None or not service.is_open:
-            self.show_notice(service.status.text if service else t("service_not_open", self.lang))
+            self.show_notice(service.status.text if service else t("kiosk.service_not_open", self.lang))
             return False
         self.issuing = True
         self.confirm_screen.set_busy(True)
@@ -774,7 +779,7 @@ class KioskWindow(QWidget):
             fault = None
             printed_at = None
             if not status.can_print:
-                fault = PrinterFault(status.kind, status.message_id, status.message_en, status.detail)
+                fault = PrinterFault(status.kind, status.detail)
             else:
                 try:
                     printer.print_ticket(make_print(ticket, lang, service, agency))
@@ -825,10 +830,10 @@ class KioskWindow(QWidget):
         if failed:
             fault = result.fault
             log.warning("kiosk: ticket %s not printed: %s (%s)", ticket.get("code"), fault.kind, fault.detail)
-            message = f"{fault.message_en} {fault.detail}".strip()[:300]  # the API takes 300 characters
+            message = f"{fault.message('en')} {fault.detail}".strip()[:300]  # the API takes 300 characters
             self.pending_fault_reports.append((fault.kind, message, ticket.get("code")))
             self._send_fault_reports()
-        fault_message = {"id": result.fault.message_id, "en": result.fault.message_en} if failed else None
+        fault_message = {lang: result.fault.message(lang) for lang in languages()} if failed else None
         self.ticket_screen.set_ticket(ticket, self.lang, printer_failed=failed, fault_message=fault_message)
         self._history.clear()
         self._go("ticket", push=False)
@@ -865,7 +870,7 @@ class KioskWindow(QWidget):
             log.warning("kiosk: the server refused the issue: %s %s%s", status, code,
                         f" (retry after {exc.retry_after:g} s)" if getattr(exc, "retry_after", None) else "")
         self._go("confirm", push=False)
-        self.show_notice(message or t("issue_failed", self.lang))
+        self.show_notice(message or t("kiosk.issue_failed", self.lang))
         self.refresh_catalog()
 
     def _send_fault_reports(self) -> None:
@@ -904,18 +909,18 @@ class KioskWindow(QWidget):
             return
         self.pin_overlay.open(self.lang)
         if not self.config.kiosk.exit_pin_hash:
-            self.pin_overlay.message.setText(t("exit_no_pin", self.lang))
+            self.pin_overlay.message.setText(t("kiosk.exit_no_pin", self.lang))
 
     def _check_exit_pin(self, pin: str) -> None:
         pin_hash = self.config.kiosk.exit_pin_hash
         if not pin_hash:
-            self.pin_overlay.message.setText(t("exit_no_pin", self.lang))
+            self.pin_overlay.message.setText(t("kiosk.exit_no_pin", self.lang))
             return
         if self.monotonic() < self._pin_locked_until:
-            self.pin_overlay.message.setText(t("exit_wrong", self.lang))
+            self.pin_overlay.message.setText(t("kiosk.exit_wrong", self.lang))
             return
         self.pin_overlay.ok_button.setEnabled(False)
-        self.pin_overlay.message.setText(t("exit_checking", self.lang))
+        self.pin_overlay.message.setText(t("kiosk.exit_checking", self.lang))
         self.tasks.run(lambda: verify_pin(pin, pin_hash), on_done=self._exit_pin_checked,
                        on_error=lambda exc: self._exit_pin_checked(False))
 
@@ -933,7 +938,7 @@ class KioskWindow(QWidget):
             self._pin_failures = 0
             self._pin_locked_until = self.monotonic() + PIN_LOCK_S
         self.pin_overlay.pad.clear()
-        self.pin_overlay.message.setText(t("exit_wrong", self.lang))
+        self.pin_overlay.message.setText(t("kiosk.exit_wrong", self.lang))
 
 
 # --------------------------------------------------------------------------- the sub-command

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.client import ApiClient, ApiError
-from kiosk.ui.counter.model import tr
+from kiosk.i18n import t
 from kiosk.ui.counter.window import CounterWindow
 from support.server import free_port
 
@@ -154,7 +154,7 @@ def test_logout_with_a_ticket_at_the_counter_leaves_it_open(window, qtbot, serve
     # the call's event can arrive before its HTTP answer: a click meanwhile is refused, and says so
     if window.in_flight is not None:
         qtbot.mouseClick(window.logout_button, Qt.MouseButton.LeftButton)
-        assert window.logged_in and window.status_line.text() == tr(window.lang, "why_in_flight")
+        assert window.logged_in and window.status_line.text() == t("counter.why_in_flight", window.lang)
     qtbot.waitUntil(lambda: window.in_flight is None, timeout=5000)
     qtbot.mouseClick(window.logout_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.logged_in, timeout=5000)

@@ -6,17 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.i18n import t
 from kiosk.ui.counter.model import (
     ACTIONS,
     SHORTCUTS,
-    TEXTS,
     CounterView,
     availability,
     clock_text,
     minutes_text,
     reason_text,
     scanned_ref,
-    tr,
     whole_minutes,
 )
 
@@ -33,14 +32,6 @@ def test_the_rules_need_no_qt():
     from unit.test_boundaries import qt_imports
 
     assert qt_imports(Path(counter_model.__file__).read_text()) == []
-
-
-def test_both_languages_have_every_text_with_the_same_fields():
-    assert TEXTS["id"].keys() == TEXTS["en"].keys()
-    for key in TEXTS["id"]:
-        fields_id = {part.split("}")[0] for part in TEXTS["id"][key].split("{")[1:]}
-        fields_en = {part.split("}")[0] for part in TEXTS["en"][key].split("{")[1:]}
-        assert fields_id == fields_en, key
 
 
 def test_every_action_has_its_own_f_key():
@@ -137,4 +128,4 @@ def test_pause_reasons_in_words():
     assert [reason_text("id", r) for r in ("break", "prayer", "system")] == ["Istirahat", "Salat", "Gangguan sistem"]
     assert [reason_text("en", r) for r in ("break", "prayer", "system")] == ["Break", "Prayer", "System problem"]
     assert reason_text("id", "Rapat") == "Rapat"  # set by another tool: shown as it is
-    assert tr("en", "done_pause", reason="Prayer") == "Counter paused: Prayer."
+    assert t("counter.done_pause", "en", reason="Prayer") == "Counter paused: Prayer."

@@ -5,7 +5,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 
-from kiosk.ui.kiosk.text import TEXT
+from kiosk.i18n import messages
 from support.fake_printer import strip_status_requests
 
 from .kiosk_driver import LEFT, agency_tile, go_to_confirm, service_card, take_ticket, visible_texts
@@ -60,8 +60,9 @@ def test_whole_flow_in_english_with_priority(qtbot, kiosk, server, fake_printer)
 def _words_of(lang: str) -> set[str]:
     """The kiosk's own texts that exist only in one language (e.g. 'Beranda' but not 'Buka'/'Open' pairs)."""
     other = "en" if lang == "id" else "id"
-    return {entry[lang].split("{")[0].strip() for entry in TEXT.values()
-            if entry[lang] != entry[other] and len(entry[lang].split("{")[0].strip()) > 3}
+    mine, theirs = messages(lang), messages(other)
+    return {mine[key].split("{")[0].strip() for key in mine if key.startswith("kiosk.")
+            and mine[key] != theirs[key] and len(mine[key].split("{")[0].strip()) > 3}
 
 
 def _screens_visited(qtbot, kiosk):

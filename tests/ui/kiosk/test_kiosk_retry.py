@@ -6,7 +6,8 @@ import sqlite3
 
 import pytest
 
-from kiosk.client import UNREACHABLE, ApiClient, ApiError
+from kiosk.client import ApiClient, ApiError
+from kiosk.i18n import t
 from kiosk.ui.kiosk.window import ISSUE_RETRY_DELAYS_S, issue_with_retries
 from support.configs import DEVICE_KEYS
 
@@ -28,7 +29,7 @@ class RecordingClient(ApiClient):
         answer = super().issue(service_id, priority=priority, lang=lang, request_id=request_id)
         if len(self.issue_calls) <= self.lose:
             # committed on the server, then the connection reset before the answer arrived
-            raise ApiError(None, "unreachable", UNREACHABLE["id"], {"reason": "connection reset (test)"})
+            raise ApiError(None, "unreachable", t("client.unreachable", "id"), {"reason": "connection reset (test)"})
         return answer
 
 

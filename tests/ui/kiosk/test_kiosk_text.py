@@ -1,44 +1,32 @@
 """The kiosk's words and its service search, without Qt."""
 from __future__ import annotations
 
-import string
 from pathlib import Path
 
 import pytest
 
 from kiosk.config import load_config
 from kiosk.ui.kiosk.search import ServiceSearch, initials, words
-from kiosk.ui.kiosk.text import TEXT, clock_text, date_text, estimate_text, t
+from kiosk.i18n import t
+from kiosk.ui.kiosk.text import clock_text, date_text, estimate_text
 from support.configs import MONDAY_9, make_config
 
 SHIPPED = Path(__file__).resolve().parents[3] / "config.toml"
 
 
-def _fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-@pytest.mark.parametrize("key", sorted(TEXT))
-def test_every_text_exists_in_both_languages_with_the_same_blanks(key):
-    entry = TEXT[key]
-    assert set(entry) == {"id", "en"}
-    assert entry["id"].strip() and entry["en"].strip()
-    assert _fields(entry["id"]) == _fields(entry["en"])
-
-
 def test_the_issue_sentences_are_word_for_word():
-    assert t("take_number", "id") == "Ambil Nomor Antrean" and t("take_number", "en") == "Take a number"
-    assert t("printer_fallback", "id") == "Printer bermasalah — silakan foto nomor dan kode QR ini"
-    assert t("printer_fallback", "en") == "Printer problem — please photograph this number and QR code"
-    assert t("offline", "id") == "Sistem antrean sedang tidak terhubung, mohon tunggu"
-    assert t("offline", "en") == "The queue system is offline, please wait"
-    assert t("priority_choice", "id") == "Prioritas: penyandang disabilitas, lansia, ibu hamil, orang tua dengan bayi"
-    assert t("accessible_on", "id") == "Tata letak mudah dijangkau" and t("accessible_on", "en") == "Accessible layout"
-    assert t("printing", "en") == "Printing…" and t("take_ticket", "en") == "Please take your ticket"
+    assert t("kiosk.take_number", "id") == "Ambil Nomor Antrean" and t("kiosk.take_number", "en") == "Take a number"
+    assert t("kiosk.printer_fallback", "id") == "Printer bermasalah — silakan foto nomor dan kode QR ini"
+    assert t("kiosk.printer_fallback", "en") == "Printer problem — please photograph this number and QR code"
+    assert t("kiosk.offline", "id") == "Sistem antrean sedang tidak terhubung, mohon tunggu"
+    assert t("kiosk.offline", "en") == "The queue system is offline, please wait"
+    assert t("kiosk.priority_choice", "id") == "Prioritas: penyandang disabilitas, lansia, ibu hamil, orang tua dengan bayi"
+    assert t("kiosk.accessible_on", "id") == "Tata letak mudah dijangkau" and t("kiosk.accessible_on", "en") == "Accessible layout"
+    assert t("kiosk.printing", "en") == "Printing…" and t("kiosk.take_ticket", "en") == "Please take your ticket"
 
 
 def test_unknown_language_falls_back_to_indonesian():
-    assert t("home", "fr") == "Beranda"
+    assert t("kiosk.home", "fr") == "Beranda"
 
 
 def test_date_and_clock_in_the_lobby_time():
