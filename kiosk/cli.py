@@ -29,6 +29,7 @@ COMMANDS = {
     "enrol": ("kiosk.enrol_cli:enrol_main", "on a new PC: pair it with the queue server and keep its own device key"),
     "devices": ("kiosk.enrol_cli:devices_main",
                 "on the server PC: list, approve, rename or revoke enrolled devices (list|approve|refuse|rename|revoke)"),
+    "sign-pack": ("kiosk.sign_pack_cli:main", "check, share and fill a sign-language clip pack (coverage|export|import|add)"),
 }
 
 
@@ -81,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.enrol_cli import add_arguments as enrol_arguments  # light: no server, no Qt
 
     enrol_arguments(parsers)
+    from kiosk.sign_pack_cli import add_arguments as sign_pack_arguments  # light: no Qt, no ffmpeg until used
+
+    sign_pack_arguments(parsers)
     return parser
 
 
@@ -118,6 +122,10 @@ def check_config(args) -> int:
     from kiosk.config import listen_notes
 
     for note in listen_notes(config):
+        print(f"  note: {note}")
+    from kiosk.sign_packs import coverage_notes
+
+    for note in coverage_notes(config):
         print(f"  note: {note}")
     return 0
 

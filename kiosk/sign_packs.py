@@ -115,15 +115,15 @@ def load_pack(folder: Path | str) -> SignPack:
     folder = Path(folder)
     manifest = folder / PACK_FILE
     try:
-        mtime = manifest.stat().st_mtime_ns
+        stat = manifest.stat()
     except OSError:
         raise PackError(folder, [f"{manifest} not found: a sign pack is a folder with a {PACK_FILE}"]) from None
-    return _load_pack(folder.resolve(), mtime)
+    return _load_pack(folder.resolve(), (stat.st_mtime_ns, stat.st_size))
 
 
 @functools.lru_cache(maxsize=16)
-def _load_pack(folder: Path, _mtime: int) -> SignPack:
-    # keyed on pack.toml's mtime: `sign-pack add` changes the manifest, and the next call sees it
+def _load_pack(folder: Path, _version: tuple[int, int]) -> SignPack:
+    # keyed on pack.toml's mtime and size: `sign-pack add` changes the manifest, and the next call sees it
     manifest = folder / PACK_FILE
     try:
         with open(manifest, "rb") as handle:
@@ -356,6 +356,14 @@ def pack_info_clip(config) -> Path | None:
     return None
 
 
+def info_clip_is_stand_in(config) -> bool:
+    """Whether the information clip comes from the stand-ins (the pack has none of its own)."""
+    if pack_info_clip(config) is not None:
+        return False
+    stand_ins = active_packs(config).stand_ins
+    return bool(stand_ins and stand_ins.stand_in)
+
+
 # --------------------------------------------------------------------------- coverage
 
 @dataclass(frozen=True)
@@ -393,7 +401,7 @@ def config_needs(config, numbers: str) -> list[tuple[Need, tuple[str, ...]]]:
     for digit in string.digits:
         needs.append((Need(digit, "a digit of ticket numbers"), (digit,)))
     if numbers == "whole":
-        seen = set()
+        seen = set(string.digits)  # a one-digit number is its digit's clip
         for counter in config.counters:
             for run in re.findall(r"[0-9]+", counter.number):
                 whole = str(int(run))
