@@ -56,6 +56,10 @@ def export_pack(folder: Path, out: Path) -> list[str]:
     return names
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n / 1024:.0f} KiB"
+
+
 def _name_problem(name: str) -> str | None:
     path = PurePosixPath(name.replace("\\", "/"))
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
@@ -82,8 +86,7 @@ def _problems(archive: zipfile.ZipFile) -> list[str]:
         problems.append(f"The zip holds {len(infos)} files; a pack may hold at most {MAX_FILES}.")
     total = sum(info.file_size for info in infos)
     if total > MAX_TOTAL_BYTES:
-        problems.append(f"The zip unpacks to {total / 2**20:.0f} MiB; a pack may be at most "
-                        f"{MAX_TOTAL_BYTES // 2**20} MiB.")
+        problems.append(f"The zip unpacks to {_size(total)}; a pack may be at most {_size(MAX_TOTAL_BYTES)}.")
     bad_names = [p for p in (_name_problem(info.filename) for info in infos) if p]
     problems += bad_names
     names = {info.filename for info in infos}
