@@ -49,7 +49,7 @@ def probe(source: Path) -> tuple[VideoFacts | None, list[str]]:
         return None, [f"{source} does not exist."]
     result = subprocess.run(
         [_tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(source)],
-        capture_output=True, text=True, timeout=TIMEOUT_S)
+        check=False, capture_output=True, text=True, timeout=TIMEOUT_S)
     if result.returncode != 0:
         return None, [f"{source.name} cannot be read as a video: {result.stderr.strip()[:200] or 'ffprobe failed'}."]
     facts = json.loads(result.stdout or "{}")
@@ -105,10 +105,10 @@ def transcode(source: Path, target: Path) -> VideoFacts:
         [_tool("ffmpeg"), "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
          "-an", "-vf", scale, "-c:v", "libx264", "-preset", "medium", "-crf", "26", "-profile:v", "main",
          "-g", str(FPS), "-movflags", "+faststart", "-map_metadata", "-1", str(partial)],
-        capture_output=True, text=True, timeout=TIMEOUT_S)
+        check=False, capture_output=True, text=True, timeout=TIMEOUT_S)
     if result.returncode != 0 or not partial.is_file():
         partial.unlink(missing_ok=True)
-        raise ClipError(source, [f"{source.name} could not be decoded to the end: "
-                                 f"{result.stderr.strip()[:200] or 'ffmpeg failed'}."])
+        reason = result.stderr.strip()[:200] or "ffmpeg failed"
+        raise ClipError(source, [f"{source.name} could not be decoded to the end: {reason}."])
     os.replace(partial, target)
     return facts

@@ -44,7 +44,8 @@ def _fail(problems: list[str]) -> int:
 
 def coverage(args) -> int:
     from kiosk.cli import load_or_report
-    from kiosk.sign_packs import COVERED_MEANS, PackError, coverage as pack_coverage, load_pack
+    from kiosk.sign_packs import COVERED_MEANS, PackError, load_pack
+    from kiosk.sign_packs import coverage as pack_coverage
 
     config = load_or_report(args.config)
     if config is None:

@@ -18,6 +18,7 @@ from kiosk.sign_packs import (
     call_units,
     coverage,
     coverage_notes,
+    info_clip_is_stand_in,
     load_pack,
     select_clips,
     token_kind,
@@ -56,8 +57,8 @@ def test_every_problem_of_a_manifest_is_reported_at_once(tmp_path):
         "licence: required, a non-empty text (who, where, under which terms)",
         "date: must be YYYY-MM-DD, got '30-11-2026'",
         'numbers: must be "whole" or "digits", got \'words\'',
-        "clips.'hello world': not a token (a phrase word, letters A-Z, a whole number, agency:<id>, "
-        "or such tokens joined by spaces)",
+        ("clips.'hello world': not a token (a phrase word, letters A-Z, a whole number, agency:<id>, "
+         "or such tokens joined by spaces)"),
         f"clips.A: file not found: {(tmp_path / 'pack').resolve() / 'missing.mp4'}",
         "clips.12: '../loket.mp4' must be a file inside the pack folder",
     ]
@@ -146,7 +147,8 @@ def test_a_configured_pack_with_the_stand_ins_as_fallback(tmp_path):
     items = call_playlist(config, "A-012", "1", agency_id="dukcapil")
     assert picked(items) == ["nomor antrean*", "A*", "12", "silakan menuju loket", "1*", "agency:dukcapil"]
     assert items[2].path == (pack / "number_12.mp4").resolve() and items[1].path == STAND_INS / "letter_a.mp4"
-    assert info_clip_path(config) == pack.resolve() / "info.mp4"
+    assert info_clip_path(config) == pack.resolve() / "info.mp4" and not info_clip_is_stand_in(config)
+    assert info_clip_is_stand_in(make_config(base_dir=tmp_path, sign={"clips_dir": str(STAND_INS)}))
     # without with_agency the call ends at the counter, as before
     no_agency = make_config(base_dir=tmp_path, sign={"pack": "pack", "clips_dir": str(STAND_INS)})
     assert picked(call_playlist(no_agency, "A-012", "1", agency_id="dukcapil"))[-1] == "1*"

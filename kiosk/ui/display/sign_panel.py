@@ -242,11 +242,11 @@ class SignPanel(QWidget):
             return
         self._item = item = call.items.pop(0)
         self.caption.setText(item.label or token_caption(item.token))
+        self.view.set_stand_in(item.stand_in and not item.missing)
         self.token_started.emit(item.token, not item.missing)
         if item.missing:
             self._show_token_text(item.token, "missing", item.label)  # the playlist's maker has logged it
             return
-        self.view.set_stand_in(item.stand_in)
         self.player.setLoops(1)
         self.player.setSource(QUrl.fromLocalFile(str(item.path)))
         self.player.setPlaybackRate(self.playback_rate)
