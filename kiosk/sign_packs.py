@@ -25,7 +25,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.sign import WORD_CALL, WORD_COUNTER, WORD_GO_TO, WORDS, PlaylistItem
+from kiosk.sign import WORD_CALL, WORD_COUNTER, WORD_GO_TO, WORDS, PlaylistItem, _spell
 
 log = logging.getLogger(__name__)
 
@@ -212,8 +212,6 @@ class Unit:
 
 def _runs(text: str, what: str, numbers: str) -> list[Unit]:
     """'KT-105' -> units for KT and 105 (one whole number, or its digits one by one)."""
-    from kiosk.sign import _spell
-
     chars = _spell(text, what)  # validates: letters, digits and '-' only
     units: list[Unit] = []
     for run in re.findall(r"[A-Z]+|[0-9]+", "".join(chars)):

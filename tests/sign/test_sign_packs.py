@@ -205,6 +205,21 @@ def test_check_config_and_sign_pack_coverage_commands(tmp_path, capsys):
     assert "  missing: 'agency:dukcapil': the name of 'Disdukcapil'" in out
 
 
+def test_check_config_notes_what_the_configured_pack_lacks(tmp_path, capsys):
+    (tmp_path / "assets").symlink_to(ROOT / "assets")
+    write_pack(tmp_path / "pack", {"loket": "loket.mp4"}, template=STAND_INS / "word_loket.mp4")
+    # [sign] is the last table of the shipped config: a line appended lands in it
+    text = (ROOT / "config.toml").read_text(encoding="utf-8") + 'pack = "pack"\n'
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    assert cli_main(["check-config", str(tmp_path / "config.toml")]) == 0
+    notes = [line.strip() for line in capsys.readouterr().out.splitlines() if "note: sign" in line]
+    assert notes[0] == ("note: sign.pack lacks 'nomor antrean': a phrase word of every call "
+                        "(a stand-in or the text is shown instead)")
+    assert "note: sign.pack lacks 'A': a letter in the prefix 'A' of group 'dukcapil' " \
+           "(a stand-in or the text is shown instead)" in notes
+    assert not [note for note in notes if "'loket'" in note]  # the pack has it
+
+
 def test_the_pack_modules_load_no_qt():
     code = ("import sys, kiosk.sign_packs, kiosk.packs_zip, kiosk.sign_media, kiosk.sign_pack_cli; "
             "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'PyQt'))))")
