@@ -374,7 +374,8 @@ class Need:
 
 
 COVERED_MEANS = (
-    "covered means: a phrase word has its own clip or a whole-phrase clip containing it; a letter has its clip; "
+    "covered means: a phrase word has its own clip or a clip of a phrase of phrase words only "
+    "(\"silakan menuju loket\", not \"silakan menuju loket 7\"); a letter has its clip; "
     "a number has its clip (packs with numbers = \"whole\" need each counter number whole, and the digits 0-9 "
     "for ticket numbers, which are signed whole when the pack has the number); an agency has an agency:<id> "
     "clip, or every letter of its short name (it is then fingerspelled)"
@@ -416,7 +417,9 @@ def config_needs(config, numbers: str) -> list[tuple[Need, tuple[str, ...]]]:
 def coverage(config, pack: SignPack) -> list[Need]:
     """What this config's calls need that ``pack`` lacks (see COVERED_MEANS); [] when it has it all."""
     have = set(pack.clips)
-    in_phrases = {part for token in have for part in (token_parts(token) or ())}
+    # only a phrase of fixed words is in every call: "silakan menuju loket 7" serves counter 7 alone
+    in_phrases = {part for token in have if set(token_parts(token) or ()) <= set(WORDS)
+                  for part in token_parts(token)}
     missing = []
     for need, covering in config_needs(config, pack.numbers):
         if need.token in have:

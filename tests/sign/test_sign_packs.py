@@ -11,7 +11,7 @@ from support.sign_clips import synthetic_clip, write_pack
 
 from kiosk.cli import main as cli_main
 from kiosk.config import load_config
-from kiosk.sign import call_playlist, call_tokens, info_clip_path
+from kiosk.sign import WORDS, call_playlist, call_tokens, info_clip_path
 from kiosk.sign_packs import (
     Clip,
     PackError,
@@ -187,6 +187,9 @@ def test_coverage_lists_what_the_config_needs_that_the_pack_lacks(tmp_path):
         "'3': a digit of ticket numbers",
         "'12': counter 'loket-12' (Loket 12) as a whole number",
     ]
+    # a phrase with a number serves one counter only: its words are still needed on their own
+    write_pack(tmp_path / "other", {"silakan menuju loket 1": "0.mp4"}, template=template)
+    assert [need.token for need in coverage(config, load_pack(tmp_path / "other"))][:3] == list(WORDS)
     notes = coverage_notes(config)
     assert notes == [f"sign.pack lacks {need.sentence()} (a stand-in or the text is shown instead)" for need in missing]
 
