@@ -306,7 +306,9 @@ class ActivePacks:
 
     @property
     def numbers(self) -> str:
-        return (self.pack or self.stand_ins).numbers if (self.pack or self.stand_ins) else "digits"
+        """How the call's numbers are cut: the configured pack decides, else the stand-ins."""
+        leading = self.pack if self.pack is not None else self.stand_ins
+        return leading.numbers if leading is not None else "digits"
 
     def table(self) -> dict[str, Clip]:
         return clip_table(self.pack, self.stand_ins)
@@ -321,7 +323,7 @@ def active_packs(config) -> ActivePacks:
         try:
             stand_ins = load_pack(clips_dir)
         except PackError as exc:
-            log.warning("the stand-in sign clips cannot be used: %s", exc)
+            _warn_once(f"the stand-in sign clips cannot be used: {exc}")
             stand_ins = None
     pack, problems = None, ()
     if sign.pack is not None:
@@ -329,21 +331,28 @@ def active_packs(config) -> ActivePacks:
             pack = load_pack(config.path(sign.pack))
         except PackError as exc:
             problems = tuple(exc.problems)
-            log.warning("sign.pack is not used (the stand-ins are shown): %s", exc)
     return ActivePacks(pack, stand_ins, problems)
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    # a call every minute would otherwise repeat the same warning all day
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
 
 
 def pack_call_playlist(config, code: str, counter_number: str, agency_id: str | None = None) -> list[PlaylistItem]:
     packs = active_packs(config)
+    if packs.problems:
+        _warn_once(f"sign.pack is not used, the stand-ins are shown: {'; '.join(packs.problems)}")
     agency = None
-    if agency_id is not None and sign_agency(config):
+    if agency_id is not None and config.sign.with_agency:
         short_name = next((a.short_name for a in config.agencies if a.id == agency_id), agency_id)
         agency = (agency_id, short_name)
     return select_clips(call_units(code, counter_number, packs.numbers, agency), packs.table())
-
-
-def sign_agency(config) -> bool:
-    return bool(getattr(config.sign, "with_agency", False))
 
 
 def pack_info_clip(config) -> Path | None:

@@ -1,5 +1,6 @@
 """Sign packs (kiosk/sign_packs.py): the manifest, the longest-clip selection, coverage and check-config notes."""
 import importlib.util
+import logging
 import string
 import subprocess
 import sys
@@ -131,15 +132,20 @@ def test_the_agency_name_is_its_own_sign_or_fingerspelled():
     assert picked(select_clips(call_units("A-1", "3"), real("A")))[0] == "nomor antrean?"
 
 
-def test_a_configured_pack_with_the_stand_ins_as_fallback(tmp_path):
+def test_a_configured_pack_with_the_stand_ins_as_fallback(tmp_path, caplog):
     template = synthetic_clip(tmp_path / "template.mp4")
     pack = write_pack(tmp_path / "pack", {"12": "number_12.mp4", "silakan menuju loket": "phrase.mp4",
                                           "agency:dukcapil": "agency_dukcapil.mp4", "info": "info.mp4"},
                       template=template, numbers="whole", info_clip="info.mp4")
     # "info" is no token: the manifest is refused, the stand-ins alone are used
     config = make_config(base_dir=tmp_path, sign={"pack": "pack", "clips_dir": str(STAND_INS)})
-    assert picked(call_playlist(config, "A-012", "1")) == [
-        "nomor antrean*", "A*", "0*", "1*", "2*", "silakan menuju*", "loket*", "1*"]
+    with caplog.at_level(logging.WARNING, logger="kiosk.sign_packs"):
+        assert picked(call_playlist(config, "A-012", "1")) == [
+            "nomor antrean*", "A*", "0*", "1*", "2*", "silakan menuju*", "loket*", "1*"]
+        call_playlist(config, "A-013", "1")
+    # said once, not at every call
+    assert [r.getMessage()[:58] for r in caplog.records] == [
+        "sign.pack is not used, the stand-ins are shown: clips.info"]
     assert coverage_notes(config)[0].startswith("sign.pack: clips.info: not a token")
     text = (pack / "pack.toml").read_text().replace('"info" = "info.mp4"\n', "")
     (pack / "pack.toml").write_text(text)
