@@ -34,6 +34,7 @@ COMMANDS = {
     "voice-pack": ("kiosk.audio.pack_cli:main",
                    "a recorded voice pack: what the config needs that it lacks (coverage PACK), "
                    "or an espeak-ng test pack (render-test-pack DIR --lang id)"),
+    "sign-pack": ("kiosk.sign_pack_cli:main", "check, share and fill a sign-language clip pack (coverage|export|import|add)"),
 }
 
 
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.enrol_cli import add_arguments as enrol_arguments  # light: no server, no Qt
 
     enrol_arguments(parsers)
+    from kiosk.sign_pack_cli import add_arguments as sign_pack_arguments  # light: no Qt, no ffmpeg until used
+
+    sign_pack_arguments(parsers)
     return parser
 
 
@@ -124,11 +128,11 @@ def check_config(args) -> int:
         f"{args.path or args.config}: OK — {len(config.agencies)} agencies, {len(config.services)} services, "
         f"{len(config.counters)} counters, {len(config.staff)} staff"
     )
+    from kiosk.audio.packs import coverage_notes as voice_notes
     from kiosk.config import listen_notes
+    from kiosk.sign_packs import coverage_notes as sign_notes
 
-    from kiosk.audio.packs import coverage_notes
-
-    for note in listen_notes(config) + coverage_notes(config):
+    for note in listen_notes(config) + voice_notes(config) + sign_notes(config):
         print(f"  note: {note}")
     return 0
 

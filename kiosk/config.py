@@ -428,6 +428,9 @@ class SignSettings(Model):
     clips_dir: Path = Path("assets/sign")
     info_clip: str | None = None
     clips: dict[str, str] = Field(default={}, description="token -> clip file in clips_dir")
+    pack: Path | None = Field(default=None, description="a recorded sign pack (a folder with pack.toml); "
+                              "absent: the stand-ins in clips_dir, which stay the fallback token by token")
+    with_agency: bool = Field(default=False, description="end each signed call with the agency's name sign")
 
 
 class Config(Model):

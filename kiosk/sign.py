@@ -26,6 +26,8 @@ ALL_TOKENS = (*WORDS, *string.ascii_uppercase, *string.digits)
 class PlaylistItem:
     token: str
     path: Path | None  # None: no clip, show `token` as text
+    stand_in: bool = False  # the clip is a labelled placeholder, not a recorded sign
+    label: str | None = None  # the caption when the token itself is not for reading (agency:<id>)
 
     @property
     def missing(self) -> bool:
@@ -80,17 +82,27 @@ def build_playlist(tokens: list[str], clips: dict[str, str], clips_dir: Path) ->
     return items
 
 
-def call_playlist(config, code: str, counter_number: str) -> list[PlaylistItem]:
-    """The sign playlist of one call from a loaded Config ([] when sign.enabled is false)."""
+def call_playlist(config, code: str, counter_number: str, agency_id: str | None = None) -> list[PlaylistItem]:
+    """The sign playlist of one call from a loaded Config ([] when sign.enabled is false): the
+    longest clips of sign.pack, the stand-ins where it has none (kiosk.sign_packs)."""
     if not config.sign.enabled:
         return []
-    return build_playlist(call_tokens(code, counter_number), config.sign.clips, config.path(config.sign.clips_dir))
+    from kiosk.sign_packs import pack_call_playlist
+
+    return pack_call_playlist(config, code, counter_number, agency_id)
 
 
 def info_clip_path(config) -> Path | None:
     """The looping information clip shown between calls, if configured and present."""
     sign = config.sign
-    if not sign.enabled or not sign.info_clip:
+    if not sign.enabled:
+        return None
+    from kiosk.sign_packs import pack_info_clip
+
+    own = pack_info_clip(config)
+    if own is not None:
+        return own
+    if not sign.info_clip:
         return None
     path = config.path(sign.clips_dir) / sign.info_clip
     if not path.is_file():

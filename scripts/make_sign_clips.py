@@ -1,4 +1,4 @@
-"""Make the STAND-IN sign-language clips in assets/sign/ and their mapping.toml.
+"""Make the STAND-IN sign-language clips in assets/sign/ and their mapping.toml and pack.toml.
 
 These are labelled placeholders, not sign language: each frame says so. They let
 the display's clip playlist run end to end until an MPP records real BISINDO
@@ -120,6 +120,25 @@ def mapping_toml(clips: list[Clip]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def pack_toml(clips: list[Clip]) -> str:
+    """The stand-ins as a sign pack (kiosk/sign_packs.py): the same clips, marked stand_in."""
+    lines = [
+        "# The shipped STAND-IN sign pack: labelled placeholders, not sign language. The display",
+        "# uses it where the configured pack ([sign] pack) has no clip, and labels those clips as",
+        "# stand-ins on screen. Made by scripts/make_sign_clips.py; see docs/sign-packs.md.",
+        "",
+        'signer = "none: rendered placeholders, no person is shown"',
+        'sign_language = "BISINDO"',
+        'region = "none"',
+        'licence = "MIT, the same as mpp-kiosk"',
+        'date = "2026-01-01"',
+        'consent = "not needed: no person is shown"',
+        "stand_in = true",
+        'numbers = "digits"',
+    ]
+    return "\n".join(lines) + "\n" + mapping_toml(clips).split("\n\n", 1)[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "assets" / "sign")
@@ -139,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         make_clip(clip, target, ffmpeg)
         total += target.stat().st_size
     (args.out / "mapping.toml").write_text(mapping_toml(clips), encoding="utf-8")
+    (args.out / "pack.toml").write_text(pack_toml(clips), encoding="utf-8")
     print(f"wrote {len(clips)} clips ({total / 1024:.0f} KiB) and mapping.toml to {args.out}")
     return 0
 

@@ -17,6 +17,7 @@ import pytest
 
 from kiosk.config import Config, ConfigError, cross_check, load_config, parse_config
 from kiosk.pins import hash_pin, verify_pin
+from kiosk.sign_packs import load_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config.toml"
@@ -245,11 +246,14 @@ def test_shipped_config_devices_and_sign_clips(shipped):
                 "loket": "word_loket.mp4"}
     expected |= {letter: f"letter_{letter.lower()}.mp4" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
     expected |= {digit: f"digit_{digit}.mp4" for digit in "0123456789"}
-    assert shipped.sign.clips == expected
+    # the clips are the stand-in pack's (assets/sign/pack.toml); config.toml names no recorded pack yet
+    stand_ins = load_pack(shipped.path(shipped.sign.clips_dir))
+    assert shipped.sign.clips == {} and shipped.sign.pack is None and stand_ins.stand_in
+    assert stand_ins.clips == expected
     assert (shipped.sign.enabled, shipped.sign.clips_dir, shipped.sign.info_clip) == (True, Path("assets/sign"), "info.mp4")
     # every character a ticket code or counter number can contain has a clip
     chars = {ch for g in shipped.groups for ch in g.prefix} | {ch for c in shipped.counters for ch in c.number}
-    assert chars <= set(shipped.sign.clips)
+    assert chars <= set(stand_ins.clips)
     assert shipped.audio.languages == ["id", "en"] and shipped.audio.chime == Path("assets/sounds/chime.wav")
     assert shipped.printer.backend == "dummy" and shipped.printer.paper_mm == 80 and shipped.printer.qr == "native"
 

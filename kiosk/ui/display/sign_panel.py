@@ -4,7 +4,8 @@ Video goes through a ``QVideoSink`` into a widget that paints the last frame
 itself, so the panel also shows in ``grab()`` screenshots (a ``QVideoWidget``
 is blank offscreen). A token whose clip is missing or will not play is shown as
 large text for about a second instead, and the call goes on. Between calls the
-panel loops the information clip.
+panel loops the information clip. A clip from a stand-in pack (a placeholder, not
+a recorded sign) carries a badge saying so; a recorded pack's clips do not.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 MISSING_TOKEN_MS = 1000
 STUCK_MARGIN_MS = 3000
 UNKNOWN_DURATION_LIMIT_MS = 15000
+# the badge over a stand-in clip; the display passes its catalog text (display.stand_in) in its languages
+STAND_IN_BADGE = "CONTOH · stand-in"
 
 
 def token_caption(token: str) -> str:
@@ -37,13 +40,18 @@ def token_caption(token: str) -> str:
 class VideoView(QWidget):
     """Paints the latest video frame (kept 16:9, letterboxed), or a token as large text."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, badge: str = STAND_IN_BADGE):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(160, 90)
         self.image: QImage | None = None
         self.text: str = ""
         self.frames_shown = 0
+        # over the video, outside any layout: showing it moves nothing
+        self.stand_in_badge = QLabel(badge, self)
+        self.stand_in_badge.setObjectName("signStandIn")
+        self.stand_in_badge.setStyleSheet(f"background: {theme.YELLOW}; color: black; padding: 2px 6px;")
+        self.stand_in_badge.hide()
 
     def sizeHint(self) -> QSize:
         return QSize(640, 360)
@@ -63,7 +71,28 @@ class VideoView(QWidget):
     def show_text(self, text: str) -> None:
         self.image = None
         self.text = text
+        self.set_stand_in(False)  # the text is not a clip
         self.update()
+
+    def set_stand_in(self, stand_in: bool) -> None:
+        self.stand_in_badge.setVisible(stand_in)
+        if stand_in:
+            self._place_badge()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_badge()
+
+    def _place_badge(self) -> None:
+        area = self._video_rect()
+        font = QFont(theme.FONT_FAMILY)
+        font.setBold(True)
+        font.setPixelSize(max(10, area.height() // 16))
+        self.stand_in_badge.setFont(font)
+        self.stand_in_badge.adjustSize()
+        margin = max(2, area.height() // 40)
+        self.stand_in_badge.move(area.right() - self.stand_in_badge.width() - margin,
+                                 area.bottom() - self.stand_in_badge.height() - margin)
 
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
@@ -107,9 +136,11 @@ class SignPanel(QWidget):
     idle_started = Signal()
 
     def __init__(self, info_clip: Path | None = None, *, idle_caption: str = "", parent: QWidget | None = None,
-                 playback_rate: float = 1.0, missing_ms: int = MISSING_TOKEN_MS):
+                 playback_rate: float = 1.0, missing_ms: int = MISSING_TOKEN_MS, info_stand_in: bool = False,
+                 stand_in_badge: str = STAND_IN_BADGE):
         super().__init__(parent)
         self.info_clip = info_clip
+        self.info_stand_in = info_stand_in
         self.idle_caption = idle_caption
         self.playback_rate = playback_rate
         self.missing_ms = missing_ms
@@ -124,7 +155,7 @@ class SignPanel(QWidget):
         self.title = QLabel(self)
         self.title.setObjectName("signTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.view = VideoView(self)
+        self.view = VideoView(self, badge=stand_in_badge)
         self.caption = QLabel(self)
         self.caption.setObjectName("signCaption")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -169,6 +200,11 @@ class SignPanel(QWidget):
         return self._call is not None or bool(self._queue)
 
     @property
+    def showing_stand_in(self) -> bool:
+        """True while the clip on screen carries the stand-in badge."""
+        return self.view.stand_in_badge.isVisibleTo(self.view)
+
+    @property
     def current_token(self) -> str | None:
         return self._item.token if self._item is not None else None
 
@@ -207,10 +243,11 @@ class SignPanel(QWidget):
             self._next_call()
             return
         self._item = item = call.items.pop(0)
-        self.caption.setText(token_caption(item.token))
+        self.caption.setText(item.label or token_caption(item.token))
+        self.view.set_stand_in(item.stand_in and not item.missing)
         self.token_started.emit(item.token, not item.missing)
         if item.missing:
-            self._show_token_text(item.token, "missing")  # build_playlist has logged it
+            self._show_token_text(item.token, "missing", item.label)  # the playlist's maker has logged it
             return
         self.player.setLoops(1)
         self.player.setSource(QUrl.fromLocalFile(str(item.path)))
@@ -218,11 +255,11 @@ class SignPanel(QWidget):
         self._watchdog.start(UNKNOWN_DURATION_LIMIT_MS)
         self.player.play()
 
-    def _show_token_text(self, token: str, outcome: str) -> None:
+    def _show_token_text(self, token: str, outcome: str, label: str | None = None) -> None:
         """The visitor still gets the token, as large text, before the call moves on."""
         self._item = None  # later reports of the player are about nothing we wait for
         self._text_token = (token, outcome)
-        self.view.show_text(token_caption(token))
+        self.view.show_text(label or token_caption(token))
         self._step_timer.start(self.missing_ms)
 
     def _after_text(self) -> None:
@@ -244,7 +281,7 @@ class SignPanel(QWidget):
         item = self._item
         self._watchdog.stop()
         self.player.stop()
-        self._show_token_text(item.token, outcome)
+        self._show_token_text(item.token, outcome, item.label)
 
     def _record(self, token: str, outcome: str) -> None:
         self.history.append((token, outcome))
@@ -260,6 +297,7 @@ class SignPanel(QWidget):
         self.title.setText(self.idle_caption)
         self.caption.setText("")
         if self.info_clip is not None:
+            self.view.set_stand_in(self.info_stand_in)
             self.player.setSource(QUrl.fromLocalFile(str(self.info_clip)))
             self.player.setPlaybackRate(1.0)
             self.player.setLoops(QMediaPlayer.Loops.Infinite)

@@ -31,6 +31,7 @@ from kiosk.i18n import t
 from kiosk.lobby_state import call_entry
 from kiosk.protocol.events import NO_QUEUE_CHANGE, EventType
 from kiosk.sign import call_playlist, info_clip_path
+from kiosk.sign_packs import info_clip_is_stand_in
 from kiosk.ui.common import theme
 from kiosk.ui.display.announcer import Announcer
 from kiosk.ui.display.board import Call, CallBoard, waiting_pages
@@ -218,7 +219,9 @@ class DisplayWindow(QWidget):
         self.sign_frame = QFrame(self, objectName="signFrame")
         sign_layout = QVBoxLayout(self.sign_frame)
         sign_layout.setContentsMargins(0, 0, 0, 0)
-        self.sign_panel = SignPanel(info_clip_path(config), idle_caption=self._text("sign"), parent=self.sign_frame)
+        self.sign_panel = SignPanel(info_clip_path(config), idle_caption=self._text("sign"), parent=self.sign_frame,
+                                    info_stand_in=info_clip_is_stand_in(config),
+                                    stand_in_badge=self._text("stand_in"))
         sign_layout.addWidget(self.sign_panel)
         self.sign_frame.setVisible(bool(config.sign.enabled))
         right.addWidget(self.sign_frame)
@@ -512,7 +515,7 @@ class DisplayWindow(QWidget):
         self.announcer.announce(call.seq, call.code, call.counter_number)
         if self.config.sign.enabled:
             try:
-                items = call_playlist(self.config, call.code, call.counter_number)
+                items = call_playlist(self.config, call.code, call.counter_number, call.agency_id)
             except ValueError as exc:  # a code the clips cannot spell; the call is still shown and spoken
                 log.warning("cannot sign call %s: %s", call.code, exc)
                 items = []
