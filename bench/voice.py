@@ -1,6 +1,6 @@
 """Voice packs: from a call to its WAV ready to play, with a recorded voice pack.
 
-    .venv/bin/python bench/voice.py [--rounds 60]
+    .venv/bin/python bench/voice.py [--rounds 60] [--tiny]
 
 The shipped config.toml with a voice pack per language, each the espeak-ng test
 pack `mpp-kiosk voice-pack render-test-pack` makes (a stand-in for a recorded
@@ -77,7 +77,10 @@ def run(rounds: int, folder: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--tiny", action="store_true", help="5 calls: a quick check that the bench runs")
     args = parser.parse_args(argv)
+    if args.tiny:
+        args.rounds = 5
     with tempfile.TemporaryDirectory(prefix="mpp-bench-voice-") as folder:
         result = run(args.rounds, Path(folder))
     print(f"voice packs ({result['languages']}): warm-up {result['warm_up_ms']} ms for "
