@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from support.configs import BASE, config_dict
 from kiosk.config import Config, parse_config
@@ -15,7 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def logo(path: Path, colour: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (120, 80), colour).save(path)
+    image = Image.new("RGB", (120, 80), "white")  # a framed block: easy to spot on a screenshot
+    ImageDraw.Draw(image).rectangle((8, 8, 111, 71), fill=colour)
+    image.save(path)
     return path
 
 
@@ -31,7 +33,7 @@ def lay_out_lobby(folder: Path) -> Path:
     return folder
 
 
-def files_config(folder: Path, **server) -> Config:
+def files_config(folder: Path, sections: dict | None = None, **server) -> Config:
     lay_out_lobby(folder)
     agencies = [dict(a) for a in BASE["agencies"]]
     agencies[0]["logo"] = "assets/logos/dukcapil.png"
@@ -39,7 +41,8 @@ def files_config(folder: Path, **server) -> Config:
         lobby={**BASE["lobby"], "logo": "assets/logos/mpp.png"},
         agencies=agencies,
         audio={"enabled": True, "chime": "assets/sounds/chime.wav"},
-        sign={"enabled": True, "clips_dir": "assets/sign"},
+        sign={"enabled": True, "clips_dir": "assets/sign", "info_clip": "info.mp4"},
         server={**BASE["server"], **server},
+        **(sections or {}),
     )
     return parse_config(data, base_dir=Path(folder))
