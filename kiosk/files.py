@@ -80,6 +80,7 @@ class Manifest:
         self.base = Path(os.path.abspath(config.base_dir))
         self.base_resolved = self.base.resolve()
         self._hashes: dict[Path, tuple[tuple[int, int, int], str]] = {}
+        self._listings: dict[str, dict[str, tuple[FileEntry, Path]]] = {}
         self._lock = threading.Lock()
         self._warned: set[str] = set()
 
@@ -97,7 +98,7 @@ class Manifest:
         held += [config.path(p) for p in (server.tls_key,) if p is not None]
         return [p.resolve() for p in held]
 
-    def _lobby_file(self, path: Path, within: Path) -> tuple[str, Path] | None:
+    def _lobby_file(self, path: Path, within: Path, secrets: list[Path]) -> tuple[str, Path] | None:
         """(name, real path) of a file inside ``within`` (a folder of the lobby), else None (a warning once)."""
         lexical = Path(os.path.normpath(path if path.is_absolute() else self.base / path))
         try:
@@ -113,7 +114,7 @@ class Manifest:
         if not is_safe_name(name) or not real.is_file():
             return None
         if real.name == "config.toml" or real.suffix in (".sqlite", ".db") or any(
-                real == secret or secret in real.parents for secret in self._secrets()):
+                real == secret or secret in real.parents for secret in secrets):
             self._warn_once(f"not served to the devices, it holds the lobby's keys or data: {path}")
             return None
         return name, real
@@ -155,25 +156,41 @@ class Manifest:
     def files(self, role: str) -> dict[str, tuple[FileEntry, Path]]:
         """name -> (entry, real path) for a role; empty for a role that needs no files."""
         sources = asset_sources(self.config)
+        secrets = self._secrets()
         found: dict[str, tuple[FileEntry, Path]] = {}
         for kind in ROLE_KINDS.get(role, ()):
             for source in sources[kind]:
                 for path, within in self._files_of(source):
-                    lobby_file = self._lobby_file(path, within)
+                    lobby_file = self._lobby_file(path, within, secrets)
                     if lobby_file is None or lobby_file[0] in found:
                         continue
                     name, real = lobby_file
                     hashed = self._sha256(real)
                     if hashed is not None:
                         found[name] = (FileEntry(name, hashed[0], hashed[1]), real)
-        return dict(sorted(found.items()))
+        listing = dict(sorted(found.items()))
+        with self._lock:
+            self._listings[role] = listing
+        return listing
 
     def entries(self, role: str) -> list[FileEntry]:
         return [entry for entry, _ in self.files(role).values()]
 
     def lookup(self, role: str, name: str) -> tuple[FileEntry, Path] | None:
+        """The entry of one name, from the last listing while its file is as it was hashed (a download asks
+        for many names: one stat each, not a new listing each)."""
         if not is_safe_name(name):
             return None
+        with self._lock:
+            known = self._listings.get(role, {}).get(name)
+            stamp = self._hashes.get(known[1], ((None,), ""))[0] if known else None
+        if known is not None:
+            try:
+                st = known[1].stat()
+                if (st.st_size, st.st_mtime_ns, st.st_ino) == stamp:
+                    return known
+            except OSError:
+                pass
         return self.files(role).get(name)
 
 
