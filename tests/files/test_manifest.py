@@ -80,3 +80,16 @@ def test_a_pack_folder_set_to_the_lobby_itself_serves_no_key_database_or_log(tmp
     names = {e.name for e in Manifest(careless).entries("display")}
     assert "assets/sign/digit_7.mp4" in names
     assert not {"config.toml", "data/test.sqlite", "data/test.sqlite-wal", "logs/server.log"} & names
+
+
+def test_a_lookup_after_a_change_or_a_removal_sees_it(tmp_path):
+    manifest = Manifest(files_config(tmp_path))
+    clip = tmp_path / "assets/sign/digit_7.mp4"
+    first, _ = manifest.lookup("display", "assets/sign/digit_7.mp4")
+    clip.write_bytes(b"seven, again")
+    os.utime(clip, ns=(3, 4))
+    again, _ = manifest.lookup("display", "assets/sign/digit_7.mp4")
+    assert again.sha256 == sha(clip) != first.sha256
+    clip.unlink()
+    assert manifest.lookup("display", "assets/sign/digit_7.mp4") is None
+    assert manifest.lookup("kiosk", "assets/sounds/chime.wav") is None  # not a kiosk's file
