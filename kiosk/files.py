@@ -368,6 +368,13 @@ def _prune_empty(root: Path, folder: Path) -> None:
         folder = folder.parent
 
 
+def with_device_files(config, client, role: str, env: Mapping[str, str] | None = None):
+    """For a window whose config came from the server: sync this device's cache (under the user's cache
+    folder, per server) and return the config whose assets resolve there. The one call a window makes."""
+    files = sync_files(client, default_cache_dir(client.base_url, env), role)
+    return use_files(config, files)
+
+
 # --------------------------------------------------------------------------- what a window opens
 
 _FILES_KEY = "_device_files"

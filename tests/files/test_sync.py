@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.client import ApiClient
 from kiosk.clock import FakeClock
-from kiosk.files import default_cache_dir, server_id, sync_files
+from kiosk.files import default_cache_dir, resolve, server_id, sync_files, with_device_files
 from support.configs import DEVICE_KEYS, MONDAY_9
 from support.lobby_files import files_config
 from support.server import running_server
@@ -135,3 +135,11 @@ def test_the_cache_lives_under_the_users_cache_folder_per_server():
         __import__("pathlib").Path("/x/cache/mpp-kiosk/files") / server_id("http://10.0.0.5:8600")
     assert str(default_cache_dir("http://a", {"HOME": "/home/kiosk"})).startswith("/home/kiosk/.cache/mpp-kiosk/files/")
     assert server_id("http://a") != server_id("http://b")
+
+
+def test_a_window_gets_its_config_over_the_cache_in_one_call(server, tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "HOME": str(tmp_path)}
+    with display_client(server.url) as client:
+        device = with_device_files(server.config, client, "display", env)
+    chime = resolve(device, "assets/sounds/chime.wav")
+    assert chime == default_cache_dir(server.url, env) / "display" / "assets/sounds/chime.wav" and chime.is_file()
