@@ -228,6 +228,27 @@ class ApiClient:
     def revoke_device(self, name: str) -> dict:
         return self.request("POST", f"/api/v1/devices/{quote(name, safe='')}/revoke")
 
+    # the lobby's files (kiosk.files.sync_files)
+
+    def files(self) -> dict:
+        """{role, files: [{name, size, sha256}]}: what this device's role may fetch."""
+        return self.request("GET", "/api/v1/files")
+
+    def download_file(self, name: str, write: Callable[[bytes], None]) -> None:
+        """Stream one file of the manifest to ``write``, chunk by chunk (ApiError as ``request``)."""
+        headers = {"Authorization": f"Bearer {self.credential}"} if self.credential else {}
+        try:
+            with self._http().stream("GET", f"/api/v1/files/{quote(name, safe='/')}", headers=headers) as response:
+                if not response.is_success:
+                    response.read()
+                    raise ApiError(response.status_code, "not_found" if response.status_code == 404 else "bad_answer",
+                                   t("client.bad_answer", self.lang, status=response.status_code))
+                for chunk in response.iter_bytes():
+                    write(chunk)
+        except httpx.HTTPError as exc:
+            raise ApiError(None, "unreachable", t("client.unreachable", self.lang),
+                           {"reason": str(exc) or type(exc).__name__}) from None
+
 
 def _refused(response) -> PermissionError:
     """A 401: "revoked" when the server says this device was revoked (its sentence kept), else "unauthorized"."""

@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.files import resolve
+
 log = logging.getLogger(__name__)
 
 WORD_CALL = "nomor antrean"
@@ -104,7 +106,7 @@ def info_clip_path(config) -> Path | None:
         return own
     if not sign.info_clip:
         return None
-    path = config.path(sign.clips_dir) / sign.info_clip
+    path = resolve(config, sign.clips_dir) / sign.info_clip
     if not path.is_file():
         _log_missing_once("(info)", f"file not found: {path}")
         return None

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.sign import WORD_CALL, WORD_COUNTER, WORD_GO_TO, WORDS, PlaylistItem, _spell
+from kiosk.files import resolve
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +317,7 @@ class ActivePacks:
 
 def active_packs(config) -> ActivePacks:
     sign = config.sign
-    clips_dir = config.path(sign.clips_dir)
+    clips_dir = resolve(config, sign.clips_dir)
     if sign.clips:
         stand_ins = legacy_pack(clips_dir, sign.clips, sign.info_clip)
     else:
@@ -328,7 +329,7 @@ def active_packs(config) -> ActivePacks:
     pack, problems = None, ()
     if sign.pack is not None:
         try:
-            pack = load_pack(config.path(sign.pack))
+            pack = load_pack(resolve(config, sign.pack))
         except PackError as exc:
             problems = tuple(exc.problems)
     return ActivePacks(pack, stand_ins, problems)

@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from kiosk.files import resolve
 from kiosk.audio.phrases import (
     LETTER_NAMES_EN,
     LETTER_NAMES_ID,
@@ -610,7 +611,7 @@ def renderer_from_config(config, synthesizer) -> CallRenderer | None:
     packs = {}
     for lang, folder in dict(getattr(audio, "voice_packs", {}) or {}).items():
         try:
-            packs[lang] = load_pack(config.path(folder), lang)
+            packs[lang] = load_pack(resolve(config, folder), lang)
         except PackError as exc:
             logging.getLogger(__name__).error("%s; %s is spoken by espeak-ng", exc, lang)
     if not packs or synthesizer is None:

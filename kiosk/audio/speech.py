@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple, Protocol
 
 from kiosk.audio.phrases import announcement_texts
+from kiosk.files import resolve
 
 log = logging.getLogger(__name__)
 
@@ -381,7 +382,7 @@ def announcement_playlist(config, code: str, counter_number: str, synthesizer: S
         return []
     one_round: list[Path] = []
     if audio.chime is not None:
-        chime = config.path(audio.chime)
+        chime = resolve(config, audio.chime)
         if chime.is_file():
             one_round.append(chime)
         else:

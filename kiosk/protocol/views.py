@@ -442,3 +442,18 @@ class TodaySummaryView(View):
     ikm_month: IkmMonthView
     surveys_refused_today: dict[str, int]
     survey_bursts_today: list[str]
+
+
+# --------------------------------------------------------------------------- the lobby's files (kiosk.files)
+
+class FileEntryView(View):
+    name: str = Field(description="relative to the lobby folder, '/'-separated; GET /api/v1/files/{name}")
+    size: int
+    sha256: str
+
+
+class FilesView(View):
+    """``GET /api/v1/files``: every file the caller's role may need, with its size and SHA-256."""
+
+    role: str
+    files: list[FileEntryView]

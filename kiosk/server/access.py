@@ -228,6 +228,9 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("POST", "/t/{token}/survey"): (SURVEY_ROLE, "visitor", SURVEY_LIMIT),
     ("GET", "/static"): ("anyone", "visitor", VISITOR_LIMIT),
     ("GET", "/openapi.json"): ("anyone on the LAN", "lan", "none"),
+    ("GET", "/api/v1/files"): ("any device key or staff session (its role's files)", "lan", "none (read only)"),
+    ("GET", "/api/v1/files/{name:path}"): ("any device key or staff session (a file of its role's manifest)", "lan",
+                                      "300 files at once per device, then 20 a second"),
 }
 COUNTER_ACTION_ACCESS = ("the counter's staff session", "lan", STAFF_LIMIT)
 

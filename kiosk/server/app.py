@@ -44,7 +44,7 @@ from kiosk.server.devices_api import DeviceWatch, install_device_routes
 from kiosk.server.errors import ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
-from kiosk.server.routes import counters, devices, lobby, phone_page, sessions, tickets
+from kiosk.server.routes import counters, devices, files, lobby, phone_page, sessions, tickets
 from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
@@ -174,7 +174,8 @@ class SecurityHeaders:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        no_store = scope["path"].startswith("/api/")
+        # a lobby file's bytes carry their own Cache-Control (its ETag is its checksum)
+        no_store = scope["path"].startswith("/api/") and not scope["path"].startswith("/api/v1/files/")
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
@@ -633,7 +634,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     # -- the routes, one router per resource; enrolment and reports keep state of their own
 
-    for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router):
+    for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router, files.router):
         app.include_router(router)
     # reports: built on threads of their own, never on the engine's
     install_report_routes(app, backend, lang_of=lang_of, authed=AUTHED)

@@ -23,6 +23,7 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 from kiosk.audio.packs import renderer_from_config
 from kiosk.audio.speech import Synthesizer, announcement_playlist
+from kiosk.files import resolve
 from kiosk.ui.common.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Announcer(QObject):
         self._current: PlayRecord | None = None
         self._speech_failing = False
         self._closed = False
-        self._chime = config.path(config.audio.chime) if config.audio.chime is not None else None
+        self._chime = resolve(config, config.audio.chime) if config.audio.chime is not None else None
         # audio.voice_packs: each call is one WAV of recorded fragments (None: espeak-ng phrases)
         self.voice_packs = renderer_from_config(config, synthesizer) if self.enabled else None
         # one thread: the speech of calls is made (and so becomes playable) in call order

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout,
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.dates import long_date
+from kiosk.files import resolve
 from kiosk.i18n import t
 from kiosk.lobby_state import call_entry
 from kiosk.protocol.events import NO_QUEUE_CHANGE, EventType
@@ -170,7 +171,7 @@ class DisplayWindow(QWidget):
         self.header = QFrame(self, objectName="header")
         header = QHBoxLayout(self.header)
         self.logo = QLabel(self.header, objectName="logo")
-        self._logo_pixmap = QPixmap(str(config.path(config.lobby.logo))) if config.lobby.logo else QPixmap()
+        self._logo_pixmap = QPixmap(str(resolve(config, config.lobby.logo))) if config.lobby.logo else QPixmap()
         self.logo.setVisible(not self._logo_pixmap.isNull())
         self.lobby_name = QLabel(config.lobby.name, self.header, objectName="lobbyName")
         self.lobby_name.setWordWrap(True)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
+from kiosk.files import resolve
 from kiosk.pins import verify_pin
 from kiosk.printer.backends import PrinterFault, PrinterStatus
 from kiosk.printer.layout import TicketPrint
@@ -270,7 +271,7 @@ class KioskWindow(QWidget):
         self.logo_label = QLabel()
         logo = self.config.lobby.logo
         if logo is not None:
-            pixmap = QPixmap(str(self.config.path(logo)))
+            pixmap = QPixmap(str(resolve(self.config, logo)))
             if not pixmap.isNull():
                 self.logo_label.setPixmap(pixmap.scaledToHeight(84, Qt.SmoothTransformation))
         self.logo_label.setVisible(self.logo_label.pixmap() is not None and not self.logo_label.pixmap().isNull())
