@@ -274,7 +274,8 @@ def add_access_to_openapi(schema: dict) -> dict:
     """Each operation of the OpenAPI document says who may call it, from where and how often, as x-access."""
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
-            found = access_of(method.upper(), path)
+            # OpenAPI spells a path converter's parameter plainly: /files/{name} is the route /files/{name:path}
+            found = access_of(method.upper(), path) or access_of(method.upper(), path.replace("{name}", "{name:path}"))
             if found is not None:
                 role, side, limit = found
                 operation["x-access"] = {"role": role, "side": side, "rate_limit": limit}

@@ -160,6 +160,10 @@ def test_every_route_declares_who_where_and_how_often_and_the_gate_agrees(server
     schema = server.app.openapi()
     issue = schema["paths"]["/api/v1/tickets"]["post"]["x-access"]
     assert issue["role"] == "kiosk key" and issue["side"] == "lan" and "issue_per_minute" in issue["rate_limit"]
+    # every operation of the document says who may call it, a path converter's route ({name:path}) too
+    unsaid = [f"{method.upper()} {path}" for path, operations in schema["paths"].items()
+              for method, operation in operations.items() if "x-access" not in operation]
+    assert unsaid == []
 
 
 def test_the_access_table_names_only_routes_that_exist(server):
