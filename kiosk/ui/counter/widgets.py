@@ -835,6 +835,8 @@ class TransferDialog(QDialog):
         self.keep_place.setVisible(supervisor)
         layout.addWidget(self.keep_place)
         self.cancel_button, self.ok_button = dialog_buttons(layout, lang, "transfer_ok")
+        for button in (self.cancel_button, self.ok_button):
+            button.setAutoDefault(False)  # Enter is the list's or the search's, never a button's by default
         # Enter with nothing chosen says so (the list starts with no selection: a stray Enter sends no one away)
         self.message = QLabel()
         self.message.setObjectName("transferMessage")
