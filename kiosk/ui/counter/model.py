@@ -190,10 +190,19 @@ def overdue_tickets(config, waiting: list[dict], now: datetime) -> list[Overdue]
     return sorted(out, key=lambda o: (-o.minutes, o.code))
 
 
+def wait_alert_lines(lang: str, overdue: list[Overdue], service_name) -> list[str]:
+    """One sentence per overdue service, longest wait first."""
+    return [t("counter.wait_alert", lang, code=o.code, service=service_name(o.service_id), minutes=o.minutes,
+              target=o.target) for o in overdue]
+
+
 def wait_alert_text(lang: str, overdue: list[Overdue], service_name) -> str:
-    """One line per overdue service, longest wait first; '' when none."""
-    return "\n".join(t("counter.wait_alert", lang, code=o.code, service=service_name(o.service_id),
-                        minutes=o.minutes, target=o.target) for o in overdue)
+    """The alert's one line: the longest wait, and how many other services have one ('' when none); the
+    window's tooltip has every line (wait_alert_lines), so the ticket keeps its room."""
+    lines = wait_alert_lines(lang, overdue, service_name)
+    if len(lines) > 1:
+        return t("counter.wait_alert_more", lang, text=lines[0], n=len(lines) - 1)
+    return lines[0] if lines else ""
 
 
 # ---------------------------------------------------------------------------- scanning and times

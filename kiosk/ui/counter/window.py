@@ -52,6 +52,7 @@ from kiosk.ui.counter.model import (
     security_rows,
     today_texts,
     void_done_text,
+    wait_alert_lines,
     wait_alert_text,
 )
 from kiosk.ui.counter.widgets import (
@@ -644,7 +645,9 @@ class CounterWindow(QWidget):
         now = self.clock.now()
         if self._undo is not None:
             left = seconds_left(self._undo[1], now, self.config.queue.no_show_undo_s)
-            if left <= 0 or self.current_ticket() is not None:
+            current = self.current_ticket()
+            # another ticket called here ends the offer (the no-show's own event may still be on its way)
+            if left <= 0 or (current is not None and current["code"] != self._undo[0]):
                 self._undo = None
             else:
                 self.undo_button.setText(t("counter.undo_button", self.lang, code=self._undo[0],
@@ -656,15 +659,17 @@ class CounterWindow(QWidget):
         banner = closed_banner(self.lang, self.config, services, now, len(self.waiting_tickets()))
         self.closed_banner.setText(banner or "")
         self.closed_banner.setVisible(banner is not None)
-        alert = wait_alert_text(self.lang, overdue_tickets(self.config, self.waiting_tickets(), now), self._service_name)
-        self.wait_alert.setText(alert)
-        self.wait_alert.setVisible(bool(alert))
-        lobby_alert = ""
-        if self.is_supervisor and self.live is not None:
-            lobby_alert = wait_alert_text(self.lang, overdue_tickets(self.config, self.live.state.waiting(), now),
-                                          self._service_name)
-        self.lobby_wait_alert.setText(lobby_alert)
-        self.lobby_wait_alert.setVisible(bool(lobby_alert))
+        self._show_alert(self.wait_alert, overdue_tickets(self.config, self.waiting_tickets(), now))
+        others = []
+        if self.is_supervisor and self.live is not None:  # the rest of the lobby (this counter's are above)
+            others = overdue_tickets(self.config, [ticket for ticket in self.live.state.waiting()
+                                                   if ticket["service_id"] not in services], now)
+        self._show_alert(self.lobby_wait_alert, others)
+
+    def _show_alert(self, label: QLabel, overdue) -> None:
+        label.setText(wait_alert_text(self.lang, overdue, self._service_name))
+        label.setToolTip("\n".join(wait_alert_lines(self.lang, overdue, self._service_name)))
+        label.setVisible(bool(overdue))
 
     def _refresh_times(self) -> None:
         ticket = self.current_ticket()
@@ -885,6 +890,7 @@ class CounterWindow(QWidget):
         """Ask once (Enter: yes, Esc: no); ``then`` runs when confirmed."""
         if self._dialog_open():
             return
+        self._set_status(None)  # a "wait" or "why not" from an earlier press is no longer true
         dialog = ConfirmDialog(t(f"counter.{title_key}", self.lang), text, self.lang, self, name=name)
         self.confirm_dialog = dialog
         dialog.accepted.connect(then)
