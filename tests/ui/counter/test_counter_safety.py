@@ -193,3 +193,24 @@ def test_a_wait_past_the_target_alerts_the_counter_and_the_supervisor_until_call
         officer.press("call_next")  # called: the alert clears everywhere (two windows: the button, not the key)
     qtbot.waitUntil(lambda: not officer.wait_alert.isVisible(), timeout=3000)
     qtbot.waitUntil(lambda: not supervisor.lobby_wait_alert.isVisible(), timeout=3000)
+
+
+def test_the_undo_offer_waits_for_its_own_event_and_ends_with_the_next_call(window, qtbot, server, kiosk, clock):
+    mark_no_show(qtbot, window, kiosk, clock)
+    code, marked = window._undo
+    # the answer can come before the no-show's event: while A-001 still shows at the counter, the offer stays
+    window._undo = (code, marked)
+    window.live.state.counters["loket-1"]["ticket_id"] = server_ticket_id(server, code)
+    window.live.state.tickets[server_ticket_id(server, code)] = {"id": server_ticket_id(server, code), "code": code,
+                                                                  "state": "called", "service_id": "ktp"}
+    window._refresh_safeguards()
+    assert window.undo_button.isVisible()
+    window.live.state.counters["loket-1"]["ticket_id"] = None
+    issue(qtbot, window, kiosk, "kk")
+    key(qtbot, window, Qt.Key.Key_F1)  # another ticket at the counter: nothing to undo any more
+    assert window.current_ticket()["code"] == "A-002"
+    assert not window.undo_button.isVisible() and window._undo is None
+
+
+def server_ticket_id(server, code: str) -> int:
+    return server.engine.store.query("SELECT id FROM tickets WHERE code = ?", (code,))[0]["id"]
