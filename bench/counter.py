@@ -102,7 +102,9 @@ def run(rounds: int, waiting: int, folder: Path, in_process: bool) -> dict:
         with ApiClient(url, config.server.key_for("kiosk")) as kiosk:
             for n in range(waiting + rounds):
                 kiosk.issue(services[n % len(services)], priority=n % 9 == 0)
-        window = CounterWindow(config, url, counter_id=COUNTER, clock=FakeClock(MONDAY_9))
+        # the rounds finish at once after the call: without the question an officer gets (counter_app.finish_confirm_within_s)
+        quick = config.model_copy(update={"counter_app": config.counter_app.model_copy(update={"finish_confirm_within_s": 0})})
+        window = CounterWindow(quick, url, counter_id=COUNTER, clock=FakeClock(MONDAY_9))
         window.resize(1366, 768)
         window.show()
         window.start()

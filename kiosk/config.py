@@ -258,6 +258,8 @@ class Service(Model):
     requirements: TextList = TextList()
     keywords: list[str] = Field(default=[], description="extra search words for the kiosk, e.g. 'ktp'")
     hours: dict[Weekday, DaySpans] | None = Field(default=None, description="overrides schedule.weekly")
+    target_wait_minutes: int | None = Field(
+        default=None, ge=1, description="the counters are alerted when a ticket waits longer; default queue.target_wait_minutes")
 
 
 class Counter(Model):
@@ -305,7 +307,10 @@ class QueuePolicy(Model):
         default=2, ge=1, description="priority tickets go first, but at most this many in a row while regular ones wait")
     recalls_before_no_show: int = Field(default=1, ge=0, description="recalls needed before a ticket can be marked no-show")
     rejoin_grace_minutes: int = Field(default=30, ge=0, description="a no-show can re-queue within this time")
-    target_wait_minutes: int = Field(default=30, ge=1, description="for reports: share served within this wait")
+    no_show_undo_s: int = Field(
+        default=10, ge=0, le=300,
+        description="a counter may undo its no-show this many seconds after marking it (the ticket is called back to it)")
+    target_wait_minutes: int = Field(default=30, ge=1, description="reports: share served within this wait; the counters' alert for a ticket waiting longer (per service: services[].target_wait_minutes)")
     estimate_window: int = Field(default=20, ge=1, description="recent services used for the mean service time")
     day_end: Literal["expire", "keep"] = Field(
         default="expire", description="what happens at local midnight to tickets still waiting or called")
@@ -421,6 +426,11 @@ class DisplaySettings(ScreenSettings):
 class CounterSettings(ScreenSettings):
     fullscreen: bool = False
     counter: str = Field(default="", description="counter the all-in-one lobby opens; default the first")
+    no_show_after_s: int = Field(
+        default=45, ge=0, le=600,
+        description="no-show is offered only this many seconds after the last call or recall (a countdown on F5)")
+    finish_confirm_within_s: int = Field(
+        default=20, ge=0, le=600, description="finishing this soon after the call asks once for a confirmation; 0: never")
 
 
 class SignSettings(Model):

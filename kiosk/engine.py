@@ -583,6 +583,28 @@ class QueueEngine:
             self._emit(conn, EventType.NO_SHOW, now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
             return self._ticket(conn, ticket.id)
 
+    def undo_no_show(self, counter_id: str) -> Ticket:
+        """The counter's last no-show, marked within ``queue.no_show_undo_s``, is called back to it (a mistaken F5).
+
+        It is called again (a ``called`` event), so every window and the display show it at this counter."""
+        counter = self._counter(counter_id)
+        now = self.clock.now()
+        limit = self.config.queue.no_show_undo_s
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            state = self._require_open(conn, counter)
+            self._require_free(conn, counter, state)
+            row = self._one(conn, "SELECT * FROM tickets WHERE counter_id = ? AND state = 'no_show' AND day = ? "
+                                  "ORDER BY no_show_at DESC, id DESC LIMIT 1",
+                            (counter.id, local_day(self.config, now).isoformat()))
+            ticket = Ticket.from_row(row) if row else None
+            if ticket is None or now - datetime.fromisoformat(ticket.no_show_at) > timedelta(seconds=limit):
+                raise errors.InvalidState(
+                    f"Tidak ada tanda tidak hadir di loket {counter.number} yang masih dapat dibatalkan ({limit} detik).",
+                    f"Counter {counter.number} has no no-show that can still be undone ({limit} seconds).")
+            conn.execute("UPDATE tickets SET no_show_at = NULL WHERE id = ?", (ticket.id,))
+            return self._call(conn, counter, ticket.id, now, state["priority_streak"])
+
     def transfer(self, counter_id: str, service_id: str, *, supervisor: bool = False,
                  keep_place: bool = False) -> Ticket:
         """Send the counter's ticket to another service's queue, under that service's rules.

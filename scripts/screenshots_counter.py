@@ -167,6 +167,7 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
 
         # a supervisor sees today's figures of the whole lobby above the waiting list
         before = window.live.state.seq
+        clock.advance(seconds=30)  # past counter_app.finish_confirm_within_s: no question
         QTest.keyClick(window, Qt.Key.Key_F4)
         wait_until(lambda: window.in_flight is None and window.live.state.seq > before)
         engine = server.engine  # a new one since the restart
@@ -233,6 +234,64 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
         wait_until(lambda: not any(code in window.waiting_panel.codes() for code in [other, *burst]))
         wait_until(window.isActiveWindow)
         shot("voided")
+
+        # the safeguards (issue 18): F5 counts down from the last call, asks, and can be undone
+        def dialog_shown():
+            return window.confirm_dialog is not None and window.confirm_dialog.isVisible()
+
+        clock.advance(seconds=30)
+        press(Qt.Key.Key_F4)
+        press(Qt.Key.Key_F1)
+        press(Qt.Key.Key_F2)
+        clock.advance(seconds=15)
+        QTest.keyClick(window, Qt.Key.Key_F5)  # too early: the status line says how long
+        window._refresh_times()
+        shot("countdown")
+        clock.advance(seconds=31)
+        window._refresh_times()
+        QTest.keyClick(window, Qt.Key.Key_F5)
+        wait_until(dialog_shown)
+        shot("no-show-confirm", with_dialog(window, window.confirm_dialog))
+        before = window.live.state.seq
+        QTest.keyClick(window.confirm_dialog.ok_button, Qt.Key.Key_Return)
+        wait_until(lambda: window.in_flight is None and window.live.state.seq > before)
+        wait_until(window.isActiveWindow)
+        clock.advance(seconds=3)
+        window._refresh_times()
+        shot("undo")
+        before = window.live.state.seq
+        QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        wait_until(lambda: window.in_flight is None and window.live.state.seq > before)
+        clock.advance(seconds=5)
+        QTest.keyClick(window, Qt.Key.Key_F4)  # 5 seconds after the (re)call: asks once
+        wait_until(dialog_shown)
+        shot("finish-confirm", with_dialog(window, window.confirm_dialog))
+        QTest.keyClick(window.confirm_dialog, Qt.Key.Key_Escape)
+        wait_until(window.isActiveWindow)
+        QTest.keyClick(window, Qt.Key.Key_F6)
+        wait_until(lambda: window.transfer_dialog is not None and window.transfer_dialog.isVisible())
+        QTest.keyClick(window.transfer_dialog.search, Qt.Key.Key_Return)  # nothing chosen: it says so
+        shot("transfer-empty", with_dialog(window, window.transfer_dialog))
+        window.transfer_dialog.reject()
+        wait_until(window.isActiveWindow)
+        QTest.keyClick(window, Qt.Key.Key_F12)
+        wait_until(dialog_shown)
+        shot("logout-confirm", with_dialog(window, window.confirm_dialog))
+        QTest.keyClick(window.confirm_dialog, Qt.Key.Key_Escape)
+        wait_until(window.isActiveWindow)
+        # the oldest waiting tickets pass their target wait: this counter and the supervisor's panel (the rest
+        # of the lobby: here a passport visitor) say so
+        elsewhere = next(s.id for s in config.services if s.id not in services)
+        engine.issue_ticket(elsewhere)
+        server.notify()
+        clock.advance(minutes=31)
+        window._refresh_times()
+        shot("wait-alert")
+        # the lunch break: no new tickets, and how many still wait for this counter
+        now = clock.now().astimezone(config.lobby.tz)
+        clock.advance(seconds=(now.replace(hour=12, minute=10, second=0) - now).total_seconds())
+        window._refresh_times()
+        shot("closed")
 
         window.shutdown()
         window.close()

@@ -67,6 +67,8 @@ ACTIONS: tuple[CounterAction, ...] = (
                   "Call one ticket by code, token or status URL"),
     CounterAction("pause", "pause", PauseRequest, "pause", "F8", "Pause the counter (break)", keeps_ticket=True),
     CounterAction("resume", "resume", None, "resume", None, "Resume a paused counter", keeps_ticket=True),
+    CounterAction("undo_no_show", "undo-no-show", None, "undo_no_show", None,
+                  "Call back the counter's last no-show (within queue.no_show_undo_s of marking it)"),
 )
 # The actions with a button and a key of their own, in button order.
 BUTTON_ACTIONS: tuple[CounterAction, ...] = tuple(action for action in ACTIONS if action.key)

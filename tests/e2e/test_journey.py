@@ -54,6 +54,8 @@ def lobby_config_path(tmp_path, fake_printer) -> Path:
     tested with an injected clock in tests/security/test_survey_honesty.py."""
     data = lobby_data(tmp_path, free_port(), fake_printer.port)
     data["queue"] = {**data.get("queue", {}), "survey_min_service_seconds": 0}
+    # the same for the counter's question on a finish right after the call (tested in tests/ui/counter)
+    data["counter_app"] = {**data.get("counter_app", {}), "finish_confirm_within_s": 0}
     return write_config(tmp_path / "config.toml", data)
 
 

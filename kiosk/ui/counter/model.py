@@ -42,6 +42,7 @@ class CounterView:
     waiting: int = 0                  # tickets waiting for this counter's services
     recalls_needed: int = 1           # config.queue.recalls_before_no_show
     in_flight: bool = False           # an action was sent and has not been answered
+    no_show_left_s: int = 0           # seconds until no-show is offered (counter_app.no_show_after_s since the last call)
 
 
 def availability(view: CounterView, lang: str) -> dict[str, str | None]:
@@ -81,11 +82,127 @@ def availability(view: CounterView, lang: str) -> dict[str, str | None]:
     elif (ticket.get("recalls") or 0) < view.recalls_needed:
         out["no_show"] = t("counter.why_recall_first", lang, code=code, done=ticket.get("recalls") or 0,
                             needed=view.recalls_needed)
+    elif view.no_show_left_s > 0:
+        out["no_show"] = t("counter.why_no_show_wait", lang, time=countdown_text(view.no_show_left_s), code=code)
     else:
         out["no_show"] = None
     # pause works with a ticket at the counter too (a system fault mid-service); resume only when paused
     out["pause"] = t("counter.why_closed", lang) if view.status == "closed" else None
     return {action: out[action] for action in ACTIONS}
+
+
+# ---------------------------------------------------------------------------- safeguards (issue 18)
+
+def countdown_text(seconds: float) -> str:
+    """Seconds left as 'm:ss', rounded up: 0:01 until the moment has come."""
+    whole = max(0, int(-(-seconds // 1)))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def last_call_at(ticket: dict | None, recent_calls: list[dict]) -> datetime | None:
+    """When the ticket was last called or recalled (a recall restarts the visitor's walk to the counter)."""
+    if ticket is None:
+        return None
+    times = [parse_time(call.get("at")) for call in recent_calls if call.get("ticket_id") == ticket.get("id")]
+    times.append(parse_time(ticket.get("called_at")))
+    times = [when for when in times if when is not None]
+    return max(times) if times else None
+
+
+def seconds_left(since: datetime | None, now: datetime, wait_s: float) -> float:
+    """Of a wait of ``wait_s`` that began at ``since``: what is left (0 when over, or nothing began)."""
+    if since is None:
+        return 0.0
+    return max(0.0, wait_s - (now - since).total_seconds())
+
+
+def no_show_label(lang: str, left_s: float) -> str:
+    """F5's label: 'Tidak hadir (0:45)' while the wait runs, else 'Tidak hadir'."""
+    if left_s > 0:
+        return t("counter.action_no_show_wait", lang, time=countdown_text(left_s))
+    return t("counter.action_no_show", lang)
+
+
+def finish_too_soon_s(ticket: dict | None, now: datetime, within_s: float) -> int | None:
+    """Seconds since the call when a finish now is suspiciously soon (counter_app.finish_confirm_within_s)."""
+    called = parse_time(ticket.get("called_at")) if ticket else None
+    if called is None or within_s <= 0:
+        return None
+    since = (now - called).total_seconds()
+    return max(0, int(since)) if since < within_s else None
+
+
+def closed_banner(lang: str, config, service_ids: list[str], now: datetime, waiting: int) -> str | None:
+    """A sentence when the lobby, or some of this counter's services, take no new tickets now (closed, a break,
+    past the last ticket, a holiday), with how many still wait for this counter; None while all are open."""
+    from kiosk.schedule import service_status
+
+    services = config.service_by_id
+    statuses = {sid: service_status(config, services[sid], now, 0) for sid in service_ids if sid in services}
+    closed = {sid: status for sid, status in statuses.items() if status.state == "closed"}
+    if not closed:
+        return None
+    every_service_closed = all(service_status(config, service, now, 0).state == "closed"
+                               for service in config.services)
+    first = next(iter(closed.values()))
+    if every_service_closed:
+        return t("counter.banner_lobby_closed", lang, status=first.text(lang), n=waiting)
+    by_text: dict[str, list[str]] = {}
+    for sid, status in closed.items():
+        by_text.setdefault(status.text(lang), []).append(services[sid].name.get(lang))
+    return " ".join(t("counter.banner_services_closed", lang, services=", ".join(names), status=text, n=waiting)
+                    for text, names in by_text.items())
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A service's oldest waiting ticket, waiting past the service's target."""
+
+    code: str
+    service_id: str
+    minutes: int
+    target: int
+
+
+def target_wait_minutes(config, service_id: str) -> int:
+    service = config.service_by_id.get(service_id)
+    if service is not None and service.target_wait_minutes is not None:
+        return service.target_wait_minutes
+    return config.queue.target_wait_minutes
+
+
+def overdue_tickets(config, waiting: list[dict], now: datetime) -> list[Overdue]:
+    """Per service, its oldest waiting ticket when it has waited longer than the service's target wait."""
+    oldest: dict[str, tuple[datetime, dict]] = {}
+    for ticket in waiting:
+        issued = parse_time(ticket.get("issued_at"))
+        if issued is None:
+            continue
+        known = oldest.get(ticket["service_id"])
+        if known is None or issued < known[0]:
+            oldest[ticket["service_id"]] = (issued, ticket)
+    out = []
+    for service_id, (issued, ticket) in oldest.items():
+        target = target_wait_minutes(config, service_id)
+        waited = whole_minutes(issued, now)
+        if (now - issued).total_seconds() > target * 60:
+            out.append(Overdue(ticket["code"], service_id, waited, target))
+    return sorted(out, key=lambda o: (-o.minutes, o.code))
+
+
+def wait_alert_lines(lang: str, overdue: list[Overdue], service_name) -> list[str]:
+    """One sentence per overdue service, longest wait first."""
+    return [t("counter.wait_alert", lang, code=o.code, service=service_name(o.service_id), minutes=o.minutes,
+              target=o.target) for o in overdue]
+
+
+def wait_alert_text(lang: str, overdue: list[Overdue], service_name) -> str:
+    """The alert's one line: the longest wait, and how many other services have one ('' when none); the
+    window's tooltip has every line (wait_alert_lines), so the ticket keeps its room."""
+    lines = wait_alert_lines(lang, overdue, service_name)
+    if len(lines) > 1:
+        return t("counter.wait_alert_more", lang, text=lines[0], n=len(lines) - 1)
+    return lines[0] if lines else ""
 
 
 # ---------------------------------------------------------------------------- scanning and times

@@ -90,6 +90,12 @@ QTableView, QListWidget {{ background: {theme.CARD}; border: 1px solid #C3CBD6; 
 QHeaderView::section {{ background: {theme.LIGHT_BG}; color: {theme.INK}; border: none;
                         border-bottom: 1px solid #C3CBD6; padding: 4px; font-weight: bold; }}
 QToolTip {{ color: {theme.INK}; background: {theme.CARD}; border: 1px solid {theme.INK}; }}
+QLabel#closedBanner {{ color: {theme.INK}; background: {theme.PAUSED_BG}; border: 2px solid #B08900;
+                       border-radius: 6px; padding: 6px 10px; }}
+QLabel#waitAlert, QLabel#lobbyWaitAlert {{ color: {theme.WHITE}; background: {theme.RED}; border-radius: 6px;
+                                          padding: 6px 10px; }}
+QPushButton#undoButton {{ background: {theme.CARD}; color: {theme.RED}; border: 2px solid {theme.RED}; }}
+QLabel#transferMessage {{ color: {theme.RED}; }}
 """
 
 
@@ -829,9 +835,19 @@ class TransferDialog(QDialog):
         self.keep_place.setVisible(supervisor)
         layout.addWidget(self.keep_place)
         self.cancel_button, self.ok_button = dialog_buttons(layout, lang, "transfer_ok")
+        for button in (self.cancel_button, self.ok_button):
+            button.setAutoDefault(False)  # Enter is the list's or the search's, never a button's by default
+        # Enter with nothing chosen says so (the list starts with no selection: a stray Enter sends no one away)
+        self.message = QLabel()
+        self.message.setObjectName("transferMessage")
+        self.message.setFont(font(13, True))
+        layout.insertWidget(layout.indexOf(self.keep_place), self.message)
+        self._lang = lang
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._accept_current)
+        self.search.installEventFilter(self)
         self.list.itemDoubleClicked.connect(lambda _item: self._accept_current())
+        self.list.itemActivated.connect(lambda _item: self._accept_current())
         self.ok_button.clicked.connect(self._accept_current)
         self.cancel_button.clicked.connect(self.reject)
         self._filter("")
@@ -841,26 +857,79 @@ class TransferDialog(QDialog):
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole)
                 for i in range(self.list.count()) if not self.list.item(i).isHidden()]
 
+    def eventFilter(self, obj, event) -> bool:
+        # Down from the search field goes into the list and picks its first visible service
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            visible = [self.list.item(i) for i in range(self.list.count()) if not self.list.item(i).isHidden()]
+            if visible:
+                self.list.setFocus()
+                self.list.setCurrentItem(visible[0])
+                visible[0].setSelected(True)
+            return True
+        return super().eventFilter(obj, event)
+
+    def chosen_id(self) -> str | None:
+        """The service chosen now (a visible, selected row), or None."""
+        item = self.list.currentItem()
+        if item is None or item.isHidden() or not item.isSelected():
+            return None
+        return item.data(Qt.ItemDataRole.UserRole)
+
     def _filter(self, text: str) -> None:
         words = text.casefold().split()
-        first = None
         for i in range(self.list.count()):
             item = self.list.item(i)
             hay = item.data(Qt.ItemDataRole.UserRole + 1)
-            hidden = not all(word in hay for word in words)
-            item.setHidden(hidden)
-            if not hidden and first is None:
-                first = item
+            item.setHidden(not all(word in hay for word in words))
         current = self.list.currentItem()
-        if current is None or current.isHidden():
-            self.list.setCurrentItem(first)
+        if current is not None and current.isHidden():
+            self.list.setCurrentItem(None)
+            self.list.clearSelection()
 
     def _accept_current(self) -> None:
         item = self.list.currentItem()
-        if item is None or item.isHidden():
+        if self.chosen_id() is None:
+            self.message.setText(t("counter.transfer_pick_first", self._lang))
             return
         self.chosen.emit(item.data(Qt.ItemDataRole.UserRole))
         self.accept()
+
+
+class ConfirmDialog(QDialog):
+    """A yes/no question for an action that is easy to press by mistake: Enter confirms, Esc cancels.
+    ``accepted`` when confirmed."""
+
+    def __init__(self, title: str, text: str, lang: str, parent: QWidget | None = None, *, name: str = "confirmDialog"):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setFixedWidth(560)
+        layout = QVBoxLayout(self)
+        heading = QLabel(title)
+        heading.setFont(font(18, True))
+        layout.addWidget(heading)
+        self.text_label = QLabel(text)
+        self.text_label.setObjectName("confirmText")
+        self.text_label.setFont(font(15))
+        self.text_label.setWordWrap(True)
+        layout.addWidget(self.text_label)
+        layout.addSpacing(8)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.cancel_button = QPushButton(t("counter.confirm_no", lang))
+        self.ok_button = QPushButton(t("counter.confirm_yes", lang))
+        self.ok_button.setObjectName("primary")
+        for button in (self.cancel_button, self.ok_button):
+            button.setFont(font(15, True))
+            button.setMinimumHeight(42)
+            row.addWidget(button)
+        layout.addLayout(row)
+        self.ok_button.setDefault(True)  # Enter
+        self.ok_button.clicked.connect(self.accept)
+        self.cancel_button.clicked.connect(self.reject)  # and Esc (QDialog)
+        self.ok_button.setFocus()
+        self.adjustSize()
 
 
 class VoidDialog(QDialog):

@@ -39,16 +39,26 @@ from kiosk.ui.counter.model import (
     SHORTCUTS,
     CounterView,
     availability,
+    closed_banner,
+    countdown_text,
+    finish_too_soon_s,
+    last_call_at,
     minutes_text,
+    no_show_label,
+    overdue_tickets,
     reason_text,
     scanned_ref,
+    seconds_left,
     security_rows,
     today_texts,
     void_done_text,
+    wait_alert_lines,
+    wait_alert_text,
 )
 from kiosk.ui.counter.widgets import (
     STYLE,
     ActionButton,
+    ConfirmDialog,
     DisabledClickWatcher,
     LoginPanel,
     PauseDialog,
@@ -74,6 +84,9 @@ log = logging.getLogger(__name__)
 SETTLE_TIMEOUT_S = 3.0
 # A supervisor's "today" figures are fetched again this often (and after each finish at this counter).
 TODAY_REFRESH_MS = 30_000
+# Logout has a key of its own (shown on its button); it asks first.
+LOGOUT_KEY = "F12"
+UNDO_KEY = "Ctrl+Z"
 
 
 class CounterLive(LiveLobby):
@@ -124,6 +137,8 @@ class CounterWindow(QWidget):
         self.transfer_dialog: TransferDialog | None = None
         self.pause_dialog: PauseDialog | None = None
         self.void_dialog: VoidDialog | None = None
+        self.confirm_dialog: ConfirmDialog | None = None  # no-show, an early finish, logout
+        self._undo: tuple[str, object] | None = None     # (code, marked at): the no-show that may be undone
         self._status_key: tuple[str, dict, str] | None = None  # the status line's text, to translate
         self._stats: dict | None = None
         self._today: dict | None = None          # the last GET /api/v1/reports/today answer
@@ -175,7 +190,10 @@ class CounterWindow(QWidget):
         self.logout_button.setObjectName("logoutButton")
         self.logout_button.setFont(font(12, True))
         self.logout_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.logout_button.clicked.connect(self.logout)
+        self.logout_button.clicked.connect(self.ask_logout)
+        logout_shortcut = QShortcut(QKeySequence(LOGOUT_KEY), self)
+        logout_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        logout_shortcut.activated.connect(self.ask_logout)
         bar.addWidget(self.title_label)
         bar.addSpacing(16)
         bar.addWidget(self.user_label)
@@ -201,6 +219,20 @@ class CounterWindow(QWidget):
         columns.setSpacing(12)
         left = QVBoxLayout()
         left.setSpacing(10)
+        # the lobby or this counter's services take no new tickets (closed, a break, a holiday, past the last ticket)
+        self.closed_banner = QLabel()
+        self.closed_banner.setObjectName("closedBanner")
+        self.closed_banner.setFont(font(14, True))
+        self.closed_banner.setWordWrap(True)
+        self.closed_banner.hide()
+        left.addWidget(self.closed_banner)
+        # a ticket of this counter's services waiting past its service's target wait
+        self.wait_alert = QLabel()
+        self.wait_alert.setObjectName("waitAlert")
+        self.wait_alert.setFont(font(14, True))
+        self.wait_alert.setWordWrap(True)
+        self.wait_alert.hide()
+        left.addWidget(self.wait_alert)
         self.ticket_panel = TicketPanel()
         left.addWidget(self.ticket_panel, 1)
         self.scan_field = QLineEdit()
@@ -230,9 +262,27 @@ class CounterWindow(QWidget):
         self.status_line.setWordWrap(True)
         self.status_line.setMinimumHeight(40)
         left.addWidget(self.status_line)
+        self.undo_button = QPushButton()
+        self.undo_button.setObjectName("undoButton")
+        self.undo_button.setFont(font(14, True))
+        self.undo_button.setMinimumHeight(40)
+        self.undo_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.undo_button.clicked.connect(self.undo_no_show)
+        self.undo_button.hide()
+        left.addWidget(self.undo_button)
+        undo_shortcut = QShortcut(QKeySequence(UNDO_KEY), self)
+        undo_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        undo_shortcut.activated.connect(self.undo_no_show)
         columns.addLayout(left, 10)
         right = QVBoxLayout()
         right.setSpacing(10)
+        # a supervisor sees the alert of every service of the lobby
+        self.lobby_wait_alert = QLabel()
+        self.lobby_wait_alert.setObjectName("lobbyWaitAlert")
+        self.lobby_wait_alert.setFont(font(13, True))
+        self.lobby_wait_alert.setWordWrap(True)
+        self.lobby_wait_alert.hide()
+        right.addWidget(self.lobby_wait_alert)
         self.today_panel = TodayPanel()
         self.today_panel.hide()  # for supervisors only
         self.today_panel.void_button.clicked.connect(self.open_void)
@@ -286,7 +336,7 @@ class CounterWindow(QWidget):
     def retranslate(self) -> None:
         lang = self.lang
         self.lang_button.setText(t("language.name", other_language(lang)))
-        self.logout_button.setText(t("counter.logout", lang))
+        self.logout_button.setText(t("counter.logout_button", lang, key=LOGOUT_KEY))
         self.login_panel.retranslate(lang)
         self.waiting_panel.retranslate(lang)
         self.today_panel.retranslate(lang)
@@ -357,6 +407,17 @@ class CounterWindow(QWidget):
             self.load_security()
         log.info("logged in as %s to %s", answer.get("user"), self.counter_id)
 
+    def ask_logout(self) -> None:
+        """The logout button and its key: asks first (Enter logs out, Esc stays)."""
+        if self.session is None or self._dialog_open():
+            return
+        if self.in_flight is not None:  # say so: a silent click looks like a broken button
+            self._set_error(t("counter.why_in_flight", self.lang))
+            return
+        number = self.counters[self.counter_id].number
+        self._confirm("logout_confirm_title", t("counter.logout_confirm", self.lang, number=number), self.logout,
+                      name="logoutConfirm")
+
     def logout(self) -> None:
         if self.session is None:
             return
@@ -413,7 +474,9 @@ class CounterWindow(QWidget):
         self.today_panel.hide()
         self._security, self._security_error = None, None
         self.security_panel.hide()
-        for dialog in (self.transfer_dialog, self.pause_dialog):
+        self._undo = None
+        self.undo_button.hide()
+        for dialog in (self.transfer_dialog, self.pause_dialog, self.confirm_dialog):
             if dialog is not None:
                 dialog.reject()
         self.pages.setCurrentWidget(self.login_panel)
@@ -465,7 +528,16 @@ class CounterWindow(QWidget):
             ticket=self.current_ticket(),
             waiting=len(self.waiting_tickets()),
             recalls_needed=self.config.queue.recalls_before_no_show,
+            no_show_left_s=int(-(-self.no_show_left_s() // 1)),
         )
+
+    def no_show_left_s(self) -> float:
+        """Seconds until F5 may mark the ticket a no-show: counter_app.no_show_after_s since its last call or recall."""
+        ticket = self.current_ticket()
+        if ticket is None or ticket.get("state") != "called" or self.live is None:
+            return 0.0
+        since = last_call_at(ticket, self.live.state.recent_calls)
+        return seconds_left(since, self.clock.now(), self.config.counter_app.no_show_after_s)
 
     def reasons(self) -> dict[str, str | None]:
         return availability(self.view(), self.lang)
@@ -535,16 +607,7 @@ class CounterWindow(QWidget):
         # the style's padding is not in the label's size hint: make room for the whole sentence
         self.connection_label.setMinimumWidth(self.connection_label.fontMetrics().horizontalAdvance(text) + 32)
 
-        view = self.view()
-        reasons = availability(view, lang)
-        for action, button in self.buttons.items():
-            if action == "pause":
-                button.set_label(t("counter.action_resume" if view.status == "paused" else "counter.action_pause", lang))
-                button.setProperty("tone", "green" if view.status == "paused" else "blue")
-                restyle(button)
-            else:
-                button.set_label(t(f"counter.action_{action}", lang))
-            button.set_reason(reasons[action])
+        view = self._refresh_buttons()
         self.scan_field.setEnabled(connected)
 
         if view.ticket is not None:
@@ -557,12 +620,65 @@ class CounterWindow(QWidget):
             self.scan_field.setFocus()
         self._was_idle = idle
         self._refresh_waiting()
+        self._refresh_safeguards()
+
+    def _refresh_buttons(self) -> CounterView:
+        lang = self.lang
+        view = self.view()
+        reasons = availability(view, lang)
+        for action, button in self.buttons.items():
+            if action == "pause":
+                button.set_label(t("counter.action_resume" if view.status == "paused" else "counter.action_pause", lang))
+                tone = "green" if view.status == "paused" else "blue"
+                if button.property("tone") != tone:
+                    button.setProperty("tone", tone)
+                    restyle(button)
+            elif action == "no_show":
+                button.set_label(no_show_label(lang, view.no_show_left_s))
+            else:
+                button.set_label(t(f"counter.action_{action}", lang))
+            button.set_reason(reasons[action])
+        return view
+
+    def _refresh_safeguards(self) -> None:
+        """What runs with the clock: the undo offer, the closed banner, the wait alerts."""
+        now = self.clock.now()
+        if self._undo is not None:
+            left = seconds_left(self._undo[1], now, self.config.queue.no_show_undo_s)
+            current = self.current_ticket()
+            # another ticket called here ends the offer (the no-show's own event may still be on its way)
+            if left <= 0 or (current is not None and current["code"] != self._undo[0]):
+                self._undo = None
+            else:
+                self.undo_button.setText(t("counter.undo_button", self.lang, code=self._undo[0],
+                                           time=countdown_text(left)))
+        self.undo_button.setVisible(self._undo is not None)
+        if self.counter_id is None:
+            return
+        services = self.counters[self.counter_id].services
+        banner = closed_banner(self.lang, self.config, services, now, len(self.waiting_tickets()))
+        self.closed_banner.setText(banner or "")
+        self.closed_banner.setVisible(banner is not None)
+        self._show_alert(self.wait_alert, overdue_tickets(self.config, self.waiting_tickets(), now))
+        others = []
+        if self.is_supervisor and self.live is not None:  # the rest of the lobby (this counter's are above)
+            others = overdue_tickets(self.config, [ticket for ticket in self.live.state.waiting()
+                                                   if ticket["service_id"] not in services], now)
+        self._show_alert(self.lobby_wait_alert, others)
+
+    def _show_alert(self, label: QLabel, overdue) -> None:
+        label.setText(wait_alert_text(self.lang, overdue, self._service_name))
+        label.setToolTip("\n".join(wait_alert_lines(self.lang, overdue, self._service_name)))
+        label.setVisible(bool(overdue))
 
     def _refresh_times(self) -> None:
         ticket = self.current_ticket()
         if ticket is not None:
             self.ticket_panel.show_ticket(ticket, self._service_name(ticket["service_id"]), self.clock.now(), self.lang)
+            if ticket.get("state") == "called" and not self.busy():
+                self._refresh_buttons()  # the no-show countdown on F5
         self._refresh_waiting()
+        self._refresh_safeguards()
         # the settle wait may have timed out with no event: let the buttons follow
         if self._settle_seq and not self.busy():
             self._refresh()
@@ -583,8 +699,11 @@ class CounterWindow(QWidget):
         return service.name.get(self.lang) if service else service_id
 
     def _no_dialog_open(self) -> bool:
-        return not any(d is not None and d.isVisible() for d in (self.transfer_dialog, self.pause_dialog,
-                                                                 self.void_dialog))
+        return not self._dialog_open()
+
+    def _dialog_open(self) -> bool:
+        return any(d is not None and d.isVisible() for d in (self.transfer_dialog, self.pause_dialog,
+                                                             self.void_dialog, self.confirm_dialog))
 
     def _load_stats(self) -> None:
         counter_id = self.counter_id
@@ -754,8 +873,47 @@ class CounterWindow(QWidget):
                 self._send("resume")
             else:
                 self._open_pause()
+        elif action == "no_show":
+            code = self.current_ticket()["code"]
+            self._confirm("no_show_confirm_title", t("counter.no_show_confirm", self.lang, code=code),
+                          lambda: self._send_if_same("no_show", code), name="noShowConfirm")
+        elif action == "finish" and (soon := finish_too_soon_s(self.current_ticket(), self.clock.now(),
+                                                                self.config.counter_app.finish_confirm_within_s)) \
+                is not None:
+            code = self.current_ticket()["code"]
+            self._confirm("finish_confirm_title", t("counter.finish_confirm", self.lang, seconds=soon),
+                          lambda: self._send_if_same("finish", code), name="finishConfirm")
         else:
             self._send(action)
+
+    def _confirm(self, title_key: str, text: str, then: Callable[[], None], *, name: str) -> None:
+        """Ask once (Enter: yes, Esc: no); ``then`` runs when confirmed."""
+        if self._dialog_open():
+            return
+        self._set_status(None)  # a "wait" or "why not" from an earlier press is no longer true
+        dialog = ConfirmDialog(t(f"counter.{title_key}", self.lang), text, self.lang, self, name=name)
+        self.confirm_dialog = dialog
+        dialog.accepted.connect(then)
+        dialog.finished.connect(lambda _result: self._dialog_closed())
+        dialog.open()
+        dialog.ok_button.setFocus()
+
+    def _send_if_same(self, action: str, code: str) -> None:
+        """A confirmed action, if the ticket it was asked about is still the one at the counter."""
+        ticket = self.current_ticket()
+        if ticket is None or ticket["code"] != code or self.reasons().get(action) is not None:
+            self._set_error(self.reasons().get(action) or t("counter.why_no_ticket", self.lang))
+            return
+        self._send(action)
+
+    def undo_no_show(self) -> None:
+        """Ctrl+Z or the undo button, while the last no-show may still be undone: called back to this counter."""
+        if not self.logged_in or self._undo is None:
+            return
+        if self.busy():
+            self._set_error(t("counter.why_in_flight", self.lang))
+            return
+        self._send("undo_no_show")
 
     def call_ticket(self, ref: str) -> None:
         """Call one ticket by code or QR URL (the list, the keyboard or a scanner)."""
@@ -882,6 +1040,10 @@ class CounterWindow(QWidget):
                 self._set_status("done_resume")
             else:
                 self._set_status(f"done_{action}", code=shown)
+            if action == "no_show":
+                self._undo = (shown, self.clock.now())
+            elif action == "undo_no_show":
+                self._undo = None
             self._refresh()
             self.action_finished.emit(action, True)
 

@@ -53,6 +53,15 @@ def log_in(qtbot, window: CounterWindow, user: str = "petugas1", pin: str = "123
     qtbot.waitUntil(lambda: window.logged_in and window.live is not None and window.live.connected, timeout=10000)
 
 
+def confirm(qtbot, window: CounterWindow, key=Qt.Key.Key_Return, name: str | None = None) -> None:
+    """Answer the window's open confirmation with a key (Enter: yes, Esc: no), as an officer would."""
+    qtbot.waitUntil(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible(), timeout=3000)
+    if name is not None:
+        assert window.confirm_dialog.objectName() == name
+    qtbot.keyClick(window.confirm_dialog.ok_button if key == Qt.Key.Key_Return else window.confirm_dialog, key)
+    qtbot.waitUntil(lambda: not window.confirm_dialog.isVisible(), timeout=3000)
+
+
 @pytest.fixture
 def window(make_window, qtbot):
     """The window logged in as petugas1 at loket-1 (serves ktp then kk)."""

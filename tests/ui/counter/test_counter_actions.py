@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.ui.counter.window import CounterWindow
 
-from .conftest import log_in
+from .conftest import confirm, log_in
 
 
 def server_counter(server, counter_id: str = "loket-1") -> dict:
@@ -74,11 +74,12 @@ def test_call_next_start_finish_with_f_keys(window, qtbot, server, kiosk, clock)
                     == "Dilayani hari ini: 1 · Rata-rata layanan: 2,1 menit", timeout=5000)
 
 
-def test_buttons_do_the_same_as_their_keys(window, qtbot, server, kiosk):
+def test_buttons_do_the_same_as_their_keys(window, qtbot, server, kiosk, clock):
     issue(qtbot, window, kiosk, "ktp")
     with qtbot.waitSignal(window.action_finished, timeout=5000):
         qtbot.mouseClick(window.buttons["call_next"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.current_ticket() is not None, timeout=5000)
+    clock.advance(seconds=30)  # past counter_app.finish_confirm_within_s: no question
     with qtbot.waitSignal(window.action_finished, timeout=5000):
         qtbot.mouseClick(window.buttons["finish"], Qt.MouseButton.LeftButton)
     assert done_ticket(server, "A-001") == "done"
@@ -102,7 +103,7 @@ def test_waited_time_before_the_call_and_priority_mark(window, qtbot, server, ki
     assert window.ticket_panel.elapsed_label.text() == "Di loket 0:00"
 
 
-def test_recall_then_no_show(window, qtbot, server, kiosk):
+def test_recall_then_no_show(window, qtbot, server, kiosk, clock):
     issue(qtbot, window, kiosk, "ktp")
     key(qtbot, window, Qt.Key.Key_F1)
     # no-show needs one recall first (queue.recalls_before_no_show = 1): disabled, and says why
@@ -116,7 +117,12 @@ def test_recall_then_no_show(window, qtbot, server, kiosk):
     assert server_ticket(server, "A-001")["recalls"] == 1
     assert window.status_line.text() == "A-001 dipanggil ulang."
     assert "dipanggil ulang 1×" in window.ticket_panel.state_label.text()
-    key(qtbot, window, Qt.Key.Key_F5)
+    clock.advance(seconds=45)  # counter_app.no_show_after_s after the recall
+    qtbot.waitUntil(lambda: window.buttons["no_show"].isEnabled(), timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    with qtbot.waitSignal(window.action_finished, timeout=5000):
+        confirm(qtbot, window, name="noShowConfirm")
+    qtbot.waitUntil(lambda: not window.busy(), timeout=5000)
     assert done_ticket(server, "A-001") == "no_show"
     assert server_counter(server)["ticket_id"] is None
 
@@ -131,8 +137,9 @@ def test_transfer_to_another_service_through_the_searchable_list(window, qtbot, 
     assert set(dialog.visible_ids()) == {"kk", "paspor"}
     qtbot.keyClicks(dialog.search, "family")  # English name, typed in the search
     assert dialog.visible_ids() == ["kk"]
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Down)  # nothing is chosen until the officer picks it
     with qtbot.waitSignal(window.action_finished, timeout=5000):
-        qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+        qtbot.keyClick(dialog.list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not window.busy(), timeout=5000)
     moved = server_ticket(server, "A-001")
     assert moved["state"] == "waiting" and moved["service_id"] == "kk"
@@ -150,8 +157,9 @@ def test_a_transfer_to_another_agency_is_refused_for_an_officer_with_the_reason(
     dialog = window.transfer_dialog
     qtbot.waitUntil(lambda: dialog.isVisible(), timeout=3000)
     qtbot.keyClicks(dialog.search, "paspor")
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Down)  # nothing is chosen until the officer picks it
     with qtbot.waitSignal(window.action_finished, timeout=5000) as finished:
-        qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+        qtbot.keyClick(dialog.list, Qt.Key.Key_Return)
     assert finished.args == ["transfer", False]
     assert window.status_line.text() == "Paspor milik instansi lain (Imigrasi): pengalihan ke sana perlu supervisor."
     assert server_ticket(server, "A-001")["state"] == "called"  # still at this counter

@@ -12,7 +12,7 @@ def count_events(server, kind: str) -> int:
     return server.engine.store.query("SELECT count(*) AS n FROM events WHERE type = ?", (kind,))[0]["n"]
 
 
-def test_server_restart_with_a_ticket_at_the_counter(window, qtbot, server, kiosk):
+def test_server_restart_with_a_ticket_at_the_counter(window, qtbot, server, kiosk, clock):
     issue(qtbot, window, kiosk, "ktp", "kk")
     key(qtbot, window, Qt.Key.Key_F1)
     assert window.ticket_panel.code_label.text() == "A-001"
@@ -38,19 +38,21 @@ def test_server_restart_with_a_ticket_at_the_counter(window, qtbot, server, kios
 
     key(qtbot, window, Qt.Key.Key_F3)  # its buttons work again, with the same session
     assert server_ticket(server, "A-001")["state"] == "serving"
+    clock.advance(seconds=30)  # past counter_app.finish_confirm_within_s
     key(qtbot, window, Qt.Key.Key_F4)
     assert server_counter(server)["ticket_id"] is None
     key(qtbot, window, Qt.Key.Key_F1)
     assert server_ticket(server, "A-002")["state"] == "called"
 
 
-def test_server_restart_by_handle_restart(window, qtbot, server, kiosk):
+def test_server_restart_by_handle_restart(window, qtbot, server, kiosk, clock):
     issue(qtbot, window, kiosk, "ktp")
     key(qtbot, window, Qt.Key.Key_F1)
     connections = window.live._stream.connections
     server.restart()
     qtbot.waitUntil(lambda: window.live._stream.connections > connections and window.live.connected, timeout=10000)
     assert window.ticket_panel.code_label.text() == "A-001"
+    clock.advance(seconds=30)  # past counter_app.finish_confirm_within_s
     key(qtbot, window, Qt.Key.Key_F4)
     assert server_counter(server)["ticket_id"] is None
 

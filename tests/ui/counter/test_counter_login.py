@@ -9,7 +9,7 @@ from kiosk.i18n import t
 from kiosk.ui.counter.window import CounterWindow
 from support.server import free_port
 
-from .conftest import log_in
+from .conftest import confirm, log_in
 
 
 def submit(qtbot, window: CounterWindow, user: str, pin: str, counter_id: str | None = None) -> None:
@@ -133,6 +133,7 @@ def test_unreachable_server_is_a_sentence(qtbot, config, clock):
 def test_logout_ends_the_session_and_the_server_closes_the_idle_counter(window, qtbot, server):
     token = window.session["token"]
     qtbot.mouseClick(window.logout_button, Qt.MouseButton.LeftButton)
+    confirm(qtbot, window, name="logoutConfirm")
     qtbot.waitUntil(lambda: not window.logged_in, timeout=5000)
     assert window.pages.currentWidget() is window.login_panel
     assert window.login_panel.message.text() == "Anda sudah keluar."
@@ -157,6 +158,7 @@ def test_logout_with_a_ticket_at_the_counter_leaves_it_open(window, qtbot, serve
         assert window.logged_in and window.status_line.text() == t("counter.why_in_flight", window.lang)
     qtbot.waitUntil(lambda: window.in_flight is None, timeout=5000)
     qtbot.mouseClick(window.logout_button, Qt.MouseButton.LeftButton)
+    confirm(qtbot, window, name="logoutConfirm")
     qtbot.waitUntil(lambda: not window.logged_in, timeout=5000)
     counter = server.engine.snapshot()["counters"]["loket-1"]
     assert counter["status"] == "open" and counter["ticket_id"] is not None  # the server decided

@@ -106,6 +106,7 @@ def test_the_figures_follow_a_finish_at_the_supervisors_counter(make_window, qtb
         with qtbot.waitSignal(window.action_finished, timeout=5000):
             qtbot.keyClick(window, key)
         qtbot.waitUntil(lambda: not window.busy(), timeout=5000)
+        clock.advance(seconds=30)  # past counter_app.finish_confirm_within_s
     qtbot.waitUntil(lambda: window.today_panel.figure("served") == "1", timeout=5000)
     assert window.today_panel.figure("waiting") == "0"
     assert window.today_panel.figure("mean_wait") == "7,0 menit"

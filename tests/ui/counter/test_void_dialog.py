@@ -109,8 +109,9 @@ def test_a_supervisor_may_keep_the_place_in_a_transfer_an_officer_sees_no_such_c
     assert dialog.keep_place.isVisible() and not dialog.keep_place.isChecked()
     dialog.keep_place.setChecked(True)
     qtbot.keyClicks(dialog.search, "family")
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Down)  # nothing is chosen until the officer picks it
     with qtbot.waitSignal(window.action_finished, timeout=5000) as finished:
-        qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+        qtbot.keyClick(dialog.list, Qt.Key.Key_Return)
     assert finished.args == ["transfer", True]
     qtbot.waitUntil(lambda: window.waiting_panel.codes() == ["A-001", "A-002", "A-003"], timeout=5000)
 
