@@ -30,6 +30,10 @@ class CounterAction:
     summary: str
     # True: the engine method answers nothing; the server answers with the counter's current ticket
     keeps_ticket: bool = False
+    # The states the counter's ticket must be in for the button to be offered; () = the counter must
+    # be free (open, no ticket), as for a call. The counter window's model reads it; an action with
+    # rules of its own (no-show's recalls and wait, pause) is special-cased there.
+    ticket_states: tuple[str, ...] = ()
 
     @property
     def label_id(self) -> str:
@@ -56,13 +60,16 @@ class CounterAction:
 ACTIONS: tuple[CounterAction, ...] = (
     CounterAction("call_next", "call-next", None, "call_next", "F1",
                   "Call the next ticket (priority first, within the limit)"),
-    CounterAction("recall", "recall", None, "recall", "F2", "Call the counter's ticket again"),
-    CounterAction("start", "start", None, "start", "F3", "The visitor arrived: service starts"),
-    CounterAction("finish", "finish", None, "finish", "F4", "Service finished"),
+    CounterAction("recall", "recall", None, "recall", "F2", "Call the counter's ticket again",
+                  ticket_states=("called",)),
+    CounterAction("start", "start", None, "start", "F3", "The visitor arrived: service starts",
+                  ticket_states=("called",)),
+    CounterAction("finish", "finish", None, "finish", "F4", "Service finished", ticket_states=("called", "serving")),
     CounterAction("no_show", "no-show", None, "no_show", "F5",
-                  "Mark the counter's ticket a no-show (after the configured recalls)"),
+                  "Mark the counter's ticket a no-show (after the configured recalls)", ticket_states=("called",)),
     CounterAction("transfer", "transfer", TransferRequest, "transfer", "F6",
-                  "Send the counter's ticket to another service's queue"),
+                  "Send the counter's ticket to another service's queue",
+                  ticket_states=("called", "serving")),
     CounterAction("call_ticket", "call", CallRequest, "call_ticket", "F7",
                   "Call one ticket by code, token or status URL"),
     CounterAction("pause", "pause", PauseRequest, "pause", "F8", "Pause the counter (break)", keeps_ticket=True),

@@ -69,12 +69,10 @@ def availability(view: CounterView, lang: str) -> dict[str, str | None]:
             return t("counter.why_already_serving", lang, code=code)
         return None
 
-    out["call_next"] = calling() or (t("counter.why_nothing_waiting", lang) if view.waiting == 0 else None)
-    out["call_ticket"] = calling()
-    out["recall"] = with_ticket(("called",))
-    out["start"] = with_ticket(("called",))
-    out["finish"] = with_ticket(("called", "serving"))
-    out["transfer"] = with_ticket(("called", "serving"))
+    # the table's rule first (a ticket in these states, or a free counter); then the special cases
+    for action in BUTTON_ACTIONS:
+        out[action.name] = with_ticket(action.ticket_states) if action.ticket_states else calling()
+    out["call_next"] = out["call_next"] or (t("counter.why_nothing_waiting", lang) if view.waiting == 0 else None)
     if ticket is None:
         out["no_show"] = t("counter.why_no_ticket", lang)
     elif ticket["state"] != "called":

@@ -129,3 +129,19 @@ def test_pause_reasons_in_words():
     assert [reason_text("en", r) for r in ("break", "prayer", "system")] == ["Break", "Prayer", "System problem"]
     assert reason_text("id", "Rapat") == "Rapat"  # set by another tool: shown as it is
     assert t("counter.done_pause", "en", reason="Prayer") == "Counter paused: Prayer."
+
+
+def test_a_new_action_row_gets_its_button_rule_from_the_table(monkeypatch):
+    """A new button action ("hold", while serving) needs no rule of its own in the counter model."""
+    from kiosk.protocol.actions import BUTTON_ACTIONS, CounterAction
+    from kiosk.ui.counter import model
+
+    hold = CounterAction("hold", "hold", None, "hold", "F9", "Hold the visitor's ticket", ticket_states=("serving",))
+    monkeypatch.setattr(model, "BUTTON_ACTIONS", (*BUTTON_ACTIONS, hold))
+    monkeypatch.setattr(model, "ACTIONS", (*model.ACTIONS, "hold"))
+    serving = model.availability(CounterView(connected=True, status="open", ticket=SERVING), "id")
+    called = model.availability(CounterView(connected=True, status="open", ticket=CALLED), "id")
+    free = model.availability(CounterView(connected=True, status="open", waiting=2), "id")
+    assert serving["hold"] is None
+    assert called["hold"] == t("counter.why_already_serving", "id", code="A-012")
+    assert free["hold"] == t("counter.why_no_ticket", "id")
