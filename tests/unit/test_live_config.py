@@ -84,3 +84,20 @@ def test_settings_hold_no_secret_and_staff_only_for_counter_pcs():
     assert counter["config"]["staff"][0] == {"user": "petugas1", "name": "Petugas Satu",
                                              "counters": ["loket-1", "loket-2"], "supervisor": False}
     assert counter["version"] == config_version(config)
+
+
+def test_check_config_running_against_names_what_is_live_and_what_needs_a_restart(tmp_path):
+    import subprocess
+    import sys
+
+    from support.toml_writer import write_config
+    from support.configs import config_dict
+
+    old = write_config(tmp_path / "old.toml", config_dict())
+    server = {**copy.deepcopy(BASE["server"]), "port": 8700}
+    new = write_config(tmp_path / "new.toml", config_dict(server=server, display={"ticker": {"id": "Baru", "en": "New"}}))
+    result = subprocess.run([sys.executable, "-m", "kiosk", "check-config", str(new), "--running-against", str(old)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "  live: display changes in the running server when the file is saved (no restart)" in result.stdout
+    assert "  restart: server.port changed; the running server keeps the old value until it is restarted" in result.stdout
