@@ -44,7 +44,7 @@ from kiosk.server.devices_api import DeviceWatch, install_device_routes
 from kiosk.server.errors import ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
-from kiosk.server.routes import counters, devices, lobby, phone_page, sessions, tickets
+from kiosk.server.routes import counters, devices, lobby, phone_page, sessions, settings, tickets
 from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 access_log = logging.getLogger("kiosk.server.access")
 
 STATIC = Path(__file__).parent / "static"
+SETTINGS_PER_SECOND, SETTINGS_BURST = 1.0, 10
 
 TAGS = [
     {"name": "visitors", "description": "The kiosk issues tickets; the ticket holder follows one and rates the service."},
@@ -306,6 +307,8 @@ class Backend:
         limits = config.server.limits
         # per kiosk device: a stolen or looping kiosk key cannot fill the day's quotas in a second
         self.issue_budget = Buckets(limits.issue_per_minute / 60, limits.issue_burst, monotonic)
+        # per device or session: a window fetches at its start and after each config_changed
+        self.settings_budget = Buckets(SETTINGS_PER_SECOND, SETTINGS_BURST, monotonic)
         self.worker: EngineWorker | None = None
         self.hub: EventHub | None = None
         self._tick_task: asyncio.Task | None = None
@@ -695,7 +698,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     # -- the routes, one router per resource; enrolment and reports keep state of their own
 
-    for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router):
+    for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router, settings.router):
         app.include_router(router)
     # reports: built on threads of their own, never on the engine's
     install_report_routes(app, backend, lang_of=lang_of, authed=AUTHED)
