@@ -11,7 +11,6 @@ import copy
 import threading
 from datetime import datetime, timedelta
 
-import httpx
 import pytest
 
 from faults.helpers import KioskServerProcess, open_lobby, wait_for, write_lobby
