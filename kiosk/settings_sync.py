@@ -106,10 +106,8 @@ def load_settings(fetch: Callable[[], dict], server_url: str, device_dir: Path, 
         config, warnings = config_from_settings(answer, server_url, files(answer, Path(device_dir) / "files"))
     except ConfigError as exc:
         reason = f"the server's settings do not validate ({'; '.join(exc.problems[:3])})"
-        log.error("settings: %s; trying the last good copy", reason)
     except Exception as exc:  # unreachable, refused, a bad answer: the saved copy starts the window
         reason = f"the server did not answer ({getattr(exc, 'message', None) or exc})"
-        log.warning("settings: %s; trying the last good copy %s", reason, cache)
     else:
         save_copy(answer, cache)
         return Settings(config, str(answer.get("version", "")), "server", tuple(warnings))
@@ -121,5 +119,7 @@ def load_settings(fetch: Callable[[], dict], server_url: str, device_dir: Path, 
                                   f"({cache}); start it once while the server is reachable") from None
     except (OSError, ValueError, ConfigError) as exc:
         raise SettingsUnavailable(f"{reason}, and the saved copy {cache} cannot be used ({exc})") from None
-    log.warning("settings: started from the saved copy of version %s (%s)", str(answer.get("version", ""))[:12], cache)
+    # logged only now: without a copy the caller says it all in one sentence
+    log.warning("settings: %s; started from the saved copy of version %s (%s)", reason,
+                str(answer.get("version", ""))[:12], cache)
     return Settings(config, str(answer.get("version", "")), str(cache), tuple(warnings))
