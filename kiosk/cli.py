@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", type=Path, default=Path("config.toml"), help="config file (default ./config.toml)")
         parsers[name] = p
     parsers["check-config"].add_argument("path", nargs="?", type=Path, help="config file to check (same as --config)")
+    parsers["check-config"].add_argument(
+        "--running-against", type=Path, metavar="OLD",
+        help="the config the server runs now: say what of the edit applies live and what needs a restart")
     parsers["hash-pin"].add_argument("--pin", help="the PIN (asked for when omitted)")
     # only a --config given on purpose sets the minimum length (server.pin_length) of the new PIN
     parsers["hash-pin"].set_defaults(config=None)
@@ -134,6 +137,17 @@ def check_config(args) -> int:
 
     for note in listen_notes(config) + voice_notes(config) + sign_notes(config):
         print(f"  note: {note}")
+    if getattr(args, "running_against", None) is not None:
+        running = load_or_report(args.running_against)
+        if running is None:
+            return 1
+        from kiosk.live_config import plan_reload
+
+        plan = plan_reload(running, config)
+        print(f"  live: {', '.join(plan.sections) if plan.sections else 'nothing'} changes in the running server "
+              f"when the file is saved (no restart)")
+        for key in plan.needs_restart:
+            print(f"  restart: {key} changed; the running server keeps the old value until it is restarted")
     return 0
 
 

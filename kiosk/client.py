@@ -129,6 +129,10 @@ class ApiClient:
     def health(self) -> dict:
         return self.request("GET", "/healthz")
 
+    def settings(self) -> dict:
+        """This device's settings from the server: {version, role, config} (kiosk.settings_sync builds a Config)."""
+        return self.request("GET", "/api/v1/settings")
+
     def catalog(self, lang: str | None = None) -> dict:
         lang = _lang(lang or self.lang)
         return self.request("GET", "/api/v1/catalog", params={"lang": lang}, lang=lang)

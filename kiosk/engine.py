@@ -122,6 +122,50 @@ class QueueEngine:
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('survey_key', ?)", (secret_factory(),))
             self._survey_key = conn.execute("SELECT value FROM meta WHERE key = 'survey_key'").fetchone()[0].encode()
 
+    def replace_config(self, plan) -> int:
+        """Switch to the config of a kiosk.live_config.ReloadPlan between two writes (the caller's thread is
+        the one every write runs on) and record a config_changed event; its seq.
+
+        Refused (kiosk.live_config.ConfigRefused, nothing changed) while a service the edit removes still has
+        tickets waiting or at a counter, or a counter it removes has a ticket: they are served or transferred first.
+        """
+        from kiosk.live_config import ConfigRefused, config_version, removed_counters, removed_services
+
+        new = plan.config
+        gone_services = removed_services(self.config, new)
+        gone_counters = removed_counters(self.config, new)
+        now = self.clock.now()
+        with self.store.write() as conn:
+            if gone_services:
+                marks = ",".join("?" * len(gone_services))
+                busy = conn.execute(
+                    f"SELECT service_id, count(*) FROM tickets WHERE state IN ('waiting', 'called', 'serving') "
+                    f"AND service_id IN ({marks}) GROUP BY service_id ORDER BY service_id", gone_services).fetchall()
+                if busy:
+                    listed = ", ".join(f"{sid} ({n} ticket{'s' if n != 1 else ''})" for sid, n in busy)
+                    raise ConfigRefused(
+                        f"the edit removes services that still have tickets waiting or being served: {listed}; "
+                        f"serve or transfer them first, then save the file again")
+            if gone_counters:
+                marks = ",".join("?" * len(gone_counters))
+                busy = conn.execute(f"SELECT counter_id FROM counter_state WHERE ticket_id IS NOT NULL "
+                                    f"AND counter_id IN ({marks}) ORDER BY counter_id", gone_counters).fetchall()
+                if busy:
+                    raise ConfigRefused(
+                        f"the edit removes counters with a ticket at them: {', '.join(r[0] for r in busy)}; "
+                        f"finish or transfer it first, then save the file again")
+            for counter in new.counters:
+                conn.execute("INSERT OR IGNORE INTO counter_state (counter_id) VALUES (?)", (counter.id,))
+            seq = self._emit(conn, EventType.CONFIG_CHANGED, now, version=plan.version,
+                             from_version=config_version(self.config), sections=list(plan.sections),
+                             needs_restart=list(plan.needs_restart))
+        # after the commit: a failed write leaves the running config as it was
+        self.config = new
+        self.services = new.service_by_id
+        self.counters = new.counter_by_id
+        self.groups = new.group_by_id
+        return seq
+
     # ------------------------------------------------------------------ helpers
 
     def _service(self, service_id: str) -> Service:

@@ -37,6 +37,8 @@ class EventType(StrEnum):
     DEVICE_ENROLLED = "device_enrolled"
     DEVICE_RENAMED = "device_renamed"
     DEVICE_REVOKED = "device_revoked"
+    # the server took a new config.toml (kiosk.live_config): windows fetch their settings again
+    CONFIG_CHANGED = "config_changed"
 
 
 # Shown to staff (counter window, supervisor panel) as they happen.
@@ -198,6 +200,13 @@ class DeviceRevoked(Payload):
     role: str
 
 
+class ConfigChanged(Payload):
+    version: str              # SHA-256 of the config's public part (kiosk.live_config.config_version)
+    from_version: str
+    sections: list[str]       # top-level sections that changed, e.g. ["services", "schedule"]
+    needs_restart: list[str]  # keys edited that apply only at the next start, e.g. ["server.port"]
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.DAY_ROLLED_OVER: DayRolledOver,
     EventType.TICKET_ISSUED: TicketIssued,
@@ -220,6 +229,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.DEVICE_ENROLLED: DeviceEnrolled,
     EventType.DEVICE_RENAMED: DeviceRenamed,
     EventType.DEVICE_REVOKED: DeviceRevoked,
+    EventType.CONFIG_CHANGED: ConfigChanged,
 }
 
 

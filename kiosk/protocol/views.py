@@ -270,6 +270,15 @@ class HealthView(View):
     seq: int
 
 
+class SettingsView(View):
+    """GET /api/v1/settings: the config a device may read (kiosk.live_config.settings_for), never a secret."""
+
+    version: str = Field(description="SHA-256 of the config's public part; config_changed events carry the new one")
+    role: str = Field(description="whose view this is: kiosk, display, counter-app, manager or staff")
+    config: dict[str, Any] = Field(description="config.toml's sections without device keys, PIN hashes or the TLS "
+                                               "key; staff names only for counter PCs, none for kiosks and displays")
+
+
 class SeqView(View):
     """An answer that is only the seq of the event it wrote (e.g. a printer fault)."""
 

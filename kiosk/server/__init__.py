@@ -38,21 +38,18 @@ def main(args) -> int:
     if refuse_on_network(config, [host, config.server.public_host], args.config, "server"):
         return 2  # before the database is opened or a socket bound
     try:
-        app = create_app(config, db_path=db_path)
+        app = create_app(config, db_path=db_path, config_path=args.config)  # valid edits apply live
     except (OSError, sqlite3.Error) as exc:
         print(f"server: cannot open the database {db_path}: {exc}", file=sys.stderr)
         return 1
     scheme = "https" if config.server.tls_cert else "http"
     log.info("queue server for %s on %s://%s:%d, database %s, log %s", config.lobby.name, scheme, host, port,
              db_path, log_file)
-    watcher = watch_config(args.config, "server")
     try:
         listen.serve(app, config, host, port)
     except (listen.ListenError, TlsError) as exc:
         print(f"server: {exc}", file=sys.stderr)
         return 1
-    finally:
-        watcher.stop()
     return 0
 
 

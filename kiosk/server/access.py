@@ -195,6 +195,8 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("GET", "/healthz"): ("anyone on the LAN", "lan", "none (no database)"),
     ("GET", "/api/v1/catalog"): ("anyone on the LAN", "lan", "none (read only)"),
     ("GET", "/api/v1/state"): ("any device key or staff session", "lan", "none (read only)"),
+    ("GET", "/api/v1/settings"): ("any device key or staff session", "lan",
+                                  "1 a second per device or session (burst 10)"),
     ("POST", "/api/v1/tickets"): ("kiosk key", "lan", ISSUE_LIMIT),
     ("POST", "/api/v1/tickets/void"): ("supervisor session", "lan", STAFF_LIMIT),
     ("GET", "/api/v1/tickets/{token}"): ("ticket holder", "visitor", VISITOR_LIMIT),

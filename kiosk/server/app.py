@@ -44,7 +44,7 @@ from kiosk.server.devices_api import DeviceWatch, install_device_routes
 from kiosk.server.errors import ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
-from kiosk.server.routes import counters, devices, files, lobby, phone_page, sessions, tickets
+from kiosk.server.routes import counters, devices, files, lobby, phone_page, sessions, settings, tickets
 from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 access_log = logging.getLogger("kiosk.server.access")
 
 STATIC = Path(__file__).parent / "static"
+SETTINGS_PER_SECOND, SETTINGS_BURST = 1.0, 10
 
 TAGS = [
     {"name": "visitors", "description": "The kiosk issues tickets; the ticket holder follows one and rates the service."},
@@ -279,8 +280,13 @@ class Backend:
     """The engine, its worker thread, live events and sessions: what every endpoint uses."""
 
     def __init__(self, config: Config, engine: QueueEngine, *, owns_engine: bool, poll_seconds: float,
-                 ping_seconds: float, tick_seconds: float, log_events: bool, monotonic):
+                 ping_seconds: float, tick_seconds: float, log_events: bool, monotonic,
+                 config_path: Path | None = None, watch_seconds: float = 2.0):
         self.config = config
+        self.config_path = Path(config_path) if config_path is not None else None
+        self.watch_seconds = watch_seconds
+        self.config_watcher = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.engine = engine
         self.owns_engine = owns_engine
         self.ping_seconds = ping_seconds
@@ -302,6 +308,8 @@ class Backend:
         limits = config.server.limits
         # per kiosk device: a stolen or looping kiosk key cannot fill the day's quotas in a second
         self.issue_budget = Buckets(limits.issue_per_minute / 60, limits.issue_burst, monotonic)
+        # per device or session: a window fetches at its start and after each config_changed
+        self.settings_budget = Buckets(SETTINGS_PER_SECOND, SETTINGS_BURST, monotonic)
         self.worker: EngineWorker | None = None
         self.hub: EventHub | None = None
         self._tick_task: asyncio.Task | None = None
@@ -315,10 +323,18 @@ class Backend:
         await self.run(self.devices.reload)
         self.device_watch.start()
         self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
+        if self.config_path is not None:
+            from kiosk.config_watch import ConfigWatcher
+
+            self._loop = asyncio.get_running_loop()
+            self.config_watcher = ConfigWatcher(self.config_path, self._edited_from_watcher,
+                                                interval_s=self.watch_seconds)
         log.info("queue server ready: %d services, %d counters, events up to seq %d",
                  len(self.services), len(self.counters), self.hub.last_seq)
 
     async def stop(self) -> None:
+        if self.config_watcher is not None:
+            await asyncio.to_thread(self.config_watcher.stop)
         if self._tick_task:
             self._tick_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -339,6 +355,52 @@ class Backend:
                 await self.write(self.engine.tick)
             except Exception:
                 log.exception("engine tick failed")
+
+    # -- live configuration (kiosk.live_config)
+
+    def _edited_from_watcher(self, edited: Config) -> None:
+        """The watcher's thread: a valid edit of config.toml, applied on the engine thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        asyncio.run_coroutine_threadsafe(self.reload_config(edited), loop).result(timeout=60)
+
+    async def reload_config(self, edited: Config):
+        """Switch to ``edited`` between two writes; the kiosk.live_config.ReloadPlan, or None when refused."""
+        from kiosk.live_config import ConfigRefused
+
+        name = self.config_path.name if self.config_path else "the config"
+        try:
+            plan = await self.write(self.apply_config, edited)
+        except ConfigRefused as exc:
+            log.error("%s changed but is not applied: %s; the running config is kept", name, exc)
+            return None
+        if plan.needs_restart:
+            log.warning("%s: %s changed; the running server keeps the old value until it is restarted", name,
+                        ", ".join(plan.needs_restart))
+        if plan.sections:
+            log.info("%s applied without a restart (config_changed, version %s): %s changed", name,
+                     plan.version[:12], ", ".join(plan.sections))
+        else:
+            log.info("%s changed, but nothing the running server applies live is different", name)
+        return plan
+
+    def apply_config(self, edited: Config):
+        """On the engine thread: the engine first (it may refuse), then every lookup of the backend."""
+        from kiosk.live_config import plan_reload
+
+        plan = plan_reload(self.config, edited)
+        if not plan.sections:
+            return plan
+        self.engine.replace_config(plan)
+        config = plan.config
+        self.config = config
+        self.staff = config.staff_by_user
+        self.services = config.service_by_id
+        self.agencies = config.agency_by_id
+        self.counters = config.counter_by_id
+        self.devices.use_config(config)
+        return plan
 
     # -- the engine thread
 
@@ -546,19 +608,22 @@ class Backend:
 def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Clock | None = None,
                db_path: Path | str | None = None, access_log: bool = True, log_events: bool = True,
                poll_seconds: float = 1.0, ping_seconds: float = 15.0, tick_seconds: float = 30.0,
-               monotonic=time.monotonic) -> FastAPI:
+               monotonic=time.monotonic, config_path: Path | str | None = None,
+               watch_seconds: float = 2.0) -> FastAPI:
     """The queue server as an ASGI app.
 
     Without ``engine`` it opens the database (``db_path``, default
     ``server.database``) with ``clock`` and closes it at shutdown; a given engine
-    stays the caller's.
+    stays the caller's. With ``config_path`` the server watches that file and applies each valid edit
+    live (kiosk.live_config; every ``watch_seconds``).
     """
     owns_engine = engine is None
     if engine is None:
         store = Store(db_path if db_path is not None else config.path(config.server.database))
         engine = QueueEngine(config, store, clock)
     backend = Backend(config, engine, owns_engine=owns_engine, poll_seconds=poll_seconds, ping_seconds=ping_seconds,
-                      tick_seconds=tick_seconds, log_events=log_events, monotonic=monotonic)
+                      tick_seconds=tick_seconds, log_events=log_events, monotonic=monotonic,
+                      config_path=config_path, watch_seconds=watch_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -634,7 +699,8 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
 
     # -- the routes, one router per resource; enrolment and reports keep state of their own
 
-    for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router, files.router):
+    for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router, files.router,
+                   settings.router):
         app.include_router(router)
     # reports: built on threads of their own, never on the engine's
     install_report_routes(app, backend, lang_of=lang_of, authed=AUTHED)

@@ -261,6 +261,11 @@ class DeviceKeys:
         self._seen: dict[str, datetime] = {}  # key hash -> last_seen not yet written
         self._latest: dict[str, datetime] = {}  # key hash -> last_seen as this server last took it
 
+    def use_config(self, config: Config) -> None:
+        """config.toml's device keys after a live edit (one assignment each: a reader sees old or new)."""
+        self._devices = [(d.key.encode(), d) for d in config.server.devices]
+        self.config_names = {d.name for d in config.server.devices}
+
     def reload(self) -> None:
         """Read the enrolled devices again. Call on the engine thread (it reads the database)."""
         if self.registry is not None:

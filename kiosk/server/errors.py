@@ -22,6 +22,7 @@ HTTP_STATUS: dict[str, int] = {
     "login_wrong_device": 403,
     "counter_busy": 409,
     "rate_limited": 429,
+    "settings_rate_limited": 429,
     "lan_only": 403,
     "visitor_rate_limited": 429,
     "issue_rate_limited": 429,

@@ -104,6 +104,8 @@ def test_the_display_command_runs_until_sigterm(server, home):
             assert time.monotonic() < deadline, "the display never started"
             time.sleep(0.1)
         assert f"(server {server.url}, key from config)" in log.read_text()
+        # a window on a full config.toml still works, and says once that it no longer needs it
+        assert log.read_text().count(f"display: this PC no longer needs {config_path}: enrol it") == 1
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=15)
     finally:
@@ -112,3 +114,19 @@ def test_the_display_command_runs_until_sigterm(server, home):
             process.communicate()
     assert process.returncode == 0, err
     assert "Traceback" not in err and "Traceback" not in log.read_text()
+
+
+@pytest.mark.parametrize("command, role", COMMANDS)
+def test_an_enrolled_pc_with_the_server_away_and_no_saved_settings_is_one_sentence_and_exit_2(command, role, home):
+    from kiosk.device_file import DeviceCredential, write_device_file
+    from support.server import free_port
+
+    folder = home / ".config" / "mpp-kiosk"
+    folder.mkdir(parents=True)
+    away = f"http://127.0.0.1:{free_port()}"
+    write_device_file(DeviceCredential(away, f"{role}-9", role, "k" * 43), folder / "device.toml")
+    done = run_command(command, home / "config.toml", home)  # no config.toml on this PC
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{command}: the server did not answer"), done.stderr
+    assert "has no saved copy of its settings yet" in lines[0] and "start it once while the server is reachable" in lines[0]

@@ -17,7 +17,7 @@ from kiosk.engine import QueueEngine
 from kiosk.enrolment import DeviceRegistry
 from kiosk.protocol.events import PAYLOADS, Event, EventType, TicketIssued
 from kiosk.store import Store
-from support.configs import MONDAY_9, make_config
+from support.configs import BASE, MONDAY_9, make_config
 
 
 @pytest.fixture
@@ -64,6 +64,12 @@ def drive_a_day(engine: QueueEngine, registry: DeviceRegistry, clock: FakeClock)
     registry.poll(pairing["poll_secret"])                           # device_enrolled
     registry.rename("kiosk-2", "kiosk-hall")                        # device_renamed
     registry.revoke("kiosk-hall")                                   # device_revoked
+    from kiosk.live_config import plan_reload
+
+    edited = make_config(services=[*BASE["services"], {"id": "akta", "agency": "dukcapil", "group": "dukcapil",
+                                                       "name": {"id": "Akta", "en": "Certificate"}}],
+                         counters=[{**BASE["counters"][0], "services": ["ktp", "kk", "akta"]}, *BASE["counters"][1:]])
+    engine.replace_config(plan_reload(engine.config, edited))      # config_changed
     engine.issue_ticket("ktp")                                      # left waiting: yesterday's, at midnight
     clock.advance(days=1)
     engine.tick()                                                   # day_rolled_over with tickets expired

@@ -9,6 +9,11 @@ Exit codes, the same for every window:
      unusable device file, or an argument the config does not know (`--counter`).
      One sentence on stderr, starting with the command's name.
 Never a traceback for any of these.
+
+An enrolled PC needs no config.toml: with none at ``--config`` and a device file for the window's role
+(`mpp-kiosk enrol`), the window fetches its settings from the server (kiosk.settings_sync; the last good
+copy when the server is away; exit 2 with a sentence when there is neither) and follows config_changed
+(kiosk.ui.common.settings_follow).
 """
 from __future__ import annotations
 
@@ -44,10 +49,20 @@ def run_window(args, build: Callable[[Config, WindowCredential], Window], *, com
     started; ``settings(config)`` is its section (screen, fullscreen); ``check(config)``, if
     given, returns a sentence when an argument does not fit the config (exit 2).
     """
+    from pathlib import Path
+
     from kiosk.cli import load_or_report
-    from kiosk.device_file import DeviceFileError, window_credential
+    from kiosk.device_file import DeviceFileError, load_device_credential, window_credential
     from kiosk.logs import setup_logging
 
+    if not Path(args.config).exists():
+        try:
+            device = load_device_credential(role)
+        except DeviceFileError as exc:
+            print(f"{command}: {exc}", file=sys.stderr)
+            return CANNOT_RUN_HERE
+        if device is not None:
+            return run_from_server(args, build, device, command=command, settings=settings, check=check)
     config = load_or_report(args.config)
     if config is None:
         return CONFIG_BROKEN
@@ -63,18 +78,67 @@ def run_window(args, build: Callable[[Config, WindowCredential], Window], *, com
         print(missing_key_sentence(command, role, args.config), file=sys.stderr)
         return CANNOT_RUN_HERE
     setup_logging(command, config.path(config.server.log_dir))
+    log.info("%s: this PC no longer needs %s: enrol it (mpp-kiosk enrol --server URL) and start the window "
+             "without it; it then takes its settings from the server and follows every change", command, args.config)
+    return _run_qt(lambda: build(config, credential), settings(config), command, credential)
 
+
+def run_from_server(args, build, device, *, command: str, settings, check=None) -> int:
+    """An enrolled PC without config.toml: its settings from the server (or their last good copy)."""
+    from kiosk.client import ApiClient
+    from kiosk.device_file import WindowCredential
+    from kiosk.logs import setup_logging
+    from kiosk.settings_sync import SettingsUnavailable, load_settings
+    from kiosk.tls import client_ssl_context
+
+    url = (getattr(args, "server", None) or device.server_url).rstrip("/")
+    context = client_ssl_context({"url": url, "tls_fingerprint": device.tls_fingerprint}, url)
+    credential = WindowCredential(url, device.key, context, str(device.path))
+    device_dir = device.path.parent
+    setup_logging(command, device_dir / "logs")
+    api = ApiClient(url, device.key, ssl_context=context)
+    try:
+        loaded = load_settings(api.settings, url, device_dir)
+    except SettingsUnavailable as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return CANNOT_RUN_HERE
+    from kiosk.files import with_device_files
+
+    # the lobby's files (logos, chime, packs) from the server into this PC's cache; its last good copy
+    # when the server is away
+    config = with_device_files(loaded.config, api, device.role)
+    for note in loaded.file_warnings:
+        log.warning("settings: %s (not on this PC yet)", note)
+    if check is not None and (problem := check(config)):
+        print(f"{command}: {problem}", file=sys.stderr)
+        return CANNOT_RUN_HERE
+    log.info("%s: settings version %s from %s", command, loaded.version[:12], loaded.source)
+
+    def build_and_follow():
+        from kiosk.ui.common.settings_follow import SettingsFollower
+
+        window = build(config, credential)
+        window.settings_follower = SettingsFollower(window, api, device_dir, loaded.version, role=device.role).start()
+        return window
+
+    return _run_qt(build_and_follow, settings(config), command, credential)
+
+
+def _run_qt(make_window, screen: ScreenSettings, command: str, credential: WindowCredential) -> int:
     from kiosk.ui.common.app import make_app, quit_on_sigint
 
     app = make_app()
     # before the window exists, so a stop while it is built ends the run too
     wake = quit_on_sigint(app)  # noqa: F841 - referenced: it wakes Python for Ctrl+C
-    window = build(config, credential)
-    show_window(window, settings(config))
+    window = make_window()
+    show_window(window, screen)
     log.info("%s window started (server %s, key from %s)", command, credential.url, credential.source)
     try:
         return app.exec()
     finally:
+        follower = getattr(window, "settings_follower", None)
+        if follower is not None:
+            follower.stop()
         window.shutdown()
 
 

@@ -205,6 +205,12 @@ class LoginPanel(QWidget):
         self._busy = False
         self._lang = "id"
 
+    def set_counters(self, counters: list[tuple[str, str, str]], allowed: dict[str, set[str] | None]) -> None:
+        """New counters and staff from the server's settings (the officer's typing is kept)."""
+        self._counters = counters
+        self._allowed = allowed
+        self._fill_counters()
+
     def _fill_counters(self) -> None:
         chosen = self.counter_id() if self.counter_box.count() else None
         allowed = self._allowed.get(self.user_field.text().strip())

@@ -206,10 +206,7 @@ class CounterWindow(QWidget):
 
         self.pages = QStackedWidget()
         root.addWidget(self.pages, 1)
-        choices = [(c.id, c.number, self.agencies[c.agency].short_name if c.agency in self.agencies else c.agency)
-                   for c in self.config.counters]
-        allowed = {staff.user: None if "*" in staff.counters else set(staff.counters) for staff in self.config.staff}
-        self.login_panel = LoginPanel(choices, allowed)
+        self.login_panel = LoginPanel(*self._login_choices())
         self.login_panel.submitted.connect(self.login)
         self.pages.addWidget(self.login_panel)
 
@@ -586,6 +583,26 @@ class CounterWindow(QWidget):
         self.login_panel.show_message(t("counter.taken_over_notice", self.lang,
                                          name=staff.name if staff else payload.get("user")))
         return True
+
+    def _login_choices(self) -> tuple[list[tuple[str, str, str]], dict[str, set[str] | None]]:
+        choices = [(c.id, c.number, self.agencies[c.agency].short_name if c.agency in self.agencies else c.agency)
+                   for c in self.config.counters]
+        allowed = {staff.user: None if "*" in staff.counters else set(staff.counters) for staff in self.config.staff}
+        return choices, allowed
+
+    def apply_config(self, config: Config) -> None:
+        """A new config from the server (kiosk.settings_sync), at once; a logged-in officer keeps the session
+        (and the counter, even if the edit retired it: the server refused that while a ticket was there)."""
+        counters = dict(config.counter_by_id)
+        if self.counter_id is not None and self.counter_id not in counters:
+            counters[self.counter_id] = self.counters[self.counter_id]
+        self.config = config
+        self.services = config.service_by_id
+        self.agencies = config.agency_by_id
+        self.counters = counters
+        self.login_panel.set_counters(*self._login_choices())
+        self._refresh()
+        log.info("counter: new settings from the server applied")
 
     def _refresh(self) -> None:
         lang = self.lang

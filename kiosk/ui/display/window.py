@@ -656,6 +656,20 @@ class DisplayWindow(QWidget):
         self.recent_empty.setVisible(not calls)
         self._size_recent_columns()
 
+    # ------------------------------------------------------------------ live settings
+
+    def apply_config(self, config) -> None:
+        """A new config from the server (kiosk.settings_sync), at once: names, ticker, languages, waiting chips.
+        The voice and sign panel keep what they loaded at the start (their packs are files)."""
+        self.config = config
+        self.langs = _display_languages(config)
+        self.setWindowTitle(f"{config.lobby.name} — display")
+        self.ticker.text = _ticker_text(config, self.langs)
+        self.ticker.update()
+        self._waiting_items = None  # names may have changed: lay the chips out again
+        self._refresh_waiting()
+        log.info("display: new settings from the server applied")
+
     # ------------------------------------------------------------------ waiting counts
 
     def _refresh_waiting(self) -> None:

@@ -223,6 +223,10 @@ class KioskWindow(QWidget):
         self._history: list[str] = []
         self._agency_id = ""
         self._service_id = ""
+        # a new config from the server (kiosk.settings_sync), and a catalog with other agencies or services,
+        # wait for the visitor on screen to finish: never change the choices under someone's finger
+        self.pending_config: Config | None = None
+        self._held_catalogs: dict[str, CatalogView] | None = None
         self.tasks = Tasks(max_threads=4, parent=self)
         # the lobby's events (a ticket issued at another kiosk, a call) refresh the
         # waiting counts at once rather than at the next periodic refresh
@@ -544,6 +548,11 @@ class KioskWindow(QWidget):
             return
         if self.revoked:  # the catalog is open to the LAN; a revoked kiosk still issues nothing
             return
+        if self.catalogs and not self.between_visitors and _choices(catalogs) != _choices(self.catalogs):
+            self._held_catalogs = catalogs  # shown when this visitor is done (_settle_between_visitors)
+            self.refresh_timer.start(self.refresh_ms)
+            return
+        self._held_catalogs = None
         self.catalogs = catalogs
         was_online = self.online
         self.online = True
@@ -600,6 +609,43 @@ class KioskWindow(QWidget):
         self._render(name)
         self._update_chrome()
         self.screen_changed.emit(name)
+        if name in ("home", "offline"):
+            self._settle_between_visitors()
+
+    # ------------------------------------------------------------------ live settings
+
+    @property
+    def between_visitors(self) -> bool:
+        """Nobody is in the middle of a choice: the home (or offline) screen, no ticket on its way."""
+        return self.current in ("home", "offline") and not self.issuing
+
+    def apply_config(self, config: Config) -> None:
+        """A new config from the server (kiosk.settings_sync): now if nobody is choosing, else when the
+        visitor on screen has finished or timed out."""
+        self.pending_config = config
+        if self.between_visitors:
+            self._settle_between_visitors()
+
+    def _settle_between_visitors(self) -> None:
+        if self._closed or not self.between_visitors:
+            return
+        config, self.pending_config = self.pending_config, None
+        if config is not None:
+            self.config = config
+            self.setWindowTitle(config.lobby.name)
+            self.lobby_label.setText(config.lobby.name)
+            self.home_screen.lobby_label.setText(config.lobby.name)
+            self.search_screen.search = ServiceSearch(config)
+            self.idle_timer.setInterval(config.kiosk.idle_seconds * 1000)
+            self.ticket_timer.setInterval(config.kiosk.ticket_seconds * 1000)
+            self.language_button.setVisible(len(config.lobby.languages) > 1)
+            log.info("kiosk: new settings from the server applied between visitors")
+        if config is not None or self._held_catalogs is not None:
+            held, self._held_catalogs = self._held_catalogs, None
+            if held is not None and config is None:
+                self._catalog_arrived(held)  # the newer choices, now that nobody is choosing
+            else:
+                self.refresh_catalog()
 
     def back(self) -> None:
         if self.issuing:
@@ -940,6 +986,15 @@ class KioskWindow(QWidget):
             self._pin_locked_until = self.monotonic() + PIN_LOCK_S
         self.pin_overlay.pad.clear()
         self.pin_overlay.message.setText(t("kiosk.exit_wrong", self.lang))
+
+
+def _choices(catalogs: dict[str, CatalogView]) -> tuple:
+    """What a visitor chooses from: the agencies and services (names included), not their waiting counts."""
+    catalog = next(iter(catalogs.values()), None)
+    if catalog is None:
+        return ()
+    return (tuple((a.id, a.name) for a in catalog.agencies),
+            tuple((s.id, s.agency_id, s.name, tuple(s.requirements), s.priority_allowed) for s in catalog.services))
 
 
 # --------------------------------------------------------------------------- the sub-command

@@ -1,0 +1,22 @@
+"""The display takes new settings at once: its ticker and the agency names on the waiting chips."""
+from __future__ import annotations
+
+from support.configs import BASE
+
+from .conftest import display_config
+
+
+def test_new_ticker_and_agency_names_show_at_once(qtbot, display, server, tmp_path):
+    server.client("kiosk").issue("paspor")
+    qtbot.waitUntil(lambda: display.waiting_text() == ["Imigrasi 1"], timeout=5000)
+    agencies = [dict(a) for a in BASE["agencies"]]
+    agencies[1]["short_name"] = "Imigrasi Kelas I"
+    new = display_config(tmp_path, ticker={"id": "Loket 9 dibuka hari ini", "en": "Counter 9 opens today"})
+    new = new.model_copy(update={"agencies": [type(new.agencies[0])(**a) for a in agencies]})
+    display.apply_config(new)
+    assert display.ticker.text.startswith("Loket 9 dibuka hari ini")
+    qtbot.waitUntil(lambda: display.waiting_text() == ["Imigrasi Kelas I 1"], timeout=3000)
+    assert display.config is new
+    from pathlib import Path
+
+    display.grab().save(str(Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "display-live-settings.png"))
