@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def pc_env(home: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(home), "QT_QPA_PLATFORM": "offscreen",
            "PYTHONUNBUFFERED": "1", "QT_LOGGING_RULES": "qt.multimedia*=false"}
     env.pop("XDG_CONFIG_HOME", None)
+    env.pop("XDG_CACHE_HOME", None)  # each PC's file cache under its own HOME
     return env
 
 
@@ -89,6 +91,10 @@ def test_four_enrolled_pcs_take_their_settings_from_the_server_and_follow_it(tmp
     data = open_lobby(tmp_path / "server")
     data["kiosk"] = {"idle_seconds": 30, "exit_pin_hash": PIN_1234}
     (tmp_path / "server").mkdir()
+    # the lobby's own files, which the display must take from the server (its HOME has none)
+    shutil.copytree(ROOT / "assets", tmp_path / "server" / "assets")
+    data["audio"] = {"enabled": True, "chime": "assets/sounds/chime.wav"}
+    data["sign"] = {"enabled": True, "clips_dir": "assets/sign"}
     server_config = write_lobby(tmp_path / "server", data)
     server = KioskServerProcess(server_config, tmp_path / "server" / "queue.sqlite").start()
     homes = {name: tmp_path / name for name in PCS}
@@ -116,6 +122,9 @@ def test_four_enrolled_pcs_take_their_settings_from_the_server_and_follow_it(tmp
                     content = path.read_bytes()
                     assert not any(secret in content for secret in secrets), f"{name}: {path} holds a secret"
         assert (homes["kiosk-1"] / ".config" / "mpp-kiosk" / "settings.json").is_file()
+        # the display took the lobby's files from the server into its own cache: the chime, the sign clips
+        cached = {path.name for path in (homes["display-1"] / ".cache" / "mpp-kiosk" / "files").rglob("*")}
+        assert "chime.wav" in cached and any(name.endswith(".mp4") for name in cached), sorted(cached)[:20]
 
         # the technician edits the server's config.toml: every window follows
         edited = copy.deepcopy(data)
