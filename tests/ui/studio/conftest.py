@@ -48,7 +48,8 @@ def open_studio(qtbot, config, kind: str, folder: Path, new: bool = False, **opt
     if not new:
         create_pack(folder, kind, voice_fields() if kind == "voice" else sign_fields(), DAY)
     source = ToneSource() if kind == "voice" else FigureSource()
-    window = StudioWindow(config, kind, folder, source=source, countdown_seconds=0, today=DAY,
+    options = {"countdown_seconds": 0} | options
+    window = StudioWindow(config, kind, folder, source=source, today=DAY,
                           takes_dir=folder.parent / f"takes-{kind}", **options)
     window.takes_dir.mkdir(exist_ok=True)
     qtbot.addWidget(window)
