@@ -1,6 +1,7 @@
 """`mpp-kiosk voice-pack add|export|import`: a WAV recorded elsewhere, checked, trimmed and normalised; a pack as a zip."""
 import array
 import wave
+from datetime import date
 
 from kiosk.audio.pack_cli import add_fragment
 from kiosk.audio.packs import TARGET_RMS_DBFS, _active_rms, _db, load_pack, read_wav, write_manifest
@@ -8,7 +9,7 @@ from kiosk.audio.speech import wav_info, write_wav
 from kiosk.cli import main
 from support.voice_packs import tone
 
-DAY = __import__("datetime").date(2026, 12, 2)
+DAY = date(2026, 12, 2)
 
 
 def _pack(folder):
