@@ -158,6 +158,7 @@ class StudioWindow(QWidget):
         self._takes = tempfile.TemporaryDirectory(prefix="mpp-studio-") if takes_dir is None else None
         self.takes_dir = Path(takes_dir) if takes_dir is not None else Path(self._takes.name)
         self._take_number = 0
+        self._take_peak = 0  # the loudest the meter showed in this take: shown while it is reviewed
         self._remaining = 0
         self.studio: Studio | None = None
         self.recorder: CaptureRecorder | None = None
@@ -225,6 +226,7 @@ class StudioWindow(QWidget):
         self.state_label = QLabel("")
         self.state_label.setObjectName("state")
         self.state_label.setStyleSheet("font-size: 28px; font-weight: bold;")
+        self.state_label.setWordWrap(True)
         right.addWidget(self.state_label)
         self.level_meter = QProgressBar()
         self.level_meter.setRange(0, 100)
@@ -284,10 +286,16 @@ class StudioWindow(QWidget):
         self.recorder = CaptureRecorder(self.kind, device=device, source=self.source, parent=self)
         self.recorder.take_ready.connect(self._on_take_ready)
         self.recorder.failed.connect(self._on_take_failed)
-        self.recorder.level.connect(lambda level: self.level_meter.setValue(min(100, int(level * 300))))
+        self.recorder.level.connect(self._on_level)
         self.recorder.image.connect(self.framing.show_image)
         if self.kind == "sign" and self.source is not None:
             self.framing.show_image(self.source.still())
+
+    def _on_level(self, level: float) -> None:
+        value = min(100, int(level * 300))  # speech at -20 dBFS RMS shows at 30%
+        if self.studio is not None and self.studio.phase == Phase.RECORDING:
+            self._take_peak = max(self._take_peak, value)
+            self.level_meter.setValue(value)
 
     def _on_device_chosen(self, index: int) -> None:
         device = self.device_box.itemData(index)
@@ -387,11 +395,13 @@ class StudioWindow(QWidget):
     def _start_recording(self) -> None:
         self.studio.countdown_over()
         self._take_number += 1
+        self._take_peak = 0
         suffix = "wav" if self.kind == "voice" else "mp4"
         self.recorder.start(self.takes_dir / f"take-{self._take_number}.{suffix}")
 
     def _on_take_ready(self, path: str) -> None:
         self.studio.take_ready(Path(path))
+        self.level_meter.setValue(self._take_peak)
         self._show()
         self.take_recorded.emit(path)
         self.play_take()  # played back at once: the helper hears or sees what was recorded
