@@ -71,3 +71,34 @@ def test_a_take_the_display_cannot_use_is_refused_with_a_sentence(qtbot, config,
     assert "clips" not in tomllib.loads((folder / "pack.toml").read_text(encoding="utf-8")) or \
         not tomllib.loads((folder / "pack.toml").read_text(encoding="utf-8"))["clips"]
     window.shutdown()
+
+
+def test_the_display_window_signs_a_call_with_the_clip_the_studio_kept(qtbot, config, tmp_path):
+    from kiosk.audio.speech import FakeSynthesizer
+    from kiosk.clock import FakeClock
+    from support.configs import MONDAY_9
+    from support.server import running_server
+
+    from ..display.conftest import open_display
+    from ..display.test_display_window import engine_call, issue
+
+    folder = tmp_path / "sign"
+    studio = open_studio(qtbot, config, "sign", folder)
+    record_take(qtbot, studio)
+    with qtbot.waitSignal(studio.kept, timeout=60000):
+        studio.press("enter")
+    studio.shutdown()
+    lobby = lobby_config(tmp_path, sign_pack="sign")
+    with running_server(lobby, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9), ping_seconds=1.0) as server:
+        window = open_display(qtbot, lobby, server, FakeSynthesizer(tmp_path / "voice", duration_s=0.1))
+        qtbot.waitUntil(lambda: window.live.connected, timeout=5000)
+        started = []
+        window.sign_panel.token_started.connect(
+            lambda token, playable: started.append((token, playable, window.sign_panel.showing_stand_in)))
+        issue(server, "ktp")
+        server.engine.open_counter("loket-1")
+        engine_call(server, "loket-1")
+        qtbot.waitUntil(lambda: bool(started), timeout=10000)
+        window.shutdown()
+    # the first sign of the call is the studio's recording, not a stand-in
+    assert started[0] == ("nomor antrean", True, False)

@@ -1,11 +1,13 @@
 """The studio records a voice pack: record → trim → save → the list shows it → the announcer's renderer uses it."""
 import tomllib
+from pathlib import Path
 
 from kiosk.audio.packs import GATE_DBFS, TARGET_RMS_DBFS, CallRenderer, _active_rms, _db, load_pack, read_wav
 from kiosk.audio.speech import FakeSynthesizer, wav_info
+from kiosk.ui.display.announcer import Announcer
 from kiosk.ui.studio.model import Phase
 
-from .conftest import DAY, open_studio, record_take
+from .conftest import DAY, lobby_config, open_studio, record_take
 
 
 def test_a_new_pack_asks_for_the_manifest_first(qtbot, config, tmp_path):
@@ -61,6 +63,16 @@ def test_record_trim_keep_and_the_call_uses_the_new_wav(qtbot, config, tmp_path)
     call = renderer.render(config.audio, "A-001", "1")
     assert _db(_active_rms(*read_wav(call))) > GATE_DBFS
     window.shutdown()
+    # and the display's announcer, configured with the pack, plays one call WAV built from it
+    lobby = lobby_config(tmp_path, voice_packs={"id": "voice-id"})
+    announcer = Announcer(lobby, FakeSynthesizer(tmp_path / "espeak2", duration_s=0.1))
+    assert announcer.voice_packs.plan(lobby.audio, "A-001", "1", "id")[0].path == saved
+    played = []
+    announcer.segment_started.connect(lambda key, path: played.append(path))
+    with qtbot.waitSignal(announcer.announcement_finished, timeout=15000):
+        announcer.announce(1, "A-001", "1")
+    assert [Path(p).name.startswith("call-") for p in played] == [False, True]  # the chime, then the call
+    announcer.shutdown()
 
 
 def test_the_level_meter_follows_the_source(qtbot, config, tmp_path):
