@@ -33,8 +33,9 @@ COMMANDS = {
                 "on the server PC: list, approve, rename or revoke enrolled devices (list|approve|refuse|rename|revoke)"),
     "voice-pack": ("kiosk.audio.pack_cli:main",
                    "a recorded voice pack: what the config needs that it lacks (coverage PACK), "
-                   "or an espeak-ng test pack (render-test-pack DIR --lang id)"),
+                   "an espeak-ng test pack (render-test-pack DIR --lang id), add PACK FRAGMENT FILE, export, import"),
     "sign-pack": ("kiosk.sign_pack_cli:main", "check, share and fill a sign-language clip pack (coverage|export|import|add)"),
+    "studio": ("kiosk.ui.studio.window:main", "record a voice or sign pack, fragment by fragment, from a microphone or camera"),
 }
 
 
@@ -87,10 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--db", type=Path, help="database file (default server.database)")
     parsers["backup"].add_argument("--out", type=Path, help="backup file (default data/backup-<time>.sqlite)")
     parsers["backup"].add_argument("--db", type=Path, help="database file (default server.database)")
-    voice = parsers["voice-pack"]
-    voice.add_argument("action", choices=["coverage", "render-test-pack"])
-    voice.add_argument("folder", type=Path, help="the pack's folder")
-    voice.add_argument("--lang", choices=["id", "en"], default="id", help="render-test-pack: its language")
+    from kiosk.audio.pack_cli import add_arguments as voice_pack_arguments  # light: no Qt
+
+    voice_pack_arguments(parsers)
+    parsers["studio"].add_argument("--pack", type=Path, help="the pack folder to fill (made if new)")
+    parsers["studio"].add_argument("--kind", choices=["voice", "sign"], default="voice", help="a voice or a sign pack")
     from kiosk.enrol_cli import add_arguments as enrol_arguments  # light: no server, no Qt
 
     enrol_arguments(parsers)

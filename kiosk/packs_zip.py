@@ -109,9 +109,13 @@ def _problems(archive: zipfile.ZipFile) -> list[str]:
             problems.append(f"{name} is in the zip but not in {CHECKSUMS}.")
             continue
         digest = hashlib.sha256()
-        with archive.open(name) as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        try:
+            with archive.open(name) as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except (zipfile.BadZipFile, OSError, EOFError):  # the zip's own CRC failed: damaged in transit
+            problems.append(f"{name} is damaged in the zip (its CRC does not match); copy the zip again.")
+            continue
         if digest.hexdigest() != listed[name]:
             problems.append(f"{name} does not match its checksum in {CHECKSUMS}: the file was changed or damaged.")
     for name in sorted(set(listed) - names):

@@ -102,37 +102,57 @@ def clip_file_name(token: str) -> str:
     return f"{prefix}_{slug}.mp4"
 
 
-def add(args) -> int:
+class AddError(ValueError):
+    """A clip that was not added; ``problems`` says every reason, each a sentence."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(" ".join(problems))
+
+
+def add_clip(pack: Path, token: str, source: Path):
+    """Check ``source``, transcode it into ``pack`` as TOKEN's clip and map it in pack.toml (the rest of the
+    manifest kept as written). Returns (file name, the source's VideoFacts); raises AddError or ClipError."""
     import tomllib
 
     import tomlkit
 
-    from kiosk.sign_media import ClipError, transcode
-    from kiosk.sign_packs import PACK_FILE, check_pack, token_parts
+    from kiosk.sign_media import transcode
+    from kiosk.sign_packs import PACK_FILE, token_parts
 
-    manifest = args.pack / PACK_FILE
+    manifest = Path(pack) / PACK_FILE
     problems = []
     if not manifest.is_file():
-        problems.append(f"{args.pack} has no {PACK_FILE}; write one first (docs/sign-packs.md shows one).")
-    if token_parts(args.token) is None:
-        problems.append(f"{args.token!r} is not a token: use a phrase word, letters A-Z, a whole number, "
+        problems.append(f"{pack} has no {PACK_FILE}; write one first (docs/sign-packs.md shows one).")
+    if token_parts(token) is None:
+        problems.append(f"{token!r} is not a token: use a phrase word, letters A-Z, a whole number, "
                         f"agency:<id>, or such tokens joined by spaces.")
     if problems:
-        return _fail(problems)
+        raise AddError(problems)
     try:
         document = tomlkit.parse(manifest.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, tomlkit.exceptions.ParseError, UnicodeDecodeError) as exc:
-        return _fail([f"{manifest} cannot be read: {exc}."])
-    name = clip_file_name(args.token)
+        raise AddError([f"{manifest} cannot be read: {exc}."]) from None
+    name = clip_file_name(token)
+    facts = transcode(source, Path(pack) / name)
+    if "clips" not in document:
+        document.add("clips", tomlkit.table())
+    document["clips"][token] = name
+    manifest.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return name, facts
+
+
+def add(args) -> int:
+    from kiosk.sign_media import ClipError
+    from kiosk.sign_packs import check_pack
+
     try:
-        facts = transcode(args.file, args.pack / name)
+        name, facts = add_clip(args.pack, args.token, args.file)
+    except AddError as exc:
+        return _fail(exc.problems)
     except ClipError as exc:
         print(f"{args.file}: not added, {len(exc.problems)} problem(s)", file=sys.stderr)
         return _fail(exc.problems)
-    if "clips" not in document:
-        document.add("clips", tomlkit.table())
-    document["clips"][args.token] = name
-    manifest.write_text(tomlkit.dumps(document), encoding="utf-8")
     print(f"{args.pack}: {args.token!r} = {name} ({facts.width}x{facts.height}, {facts.seconds:.1f} s, "
           f"now H.264 640x360)")
     for problem in check_pack(args.pack):

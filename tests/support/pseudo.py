@@ -103,7 +103,7 @@ def shown_texts(window, visible=None) -> list[tuple[str, str]]:
     """(where, text) for every text a person can see in ``window`` now: labels, buttons, fitted texts,
     tooltips, line-edit placeholders, combo-box entries, table headers and cells, the window title.
     ``visible(widget)`` narrows "visible" further (the kiosk: on the current screen)."""
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QAbstractListModel, Qt
     from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QLabel, QLineEdit, QWidget
 
     found = []
@@ -125,9 +125,11 @@ def shown_texts(window, visible=None) -> list[tuple[str, str]]:
             texts += [widget.itemText(i) for i in range(widget.count())]
         if isinstance(widget, QAbstractItemView) and widget.model() is not None:
             model = widget.model()
-            texts += [str(model.headerData(c, Qt.Orientation.Horizontal) or "") for c in range(model.columnCount())]
+            # a list model's columnCount is private in PySide6 (a QListWidget's): it has one column
+            columns = 1 if isinstance(model, QAbstractListModel) else model.columnCount()
+            texts += [str(model.headerData(c, Qt.Orientation.Horizontal) or "") for c in range(columns)]
             texts += [str(model.index(r, c).data() or "") for r in range(min(model.rowCount(), 20))
-                      for c in range(model.columnCount())]
+                      for c in range(columns)]
         found += [(name, text) for text in texts if text and text.strip()]
     return found
 
