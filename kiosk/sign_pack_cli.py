@@ -123,7 +123,7 @@ def add_clip(pack: Path, token: str, source: Path):
     manifest = Path(pack) / PACK_FILE
     problems = []
     if not manifest.is_file():
-        problems.append(f"{pack} has no {PACK_FILE}; write one first (docs/sign-packs.md shows one).")
+        problems.append(f"{pack} has no {PACK_FILE}; write one first (docs/voice-and-sign.md#sign-packs shows one).")
     if token_parts(token) is None:
         problems.append(f"{token!r} is not a token: use a phrase word, letters A-Z, a whole number, "
                         f"agency:<id>, or such tokens joined by spaces.")

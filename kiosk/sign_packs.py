@@ -451,7 +451,7 @@ def coverage_notes(config) -> list[str]:
     if config.sign.clips:
         notes.append("sign.clips: the clip table in config.toml is the old form; it still works as the stand-ins, "
                      "but a recorded pack goes in a folder with pack.toml and [sign] pack = \"...\" "
-                     "(see docs/sign-packs.md)")
+                     "(see docs/voice-and-sign.md#sign-packs)")
     for problem in packs.problems:
         notes.append(f"sign.pack: {problem} (the stand-ins are shown instead)")
     pack = packs.pack if packs.pack is not None else packs.stand_ins

@@ -2,7 +2,7 @@
 
 These are labelled placeholders, not sign language: each frame says so. They let
 the display's clip playlist run end to end until an MPP records real BISINDO
-clips with its local deaf community (see docs/sign-language.md), which then
+clips with its local deaf community (see docs/voice-and-sign.md#sign-packs), which then
 replace these files under the same names.
 
     python scripts/make_sign_clips.py [--out assets/sign]
@@ -106,7 +106,7 @@ def mapping_toml(clips: list[Clip]) -> str:
     lines = [
         "# Sign-language clips: token -> file in assets/sign/. The same table is config.toml's [sign.clips].",
         "# The shipped files are STAND-INS (labelled placeholders); replace them with real BISINDO",
-        "# recordings under the same names, see docs/sign-language.md.",
+        "# recordings under the same names, see docs/voice-and-sign.md#sign-packs.",
         "",
     ]
     info = [c for c in clips if c.token is None]
@@ -125,7 +125,7 @@ def pack_toml(clips: list[Clip]) -> str:
     lines = [
         "# The shipped STAND-IN sign pack: labelled placeholders, not sign language. The display",
         "# uses it where the configured pack ([sign] pack) has no clip, and labels those clips as",
-        "# stand-ins on screen. Made by scripts/make_sign_clips.py; see docs/sign-packs.md.",
+        "# stand-ins on screen. Made by scripts/make_sign_clips.py; see docs/voice-and-sign.md#sign-packs.",
         "",
         'signer = "none: rendered placeholders, no person is shown"',
         'sign_language = "BISINDO"',
