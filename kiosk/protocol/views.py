@@ -71,10 +71,9 @@ class CatalogView(View):
 TicketState = Literal["waiting", "called", "serving", "done", "no_show", "expired", "voided"]
 
 
-class TicketView(View):
-    """A ticket as a device or the counter sees it: everything but its token."""
+class _TicketFields(View):
+    """What every view of one ticket shows: its code, service, state and times."""
 
-    id: int
     code: str
     service_id: str
     issued_service_id: str
@@ -84,7 +83,6 @@ class TicketView(View):
     state: TicketState
     day: str
     issued_at: str
-    queued_seq: int
     called_at: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
@@ -92,6 +90,13 @@ class TicketView(View):
     counter_id: str | None = None
     recalls: int = 0
     transfers: int = 0
+
+
+class TicketView(_TicketFields):
+    """A ticket as a device or the counter sees it: everything but its token."""
+
+    id: int
+    queued_seq: int
 
 
 # --------------------------------------------------------------------------- the server's answers
@@ -128,25 +133,9 @@ class IssuedTicketView(View):
     replayed: bool
 
 
-class TicketStatusView(View):
+class TicketStatusView(_TicketFields):
     """``GET /api/v1/tickets/{token}``: the holder's view of their ticket (nothing about other tickets)."""
 
-    code: str
-    service_id: str
-    issued_service_id: str
-    agency_id: str
-    priority: bool
-    lang: str
-    state: TicketState
-    day: str
-    issued_at: str
-    called_at: str | None = None
-    started_at: str | None = None
-    finished_at: str | None = None
-    no_show_at: str | None = None
-    counter_id: str | None = None
-    recalls: int = 0
-    transfers: int = 0
     people_ahead: int
     estimate_minutes: int
     counter_number: str | None = None
