@@ -4,8 +4,10 @@
 
 Runs offscreen with a real queue server on 127.0.0.1 (its clock fixed at a
 Monday 09:00 so services are open). For each screen size: the display idle
-(tickets waiting, nobody called yet), with a call in the big slot (recent calls,
-waiting counts, the call being signed), the bright half of the flash, and the
+(tickets waiting, nobody called yet); a burst of 3 calls (display-burst-*, all
+three large and flashing); a call being signed; the counter board with a paused
+and a closed counter (display-counters-*); a recall (display-recall-*); the lunch
+break's notice (display-break-*, the display's clock at 12:15); and the
 "connection lost" sign. The sign-language panel paints its video frames itself,
 so ``grab()`` shows them.
 """
@@ -113,10 +115,10 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
             settle(0.3)
             save(window, f"display-{size}.png")
 
-            codes = make_calls(server, config, 7)
-            wait_until(lambda: len(window.slot_log) == len(codes), timeout=20, what="the queued calls")
+            codes = make_calls(server, config, 3)
+            wait_until(lambda: len(window.slot_log) == len(codes), timeout=20, what="the burst of calls")
             wait_until(lambda: window.flashing and window._flash_on, what="the bright flash")
-            save(window, f"display-call-flash-{size}.png")
+            save(window, f"display-burst-{size}.png")
             # the last call is being signed: catch the panel on a letter of its code
             letter = codes[-1][0]
             wait_until(lambda: window.sign_panel.current_token == letter and window.sign_panel.title.text().startswith(
@@ -125,6 +127,36 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
             wait_until(lambda: window.sign_panel.view.frames_shown > frames + 8 and not window.flashing,
                        what="a video frame")
             save(window, f"display-call-{size}.png")
+
+            # the counter board: one counter paused for prayer, one closed, the called ones serving
+            opened = [c.id for c in config.counters if server.engine.snapshot()["counters"].get(c.id)]
+            paused, closed = opened[0], opened[1]
+            server.engine.finish(paused)
+            server.engine.pause(paused, "prayer")
+            server.engine.finish(closed)
+            server.engine.close_counter(closed)
+            server.notify()
+            wait_until(lambda: len(window.shown_calls()) == 1 and any("Jeda" in line for line in window.counter_board_text()),
+                       what="the paused counter")
+            window._counter_page = 0
+            window._layout_counter_rows()
+            settle(0.3)
+            save(window, f"display-counters-{size}.png")
+
+            # a recall: the call flashes again with "Panggilan ulang"
+            serving = opened[2]
+            server.engine.recall(serving)
+            server.notify()
+            wait_until(lambda: window.recall_badge.isVisible() and window.flashing and window._flash_on,
+                       what="the recall")
+            save(window, f"display-recall-{size}.png")
+
+            # the lunch break: the lobby's notice with its reason and its end
+            window.clock.advance(hours=3, minutes=15)
+            window._tick_clock()
+            wait_until(lambda: not window.flashing, what="the end of the flash")
+            settle(0.3)
+            save(window, f"display-break-{size}.png")
 
             server.stop()
             wait_until(lambda: window.offline_sign_visible, what="the connection-lost sign")
