@@ -386,6 +386,9 @@ class DisplayWindow(QWidget):
             card.counter.setFont(self._font(CARD_COUNTER, bold=True))
             card.agency.setFont(self._font(READABLE))
             card.recall.setFont(self._font(READABLE, bold=True))
+            # a crowded screen must not squash a line below its font's height
+            for label in (card.code, card.counter, card.agency, card.recall):
+                label.setMinimumHeight(QFontMetrics(label.font()).height())
         self._size_code_column()
 
         # the sign video: 16:9 in the right column's width, at most a quarter of the height
@@ -786,6 +789,8 @@ class DisplayWindow(QWidget):
         if text != self.notice_label.text():
             self.notice_label.setText(text)
             self.notice_label.setVisible(bool(text))
+            # the notice takes the caption's place: four cards still fit below it
+            self.slot_caption.setVisible(not text)
 
     def _next_pages(self) -> None:
         self._next_waiting_page()
