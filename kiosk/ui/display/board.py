@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from kiosk.config import WEEKDAYS
+from kiosk.config import WEEKDAYS, Span
 from kiosk.dates import day_name
 from kiosk.i18n import t
 from kiosk.sign import WORD_CALL, WORD_GO_TO
@@ -144,7 +144,9 @@ class Notice:
         if self.kind == "break":
             return t("display.break_until", lang, reason=self.reason(lang), time=f"{self.until:%H:%M}")
         if self.kind == "closing":
-            return t("display.closing_at", lang, time=f"{self.until:%H:%M}")
+            # 24:00 is kept as the day's last instant (kiosk.config): say it as the lobby wrote it
+            closes = "24:00" if self.until.time() == time.max else f"{self.until:%H:%M}"
+            return t("display.closing_at", lang, time=closes)
         when = _when(self.until, today, lang) if self.until else None
         text = t("display.closed_until", lang, when=when) if when else t("display.closed", lang)
         return f"{self.reason(lang)} · {text}" if self.reason else text
@@ -163,11 +165,8 @@ def _when(at: datetime, today: date, lang: str) -> str:
 def _lobby_spans(schedule, day: date):
     if any(holiday.date == day for holiday in schedule.holidays):
         return []
-    spans = []
-    for text in schedule.weekly.get(WEEKDAYS[day.weekday()], []):
-        start, end = text.split("-")
-        spans.append((datetime.strptime(start.strip(), "%H:%M").time(), datetime.strptime(end.strip(), "%H:%M").time()))
-    return sorted(spans)
+    spans = [Span.parse(text) for text in schedule.weekly.get(WEEKDAYS[day.weekday()], [])]
+    return sorted((span.start, span.end) for span in spans)
 
 
 def _next_opening(schedule, local_now: datetime) -> datetime | None:
@@ -191,7 +190,8 @@ def lobby_notice(config, now: datetime) -> Notice | None:
     spans = _lobby_spans(schedule, local.date())
     weekday = WEEKDAYS[local.weekday()]
     for brk in schedule.breaks:
-        start, end = (datetime.strptime(part.strip(), "%H:%M").time() for part in brk.span.split("-"))
+        span = Span.parse(brk.span)
+        start, end = span.start, span.end
         if weekday in brk.days and start <= clock < end:
             return Notice("break", datetime.combine(local.date(), end, tzinfo=local.tzinfo), brk.reason.get)
     open_now = [(start, end) for start, end in spans if start <= clock < end]

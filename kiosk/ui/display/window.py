@@ -264,7 +264,9 @@ class DisplayWindow(QWidget):
         self.sign_frame = QFrame(self, objectName="signFrame")
         sign_layout = QVBoxLayout(self.sign_frame)
         sign_layout.setContentsMargins(0, 0, 0, 0)
-        self.sign_panel = SignPanel(info_clip_path(config), idle_caption=self._text("sign"), parent=self.sign_frame,
+        # the title in the first language: both would not fit the column at the readable size (the clip is bilingual)
+        self.sign_panel = SignPanel(info_clip_path(config), idle_caption=t("display.sign", self.langs[0]),
+                                    parent=self.sign_frame,
                                     info_stand_in=info_clip_is_stand_in(config),
                                     stand_in_badge=self._text("stand_in"))
         sign_layout.addWidget(self.sign_panel)
@@ -725,8 +727,10 @@ class DisplayWindow(QWidget):
         if closed:
             left = t("display.counter_closed", lang)
             metrics = QFontMetrics(self._font(READABLE))
+            bold = QFontMetrics(self._font(READABLE, bold=True))
+            first_column = max(bold.horizontalAdvance(text) for text in [left] + [row[0] for row in rows])
             width = max(100, self.counters_frame.width() - 2 * self.counters_frame.layout().contentsMargins().left()
-                        - QFontMetrics(self._font(READABLE, bold=True)).horizontalAdvance(f"{word} 000") - 24)
+                        - first_column - self.counters_grid.horizontalSpacing() - 8)
             chunk: list[str] = []
             for number in closed:
                 if chunk and metrics.horizontalAdvance(", ".join(chunk + [number])) > width:
@@ -746,7 +750,13 @@ class DisplayWindow(QWidget):
             room = frame.height() - margins.top() - margins.bottom() - self.counters_page_label.height()
             per_page = max(per_page, room // pitch)
         rows = self._counter_rows_all()
-        return [rows[i:i + per_page] for i in range(0, len(rows), per_page)] or [[]]
+        pages = [rows[i:i + per_page] for i in range(0, len(rows), per_page)] or [[]]
+        closed_word = t("display.counter_closed", self.langs[0])
+        for page in pages:
+            # a page that goes on with the closed counters says again what they are
+            if page and page[0][2] == "closed" and not page[0][0]:
+                page[0] = (closed_word, page[0][1], "closed")
+        return pages
 
     def _layout_counter_rows(self) -> None:
         grid = self.counters_grid

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
 
 import pytest
 
@@ -141,7 +140,7 @@ def test_counter_lines_say_serving_paused_with_the_reason_and_closed(lobby):
 
 @pytest.mark.parametrize("hour, minute, texts", [
     (9, 0, None),
-    (12, 15, ("Istirahat · sampai pukul 13:00", "Break · until 13:00")),
+    (12, 15, ("Istirahat · sampai 13:00", "Break · until 13:00")),
     (14, 40, ("Loket tutup pukul 15:00", "Counters close at 15:00")),
     (16, 0, ("Tutup · buka lagi besok 08:00", "Closed · opens tomorrow 08:00")),
     (7, 0, ("Tutup · buka lagi 08:00", "Closed · opens 08:00")),
@@ -157,6 +156,13 @@ def test_the_lobby_notice_in_full_with_its_reason_and_end(hour, minute, texts):
         assert notice is None
     else:
         assert (notice.text("id", now.date()), notice.text("en", now.date())) == texts
+
+
+def test_a_lobby_open_until_midnight_closes_at_24_00():
+    config = make_config(schedule={"weekly": {"mon": ["00:00-24:00"]}, "last_ticket_minutes": 30})
+    now = MONDAY_9.replace(hour=23, minute=45)
+    assert lobby_notice(config, now).text("en", now.date()) == "Counters close at 24:00"
+    assert lobby_notice(config, MONDAY_9) is None
 
 
 def test_a_holiday_says_its_name_and_the_next_opening():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QFontInfo, QFontMetrics
 
 from kiosk.clock import FakeClock
@@ -11,13 +12,33 @@ from kiosk.sign import WORD_CALL, WORD_GO_TO
 from kiosk.ui.display.window import DisplayWindow
 from support.configs import MONDAY_9
 
-from .conftest import open_display
 
 
 def issue(server, *services):
     for service in services:
         server.engine.issue_ticket(service)
     server.notify()
+
+
+def check_readable(window, screen):
+    """Each label of the 5 m set: its font at least 1/20 of the screen's height, and shown whole."""
+    height = window.height()
+    labels = window.readable_labels()
+    assert labels
+    for label in labels:
+        pixels = QFontInfo(label.font()).pixelSize()
+        assert pixels >= height / 20, (screen, label.objectName(), label.text(), pixels)
+        metrics = QFontMetrics(label.font())
+        assert label.height() >= metrics.ascent(), (screen, label.objectName(), label.text(), label.height())
+        if not label.wordWrap():
+            assert label.width() >= metrics.horizontalAdvance(label.text()) - 1, (
+                screen, label.objectName(), label.text(), label.width())
+        else:  # wrapped: one line per language at most
+            lines = metrics.boundingRect(0, 0, label.width(), 10_000, int(Qt.TextFlag.TextWordWrap),
+                                         label.text()).height() // metrics.lineSpacing()
+            assert lines <= len(window.langs), (screen, label.objectName(), label.text(), lines)
+        assert window.rect().contains(QRect(label.mapTo(window, QPoint(0, 0)), label.size()))
+    return labels
 
 
 @pytest.mark.parametrize("screen", [(1920, 1080), (1366, 768)])
@@ -32,6 +53,8 @@ def test_everything_a_visitor_reads_from_5_m_is_at_least_a_twentieth_of_the_scre
     window.start()
     try:
         qtbot.waitUntil(lambda: window.live.connected, timeout=5000)
+        qtbot.wait(100)
+        check_readable(window, screen)  # idle: nobody called yet, nobody waiting
         issue(server, "ktp", "kk", "paspor", "ktp")
         for counter_id in ("loket-1", "loket-2", "loket-3"):
             server.engine.open_counter(counter_id)
@@ -43,24 +66,12 @@ def test_everything_a_visitor_reads_from_5_m_is_at_least_a_twentieth_of_the_scre
         server.notify()
         qtbot.waitUntil(lambda: window.recall_badge.isVisible() and len(window.shown_calls()) == 2, timeout=5000)
         qtbot.wait(100)
-        height = window.height()
-        labels = window.readable_labels()
+        labels = check_readable(window, screen)
         names = {label.objectName() for label in labels}
         # the set is the whole board: calls, the recall, the notice, the counters, the sign panel, the waiting
         assert {"code", "counter", "agency", "recallBadge", "notice", "counterNumber", "counterState",
                 "signTitle", "waitingChip"} <= names, names
-        assert window.notice_label.text().startswith("Istirahat siang · sampai pukul 13:00")
-        for label in labels:
-            pixels = QFontInfo(label.font()).pixelSize()
-            assert pixels >= height / 20, (screen, label.objectName(), label.text(), pixels)
-            # and it is all there: not cut by its own box
-            metrics = QFontMetrics(label.font())
-            assert label.height() >= metrics.ascent(), (label.objectName(), label.text(), label.height())
-            if not label.wordWrap():
-                assert label.width() >= metrics.horizontalAdvance(label.text()) - 1, (
-                    screen, label.objectName(), label.text(), label.width())
-            assert window.rect().contains(label.geometry().translated(label.mapTo(window, label.rect().topLeft())
-                                                                      - label.geometry().topLeft()))
+        assert window.notice_label.text().startswith("Istirahat siang · sampai 13:00")
     finally:
         window.shutdown()
 
@@ -140,3 +151,49 @@ def test_a_burst_of_three_calls_is_signed_in_full_and_the_last_within_10_s(qtbot
         assert code[0] in tokens
     assert tokens.count(WORD_CALL) + tokens.count(WORD_GO_TO) < 6  # the repeated words left out when behind
     assert display.sign_panel.playback_rate == 1.0  # caught up: back to the clips' own speed
+
+
+def test_the_shipped_lobbys_counter_board_pages_through_every_counter_once(qtbot, tmp_path, synthesizer):
+    """45 counters: open ones a row each, the closed ones together; every page readable, every counter once."""
+    from kiosk.config import load_config
+    from support.server import running_server
+
+    from .conftest import ROOT, open_display
+
+    config = load_config(ROOT / "config.toml")
+    with running_server(config, tmp_path / "lobby.sqlite", clock=FakeClock(MONDAY_9)) as lobby:
+        lobby.engine.open_counter("dukcapil-1")
+        lobby.engine.open_counter("imigrasi-1")
+        lobby.engine.pause("imigrasi-1", "prayer")
+        lobby.notify()
+        for screen in ((1920, 1080), (1366, 768)):
+            window = open_display(qtbot, config, lobby, synthesizer, screen)
+            try:
+                qtbot.waitUntil(lambda: any("Jeda" in line for line in window.counter_board_text()), timeout=5000)
+                qtbot.wait(50)
+                pages = window._counter_pages()
+                assert len(pages) > 1
+                numbers = []
+                for page in range(len(pages)):
+                    window._counter_page = page
+                    window._layout_counter_rows()
+                    qtbot.wait(10)
+                    check_readable(window, screen)
+                    rows = [(a.text(), b.text()) for a, b in window.counter_rows]
+                    closed = [i for i, (_, _) in enumerate(rows) if pages[page][i][2] == "closed"]
+                    if closed:
+                        assert rows[closed[0]][0] == "Tutup", rows  # each page names the closed ones
+                    for left, right in rows:
+                        if left.startswith("Loket"):
+                            numbers.append(left.split()[-1])
+                        else:
+                            numbers += right.split(", ")
+                    box = window.counters_frame.rect()
+                    for pair in window.counter_rows:
+                        for label in pair:
+                            assert box.contains(label.geometry()), (screen, label.text())
+                assert sorted(numbers) == sorted(c.number for c in config.counters)
+                assert ("Loket " + config.counter_by_id["imigrasi-1"].number, "Jeda: Salat") in [
+                    (row[0], row[1]) for page in pages for row in page]
+            finally:
+                window.shutdown()
