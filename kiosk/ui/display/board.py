@@ -54,13 +54,37 @@ def _local_day(at: str, tz) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class Zone:
+    """The part of the lobby a display shows and announces: its agencies and counters ([[displays]])."""
+    name: str
+    agencies: frozenset
+    counters: frozenset  # ids: the listed counters and every counter of its agencies
+    voice: bool = True
+
+    def covers(self, call: Call) -> bool:
+        return call.agency_id in self.agencies or call.counter_id in self.counters
+
+    @classmethod
+    def of_profile(cls, config, name: str) -> "Zone":
+        """The zone of ``[[displays]]`` profile ``name``; ValueError (a sentence) when there is none."""
+        profile = next((p for p in config.displays if p.name == name), None)
+        if profile is None:
+            known = ", ".join(p.name for p in config.displays) or "none"
+            raise ValueError(f"no display profile {name!r} in [[displays]] (profiles: {known})")
+        agencies = frozenset(profile.agencies)
+        counters = frozenset(profile.counters) | {c.id for c in config.counters if c.agency in agencies}
+        return cls(profile.name, agencies, counters, profile.voice)
+
+
 def is_current(state, call: Call) -> bool:
     """The call's ticket is still at its counter (not transferred, finished, no-show or voided)."""
     return state.counters.get(call.counter_id, {}).get("ticket_id") == call.ticket_id
 
 
-def true_calls(state, tz=None) -> list[Call]:
-    """Every current call, newest first, one per ticket (its latest call or recall); of today only."""
+def true_calls(state, tz=None, zone: Zone | None = None) -> list[Call]:
+    """Every current call, newest first, one per ticket (its latest call or recall); of today only;
+    of the zone only when one is given."""
     shown: list[Call] = []
     tickets: set = set()
     for entry in reversed(state.recent_calls):
@@ -68,7 +92,7 @@ def true_calls(state, tz=None) -> list[Call]:
         if call.ticket_id in tickets:
             continue
         tickets.add(call.ticket_id)
-        if not is_current(state, call):
+        if not is_current(state, call) or zone is not None and not zone.covers(call):
             continue
         if tz is not None and state.day and _local_day(call.at, tz) != state.day:
             continue  # the server keeps its last calls across midnight; yesterday's code would mislead
@@ -127,8 +151,13 @@ class Board:
     counters: tuple[CounterLine, ...]
 
 
-def true_board(state, config, slots: int = SLOTS) -> Board:
-    return Board(tuple(true_calls(state, config.lobby.tz)[:slots]), tuple(counter_lines(state, config.counters)))
+def zone_counters(config, zone: Zone | None) -> list:
+    return [c for c in config.counters if zone is None or c.id in zone.counters]
+
+
+def true_board(state, config, slots: int = SLOTS, zone: Zone | None = None) -> Board:
+    return Board(tuple(true_calls(state, config.lobby.tz, zone)[:slots]),
+                 tuple(counter_lines(state, zone_counters(config, zone))))
 
 
 # --------------------------------------------------------------------------- the lobby's notice
@@ -221,10 +250,11 @@ class CallSlots:
     ticket's own slot at once (it evicts nobody) and flashes again.
     """
 
-    def __init__(self, size: int = SLOTS, min_seconds: float = 6.0, tz=None):
+    def __init__(self, size: int = SLOTS, min_seconds: float = 6.0, tz=None, zone: Zone | None = None):
         self.size = size
         self.min_seconds = min_seconds
         self.tz = tz
+        self.zone = zone
         self.shown: list[Shown] = []
         self.queue: deque[Call] = deque()
         self.last_seq = 0
@@ -240,12 +270,15 @@ class CallSlots:
     def load(self, state) -> None:
         """A first snapshot: its current calls take the slots quietly (they were announced before)."""
         self.queue.clear()
-        self.shown = [Shown(call, float("-inf")) for call in true_calls(state, self.tz)[:self.size]]
+        self.shown = [Shown(call, float("-inf")) for call in true_calls(state, self.tz, self.zone)[:self.size]]
         self.last_seq = max(state.seq, *(entry.call.seq for entry in self.shown), 0)
 
     def add(self, call: Call) -> bool:
-        """Queue a new call; False when it was handled before (a repeat after a reconnect)."""
+        """Queue a new call; False when it was handled before (a repeat after a reconnect) or is another zone's."""
         if call.seq <= self.last_seq:
+            return False
+        if self.zone is not None and not self.zone.covers(call):
+            self.last_seq = call.seq
             return False
         self.last_seq = call.seq
         self.queue.append(call)
@@ -256,7 +289,7 @@ class CallSlots:
 
     def update(self, state, now: float) -> list[Call]:
         """Bring the slots up to ``state``; the calls that took a slot now (to flash, in order)."""
-        current = {call.ticket_id: call for call in true_calls(state, self.tz)}
+        current = {call.ticket_id: call for call in true_calls(state, self.tz, self.zone)}
         waiting = {call.seq for call in self.queue}
         # what left its counter goes; a shown call whose ticket was called again meanwhile stays until its turn
         def still_there(call: Call) -> bool:

@@ -35,8 +35,8 @@ from kiosk.sign import call_playlist, info_clip_path
 from kiosk.sign_packs import info_clip_is_stand_in
 from kiosk.ui.common import theme
 from kiosk.ui.display.announcer import Announcer
-from kiosk.ui.display.board import (REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, brief_playlist,
-                                     counter_lines, lobby_notice, waiting_pages)
+from kiosk.ui.display.board import (REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, Zone, brief_playlist,
+                                     counter_lines, lobby_notice, waiting_pages, zone_counters)
 from kiosk.ui.common.live import LiveLobby
 from kiosk.ui.display.sign_panel import SignPanel
 
@@ -141,7 +141,8 @@ class DisplayWindow(QWidget):
     """The lobby TV. ``start()`` connects to the server; ``shutdown()`` stops streams, players and threads."""
 
     def __init__(self, config, server_url: str, key: str, *, synthesizer=None, clock: Clock | None = None,
-                 parent: QWidget | None = None, ssl_context=None, monotonic=time.monotonic):
+                 parent: QWidget | None = None, ssl_context=None, monotonic=time.monotonic,
+                 profile: str | None = None):
         super().__init__(parent)
         self.config = config
         self.server_url = server_url
@@ -152,7 +153,9 @@ class DisplayWindow(QWidget):
         self.setWindowTitle(f"{config.lobby.name} — display")
         self.setObjectName("display")
         self.flash_seconds = float(config.display.flash_seconds)
-        self.board = CallSlots(SLOTS, self.flash_seconds, tz=config.lobby.tz)
+        # a [[displays]] profile: only its zone's calls, counters and waiting (None: the whole lobby)
+        self.zone = Zone.of_profile(config, profile) if profile else None
+        self.board = CallSlots(SLOTS, self.flash_seconds, tz=config.lobby.tz, zone=self.zone)
         # (seq, code, monotonic time) each time a call took a slot, the latest ones
         self.slot_log: deque[tuple[int, str, float]] = deque(maxlen=1000)
         # (seq, monotonic time) each time a call's signing started
@@ -166,7 +169,9 @@ class DisplayWindow(QWidget):
         self._counter_lines: list[CounterLine] = []
         self.notice: Notice | None = None
 
-        if synthesizer is None and config.audio.enabled:
+        if self.zone is not None and not self.zone.voice:
+            synthesizer = None  # a silent zone display: shown and signed, never spoken
+        elif synthesizer is None and config.audio.enabled:
             from kiosk.audio.speech import synthesizer_from_config
 
             synthesizer = synthesizer_from_config(config)
@@ -563,7 +568,8 @@ class DisplayWindow(QWidget):
     def _new_call(self, call: Call) -> None:
         if not self.board.add(call):
             return
-        self.announcer.announce(call.seq, call.code, call.counter_number)
+        if self.zone is None or self.zone.voice:
+            self.announcer.announce(call.seq, call.code, call.counter_number)
         if self.config.sign.enabled:
             try:
                 items = call_playlist(self.config, call.code, call.counter_number, call.agency_id)
@@ -706,7 +712,7 @@ class DisplayWindow(QWidget):
     # ------------------------------------------------------------------ the counter board and the notice
 
     def _refresh_counters(self) -> None:
-        lines = counter_lines(self.live.state, self.config.counters)
+        lines = counter_lines(self.live.state, zone_counters(self.config, self.zone))
         if lines != self._counter_lines:
             self._counter_lines = lines
             self._layout_counter_rows()
@@ -812,7 +818,11 @@ class DisplayWindow(QWidget):
 
     def _refresh_waiting(self) -> None:
         counts = self.live.state.waiting_counts("agency_id")
-        items = [(agency.short_name, counts[agency.id]) for agency in self.config.agencies if counts.get(agency.id)]
+        agencies = self.config.agencies
+        if self.zone is not None:
+            zone_agencies = self.zone.agencies | {self.config.counter_by_id[c].agency for c in self.zone.counters}
+            agencies = [agency for agency in agencies if agency.id in zone_agencies]
+        items = [(agency.short_name, counts[agency.id]) for agency in agencies if counts.get(agency.id)]
         if items != self._waiting_items:
             self._waiting_items = items
             self._layout_waiting()
@@ -893,8 +903,19 @@ def main(args) -> int:
 
     # FFmpeg describes every clip it opens; the display logs what goes wrong itself
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.ffmpeg*=false")
-    return run_window(args, _build_window, command="display", role="display", settings=lambda config: config.display)
+    profile = getattr(args, "profile", None)
 
+    def build(config, credential) -> DisplayWindow:
+        return DisplayWindow(config, credential.url, credential.key, ssl_context=credential.ssl_context,
+                             profile=profile)
 
-def _build_window(config, credential) -> DisplayWindow:
-    return DisplayWindow(config, credential.url, credential.key, ssl_context=credential.ssl_context)
+    def check(config) -> str | None:
+        if profile:
+            try:
+                Zone.of_profile(config, profile)
+            except ValueError as exc:
+                return str(exc)
+        return None
+
+    return run_window(args, build, command="display", role="display", settings=lambda config: config.display,
+                      check=check)
