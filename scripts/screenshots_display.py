@@ -7,8 +7,8 @@ Monday 09:00 so services are open). For each screen size: the display idle
 (tickets waiting, nobody called yet); a burst of 3 calls (display-burst-*, all
 three large and flashing); a call being signed; the counter board with a paused
 and a closed counter (display-counters-*); a recall (display-recall-*); the lunch
-break's notice (display-break-*, the display's clock at 12:15); and the
-"connection lost" sign. The sign-language panel paints its video frames itself,
+break's notice (display-break-*, the display's clock at 12:15); a zone display of
+two agencies (display-zone-*, profile "lantai-1"); and the "connection lost" sign. The sign-language panel paints its video frames itself,
 so ``grab()`` shows them.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk.audio.speech import FakeSynthesizer  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
-from kiosk.config import load_config  # noqa: E402
+from kiosk.config import DisplayProfile, load_config  # noqa: E402
 from kiosk.ui.common.app import make_app, place_on_screen  # noqa: E402
 from kiosk.ui.display.window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
@@ -89,6 +89,9 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
     config = load_config(config_path)
     # a short flash, so a burst of calls settles quickly; the look is the same
     config = config.model_copy(update={"display": config.display.model_copy(update={"flash_seconds": 1.0})})
+    # the shipped lobby with one zone profile, for the zone screenshot
+    zoned = config.model_copy(update={"displays": [
+        DisplayProfile(name="lantai-1", agencies=["dukcapil", "polresta"])]})
     out_dir.mkdir(parents=True, exist_ok=True)
     app = make_app()
     saved: list[Path] = []
@@ -157,6 +160,19 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
             wait_until(lambda: not window.flashing, what="the end of the flash")
             settle(0.3)
             save(window, f"display-break-{size}.png")
+
+            # a zone display beside it: only Disdukcapil's and Polresta's calls, counters and waiting
+            zone = DisplayWindow(zoned, server.url, server.key("display"),
+                                 synthesizer=FakeSynthesizer(Path(tmp) / "voice-zone", duration_s=0.2),
+                                 clock=FakeClock(MONDAY_9), profile="lantai-1")
+            place_on_screen(zone, screen, fullscreen=True)
+            zone.start()
+            wait_until(lambda: zone.live.connected and zone.shown_calls() and zone.waiting_text(), what="the zone display")
+            settle(0.5)
+            save(zone, f"display-zone-{size}.png")
+            zone.shutdown()
+            zone.close()
+            zone.deleteLater()
 
             server.stop()
             wait_until(lambda: window.offline_sign_visible, what="the connection-lost sign")

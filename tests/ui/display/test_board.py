@@ -17,7 +17,7 @@ from kiosk.errors import NothingWaiting, ServiceUnavailable
 from kiosk.lobby_state import LobbyState
 from kiosk.sign import WORD_CALL, WORD_COUNTER, WORD_GO_TO, PlaylistItem
 from kiosk.store import Store
-from kiosk.ui.display.board import (SLOTS, Call, CallSlots, brief_playlist, counter_lines, lobby_notice,
+from kiosk.ui.display.board import (SLOTS, Call, CallSlots, Zone, brief_playlist, counter_lines, lobby_notice,
                                     true_board, true_calls)
 from support.configs import MONDAY_9, make_config
 
@@ -238,9 +238,13 @@ def record_a_day(engine, clock, seed: int) -> None:
             engine.call_next(counter_id)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_replaying_from_any_seq_gives_the_same_board_as_the_live_display(lobby, seed):
+@pytest.mark.parametrize("seed, zone_agencies", [(1, None), (2, None), (3, None), (4, ("dukcapil",))])
+def test_replaying_from_any_seq_gives_the_same_board_as_the_live_display(lobby, seed, zone_agencies):
     config, engine, clock = lobby
+    zone = None
+    if zone_agencies:  # a zone display: the same holds for its part of the board
+        zone = Zone("zone", frozenset(zone_agencies),
+                    frozenset(c.id for c in config.counters if c.agency in zone_agencies))
     record_a_day(engine, clock, seed)
     events = engine.events_since(0, limit=100_000)
     kinds = {event["type"] for event in events}
@@ -248,7 +252,7 @@ def test_replaying_from_any_seq_gives_the_same_board_as_the_live_display(lobby, 
             "counter_closed"} <= kinds, kinds  # the day has every way a call ends
 
     # live: one state and one set of slots fed every event as it comes, in time
-    live, slots, now = LobbyState(), CallSlots(SLOTS, 6.0, tz=config.lobby.tz), 0.0
+    live, slots, now = LobbyState(), CallSlots(SLOTS, 6.0, tz=config.lobby.tz, zone=zone), 0.0
     for event in events:
         live.apply(event)
         now += 0.5
@@ -258,8 +262,8 @@ def test_replaying_from_any_seq_gives_the_same_board_as_the_live_display(lobby, 
         # within this one event: no call on the board whose ticket has left its counter
         assert all(live.counters[c.counter_id]["ticket_id"] == c.ticket_id for c in slots.calls())
     settle(slots, live)
-    board = true_board(live, config)
-    assert board == true_board(LobbyState(engine.snapshot()), config)  # the server's own snapshot agrees
+    board = true_board(live, config, zone=zone)
+    assert board == true_board(LobbyState(engine.snapshot()), config, zone=zone)  # the server's snapshot agrees
     assert tuple(slots.calls()) == board.calls
     assert board.calls, "a day that ends with nobody called tests little"
 
@@ -269,7 +273,7 @@ def test_replaying_from_any_seq_gives_the_same_board_as_the_live_display(lobby, 
             at_k.apply(event)
         # a display started at seq k: the snapshot, quietly, then the events after it
         replay = LobbyState(at_k.to_snapshot())
-        late = CallSlots(SLOTS, 6.0, tz=config.lobby.tz)
+        late = CallSlots(SLOTS, 6.0, tz=config.lobby.tz, zone=zone)
         late.load(replay)
         for event in events[k:]:
             replay.apply(event)
@@ -277,6 +281,9 @@ def test_replaying_from_any_seq_gives_the_same_board_as_the_live_display(lobby, 
                 late.add(Call.from_entry(replay.recent_calls[-1]))
             late.update(replay, 0.0)
         settle(late, replay)
-        assert true_board(replay, config) == board, k
+        assert true_board(replay, config, zone=zone) == board, k
         assert tuple(late.calls()) == board.calls, k
-        assert true_calls(replay)[:SLOTS] == list(board.calls)
+        assert true_calls(replay, zone=zone)[:SLOTS] == list(board.calls)
+    if zone is not None:
+        assert all(call.agency_id in zone_agencies for call in board.calls)
+        assert [line.counter_id for line in board.counters] == ["loket-1", "loket-2"]
