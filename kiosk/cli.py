@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("kiosk", "display", "counter"):
         parsers[name].add_argument("--server", help="queue server URL (default server.url)")
     parsers["counter"].add_argument("--counter", help="counter id (default counter_app.counter)")
+    parsers["display"].add_argument("--profile", help="a [[displays]] profile: show and announce only its zone")
     parsers["run"].add_argument("--journey", action="store_true",
                                 help="once up, walk one visitor through the windows and log each step")
     parsers["run"].add_argument("--exit-after", type=float, default=None, help="quit after this many seconds")

@@ -423,6 +423,14 @@ class DisplaySettings(ScreenSettings):
     ticker: Text = Text(id="Selamat datang", en="Welcome")
 
 
+class DisplayProfile(Model):
+    """A zone's display: it shows and announces only the calls of its agencies and counters."""
+    name: str = Field(min_length=1, description="the profile's name, for mpp-kiosk display --profile NAME")
+    agencies: list[str] = Field(default=[], description="agency ids whose calls, counters and waiting it shows")
+    counters: list[str] = Field(default=[], description="counter ids it shows besides its agencies' counters")
+    voice: bool = Field(default=True, description="announce its calls aloud (when audio.enabled is on)")
+
+
 class CounterSettings(ScreenSettings):
     fullscreen: bool = False
     counter: str = Field(default="", description="counter the all-in-one lobby opens; default the first")
@@ -457,6 +465,8 @@ class Config(Model):
     audio: AudioSettings = AudioSettings()
     kiosk: KioskSettings = KioskSettings()
     display: DisplaySettings = DisplaySettings()
+    displays: list[DisplayProfile] = Field(default=[], description="zone displays (mpp-kiosk display --profile NAME); "
+                                           "without --profile a display shows the whole lobby")
     counter_app: CounterSettings = CounterSettings()
     sign: SignSettings = SignSettings()
 
@@ -695,6 +705,14 @@ def cross_check(config: Config) -> list[str]:
                 refer(f"staff[{i}].counters[{j}]", cid, counters, "counter")
     if config.counter_app.counter:
         refer("counter_app.counter", config.counter_app.counter, counters, "counter")
+    unique(config.displays, "name", "displays")
+    for i, profile in enumerate(config.displays):
+        for j, aid in enumerate(profile.agencies if isinstance(profile.agencies, list) else []):
+            refer(f"displays[{i}].agencies[{j}]", aid, agencies, "agency")
+        for j, cid in enumerate(profile.counters if isinstance(profile.counters, list) else []):
+            refer(f"displays[{i}].counters[{j}]", cid, counters, "counter")
+        if isinstance(profile, DisplayProfile) and not profile.agencies and not profile.counters:
+            problems.append(f"displays[{i}]: name its agencies or counters (a display of everything needs no profile)")
     lobby = config.lobby if config.lobby is not None else Lobby.model_construct(name=None)
     if isinstance(lobby.languages, list) and isinstance(lobby.default_language, str) \
             and lobby.default_language not in lobby.languages:

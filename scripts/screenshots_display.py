@@ -4,9 +4,11 @@
 
 Runs offscreen with a real queue server on 127.0.0.1 (its clock fixed at a
 Monday 09:00 so services are open). For each screen size: the display idle
-(tickets waiting, nobody called yet), with a call in the big slot (recent calls,
-waiting counts, the call being signed), the bright half of the flash, and the
-"connection lost" sign. The sign-language panel paints its video frames itself,
+(tickets waiting, nobody called yet); a burst of 3 calls (display-burst-*, all
+three large and flashing); a call being signed; the counter board with a paused
+and a closed counter (display-counters-*); a recall (display-recall-*); the lunch
+break's notice (display-break-*, the display's clock at 12:15); a zone display of
+two agencies (display-zone-*, profile "lantai-1"); and the "connection lost" sign. The sign-language panel paints its video frames itself,
 so ``grab()`` shows them.
 """
 from __future__ import annotations
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from kiosk.audio.speech import FakeSynthesizer  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
-from kiosk.config import load_config  # noqa: E402
+from kiosk.config import DisplayProfile, load_config  # noqa: E402
 from kiosk.ui.common.app import make_app, place_on_screen  # noqa: E402
 from kiosk.ui.display.window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9  # noqa: E402
@@ -87,6 +89,9 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
     config = load_config(config_path)
     # a short flash, so a burst of calls settles quickly; the look is the same
     config = config.model_copy(update={"display": config.display.model_copy(update={"flash_seconds": 1.0})})
+    # the shipped lobby with one zone profile, for the zone screenshot
+    zoned = config.model_copy(update={"displays": [
+        DisplayProfile(name="lantai-1", agencies=["dukcapil", "polresta"])]})
     out_dir.mkdir(parents=True, exist_ok=True)
     app = make_app()
     saved: list[Path] = []
@@ -113,10 +118,10 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
             settle(0.3)
             save(window, f"display-{size}.png")
 
-            codes = make_calls(server, config, 7)
-            wait_until(lambda: len(window.slot_log) == len(codes), timeout=20, what="the queued calls")
+            codes = make_calls(server, config, 3)
+            wait_until(lambda: len(window.slot_log) == len(codes), timeout=20, what="the burst of calls")
             wait_until(lambda: window.flashing and window._flash_on, what="the bright flash")
-            save(window, f"display-call-flash-{size}.png")
+            save(window, f"display-burst-{size}.png")
             # the last call is being signed: catch the panel on a letter of its code
             letter = codes[-1][0]
             wait_until(lambda: window.sign_panel.current_token == letter and window.sign_panel.title.text().startswith(
@@ -125,6 +130,49 @@ def make_shots(config_path: Path, out_dir: Path) -> list[Path]:
             wait_until(lambda: window.sign_panel.view.frames_shown > frames + 8 and not window.flashing,
                        what="a video frame")
             save(window, f"display-call-{size}.png")
+
+            # the counter board: one counter paused for prayer, one closed, the called ones serving
+            opened = [c.id for c in config.counters if server.engine.snapshot()["counters"].get(c.id)]
+            paused, closed = opened[0], opened[1]
+            server.engine.finish(paused)
+            server.engine.pause(paused, "prayer")
+            server.engine.finish(closed)
+            server.engine.close_counter(closed)
+            server.notify()
+            wait_until(lambda: len(window.shown_calls()) == 1 and any("Jeda" in line for line in window.counter_board_text()),
+                       what="the paused counter")
+            window._counter_page = 0
+            window._layout_counter_rows()
+            settle(0.3)
+            save(window, f"display-counters-{size}.png")
+
+            # a recall: the call flashes again with "Panggilan ulang"
+            serving = opened[2]
+            server.engine.recall(serving)
+            server.notify()
+            wait_until(lambda: window.recall_badge.isVisible() and window.flashing and window._flash_on,
+                       what="the recall")
+            save(window, f"display-recall-{size}.png")
+
+            # the lunch break: the lobby's notice with its reason and its end
+            window.clock.advance(hours=3, minutes=15)
+            window._tick_clock()
+            wait_until(lambda: not window.flashing, what="the end of the flash")
+            settle(0.3)
+            save(window, f"display-break-{size}.png")
+
+            # a zone display beside it: only Disdukcapil's and Polresta's calls, counters and waiting
+            zone = DisplayWindow(zoned, server.url, server.key("display"),
+                                 synthesizer=FakeSynthesizer(Path(tmp) / "voice-zone", duration_s=0.2),
+                                 clock=FakeClock(MONDAY_9), profile="lantai-1")
+            place_on_screen(zone, screen, fullscreen=True)
+            zone.start()
+            wait_until(lambda: zone.live.connected and zone.shown_calls() and zone.waiting_text(), what="the zone display")
+            settle(0.5)
+            save(zone, f"display-zone-{size}.png")
+            zone.shutdown()
+            zone.close()
+            zone.deleteLater()
 
             server.stop()
             wait_until(lambda: window.offline_sign_visible, what="the connection-lost sign")

@@ -196,6 +196,17 @@ class SignPanel(QWidget):
             self._next_call()
 
     @property
+    def waiting_calls(self) -> int:
+        """Calls queued behind the one being signed."""
+        return len(self._queue)
+
+    def drop_pending(self, predicate) -> None:
+        """Leave out the clips not yet started (of the call being signed and of those queued) that match."""
+        for call in ([self._call] if self._call is not None else []) + self._queue:
+            kept = [item for item in call.items if not predicate(item)]
+            call.items[:] = kept if kept or call is self._call else call.items
+
+    @property
     def busy(self) -> bool:
         return self._call is not None or bool(self._queue)
 

@@ -16,6 +16,7 @@ made on a worker thread, media play in Qt's own threads.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections import deque
@@ -35,7 +36,8 @@ from kiosk.sign import call_playlist, info_clip_path
 from kiosk.sign_packs import info_clip_is_stand_in
 from kiosk.ui.common import theme
 from kiosk.ui.display.announcer import Announcer
-from kiosk.ui.display.board import Call, CallBoard, waiting_pages
+from kiosk.ui.display.board import (REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, Zone, brief_playlist,
+                                     counter_lines, lobby_notice, waiting_pages, zone_counters)
 from kiosk.ui.common.live import LiveLobby
 from kiosk.ui.display.sign_panel import SignPanel
 
@@ -46,6 +48,11 @@ WAITING_PAGE_MS = 7000       # how long one page of the waiting counts stays
 OFFLINE_GRACE_MS = 3000      # no "connection lost" sign during an ordinary start-up
 TICKER_PX_PER_S = 90
 TICKER_FRAME_MS = 33
+# shares of the screen's height; READABLE is the least a visitor must read from 5 m (1/20 of the height)
+READABLE = 0.05
+CODE = 0.095
+CARD_COUNTER = 0.06
+CATCH_UP_RATE = 1.5  # the sign clips' speed while calls wait to be signed
 
 
 # --------------------------------------------------------------------------- widgets
@@ -97,29 +104,75 @@ class Ticker(QWidget):
         painter.end()
 
 
+class CallCard(QFrame):
+    """One current call: the code large on the left, the counter and the agency (or "Panggilan ulang") beside it."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.call: Call | None = None
+        self.since = float("-inf")
+        layout = QHBoxLayout(self)
+        self.code = QLabel(self, objectName="code")
+        self.code.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        side = QVBoxLayout()
+        side.setSpacing(0)
+        self.counter = QLabel(self, objectName="counter")
+        self.agency = QLabel(self, objectName="agency")
+        self.recall = QLabel(self, objectName="recallBadge")
+        self.recall.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for label in (self.counter, self.agency):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # the badge is as wide as its words, never wider than the card (it must not widen the column)
+        self.recall.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        side.addStretch(1)
+        side.addWidget(self.counter)
+        side.addWidget(self.agency)
+        side.addWidget(self.recall, 0, Qt.AlignmentFlag.AlignLeft)
+        side.addStretch(1)
+        layout.addWidget(self.code)
+        layout.addLayout(side, 1)
+        # an empty card keeps its room: the others do not move when a call comes or goes
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+
+
 class DisplayWindow(QWidget):
     """The lobby TV. ``start()`` connects to the server; ``shutdown()`` stops streams, players and threads."""
 
     def __init__(self, config, server_url: str, key: str, *, synthesizer=None, clock: Clock | None = None,
-                 parent: QWidget | None = None, ssl_context=None):
+                 parent: QWidget | None = None, ssl_context=None, monotonic=time.monotonic,
+                 profile: str | None = None):
         super().__init__(parent)
         self.config = config
         self.server_url = server_url
         self.key = key
         self.clock = clock or SystemClock()
+        self.monotonic = monotonic
         self.langs = _display_languages(config)
         self.setWindowTitle(f"{config.lobby.name} — display")
         self.setObjectName("display")
-        self.board = CallBoard(config.display.recent_calls)
-        # (seq, code, monotonic time) each time a call took the slot, the latest ones
+        self.flash_seconds = float(config.display.flash_seconds)
+        # a [[displays]] profile: only its zone's calls, counters and waiting (None: the whole lobby)
+        self.zone = Zone.of_profile(config, profile) if profile else None
+        self.board = CallSlots(SLOTS, self.flash_seconds, tz=config.lobby.tz, zone=self.zone)
+        # (seq, code, monotonic time) each time a call took a slot, the latest ones
         self.slot_log: deque[tuple[int, str, float]] = deque(maxlen=1000)
+        # (seq, monotonic time) each time a call's signing started
+        self.sign_log: deque[tuple[int, float]] = deque(maxlen=1000)
         self._snapshots = 0
         self._closed = False
         self._flash_on = False
         self._waiting_page = 0
         self._waiting_items: list[tuple[str, int]] = []
+        self._counter_page = 0
+        self._counter_lines: list[CounterLine] = []
+        self.notice: Notice | None = None
 
-        if synthesizer is None and config.audio.enabled:
+        if self.zone is not None and not self.zone.voice:
+            synthesizer = None  # a silent zone display: shown and signed, never spoken
+        elif synthesizer is None and config.audio.enabled:
             from kiosk.audio.speech import synthesizer_from_config
 
             synthesizer = synthesizer_from_config(config)
@@ -136,22 +189,23 @@ class DisplayWindow(QWidget):
         self.live._status_in.connect(self._on_stream_status)
 
         self._build()
-        self._slot_timer = QTimer(self)  # the big slot's time for the current call
+        self.sign_panel.call_started.connect(self._on_signing_started)
+        self._slot_timer = QTimer(self)  # when a waiting call may take a slot
         self._slot_timer.setSingleShot(True)
         self._slot_timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5% early
-        self._slot_timer.timeout.connect(self._slot_time_up)
+        self._slot_timer.timeout.connect(self._update_slots)
         self._flash_timer = QTimer(self)
         self._flash_timer.timeout.connect(self._flash_step)
         self._clock_timer = QTimer(self)
         self._clock_timer.timeout.connect(self._tick_clock)
         self._waiting_timer = QTimer(self)
-        self._waiting_timer.timeout.connect(self._next_waiting_page)
+        self._waiting_timer.timeout.connect(self._next_pages)
         self._offline_timer = QTimer(self)
         self._offline_timer.setSingleShot(True)
         self._offline_timer.timeout.connect(self._offline_grace_over)
         self._tick_clock()
-        self._show_current()
-        self._refresh_recent()
+        self._show_calls()
+        self._refresh_counters()
         self._refresh_waiting()
 
     # ------------------------------------------------------------------ building
@@ -189,71 +243,55 @@ class DisplayWindow(QWidget):
         self.body_layout = body
         outer.addLayout(body, 1)
 
-        # the big slot
+        # left: the lobby's notice (a break, closing), then the current calls, newest on top
+        left = QVBoxLayout()
+        self.left_layout = left
+        self.notice_label = QLabel(self, objectName="notice")
+        self.notice_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notice_label.hide()
+        left.addWidget(self.notice_label)
         self.slot = QFrame(self, objectName="slot")
         slot = QVBoxLayout(self.slot)
+        self.slot_layout = slot
         self.slot_caption = QLabel(self._text("number"), self.slot, objectName="slotCaption")
-        self.recall_badge = QLabel(self._text("recall"), self.slot, objectName="recallBadge")
-        self.recall_badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.code_label = QLabel(self.slot, objectName="code")
-        self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.counter_label = QLabel(self.slot, objectName="counter")
-        self.counter_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.counter_second = QLabel(self.slot, objectName="counterSecond")
-        self.counter_second.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.agency_label = QLabel(self.slot, objectName="agency")
-        self.agency_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.agency_label.setWordWrap(True)
-        slot.addWidget(self.slot_caption, 0, Qt.AlignmentFlag.AlignHCenter)
-        slot.addWidget(self.recall_badge, 0, Qt.AlignmentFlag.AlignHCenter)
-        slot.addStretch(1)
-        slot.addWidget(self.code_label)
-        slot.addWidget(self.counter_label)
-        slot.addWidget(self.counter_second)
-        slot.addStretch(1)
-        slot.addWidget(self.agency_label)
-        body.addWidget(self.slot, 60)
+        self.slot_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        slot.addWidget(self.slot_caption)
+        self.cards = [CallCard(self.slot) for _ in range(SLOTS)]
+        for card in self.cards:
+            slot.addWidget(card, 1)
+        left.addWidget(self.slot, 1)
+        body.addLayout(left, 60)
 
-        # right column: sign language, previous calls
+        # right column: sign language, the counter board
         right = QVBoxLayout()
         self.right_layout = right
         self.sign_frame = QFrame(self, objectName="signFrame")
         sign_layout = QVBoxLayout(self.sign_frame)
         sign_layout.setContentsMargins(0, 0, 0, 0)
-        self.sign_panel = SignPanel(info_clip_path(config), idle_caption=self._text("sign"), parent=self.sign_frame,
+        # the title in the first language: both would not fit the column at the readable size (the clip is bilingual)
+        self.sign_panel = SignPanel(info_clip_path(config), idle_caption=t("display.sign", self.langs[0]),
+                                    parent=self.sign_frame,
                                     info_stand_in=info_clip_is_stand_in(config),
                                     stand_in_badge=self._text("stand_in"))
         sign_layout.addWidget(self.sign_panel)
         self.sign_frame.setVisible(bool(config.sign.enabled))
         right.addWidget(self.sign_frame)
 
-        self.recent_frame = QFrame(self, objectName="recent")
-        recent = QVBoxLayout(self.recent_frame)
-        self.recent_title = QLabel(self._text("recent"), self.recent_frame, objectName="recentTitle")
-        recent.addWidget(self.recent_title)
-        self.recent_grid = QGridLayout()
-        self.recent_rows: list[tuple[QLabel, QLabel, QLabel]] = []
-        for row in range(config.display.recent_calls):
-            code = QLabel(self.recent_frame, objectName="recentCode")
-            counter = QLabel(self.recent_frame, objectName="recentCounter")
-            agency = QLabel(self.recent_frame, objectName="recentAgency")
-            agency.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.recent_grid.addWidget(code, row, 0)
-            self.recent_grid.addWidget(counter, row, 1)
-            self.recent_grid.addWidget(agency, row, 2)
-            self.recent_rows.append((code, counter, agency))
-        self.recent_grid.setColumnStretch(2, 1)
-        recent.addLayout(self.recent_grid)
-        self.recent_empty = QLabel(self._text("no_recent"), self.recent_frame, objectName="recentEmpty")
-        recent.addWidget(self.recent_empty)
-        recent.addStretch(1)
-        right.addWidget(self.recent_frame, 1)
+        self.counters_frame = QFrame(self, objectName="counters")
+        counters = QGridLayout(self.counters_frame)
+        self.counters_grid = counters
+        self.counter_rows: list[tuple[QLabel, QLabel]] = []
+        self.counters_page_label = QLabel(self.counters_frame, objectName="countersPage")
+        self.counters_page_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
+        right.addWidget(self.counters_frame, 1)
         body.addLayout(right, 40)
 
         # waiting per agency
         self.waiting_frame = QFrame(self, objectName="waiting")
         waiting = QHBoxLayout(self.waiting_frame)
-        self.waiting_title = QLabel(self._text("waiting"), self.waiting_frame, objectName="waitingTitle")
+        self.waiting_title = QLabel(t("display.waiting", self.langs[0]), self.waiting_frame, objectName="waitingTitle")
         waiting.addWidget(self.waiting_title)
         self.waiting_chips_box = QWidget(self.waiting_frame)
         self.waiting_chips_box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -265,13 +303,9 @@ class DisplayWindow(QWidget):
         self.waiting_chips: list[QLabel] = []
         outer.addWidget(self.waiting_frame)
 
-        for label in (self.lobby_name, self.slot_caption, self.code_label, self.counter_label, self.counter_second,
-                      self.agency_label, self.sign_panel.title, self.sign_panel.caption, self.recent_title):
+        for label in (self.lobby_name, self.sign_panel.title, self.sign_panel.caption):
             # a long text must not widen the window: it is sized (or wrapped) to the space it gets
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        for row in self.recent_rows:
-            for label in row:
-                label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.ticker = Ticker(_ticker_text(config, self.langs), self)
         self.ticker.setObjectName("ticker")
@@ -283,6 +317,33 @@ class DisplayWindow(QWidget):
         self.offline_sign.setText(self._text("offline", "\n"))
         self.offline_sign.hide()
 
+    # the newest call's card, by the names the single big slot had
+    @property
+    def code_label(self) -> QLabel:
+        return self.cards[0].code
+
+    @property
+    def counter_label(self) -> QLabel:
+        return self.cards[0].counter
+
+    @property
+    def agency_label(self) -> QLabel:
+        return self.cards[0].agency
+
+    @property
+    def recall_badge(self) -> QLabel:
+        return self.cards[0].recall
+
+    def readable_labels(self) -> list[QLabel]:
+        """Every visible label a visitor must read from 5 m: each is held to 1/20 of the screen's height."""
+        labels = [self.slot_caption, self.notice_label, self.time_label, self.waiting_title,
+                  self.sign_panel.title, self.sign_panel.caption, *self.waiting_chips]
+        for card in self.cards:
+            labels += [card.code, card.counter, card.agency, card.recall]
+        for number, state in self.counter_rows:
+            labels += [number, state]
+        return [label for label in labels if label.isVisible() and label.text()]
+
     # ------------------------------------------------------------------ sizes and colours
 
     def resizeEvent(self, event) -> None:
@@ -290,13 +351,11 @@ class DisplayWindow(QWidget):
         self._apply_sizes()
 
     def _px(self, share: float) -> int:
-        return max(8, round(self.height() * share))
+        # rounded up: 1/20 of 768 is 38.4, and 38 px would be below it
+        return max(8, math.ceil(self.height() * share))
 
     def _font(self, share: float, bold: bool = False) -> QFont:
-        font = QFont(theme.FONT_FAMILY)
-        font.setPixelSize(self._px(share))
-        font.setBold(bold)
-        return font
+        return _pixel_font(self._px(share), bold)
 
     def _apply_sizes(self) -> None:
         width, height = self.width(), self.height()
@@ -307,95 +366,83 @@ class DisplayWindow(QWidget):
         self.header.layout().setSpacing(pad * 2)
         self.body_layout.setContentsMargins(pad, pad, pad, pad)
         self.body_layout.setSpacing(pad)
+        self.left_layout.setSpacing(pad)
         self.right_layout.setSpacing(pad)
         self.waiting_frame.setFixedHeight(round(height * 0.085))
         self.waiting_frame.layout().setContentsMargins(pad * 2, pad // 2, pad * 2, pad // 2)
         self.waiting_frame.layout().setSpacing(pad * 2)
         self.waiting_chips_layout.setSpacing(pad)
-        self.ticker.setFixedHeight(round(height * 0.06))
+        self.ticker.setFixedHeight(round(height * 0.065))
 
         self.lobby_name.setFont(self._font(0.036, bold=True))
         self.date_label.setFont(self._font(0.026))
-        self.time_label.setFont(self._font(0.05, bold=True))
+        self.time_label.setFont(self._font(READABLE, bold=True))
         if not self._logo_pixmap.isNull():
             side = round(height * 0.07)
             self.logo.setPixmap(self._logo_pixmap.scaled(
                 QSize(side * 2, side), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
 
-        slot_margin = pad * 2
-        self.slot.layout().setContentsMargins(slot_margin, slot_margin, slot_margin, slot_margin)
-        self.slot_caption.setFont(self._font(0.04, bold=True))
-        self.recall_badge.setFont(self._font(0.03, bold=True))
-        self.counter_label.setFont(self._font(0.095 if self.board.current is not None else 0.05, bold=True))
-        self.counter_second.setFont(self._font(0.045))
-        self._fit_code()
-        self._fit_agency()
+        self.notice_label.setFont(self._font(READABLE, bold=True))
+        self.slot_layout.setContentsMargins(pad, pad // 2, pad, pad)
+        self.slot_layout.setSpacing(pad // 2)
+        self.slot_caption.setFont(self._font(READABLE, bold=True))
+        self.slot_caption.setFixedHeight(round(self._px(READABLE) * 1.25))
+        for card in self.cards:
+            card.layout().setContentsMargins(pad * 2, 0, pad, 0)
+            card.layout().setSpacing(pad * 3)
+            card.code.setFont(self._font(CODE, bold=True))
+            card.counter.setFont(self._font(CARD_COUNTER, bold=True))
+            card.agency.setFont(self._font(READABLE))
+            card.recall.setFont(self._font(READABLE, bold=True))
+            # a crowded screen must not squash a line below its font's height
+            for label in (card.code, card.counter, card.agency, card.recall):
+                label.setMinimumHeight(QFontMetrics(label.font()).height())
+        self._size_code_column()
 
-        # the sign video: 16:9 in the right column's width, at most a third of the height
+        # the sign video: 16:9 in the right column's width, at most a quarter of the height
         right_width = round((width - 3 * pad) * 0.4)
-        video_height = min(right_width * 9 // 16, round(height * 0.34))
-        self.sign_panel.title.setFont(self._font(0.024, bold=True))
-        self.sign_panel.caption.setFont(self._font(0.04, bold=True))
+        video_height = min(right_width * 9 // 16, round(height * 0.25))
+        self.sign_panel.title.setFont(self._font(READABLE, bold=True))
+        self.sign_panel.caption.setFont(self._font(READABLE, bold=True))
         self.sign_panel.view.setFixedHeight(video_height)
         # fixed rows: the video does not jump when a caption comes or goes
-        self.sign_panel.title.setFixedHeight(round(self._px(0.024) * 1.5))
-        self.sign_panel.caption.setFixedHeight(round(self._px(0.04) * 1.35))
-        self.recent_title.setFont(self._font(0.03, bold=True))
-        self.recent_frame.layout().setContentsMargins(pad * 2, pad, pad * 2, pad)
-        self.recent_grid.setHorizontalSpacing(pad * 3)
-        self.recent_grid.setVerticalSpacing(max(2, pad // 3))
-        # the previous calls share what the sign panel leaves of the column
-        body = height - self.header.height() - self.waiting_frame.height() - self.ticker.height() - 2 * pad
-        sign = video_height + 1.5 * self._px(0.024) + 1.35 * self._px(0.04) + 2 * pad if self.config.sign.enabled else 0
-        free = body - sign - pad - 1.2 * self._px(0.03) - 3 * pad
-        rows = max(1, len(self.recent_rows))
-        row_px = max(12, min(round(height * 0.05), int(free / rows / 1.25)))
-        for code, counter, agency in self.recent_rows:
-            code.setFont(_pixel_font(row_px, bold=True))
-            counter.setFont(_pixel_font(row_px))
-            agency.setFont(_pixel_font(round(row_px * 0.75)))
-        self.recent_empty.setFont(_pixel_font(row_px))
-        self._recent_row_px = row_px
-        self._size_recent_columns()
+        self.sign_panel.title.setFixedHeight(round(self._px(READABLE) * 1.3))
+        self.sign_panel.caption.setFixedHeight(round(self._px(READABLE) * 1.3))
 
-        self.waiting_title.setFont(self._font(0.03, bold=True))
-        self.waiting_page_label.setFont(self._font(0.024))
+        self.counters_frame.layout().setContentsMargins(pad * 2, pad, pad * 2, pad)
+        self.counters_grid.setHorizontalSpacing(pad * 2)
+        self.counters_grid.setVerticalSpacing(max(2, pad // 3))
+        # as many counter rows as fit at the readable size in what the sign panel leaves of the column
+        body = height - self.header.height() - self.waiting_frame.height() - self.ticker.height() - 2 * pad
+        sign = video_height + 2 * round(self._px(READABLE) * 1.3) + 4 + pad if self.config.sign.enabled else 0
+        free = body - sign - 2 * pad - round(self._px(0.026) * 1.4)
+        self._counter_rows_fit = max(1, int(free // (round(self._px(READABLE) * 1.3) + max(2, pad // 3))))
+        self.counters_page_label.setFont(self._font(0.026))
+        self.counters_page_label.setFixedHeight(round(self._px(0.026) * 1.4))
+        self._layout_counter_rows()
+        QTimer.singleShot(0, self._layout_counter_rows)  # the closed counters' rows need the frame's width
+
+        self.waiting_title.setFont(self._font(READABLE, bold=True))
+        self.waiting_page_label.setFont(self._font(0.026))
         # always room for "2/4", so the chips' space does not change when pages appear
         self.waiting_page_label.setFixedWidth(QFontMetrics(self.waiting_page_label.font()).horizontalAdvance("00/00"))
         self.waiting_page_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.ticker.setFont(self._font(0.034))
-        self.offline_sign.setFont(self._font(0.042, bold=True))
+        self.ticker.setFont(self._font(READABLE))
+        self.offline_sign.setFont(self._font(0.05, bold=True))
         self.setStyleSheet(self._style_sheet(pad))
-        self._paint_slot()
+        self._paint_cards()
         self._layout_waiting()
         # the chip row's width is known once the layouts have run
         QTimer.singleShot(0, self._layout_waiting)
         self._place_offline_sign()
 
-    def _fit_agency(self) -> None:
-        """The agency's full name on at most two lines; a nested layout would give a wrapped label only one."""
-        text = self.agency_label.text()
-        width = max(50, self.slot.width() - 2 * self.slot.layout().contentsMargins().left())
-        for share in (0.036, 0.03, 0.025):
-            font = self._font(share)
-            metrics = QFontMetrics(font)
-            needed = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
-            if needed <= 2 * metrics.lineSpacing():
-                break
-        self.agency_label.setFont(font)
-        self.agency_label.setMinimumHeight(needed if text else 0)
-
-    def _fit_code(self) -> None:
-        """The code as large as fits: about a fifth of the screen's height, never below an eighth."""
-        text = self.code_label.text() or "A-000"
-        size = self._px(0.2)
-        available = max(50, self.slot.width() - 4 * self.slot.layout().contentsMargins().left())
-        font = _pixel_font(size, bold=True)
-        advance = QFontMetrics(font).horizontalAdvance(text)
-        if advance > available:
-            size = max(int(size * available / advance), self._px(0.125))
-            font = _pixel_font(size, bold=True)
-        self.code_label.setFont(font)
+    def _size_code_column(self) -> None:
+        """One column for the codes, as wide as the widest code shown (the counters line up beside it)."""
+        metrics = QFontMetrics(self._font(CODE, bold=True))
+        codes = [card.code.text() for card in self.cards] + ["A-000"]
+        column = max(metrics.horizontalAdvance(code) for code in codes) + 8
+        for card in self.cards:
+            card.code.setFixedWidth(column)
 
     def _style_sheet(self, pad: int) -> str:
         radius = max(6, pad)
@@ -404,14 +451,20 @@ class DisplayWindow(QWidget):
             QFrame#header {{ background: {theme.NAVY_DARK}; }}
             QLabel#lobbyName, QLabel#time {{ color: {theme.WHITE}; }}
             QLabel#date {{ color: {theme.PALE}; }}
+            QLabel#notice {{ background: {theme.RED}; color: {theme.WHITE}; border-radius: {radius}px;
+                            padding: {pad // 2}px {pad}px; }}
+            QFrame#slot {{ background: {theme.NAVY_DARK}; border-radius: {radius}px; }}
+            QLabel#slotCaption {{ color: {theme.PALE}; }}
             QFrame#signFrame {{ background: {theme.NAVY_DARK}; border-radius: {radius}px; }}
-            QLabel#signTitle {{ color: {theme.PALE}; }}
+            QLabel#signTitle {{ color: {theme.WHITE}; }}
             QLabel#signCaption {{ color: {theme.YELLOW}; }}
-            QFrame#recent {{ background: {theme.PANEL}; border-radius: {radius}px; }}
-            QLabel#recentTitle {{ color: {theme.PALE}; }}
-            QLabel#recentCode {{ color: {theme.YELLOW}; }}
-            QLabel#recentCounter {{ color: {theme.WHITE}; }}
-            QLabel#recentAgency, QLabel#recentEmpty {{ color: {theme.PALE}; }}
+            QFrame#counters {{ background: {theme.PANEL}; border-radius: {radius}px; }}
+            QLabel#counterNumber {{ color: {theme.WHITE}; }}
+            QLabel#counterState[status="serving"] {{ color: {theme.YELLOW}; }}
+            QLabel#counterState[status="open"] {{ color: {theme.PALE}; }}
+            QLabel#counterState[status="paused"] {{ color: {theme.AMBER_TEXT}; }}
+            QLabel#counterState[status="closed"] {{ color: {theme.GREY_TEXT}; }}
+            QLabel#countersPage {{ color: {theme.GREY_TEXT}; }}
             QFrame#waiting {{ background: {theme.NAVY}; border-top: 2px solid {theme.PANEL}; }}
             QLabel#waitingTitle {{ color: {theme.PALE}; }}
             QLabel#waitingPage {{ color: {theme.GREY_TEXT}; }}
@@ -422,22 +475,27 @@ class DisplayWindow(QWidget):
                              border-radius: {radius}px; padding: {pad}px {pad * 3}px; }}
         """
 
-    def _paint_slot(self) -> None:
-        """The big slot's colours: steady, or the bright half of the flash."""
+    def _paint_cards(self) -> None:
+        """Each card's colours: steady, or the bright half of the flash while the call is new."""
         radius = max(6, round(self.height() * 0.012))
-        if self._flash_on:
-            background, main, second = theme.YELLOW, theme.NAVY, theme.NAVY
-        else:
-            background, main, second = theme.PANEL, theme.YELLOW, theme.PALE
-        counter = theme.NAVY if self._flash_on else theme.WHITE
-        self.slot.setStyleSheet(f"""
-            QFrame#slot {{ background: {background}; border-radius: {radius}px; }}
-            QLabel#code {{ color: {main}; }}
-            QLabel#counter {{ color: {counter}; }}
-            QLabel#slotCaption, QLabel#counterSecond, QLabel#agency {{ color: {second}; }}
-            QLabel#recallBadge {{ background: {theme.PRIORITY}; color: {theme.WHITE}; border-radius: {radius}px;
-                                  padding: 2px {radius * 2}px; }}
-        """)
+        now = self.monotonic()
+        for card in self.cards:
+            bright = self._flash_on and self._card_flashing(card, now)
+            if bright:
+                background, code, counter, second = theme.YELLOW, theme.NAVY, theme.NAVY, theme.NAVY
+            else:
+                background, code, counter, second = theme.PANEL, theme.YELLOW, theme.WHITE, theme.PALE
+            card.setStyleSheet(f"""
+                QFrame#card {{ background: {background}; border-radius: {radius}px; }}
+                QLabel#code {{ color: {code}; }}
+                QLabel#counter {{ color: {counter}; }}
+                QLabel#agency {{ color: {second}; }}
+                QLabel#recallBadge {{ background: {theme.PRIORITY}; color: {theme.WHITE}; border-radius: {radius}px;
+                                      padding: 0px {radius * 2}px; }}
+            """)
+
+    def _card_flashing(self, card: CallCard, now: float) -> bool:
+        return card.call is not None and now - card.since < self.flash_seconds
 
     def _place_offline_sign(self) -> None:
         self.offline_sign.adjustSize()
@@ -480,21 +538,19 @@ class DisplayWindow(QWidget):
 
     def _on_snapshot(self) -> None:
         state = self.live.state
-        calls = [Call.from_entry(entry) for entry in state.recent_calls]
-        if state.day:
-            # the server keeps its last calls across midnight; a code of yesterday would mislead today
-            calls = [call for call in calls if self._local_day(call.at) == state.day]
         self._snapshots += 1
         if self._snapshots == 1:
             # what was called before the display started was announced then: show it, quietly
-            self.board.load(calls, state.seq)
-            self._show_current()
-            self._refresh_recent()
+            self.board.load(state)
         else:
             # a resync after a long outage: calls made meanwhile are still new to the hall
-            for call in calls:
-                self._new_call(call)
+            for entry in state.recent_calls:
+                call = Call.from_entry(entry)
+                if self.board.tz is None or not state.day or self._local_day(call.at) == state.day:
+                    self._new_call(call)
             self.board.seen(state.seq)
+        self._update_slots()
+        self._refresh_counters()
         self._refresh_waiting()
 
     def _on_event(self, event: dict) -> None:
@@ -504,25 +560,34 @@ class DisplayWindow(QWidget):
             self.board.seen(event["seq"])
         if event["type"] == EventType.DAY_ROLLED_OVER:
             self.board.new_day()
-            if not self._slot_timer.isActive():
-                self._show_current()
-            self._refresh_recent()
         if event["type"] not in NO_QUEUE_CHANGE:
+            # within this one event: a transfer, finish, no-show, void or pause shows now
+            self._update_slots()
+            self._refresh_counters()
             self._refresh_waiting()
 
     def _new_call(self, call: Call) -> None:
         if not self.board.add(call):
             return
-        self.announcer.announce(call.seq, call.code, call.counter_number)
+        if self.zone is None or self.zone.voice:
+            self.announcer.announce(call.seq, call.code, call.counter_number)
         if self.config.sign.enabled:
             try:
                 items = call_playlist(self.config, call.code, call.counter_number, call.agency_id)
             except ValueError as exc:  # a code the clips cannot spell; the call is still shown and spoken
                 log.warning("cannot sign call %s: %s", call.code, exc)
                 items = []
+            if self.sign_panel.busy:
+                # behind: every call still signed, the repeated words left out and the clips a little faster
+                items = brief_playlist(items)
+                self.sign_panel.drop_pending(lambda item: item.token in REPEATED_WORDS)
+                self.sign_panel.playback_rate = CATCH_UP_RATE
             self.sign_panel.play_call(call.seq, items, f"{call.code}  →  {self._counter_text(call, self.langs[0])}")
-        if not self._slot_timer.isActive():
-            self._take_slot()
+
+    def _on_signing_started(self, key) -> None:
+        self.sign_log.append((key, self.monotonic()))
+        if not self.sign_panel.waiting_calls:
+            self.sign_panel.playback_rate = 1.0  # caught up: the last call of a burst at its own pace
 
     def _local_day(self, at: str) -> str | None:
         try:
@@ -571,90 +636,184 @@ class DisplayWindow(QWidget):
     def offline_sign_visible(self) -> bool:
         return self.offline_sign.isVisible()
 
-    # ------------------------------------------------------------------ the big slot
+    # ------------------------------------------------------------------ the current calls
 
-    def _take_slot(self) -> None:
-        call = self.board.advance()
-        if call is None:
+    def _update_slots(self) -> None:
+        if self._closed:
             return
-        self.slot_log.append((call.seq, call.code, time.monotonic()))
-        self._show_current()
-        self._refresh_recent()
-        self._slot_timer.start(round(self.config.display.flash_seconds * 1000))
-        self._flash_on = True
-        self._paint_slot()
-        self._flash_timer.start(FLASH_PERIOD_MS)
-
-    def _slot_time_up(self) -> None:
-        self._flash_timer.stop()
-        self._flash_on = False
-        self._paint_slot()
-        if self.board.queue:
-            self._take_slot()
-        elif self.board.current is None:
-            self._show_current()  # midnight came while the call was up
+        now = self.monotonic()
+        taken = self.board.update(self.live.state, now)
+        for call in taken:
+            self.slot_log.append((call.seq, call.code, now))
+        self._show_calls()
+        if taken:
+            self._flash_on = True
+            self._flash_timer.start(FLASH_PERIOD_MS)
+        self._paint_cards()
+        wait = self.board.next_change(now)
+        if wait is not None:
+            self._slot_timer.start(max(1, math.ceil(wait * 1000)))
 
     def _flash_step(self) -> None:
-        self._flash_on = not self._flash_on
-        self._paint_slot()
+        now = self.monotonic()
+        if not any(self._card_flashing(card, now) for card in self.cards):
+            self._flash_timer.stop()
+            self._flash_on = False
+        else:
+            self._flash_on = not self._flash_on
+        self._paint_cards()
 
     @property
     def flashing(self) -> bool:
-        return self._flash_timer.isActive()
+        now = self.monotonic()
+        return self._flash_timer.isActive() and any(self._card_flashing(card, now) for card in self.cards)
+
+    def shown_calls(self) -> list[tuple[str, str]]:
+        """The cards on screen, newest first: [(code, counter text)]."""
+        return [(card.code.text(), card.counter.text()) for card in self.cards if card.call is not None]
 
     def _counter_text(self, call: Call, lang: str) -> str:
         return f"{t('display.counter', lang)} {call.counter_number}"
 
-    def _agency_name(self, agency_id: str, short: bool = False) -> str:
+    def _agency_name(self, agency_id: str) -> str:
         agency = self.config.agency_by_id.get(agency_id)
-        if agency is None:
-            return agency_id
-        return agency.short_name if short else agency.name
+        return agency.short_name if agency is not None else agency_id
 
-    def _show_current(self) -> None:
-        call = self.board.current
-        if call is None:
-            self.code_label.setText("—")
-            self.counter_label.setText(t("display.no_call", self.langs[0]))
-            self.counter_second.setText(" · ".join(t("display.no_call", lang) for lang in self.langs[1:]))
-            self.agency_label.setText("")
-            self.recall_badge.hide()
-        else:
-            self.code_label.setText(call.code)
-            self.counter_label.setText(self._counter_text(call, self.langs[0]))
-            self.counter_second.setText(" · ".join(self._counter_text(call, lang) for lang in self.langs[1:]))
-            self.agency_label.setText(self._agency_name(call.agency_id))
-            self.recall_badge.setVisible(call.recall > 0)
-        self.counter_second.setVisible(bool(self.counter_second.text()))
-        self.counter_label.setFont(self._font(0.095 if call is not None else 0.05, bold=True))
-        self.code_label.setVisible(call is not None)
-        self._fit_code()
-        self._fit_agency()
+    def _show_calls(self) -> None:
+        shown = self.board.shown
+        for index, card in enumerate(self.cards):
+            entry = shown[index] if index < len(shown) else None
+            card.call = entry.call if entry else None
+            card.since = entry.since if entry else float("-inf")
+            if entry is None:
+                card.code.setText("")
+                card.counter.setText("")
+                card.agency.setText("")
+                card.recall.hide()
+                card.setVisible(index == 0)  # the first card says that nobody was called yet
+                if index == 0:
+                    card.counter.setText(t("display.no_call", self.langs[0]))
+                    card.agency.setText(" · ".join(t("display.no_call", lang) for lang in self.langs[1:]))
+                    card.code.hide()
+                continue
+            call = entry.call
+            card.setVisible(True)
+            card.code.show()
+            card.code.setText(call.code)
+            card.counter.setText(self._counter_text(call, self.langs[0]))
+            recalled = call.recall > 0
+            # a recall: "Panggilan ulang" large, in place of the agency's name
+            card.agency.setText("" if recalled else self._agency_name(call.agency_id))
+            card.agency.setVisible(not recalled)
+            # in the lobby's first language: both would not fit beside the code at the readable size
+            card.recall.setText(t("display.recall", self.langs[0]))
+            card.recall.setVisible(recalled)
+        self._size_code_column()
 
-    def _size_recent_columns(self) -> None:
-        """Room for the widest code and counter shown; the agency takes the rest (the labels never widen the window)."""
-        row_px = getattr(self, "_recent_row_px", 20)
-        codes = [row[0].text() for row in self.recent_rows] + ["A-000"]
-        counters = [row[1].text() for row in self.recent_rows] + ["Loket 00"]
-        code_metrics = QFontMetrics(_pixel_font(row_px, bold=True))
-        counter_metrics = QFontMetrics(_pixel_font(row_px))
-        self.recent_grid.setColumnMinimumWidth(0, max(code_metrics.horizontalAdvance(t) for t in codes) + 4)
-        self.recent_grid.setColumnMinimumWidth(1, max(counter_metrics.horizontalAdvance(t) for t in counters) + 4)
+    # ------------------------------------------------------------------ the counter board and the notice
 
-    def _refresh_recent(self) -> None:
-        calls = self.board.recent()
-        for index, (code, counter, agency) in enumerate(self.recent_rows):
-            if index < len(calls):
-                call = calls[index]
-                code.setText(call.code)
-                counter.setText(self._counter_text(call, self.langs[0]))
-                agency.setText(self._agency_name(call.agency_id, short=True))
-            else:
-                code.setText("")
-                counter.setText("")
-                agency.setText("")
-        self.recent_empty.setVisible(not calls)
-        self._size_recent_columns()
+    def _refresh_counters(self) -> None:
+        lines = counter_lines(self.live.state, zone_counters(self.config, self.zone))
+        if lines != self._counter_lines:
+            self._counter_lines = lines
+            self._layout_counter_rows()
+
+    def counter_board_text(self) -> list[str]:
+        """Every counter's line (all pages), e.g. ['Loket 1 A-003', 'Loket 2 Jeda: Salat', 'Loket 3 Tutup']."""
+        lang = self.langs[0]
+        return [f"{t('display.counter', lang)} {line.number} {line.text(lang)}" for line in self._counter_lines]
+
+    def _counter_rows_all(self) -> list[tuple[str, str, str]]:
+        """(left, right, status) rows: each counter that is open, serving or paused on its own row, then the
+        closed ones together ("Tutup | 4, 5, 6, …"), as many numbers a row as fit at the readable size."""
+        lang = self.langs[0]
+        word = t("display.counter", lang)
+        rows = [(f"{word} {line.number}", line.text(lang), line.status)
+                for line in self._counter_lines if line.status != "closed"]
+        closed = [line.number for line in self._counter_lines if line.status == "closed"]
+        if closed:
+            left = t("display.counter_closed", lang)
+            metrics = QFontMetrics(self._font(READABLE))
+            bold = QFontMetrics(self._font(READABLE, bold=True))
+            first_column = max(bold.horizontalAdvance(text) for text in [left] + [row[0] for row in rows])
+            width = max(100, self.counters_frame.width() - 2 * self.counters_frame.layout().contentsMargins().left()
+                        - first_column - self.counters_grid.horizontalSpacing() - 8)
+            chunk: list[str] = []
+            for number in closed:
+                if chunk and metrics.horizontalAdvance(", ".join(chunk + [number])) > width:
+                    rows.append((left, ", ".join(chunk), "closed"))
+                    left, chunk = "", []
+                chunk.append(number)
+            rows.append((left, ", ".join(chunk), "closed"))
+        return rows
+
+    def _counter_pages(self) -> list[list[tuple[str, str, str]]]:
+        per_page = max(1, getattr(self, "_counter_rows_fit", 4))
+        frame = self.counters_frame
+        if frame.height() > 0 and frame.isVisible():
+            # the frame's own height, once laid out: the estimate from the screen size is a lower bound
+            margins = frame.layout().contentsMargins()
+            pitch = round(self._px(READABLE) * 1.3) + self.counters_grid.verticalSpacing()
+            room = frame.height() - margins.top() - margins.bottom() - self.counters_page_label.height()
+            per_page = max(per_page, room // pitch)
+        rows = self._counter_rows_all()
+        pages = [rows[i:i + per_page] for i in range(0, len(rows), per_page)] or [[]]
+        closed_word = t("display.counter_closed", self.langs[0])
+        for page in pages:
+            # a page that goes on with the closed counters says again what they are
+            if page and page[0][2] == "closed" and not page[0][0]:
+                page[0] = (closed_word, page[0][1], "closed")
+        return pages
+
+    def _layout_counter_rows(self) -> None:
+        grid = self.counters_grid
+        for number, state in self.counter_rows:
+            for label in (number, state):
+                grid.removeWidget(label)
+                label.hide()  # deleteLater leaves it painted until the loop comes round
+                label.deleteLater()
+        grid.removeWidget(self.counters_page_label)
+        self.counter_rows = []
+        pages = self._counter_pages()
+        self._counter_page %= len(pages)
+        font_bold, font = self._font(READABLE, bold=True), self._font(READABLE)
+        row_height = round(self._px(READABLE) * 1.3)
+        for row, (left, right, status) in enumerate(pages[self._counter_page]):
+            number = QLabel(left, self.counters_frame, objectName="counterNumber")
+            state = QLabel(right, self.counters_frame, objectName="counterState")
+            state.setProperty("status", status)
+            state.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            for label, label_font in ((number, font_bold), (state, font_bold if status == "serving" else font)):
+                label.setFont(label_font)
+                label.setFixedHeight(row_height)
+            grid.addWidget(number, row, 0)
+            grid.addWidget(state, row, 1)
+            self.counter_rows.append((number, state))
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(len(self.counter_rows), 1)
+        grid.addWidget(self.counters_page_label, len(self.counter_rows) + 1, 0, 1, 2)
+        self.counters_page_label.setText(f"{self._counter_page + 1}/{len(pages)}" if len(pages) > 1 else "")
+        for number, state in self.counter_rows:
+            number.show()
+            state.show()
+
+    def _refresh_notice(self) -> None:
+        now = self.clock.now()
+        self.notice = notice = lobby_notice(self.config, now)
+        today = now.astimezone(self.config.lobby.tz).date()
+        text = "\n".join(notice.text(lang, today) for lang in self.langs) if notice else ""
+        if text != self.notice_label.text():
+            self.notice_label.setText(text)
+            self.notice_label.setVisible(bool(text))
+            # the notice takes the caption's place: four cards still fit below it
+            self.slot_caption.setVisible(not text)
+
+    def _next_pages(self) -> None:
+        self._next_waiting_page()
+        if len(self._counter_pages()) > 1:
+            self._counter_page = (self._counter_page + 1) % len(self._counter_pages())
+            self._layout_counter_rows()
 
     # ------------------------------------------------------------------ live settings
 
@@ -674,7 +833,11 @@ class DisplayWindow(QWidget):
 
     def _refresh_waiting(self) -> None:
         counts = self.live.state.waiting_counts("agency_id")
-        items = [(agency.short_name, counts[agency.id]) for agency in self.config.agencies if counts.get(agency.id)]
+        agencies = self.config.agencies
+        if self.zone is not None:
+            zone_agencies = self.zone.agencies | {self.config.counter_by_id[c].agency for c in self.zone.counters}
+            agencies = [agency for agency in agencies if agency.id in zone_agencies]
+        items = [(agency.short_name, counts[agency.id]) for agency in agencies if counts.get(agency.id)]
         if items != self._waiting_items:
             self._waiting_items = items
             self._layout_waiting()
@@ -690,10 +853,10 @@ class DisplayWindow(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.waiting_chips = []
-        font = self._font(0.032, bold=True)
+        font = self._font(READABLE, bold=True)
         if not self._waiting_items:
-            none = QLabel(self._text("nobody_waiting"), self.waiting_chips_box, objectName="waitingNone")
-            none.setFont(self._font(0.03))
+            none = QLabel(t("display.nobody_waiting", self.langs[0]), self.waiting_chips_box, objectName="waitingNone")
+            none.setFont(self._font(READABLE))
             layout.addWidget(none)
             layout.addStretch(1)
             self.waiting_page_label.setText("")
@@ -708,7 +871,7 @@ class DisplayWindow(QWidget):
         for index in self._pages[self._waiting_page]:
             chip = QLabel(texts[index], self.waiting_chips_box, objectName="waitingChip")
             chip.setFont(font)
-            chip.setFixedSize(widths[index], round(self.height() * 0.06))
+            chip.setFixedSize(widths[index], round(self.height() * 0.07))
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
             layout.addWidget(chip)
             self.waiting_chips.append(chip)
@@ -726,6 +889,7 @@ class DisplayWindow(QWidget):
         now = self.clock.now().astimezone(self.config.lobby.tz)
         self.time_label.setText(now.strftime("%H:%M"))
         self.date_label.setText(long_date(now.date(), self.langs[0]))
+        self._refresh_notice()
 
 
 def _pixel_font(pixels: int, bold: bool = False) -> QFont:
@@ -754,8 +918,19 @@ def main(args) -> int:
 
     # FFmpeg describes every clip it opens; the display logs what goes wrong itself
     os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.ffmpeg*=false")
-    return run_window(args, _build_window, command="display", role="display", settings=lambda config: config.display)
+    profile = getattr(args, "profile", None)
 
+    def build(config, credential) -> DisplayWindow:
+        return DisplayWindow(config, credential.url, credential.key, ssl_context=credential.ssl_context,
+                             profile=profile)
 
-def _build_window(config, credential) -> DisplayWindow:
-    return DisplayWindow(config, credential.url, credential.key, ssl_context=credential.ssl_context)
+    def check(config) -> str | None:
+        if profile:
+            try:
+                Zone.of_profile(config, profile)
+            except ValueError as exc:
+                return str(exc)
+        return None
+
+    return run_window(args, build, command="display", role="display", settings=lambda config: config.display,
+                      check=check)

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage
 from kiosk.audio.speech import FakeSynthesizer
 from kiosk.clock import FakeClock
 from kiosk.dates import long_date
-from kiosk.ui.display.window import Call, CallBoard, DisplayWindow, waiting_pages
+from kiosk.ui.display.window import DisplayWindow, waiting_pages
 from support.configs import MONDAY_9
 
 from .conftest import open_display
@@ -31,26 +31,6 @@ def engine_call(server, counter_id):
 
 
 # --------------------------------------------------------------------------- no Qt
-
-def make_call(seq, ticket_id, code="A-001", recall=0):
-    return Call(seq=seq, ticket_id=ticket_id, code=code, counter_id="loket-1", counter_number="1",
-                agency_id="dukcapil", service_id="ktp", recall=recall, at="2026-11-23T01:00:00.000+00:00")
-
-
-def test_call_board_queues_refuses_repeats_and_lists_previous_calls():
-    board = CallBoard(recent_size=2)
-    board.load([make_call(3, 1, "A-001"), make_call(5, 2, "A-002")], seq=6)
-    assert board.current.code == "A-002" and [c.code for c in board.recent()] == ["A-001"]
-    assert board.add(make_call(6, 3)) is False  # at or below the snapshot's seq: handled before
-    assert board.add(make_call(7, 3, "A-003")) and board.add(make_call(8, 4, "A-004"))
-    assert board.add(make_call(7, 3, "A-003")) is False
-    assert board.advance().code == "A-003" and board.advance().code == "A-004" and board.advance() is None
-    assert [c.code for c in board.recent()] == ["A-003", "A-002"]
-    # a recall of the ticket in the big slot does not list it again below
-    board.add(make_call(9, 4, "A-004", recall=1))
-    board.advance()
-    assert [c.code for c in board.recent()] == ["A-003", "A-002"]
-
 
 def test_waiting_pages_fill_the_width_then_break():
     assert waiting_pages([], [], 100, 10) == []
@@ -77,15 +57,14 @@ def test_a_counter_call_fills_the_big_slot(qtbot, config, server, synthesizer, s
     code = answer["ticket"]["code"]
     qtbot.waitUntil(lambda: window.code_label.text() == code, timeout=3000)
     assert window.counter_label.text() == "Loket 2"
-    assert window.counter_second.text() == "Counter 2"
-    assert window.agency_label.text() == "Dinas Kependudukan dan Pencatatan Sipil"
+    assert window.agency_label.text() == "Disdukcapil"
     assert window.flashing
-    # the code is huge: its font and its label are each at least an eighth of the screen's height
+    # the code is large: its font and its label are each above a tenth of the screen's height
     height = window.height()
     assert height == screen[1]
-    assert QFontMetrics(window.code_label.font()).height() >= height / 8
-    assert window.code_label.height() >= height / 8
-    assert window.code_label.sizeHint().width() <= window.slot.width()  # and it is not cut off
+    assert QFontMetrics(window.code_label.font()).height() >= height / 10
+    assert window.code_label.height() >= height / 10
+    assert window.code_label.sizeHint().width() <= window.code_label.width()  # and it is not cut off
     qtbot.waitUntil(lambda: window.waiting_text() == ["Disdukcapil 1", "Imigrasi 1"], timeout=3000)
     assert window.announcer.enqueue_counts == {answer["seq"]: 1}
     assert window.sign_panel.title.text().startswith(code)
@@ -95,7 +74,7 @@ def test_a_counter_call_fills_the_big_slot(qtbot, config, server, synthesizer, s
     window.shutdown()
 
 
-def test_calls_at_once_take_the_big_slot_one_after_another(qtbot, config, server, display):
+def test_a_burst_of_three_calls_shows_all_three_large_at_once(qtbot, config, server, display):
     issue(server, "ktp", "kk", "paspor")
     for counter_id in ("loket-1", "loket-2", "loket-3"):
         server.engine.open_counter(counter_id)
@@ -103,14 +82,16 @@ def test_calls_at_once_take_the_big_slot_one_after_another(qtbot, config, server
     server.notify()
     qtbot.waitUntil(lambda: len(display.slot_log) == 3, timeout=6000)
     assert [code for _, code, _ in display.slot_log] == [t.code for t in calls]
+    # none waits for another: there is a card for each, newest on top, all flashing
     starts = [at for _, _, at in display.slot_log]
-    flash = config.display.flash_seconds
-    assert all(later - earlier >= flash - 0.01 for earlier, later in zip(starts, starts[1:])), starts
-    assert display.flashing and display.code_label.text() == calls[2].code
-    assert [row[0].text() for row in display.recent_rows[:3]] == [calls[1].code, calls[0].code, ""]
-    assert [row[1].text() for row in display.recent_rows[:2]] == ["Loket 2", "Loket 1"]
+    assert max(starts) - min(starts) < 1.0, starts
+    assert display.shown_calls() == [(calls[2].code, "Loket 3"), (calls[1].code, "Loket 2"), (calls[0].code, "Loket 1")]
+    assert all(display._card_flashing(card, display.monotonic()) for card in display.cards[:3])
     seqs = [seq for seq, _, _ in display.slot_log]
     assert display.announcer.enqueue_counts == {seq: 1 for seq in seqs}
+    # each stays up after its flash: the board keeps the current calls large
+    qtbot.waitUntil(lambda: not display.flashing, timeout=4000)
+    assert [code for code, _ in display.shown_calls()] == [t.code for t in reversed(calls)]
 
 
 def test_a_recall_is_flashed_and_announced_again(qtbot, server, display):
@@ -125,8 +106,10 @@ def test_a_recall_is_flashed_and_announced_again(qtbot, server, display):
     assert display.flashing and display.recall_badge.isVisible()
     assert display.code_label.text() == first["ticket"]["code"]
     assert display.announcer.enqueue_counts == {first["seq"]: 1, again["seq"]: 1}
-    # one ticket, one line: the recalled ticket is not also listed as a previous call
-    assert display.recent_rows[0][0].text() == ""
+    # one ticket, one card: the recall replaced its first call, with "Panggilan ulang" large
+    assert display.shown_calls() == [(first["ticket"]["code"], "Loket 1")]
+    assert display.recall_badge.text().startswith("Panggilan ulang")
+    assert QFontMetrics(display.recall_badge.font()).height() >= display.height() / 20
 
 
 def test_ten_calls_across_a_server_restart_each_shown_and_announced_once(qtbot, config, server, display, tmp_path):
@@ -186,7 +169,8 @@ def test_calls_made_before_the_display_started_are_shown_quietly(qtbot, config, 
     second = engine_call(server, "loket-1")
     window = open_display(qtbot, config, server, synthesizer)
     qtbot.waitUntil(lambda: window.code_label.text() == second.code, timeout=5000)
-    assert window.recent_rows[0][0].text() == first.code
+    assert window.shown_calls() == [(second.code, "Loket 1")]  # the first was finished: it is not current
+    assert first.code != second.code
     assert not window.flashing
     assert window.announcer.enqueue_counts == {}  # announced when they were made, not again
     window.shutdown()
@@ -233,7 +217,7 @@ def test_midnight_clears_yesterdays_calls(qtbot, config, server, synthesizer):
     server.notify()
     qtbot.waitUntil(lambda: not window.code_label.isVisible(), timeout=3000)
     assert window.counter_label.text() == "Belum ada panggilan"
-    assert window.recent_empty.isVisible()
+    assert window.shown_calls() == []
     window.shutdown()
     # a display started the next day does not show yesterday's call either
     again = open_display(qtbot, config, server, synthesizer)
