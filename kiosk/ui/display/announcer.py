@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 STUCK_MARGIN_MS = 3000
 UNKNOWN_DURATION_LIMIT_MS = 20000
 HISTORY = 1000
+# a call within this long of the last sound needs no chime of its own when calls are catching up
+CHIME_FRESH_S = 3.0
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Announcer(QObject):
         self._queue: list[Announcement] = []
         self._files: list[tuple[Hashable, Path]] = []  # the announcement being played, file by file
         self._current: PlayRecord | None = None
+        self._last_sound_ended = float("-inf")  # monotonic: when the player last finished a file
         self._speech_failing = False
         self._closed = False
         self._chime = resolve(config, config.audio.chime) if config.audio.chime is not None else None
@@ -169,13 +172,29 @@ class Announcer(QObject):
             if not announcement.files:
                 self.announcement_finished.emit(announcement.key)
                 continue
-            self._files = [(announcement.key, path) for path in announcement.files]
+            files = announcement.files
+            if self._queue:
+                files = self._catch_up(files)
+            self._files = [(announcement.key, path) for path in files]
         key, path = self._files.pop(0)
         self._current = PlayRecord(key, Path(path))
         self.history.append(self._current)
         self._watchdog.start(UNKNOWN_DURATION_LIMIT_MS)
         self.player.setSource(QUrl.fromLocalFile(str(path)))
         self.player.play()
+
+    def _catch_up(self, files: list[Path]) -> list[Path]:
+        """A call with more calls waiting behind it, in its short form: once (no repeat), in the lobby's
+        first language only, and without the chime when the hall has just heard a sound (CHIME_FRESH_S),
+        so the voice keeps up with a burst (the screen shows the call in every language and the sign
+        panel signs it). The last call of a burst, with nobody behind it, is played in full."""
+        rounds = max(1, self.config.audio.repeat)
+        once = list(files[:max(1, len(files) // rounds)])
+        has_chime = self._chime is not None and len(once) > 1 and Path(once[0]) == Path(self._chime)
+        chime, phrases = (once[:1], once[1:]) if has_chime else ([], once)
+        if time.monotonic() - self._last_sound_ended < CHIME_FRESH_S:
+            chime = []
+        return chime + phrases[:1]  # the first phrase: the first language's (or a voice pack's joined call)
 
     def _on_playback_state(self, state) -> None:
         record = self._current
@@ -209,7 +228,7 @@ class Announcer(QObject):
         if record is None:
             return  # a second report of the same end (status and error both fire)
         self._watchdog.stop()
-        record.ended = time.monotonic()
+        record.ended = self._last_sound_ended = time.monotonic()
         record.outcome = outcome
         self._current = None
         self.segment_ended.emit(record.key, str(record.path))
