@@ -63,9 +63,11 @@ def test_the_wheel_carries_a_whole_lobby_template(product):
     wheel, _bin, _env, _work = product
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
-    needed = {"config.toml", shipped["audio"]["chime"], "assets/sign/mapping.toml",
-              f"{shipped['sign']['clips_dir']}/{shipped['sign']['info_clip']}",
-              *(f"{shipped['sign']['clips_dir']}/{clip}" for clip in shipped["sign"]["clips"].values())}
+    clips_dir = shipped["sign"]["clips_dir"]
+    stand_ins = tomllib.loads((ROOT / clips_dir / "pack.toml").read_text(encoding="utf-8"))
+    needed = {"config.toml", shipped["audio"]["chime"], "assets/sign/mapping.toml", f"{clips_dir}/pack.toml",
+              f"{clips_dir}/{shipped['sign']['info_clip']}",
+              *(f"{clips_dir}/{clip}" for clip in stand_ins["clips"].values())}
     assert {f"{TEMPLATE}/{path}" for path in needed} <= names, sorted({f"{TEMPLATE}/{p}" for p in needed} - names)
     # the real bytes, not symlinks: every file of the checkout's assets/ and config.toml, byte for byte
     with zipfile.ZipFile(wheel) as archive:
