@@ -367,6 +367,13 @@ class EscposTicketPrinter:
         self._lock = threading.Lock()  # one ticket at a time: two would interleave on the wire
         self.last_output: bytes = b""  # what the dummy backend "printed", for the technician
 
+    def use_config(self, config: PrinterSettings, base_dir: Path | str | None = None) -> None:
+        """New printer settings (live settings from the server): the next ticket goes by them."""
+        with self._lock:  # never between two parts of one ticket
+            self.config = config
+            if base_dir is not None:
+                self.base_dir = Path(base_dir)
+
     @property
     def where(self) -> str:
         return describe(self.config, self.base_dir)

@@ -99,6 +99,24 @@ class Announcer(QObject):
 
     # ------------------------------------------------------------------ public
 
+    def use_config(self, config) -> None:
+        """A new config (live settings from the server): the next call takes its chime, volume, voice
+        packs and wording; the call being played finishes as it was made."""
+        if config.audio == self.config.audio:
+            self.config = config
+            return
+        self.config = config
+        self.enabled = bool(config.audio.enabled) and self.synthesizer is not None
+        self._chime = resolve(config, config.audio.chime) if config.audio.chime is not None else None
+        self.audio_output.setVolume(float(config.audio.volume))
+        self.voice_packs = renderer_from_config(config, self.synthesizer) if self.enabled else None
+        if self.voice_packs is not None:
+            renderer = self.voice_packs
+            self._tasks.run(lambda: renderer.warm_up(config),
+                            on_error=lambda exc: log.warning("voice pack warm-up failed: %s", exc))
+        log.info("announcer: new audio settings (chime %s, voice packs %s)", self._chime,
+                 "on" if self.voice_packs is not None else "off")
+
     def announce(self, key: Hashable, code: str, counter_number: str) -> bool:
         """Queue one call; False (nothing queued) when audio is off.
 

@@ -818,9 +818,12 @@ class DisplayWindow(QWidget):
     # ------------------------------------------------------------------ live settings
 
     def apply_config(self, config) -> None:
-        """A new config from the server (kiosk.settings_sync), at once: names, ticker, languages, waiting chips.
-        The voice and sign panel keep what they loaded at the start (their packs are files)."""
+        """A new config from the server (kiosk.settings_sync), at once: names, ticker, languages, waiting
+        chips; the next call's chime, voice packs and sign clips (a call being played finishes as it was)."""
         self.config = config
+        self.announcer.use_config(config)
+        self.sign_panel.info_clip = info_clip_path(config)  # read when the panel next goes idle
+        self.sign_panel.info_stand_in = info_clip_is_stand_in(config)
         self.langs = _display_languages(config)
         self.setWindowTitle(f"{config.lobby.name} — display")
         self.ticker.text = _ticker_text(config, self.langs)

@@ -631,6 +631,9 @@ class KioskWindow(QWidget):
             return
         config, self.pending_config = self.pending_config, None
         if config is not None:
+            if config.printer != self.config.printer and hasattr(self.printer, "use_config"):
+                self.printer.use_config(config.printer, config.base_dir)  # the next ticket prints by it
+                log.info("kiosk: new printer settings from the server (%s)", config.printer.backend)
             self.config = config
             self.setWindowTitle(config.lobby.name)
             self.lobby_label.setText(config.lobby.name)

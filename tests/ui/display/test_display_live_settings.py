@@ -1,6 +1,8 @@
 """The display takes new settings at once: its ticker and the agency names on the waiting chips."""
 from __future__ import annotations
 
+import pytest
+
 from support.configs import BASE
 
 from .conftest import display_config
@@ -20,3 +22,21 @@ def test_new_ticker_and_agency_names_show_at_once(qtbot, display, server, tmp_pa
     from pathlib import Path
 
     display.grab().save(str(Path(__file__).resolve().parents[3] / "docs" / "screenshots" / "display-live-settings.png"))
+
+
+def test_new_audio_settings_reach_the_next_call(qtbot, display, server, tmp_path):
+    """A new chime (and volume) from the server: the next call plays it, no restart of the display."""
+    from pathlib import Path
+
+    from kiosk.audio.speech import write_tone
+
+    write_tone(tmp_path / "gong.wav", 440.0, 0.15)
+    new = display.config.model_copy(update={"audio": display.config.audio.model_copy(
+        update={"chime": Path("gong.wav"), "volume": 0.4})})
+    display.apply_config(new)
+    assert display.announcer.audio_output.volume() == pytest.approx(0.4, abs=0.01)
+    played = []
+    display.announcer.segment_started.connect(lambda _key, path: played.append(Path(path).name))
+    display.announcer.announce("live-1", "A-009", "2")
+    qtbot.waitUntil(lambda: len(played) >= 2, timeout=10000)
+    assert played[0] == "gong.wav" and played[1] != "chime.wav"

@@ -126,3 +126,18 @@ def _screenshot(name):
     folder = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
     folder.mkdir(exist_ok=True)
     return folder / name
+
+
+def test_new_printer_settings_from_the_server_take_the_next_ticket(qtbot, kiosk, fake_printer):
+    """The technician moves the kiosk to another network printer: the next ticket goes there, no restart."""
+    from support.fake_printer import FakeNetworkPrinter
+    from .kiosk_driver import take_ticket
+
+    with FakeNetworkPrinter() as other:
+        new = kiosk.config.model_copy(update={"printer": other.printer_config(
+            timeout_s=1, paper_mm=kiosk.config.printer.paper_mm)})
+        kiosk.apply_config(new)  # the kiosk is on its home screen: applied at once
+        assert kiosk.printer.config.port == other.port
+        take_ticket(qtbot, kiosk)
+        assert kiosk.config.lobby.name.encode() in other.wait_for_ticket(timeout=8)  # the ticket, on the new printer
+    assert fake_printer.tickets == []
