@@ -120,8 +120,14 @@ def load_or_report(path: Path):
     try:
         return load_config(path)
     except ConfigError as exc:
+        from kiosk.config_lines import with_lines
+
+        try:  # the line of each key, for the technician with the file open
+            problems = with_lines(Path(path).read_text(encoding="utf-8"), exc.problems)
+        except (OSError, UnicodeDecodeError):
+            problems = exc.problems
         print(f"{exc.source}: {len(exc.problems)} problem(s)", file=sys.stderr)
-        for problem in exc.problems:
+        for problem in problems:
             print(f"  {problem}", file=sys.stderr)
         return None
 

@@ -608,7 +608,12 @@ def test_check_config_prints_every_problem_and_exits_1(tmp_path):
 
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.splitlines() == [f"{path}: 3 problem(s)"] + [f"  {p}" for p in caught.value.problems]
+    # each problem with the line of its key in the file (kiosk.config_lines)
+    from kiosk.config_lines import with_lines
+
+    shown = with_lines(path.read_text(encoding="utf-8"), caught.value.problems)
+    assert result.stderr.splitlines() == [f"{path}: 3 problem(s)"] + [f"  {p}" for p in shown]
+    assert all(line.startswith("  line ") for line in result.stderr.splitlines()[1:])
     assert "Traceback" not in result.stderr
 
 
