@@ -144,7 +144,9 @@ def check_config(args) -> int:
     from kiosk.config import listen_notes
     from kiosk.sign_packs import coverage_notes as sign_notes
 
-    for note in listen_notes(config) + voice_notes(config) + sign_notes(config):
+    from kiosk.printer.backends import printer_notes
+
+    for note in listen_notes(config) + printer_notes(config.printer) + voice_notes(config) + sign_notes(config):
         print(f"  note: {note}")
     if getattr(args, "running_against", None) is not None:
         running = load_or_report(args.running_against)

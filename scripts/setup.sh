@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(python3 python3-venv python3-pip
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1
   libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core libpulse0 espeak-ng
-  xvfb xauth ffmpeg chromium)
+  xvfb xauth ffmpeg chromium libusb-1.0-0)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -16,6 +16,7 @@ bits 0 and 7 clear (``0x12`` when all is well).
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -468,6 +469,46 @@ class FakeTicketPrinter:
             if not status.can_print:
                 raise PrinterFault.of(status.kind, "fake printer")
             self.printed.append(ticket)
+
+
+def printer_notes(config: PrinterSettings, *, find_usb=None, dev_root: Path = Path("/dev/bus/usb")) -> list[str]:
+    """What check-config says about a USB or serial printer on this PC: not connected, or not accessible.
+
+    ``find_usb(vendor, product)`` returns (bus, address) or None (pyusb by default); a test passes its own.
+    """
+    notes: list[str] = []
+    if config.backend == "usb":
+        wanted = f"{config.usb_vendor:#06x}:{config.usb_product:#06x}"
+        try:
+            found = (find_usb or _find_usb)(config.usb_vendor, config.usb_product)
+        except ImportError:
+            return [f"printer.backend = 'usb' needs pyusb and libusb (bash scripts/setup.sh installs both)"]
+        if found is None:
+            notes.append(f"printer: no USB device {wanted} is connected to this PC (check the cable and "
+                         f"the printer's power; `lsusb` lists what is there)")
+        else:
+            node = dev_root / f"{found[0]:03d}" / f"{found[1]:03d}"
+            if node.exists() and not os.access(node, os.R_OK | os.W_OK):
+                notes.append(f"printer: the USB printer {wanted} is connected but this user may not open it "
+                             f"({node}): install deploy/udev/99-mpp-kiosk-printer.rules")
+    elif config.backend == "serial":
+        device = Path(config.serial_device)
+        if not device.exists():
+            notes.append(f"printer: the serial device {device} does not exist on this PC (is the cable in?)")
+        elif not os.access(device, os.R_OK | os.W_OK):
+            notes.append(f"printer: this user may not open {device}: add it to the 'dialout' group "
+                         f"(sudo usermod -aG dialout $USER, then log in again)")
+    return notes
+
+
+def _find_usb(vendor: int, product: int):
+    import usb.core  # pyusb; raises ImportError without it (NoBackendError: no libusb)
+
+    try:
+        device = usb.core.find(idVendor=vendor, idProduct=product)
+    except usb.core.NoBackendError as exc:
+        raise ImportError(str(exc)) from None
+    return None if device is None else (int(device.bus), int(device.address))
 
 
 def make_ticket_printer(config: PrinterSettings, base_dir: Path | str = ".") -> EscposTicketPrinter:
