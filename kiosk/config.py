@@ -418,7 +418,9 @@ class KioskSettings(ScreenSettings):
 
 
 class DisplaySettings(ScreenSettings):
-    recent_calls: int = Field(default=6, ge=1, le=12)
+    recent_calls: int = Field(default=6, ge=1, le=12, description=(
+        "no longer used: the display shows up to 4 current calls large and a counter board instead of a "
+        "list of previous calls; still accepted so an older config.toml loads"))
     flash_seconds: float = Field(default=6, ge=1, le=60)
     ticker: Text = Text(id="Selamat datang", en="Welcome")
 
