@@ -28,7 +28,7 @@ from fastapi.responses import Response
 
 from kiosk.config import Config
 from kiosk.protocol.views import OneReportTableView, ReportTablesView, TodaySummaryView
-from kiosk.reports import Report, Table, build_report, ikm_grade, waiting_now, write_csv, write_xlsx
+from kiosk.reports import Report, Table, build_report, grade_name, ikm_grade, waiting_now, write_csv, write_xlsx
 from kiosk.schedule import local_day
 from kiosk.server.deps import Router, manager_device, supervisor_or_manager
 from kiosk.server.errors import ApiProblem
@@ -174,8 +174,8 @@ def _ikm(report: Report, lang: str) -> dict:
     overall = next((row for row in rows if row["agency_id"] == "ALL"), None)
     if overall is None:
         return {"ikm": None, "grade": None, "grade_name": None, "respondents": 0}
-    letter, name_id, name_en = ikm_grade(overall["ikm"])
-    return {"ikm": overall["ikm"], "grade": letter, "grade_name": name_en if lang == "en" else name_id,
+    letter, _name_id, _name_en = ikm_grade(overall["ikm"])
+    return {"ikm": overall["ikm"], "grade": letter, "grade_name": grade_name(letter, lang),
             "respondents": overall["respondents"]}
 
 
