@@ -113,3 +113,24 @@ def test_the_walk_finds_a_planted_inline_sentence(tmp_path):
     trees = {**_trees(ROOT / "kiosk"), **_trees(tmp_path)}
     found = [f for f in inline_sentences(trees, worded_error_classes(trees)) if f.startswith("planted.py")]
     assert found == ["planted.py:6 VoidRefused", "planted.py:8 ApiProblem", "planted.py:10 Mine"]
+
+
+def test_an_error_is_worded_in_the_language_it_is_shown_in(tmp_path, monkeypatch):
+    """The words come from the catalog when the answer is made: Indonesian, English, and a third language
+    (the pseudo-language) none of the old inline pairs could have said."""
+    from kiosk import errors
+    from kiosk.server.errors import ApiProblem
+    from support.pseudo import pseudo, pseudo_language
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    refused = errors.VoidRefused(msgid="error.void_too_many", fields={"max": 50})
+    assert refused.message("id") == "Paling banyak 50 nomor sekali batal."
+    assert refused.message("en") == "At most 50 tickets in one void."
+    assert refused.to_dict("en") == {"error": "void_refused", "message": "At most 50 tickets in one void."}
+    problem = ApiProblem("counter_busy", msgid="error.counter_busy.by", fields={"counter": "3", "name": "Sari"})
+    assert problem.message("en") == "Counter 3 is in use by Sari; ask them to log out first or call a supervisor."
+    with pseudo_language(tmp_path / "locale") as xx:
+        assert refused.message(xx) == pseudo("Paling banyak 50 nomor sekali batal.")
+        assert problem.message(xx) == pseudo(
+            "Loket 3 sedang dipakai oleh Sari; minta dia keluar dulu atau panggil supervisor.")
+    i18n.reload()
