@@ -230,21 +230,16 @@ class QueueEngine:
     def _require_open(self, conn, counter: Counter) -> dict:
         state = self._counter_row(conn, counter.id)
         if state["status"] == "closed":
-            raise errors.CounterUnavailable(
-                f"Loket {counter.number} belum dibuka.", f"Counter {counter.number} is not open.")
+            raise errors.CounterUnavailable(msgid="error.counter_not_open", fields={"counter": counter.number})
         if state["status"] == "paused":
-            raise errors.CounterUnavailable(
-                f"Loket {counter.number} sedang jeda; lanjutkan dulu.", f"Counter {counter.number} is paused; resume it first.")
+            raise errors.CounterUnavailable(msgid="error.counter_paused", fields={"counter": counter.number})
         return state
 
     def _require_free(self, conn, counter: Counter, state: dict) -> None:
         if state["ticket_id"] is not None:
             current = self._ticket(conn, state["ticket_id"])
-            raise errors.CounterUnavailable(
-                f"Loket {counter.number} masih melayani {current.code}: selesaikan atau tandai tidak hadir dulu.",
-                f"Counter {counter.number} still has {current.code}: finish it or mark it no-show first.",
-                ticket=current.code,
-            )
+            raise errors.CounterUnavailable(msgid="error.counter_still_has", fields={"counter": counter.number, "code": current.code},
+                                            ticket=current.code)
 
     def _current(self, conn, counter: Counter, allowed: tuple[str, ...], action_id: str,
                  action_en: tuple[str, str]) -> Ticket:
@@ -252,14 +247,12 @@ class QueueEngine:
         verb_en, done_en = action_en
         state = self._counter_row(conn, counter.id)
         if state["ticket_id"] is None:
-            raise errors.InvalidState(
-                f"Tidak ada nomor di loket {counter.number} untuk {action_id}.",
-                f"Counter {counter.number} has no ticket to {verb_en}.")
+            raise errors.InvalidState(msgid="error.counter_has_no_ticket", fields={
+                "counter": counter.number, "action": lambda lang: verb_en if lang == "en" else action_id})
         ticket = self._ticket(conn, state["ticket_id"])
         if ticket.state not in allowed:
-            raise errors.InvalidState(
-                f"{ticket.code} tidak dapat {action_id} (status: {ticket.state}).",
-                f"{ticket.code} cannot be {done_en} now (state: {ticket.state}).")
+            raise errors.InvalidState(msgid="error.ticket_cannot_act", fields={
+                "code": ticket.code, "state": ticket.state, "action": lambda lang: done_en if lang == "en" else action_id})
         return ticket
 
     def _issued_today(self, conn, service_id: str, day: str) -> int:
@@ -345,9 +338,7 @@ class QueueEngine:
             ).fetchone()[0]
             if number > MAX_TICKET_NUMBER:
                 # a code past it could not be read back (kiosk.codes); the rollback keeps the counter at the limit
-                raise errors.InvalidState(
-                    f"Nomor kelompok {group.prefix} hari ini sudah habis ({MAX_TICKET_NUMBER}).",
-                    f"Group {group.prefix} has used every number for today ({MAX_TICKET_NUMBER}).")
+                raise errors.InvalidState(msgid="error.group_numbers_used", fields={"prefix": group.prefix, "max": MAX_TICKET_NUMBER})
             code = format_code(group.prefix, number)
             seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
             queued_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the event below
@@ -423,9 +414,8 @@ class QueueEngine:
                 raise errors.UnknownTicket("?")
             ticket = Ticket.from_row(row)
             if not self._can_rejoin(ticket, now):
-                raise errors.InvalidState(
-                    f"{ticket.code} tidak dapat kembali ke antrean (batas {self.config.queue.rejoin_grace_minutes} menit).",
-                    f"{ticket.code} cannot rejoin the queue (limit {self.config.queue.rejoin_grace_minutes} minutes).")
+                raise errors.InvalidState(msgid="error.cannot_rejoin", fields={
+                    "code": ticket.code, "minutes": self.config.queue.rejoin_grace_minutes})
             return self._requeue(conn, ticket, now)
 
     def _requeue(self, conn, ticket: Ticket, now: datetime) -> Ticket:
@@ -485,8 +475,7 @@ class QueueEngine:
             self._roll_over(conn, now)
             state = self._counter_row(conn, counter.id)
             if state["status"] != "paused":
-                raise errors.InvalidState(
-                    f"Loket {counter.number} tidak sedang jeda.", f"Counter {counter.number} is not paused.")
+                raise errors.InvalidState(msgid="error.counter_not_paused", fields={"counter": counter.number})
             conn.execute("UPDATE counter_state SET status = 'open', reason = NULL WHERE counter_id = ?", (counter.id,))
             self._emit(conn, EventType.COUNTER_RESUMED, now, counter_id=counter.id)
 
@@ -571,9 +560,7 @@ class QueueEngine:
             if ticket.state == "no_show" and self._can_rejoin(ticket, now):
                 pass
             elif ticket.state != "waiting":
-                raise errors.InvalidState(
-                    f"{ticket.code} tidak sedang menunggu (status: {ticket.state}).",
-                    f"{ticket.code} is not waiting (state: {ticket.state}).")
+                raise errors.InvalidState(msgid="error.ticket_not_waiting", fields={"code": ticket.code, "state": ticket.state})
             return self._call(conn, counter, ticket.id, now, state["priority_streak"])
 
     def recall(self, counter_id: str) -> Ticket:
@@ -619,9 +606,8 @@ class QueueEngine:
             self._roll_over(conn, now)
             ticket = self._current(conn, counter, ("called",), "ditandai tidak hadir", ("mark no-show", "marked no-show"))
             if ticket.recalls < needed:
-                raise errors.InvalidState(
-                    f"Panggil ulang {ticket.code} dulu ({ticket.recalls} dari {needed} kali).",
-                    f"Recall {ticket.code} first ({ticket.recalls} of {needed} times).")
+                raise errors.InvalidState(msgid="error.recall_first", fields={
+                    "code": ticket.code, "recalls": ticket.recalls, "needed": needed})
             conn.execute("UPDATE tickets SET state = 'no_show', no_show_at = ? WHERE id = ?", (iso(now), ticket.id))
             conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
             self._emit(conn, EventType.NO_SHOW, now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
@@ -643,9 +629,7 @@ class QueueEngine:
                             (counter.id, local_day(self.config, now).isoformat()))
             ticket = Ticket.from_row(row) if row else None
             if ticket is None or now - datetime.fromisoformat(ticket.no_show_at) > timedelta(seconds=limit):
-                raise errors.InvalidState(
-                    f"Tidak ada tanda tidak hadir di loket {counter.number} yang masih dapat dibatalkan ({limit} detik).",
-                    f"Counter {counter.number} has no no-show that can still be undone ({limit} seconds).")
+                raise errors.InvalidState(msgid="error.no_show_not_undoable", fields={"counter": counter.number, "limit": limit})
             conn.execute("UPDATE tickets SET no_show_at = NULL WHERE id = ?", (ticket.id,))
             return self._call(conn, counter, ticket.id, now, state["priority_streak"])
 
@@ -672,16 +656,13 @@ class QueueEngine:
         counter = self._counter(counter_id)
         target = self._service(service_id)
         if keep_place and not supervisor:
-            raise errors.SupervisorRequired(
-                "Hanya supervisor yang dapat mempertahankan urutan saat mengalihkan.",
-                "Only a supervisor can keep the ticket's place in a transfer.")
+            raise errors.SupervisorRequired(msgid="error.transfer_keep_place_supervisor")
         now = self.clock.now()
         with self.store.write() as conn:
             self._roll_over(conn, now)
             ticket = self._current(conn, counter, ("called", "serving"), "dialihkan", ("transfer", "transferred"))
             if target.id == ticket.service_id:
-                raise errors.InvalidState(
-                    f"{ticket.code} sudah di layanan ini.", f"{ticket.code} is already in that service.")
+                raise errors.InvalidState(msgid="error.already_in_service", fields={"code": ticket.code})
             if not supervisor:
                 self._require_transfer_allowed(conn, ticket, target, now)
             seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
@@ -708,25 +689,21 @@ class QueueEngine:
 
     def _require_transfer_allowed(self, conn, ticket: Ticket, target: Service, now: datetime) -> None:
         """What a plain officer may not do alone: send a visitor to a closed or full service, or to another agency."""
-        name = target.name
+        def name(lang: str) -> str:
+            return target.name.get(lang) or target.name.get("id")
+
         if target.agency != ticket.agency_id:
             agency = self.config.agency_by_id.get(target.agency)
             short = agency.short_name if agency else target.agency
-            raise errors.SupervisorRequired(
-                f"{name.get('id')} milik instansi lain ({short}): pengalihan ke sana perlu supervisor.",
-                f"{name.get('en')} belongs to another agency ({short}): a transfer there needs a supervisor.",
-                service_id=target.id, reason="other_agency")
+            raise errors.SupervisorRequired(msgid="error.transfer_other_agency", fields={"service": name, "agency": short},
+                                            service_id=target.id, reason="other_agency")
         status = self._status(conn, target, now)
         if status.state == "full":
-            raise errors.SupervisorRequired(
-                f"{name.get('id')} penuh (kuota {target.daily_quota} tercapai): pengalihan ke sana perlu supervisor.",
-                f"{name.get('en')} is full (quota {target.daily_quota} reached): a transfer there needs a supervisor.",
-                service_id=target.id, reason="full")
+            raise errors.SupervisorRequired(msgid="error.transfer_full", fields={"service": name, "quota": target.daily_quota},
+                                            service_id=target.id, reason="full")
         if not status.is_open:
-            raise errors.SupervisorRequired(
-                f"{name.get('id')} {status.text_id}: pengalihan ke sana perlu supervisor.",
-                f"{name.get('en')} is {status.text_en}: a transfer there needs a supervisor.",
-                service_id=target.id, reason="closed")
+            raise errors.SupervisorRequired(msgid="error.transfer_closed", fields={"service": name, "status": status.text},
+                                            service_id=target.id, reason="closed")
 
     def _last_place_in(self, conn, ticket_id: int, service_id: str) -> int | None:
         """The queued_seq the ticket last had in that service's queue today (issued, transferred or rejoined
@@ -756,29 +733,25 @@ class QueueEngine:
         """
         reason = " ".join(str(reason or "").split())
         if not 3 <= len(reason) <= 200:
-            raise errors.VoidRefused("Tulis alasan pembatalan (3-200 karakter).",
-                                     "Give a reason for the void (3-200 characters).")
+            raise errors.VoidRefused(msgid="error.void_reason")
         codes = list(codes or [])
         wants_range = prefix is not None or from_number is not None or to_number is not None
         if not codes and not wants_range:
-            raise errors.VoidRefused("Sebutkan nomor atau rentang nomor yang dibatalkan.",
-                                     "Name the tickets to void: codes or a range.")
+            raise errors.VoidRefused(msgid="error.void_nothing_named")
         named: list[str] = []
         for ref in codes:
             code = normalise_code(str(ref))
             if code is None:
-                raise errors.VoidRefused(f"'{str(ref)[:24]}' bukan nomor antrean.", f"'{str(ref)[:24]}' is not a ticket code.")
+                raise errors.VoidRefused(msgid="error.void_not_a_code", fields={"ref": str(ref)[:24]})
             if code not in named:
                 named.append(code)
         span = None
         if wants_range:
             span = self._void_range(prefix, from_number, to_number)
             if span[2] - span[1] + 1 > MAX_VOID:
-                raise errors.VoidRefused(f"Paling banyak {MAX_VOID} nomor sekali batal.",
-                                         f"At most {MAX_VOID} tickets in one void.")
+                raise errors.VoidRefused(msgid="error.void_too_many", fields={"max": MAX_VOID})
         if len(named) > MAX_VOID:
-            raise errors.VoidRefused(f"Paling banyak {MAX_VOID} nomor sekali batal.",
-                                     f"At most {MAX_VOID} tickets in one void.")
+            raise errors.VoidRefused(msgid="error.void_too_many", fields={"max": MAX_VOID})
         by_user = str(by_user)[:40]
         now = self.clock.now()
         day = local_day(self.config, now).isoformat()
@@ -791,7 +764,8 @@ class QueueEngine:
                 if row is None:
                     raise errors.UnknownTicket(code)
                 if row["state"] not in VOIDABLE_STATES:
-                    raise errors.InvalidState(*_not_voidable(row["code"], row["state"]), ticket=row["code"])
+                    raise errors.InvalidState(msgid=_not_voidable(row["state"]), fields={"code": row["code"], "state": row["state"]},
+                                              ticket=row["code"])
                 chosen[row["id"]] = row
             skipped: list[tuple[str, str]] = []
             if span is not None:
@@ -808,12 +782,10 @@ class QueueEngine:
                         skipped.append((row["code"], row["state"]))
                 if not any(r["id"] in chosen for r in found) and not named:
                     first, last = (format_code(self.groups[group_id].prefix, n) for n in (low, high))
-                    raise errors.VoidRefused(
-                        f"Tidak ada nomor {first} s.d. {last} hari ini yang dapat dibatalkan.",
-                        f"No ticket from {first} to {last} of today can be voided.", skipped=len(skipped))
+                    raise errors.VoidRefused(msgid="error.void_range_empty", fields={"first": first, "last": last},
+                                             skipped=len(skipped))
             if len(chosen) > MAX_VOID:
-                raise errors.VoidRefused(f"Paling banyak {MAX_VOID} nomor sekali batal.",
-                                         f"At most {MAX_VOID} tickets in one void.")
+                raise errors.VoidRefused(msgid="error.void_too_many", fields={"max": MAX_VOID})
             voided = []
             for ticket_id in sorted(chosen, key=lambda i: chosen[i]["number"]):
                 row = chosen[ticket_id]
@@ -833,18 +805,14 @@ class QueueEngine:
     def _void_range(self, prefix, from_number, to_number) -> tuple[str, int, int]:
         """(group id, low, high) of a range given by its printed prefix and numbers."""
         if prefix is None or from_number is None or to_number is None:
-            raise errors.VoidRefused("Rentang perlu huruf kelompok, nomor awal dan nomor akhir.",
-                                     "A range needs the group's letter, a first and a last number.")
+            raise errors.VoidRefused(msgid="error.void_range_incomplete")
         group = next((g for g in self.config.groups if g.prefix == str(prefix).strip().upper()), None)
         if group is None:
-            raise errors.VoidRefused(f"Tidak ada kelompok nomor '{str(prefix)[:8]}'.",
-                                     f"No ticket group has the letter '{str(prefix)[:8]}'.")
+            raise errors.VoidRefused(msgid="error.void_unknown_group", fields={"prefix": str(prefix)[:8]})
         if isinstance(from_number, bool) or isinstance(to_number, bool) or not (
                 isinstance(from_number, int) and isinstance(to_number, int)
                 and 1 <= from_number <= to_number <= MAX_TICKET_NUMBER):
-            raise errors.VoidRefused(
-                f"Rentang nomor harus 1-{MAX_TICKET_NUMBER}, nomor awal tidak lebih besar dari nomor akhir.",
-                f"A range runs from 1 to {MAX_TICKET_NUMBER}, its first number no larger than its last.")
+            raise errors.VoidRefused(msgid="error.void_range_bounds", fields={"max": MAX_TICKET_NUMBER})
         return group.id, from_number, to_number
 
     # ------------------------------------------------------------------ devices and surveys
@@ -891,27 +859,16 @@ class QueueEngine:
                 (rolled[0], *SECURITY_EVENTS, int(limit))).fetchall()
         return [_event_dict(r) for r in reversed(rows)]
 
-    # The survey rules, in the order they are checked (the first that applies is the reason).
-    _SURVEY_MESSAGES = {
-        "staff_or_device": (403, "Survei hanya diisi oleh pengunjung dari halaman nomor antreannya sendiri, bukan "
-                                 "dari perangkat kiosk, loket, atau petugas.",
-                            "The survey is filled in by the visitor on their own ticket page, not from a kiosk, "
-                            "counter or staff device."),
-        "already_done": (409, "Survei untuk nomor ini sudah diisi. Terima kasih!",
-                         "This ticket's survey was already submitted. Thank you!"),
-        "not_served": (409, "Survei dapat diisi setelah layanan selesai.",
-                       "The survey opens once the service is finished."),
-        "too_soon": (409, "Survei tidak dibuka untuk nomor ini: layanannya terlalu singkat untuk dinilai.",
-                     "There is no survey for this ticket: the service was too short to rate."),
-        "expired": (409, "Waktu untuk mengisi survei nomor ini sudah lewat.",
-                    "The time to fill in this ticket's survey has passed."),
-        "no_survey_token": (403, "Kirim survei dari halaman nomor antrean Anda: buka lagi tautan atau kode QR pada "
-                                 "tiket, lalu isi survei di sana.",
-                            "Send the survey from your ticket's page: open the link or QR code on your ticket "
-                            "again and fill it in there."),
-        "bad_token": (403, "Formulir survei ini bukan untuk nomor ini. Muat ulang halaman nomor antrean Anda, "
-                           "lalu kirim lagi.",
-                      "This survey form is not for this ticket. Reload your ticket's page and send it again."),
+    # The survey rules, in the order they are checked (the first that applies is the reason), and the HTTP
+    # status of each; the sentence is the catalog's error.survey_refused.<reason>.
+    _SURVEY_STATUS = {
+        "staff_or_device": 403,
+        "already_done": 409,
+        "not_served": 409,
+        "too_soon": 409,
+        "expired": 409,
+        "no_survey_token": 403,
+        "bad_token": 403,
     }
 
     def _survey_closed(self, ticket: Ticket, now: datetime) -> str | None:
@@ -984,7 +941,7 @@ class QueueEngine:
         A refusal raises SurveyRefused (UnknownTicket for an unknown token) and is counted with its reason."""
         if not isinstance(scores, (list, tuple)) or len(scores) != SURVEY_ELEMENTS or any(not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 4
                                                  for s in scores):
-            raise errors.SurveyError("Isi 9 unsur survei dengan nilai 1-4.", "Score all 9 survey items from 1 to 4.")
+            raise errors.SurveyError(msgid="error.survey_scores")
         now = self.clock.now()
         with self.store.write() as conn:
             row = self._one(conn, "SELECT * FROM tickets WHERE token = ?", (str(token),))
@@ -1002,8 +959,7 @@ class QueueEngine:
         if reason == "unknown_ticket":
             raise errors.UnknownTicket("?")
         if reason is not None:
-            status, message_id, message_en = self._SURVEY_MESSAGES[reason]
-            raise errors.SurveyRefused(reason, message_id, message_en, status)
+            raise errors.SurveyRefused(reason, self._SURVEY_STATUS[reason])
 
     def tick(self) -> None:
         """Called periodically by the server so midnight closes the day even in a quiet lobby."""
@@ -1163,15 +1119,11 @@ def _event_dict(row) -> dict:
             "payload": json.loads(payload)}
 
 
-def _not_voidable(code: str, state: str) -> tuple[str, str]:
-    if state == "voided":
-        return f"{code} sudah dibatalkan.", f"{code} is already voided."
-    if state == "serving":
-        return (f"{code} sedang dilayani: selesaikan dulu, layanan yang berjalan tidak dapat dibatalkan.",
-                f"{code} is being served: finish it first; a visit under way cannot be voided.")
-    if state == "done":
-        return f"{code} sudah selesai dilayani dan tidak dapat dibatalkan.", f"{code} was served and cannot be voided."
-    return f"{code} tidak dapat dibatalkan (status: {state}).", f"{code} cannot be voided (state: {state})."
+def _not_voidable(state: str) -> str:
+    """The msgid (fields code, state) saying why a ticket in ``state`` cannot be voided."""
+    if state in ("voided", "serving", "done"):
+        return f"error.not_voidable.{state}"
+    return "error.not_voidable"
 
 
 def _normalise_code(ref: str) -> str | None:

@@ -37,10 +37,10 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
 class EnrolmentError(QueueError):
-    """A refused pairing or device change, with its sentence in both languages."""
+    """A refused pairing or device change; its sentence is the catalog's ``msgid`` with ``fields``."""
 
-    def __init__(self, code: str, status: int, message_id: str, message_en: str, **details):
-        super().__init__(message_id, message_en, **details)
+    def __init__(self, code: str, status: int, msgid: str, fields: dict | None = None, **details):
+        super().__init__(msgid=msgid, fields=fields, **details)
         self.code = code
         self.http_status = status
 
@@ -66,17 +66,14 @@ def normal_code(text: str) -> str:
 def normal_role(role: str) -> str:
     role = ROLE_ALIASES.get(role, role)
     if role not in ROLES:
-        raise EnrolmentError("invalid_role", 422, f"Peran '{role}' tidak dikenal; pilih salah satu: {', '.join(ROLES)}.",
-                             f"Unknown role '{role}'; choose one of: {', '.join(ROLES)}.")
+        raise EnrolmentError("invalid_role", 422, "error.enrol.invalid_role", {"role": role, "roles": ", ".join(ROLES)})
     return role
 
 
 def check_name(name: str) -> str:
     if not NAME.match(name or ""):
         raise EnrolmentError(
-            "invalid_device_name", 422,
-            f"Nama perangkat '{name}' tidak valid: huruf kecil, angka, '-' atau '_', paling banyak 40, mis. kiosk-2.",
-            f"Device name '{name}' is not valid: lower-case letters, digits, '-' or '_', at most 40, e.g. kiosk-2.")
+            "invalid_device_name", 422, "error.enrol.invalid_device_name", {"name": name})
     return name
 
 
@@ -112,24 +109,17 @@ def _emit(conn, type_: EventType, now: datetime, **payload) -> int:
 
 def _unknown_code(code: str) -> EnrolmentError:
     return EnrolmentError(
-        "pairing_unknown", 404,
-        f"Tidak ada permintaan pemasangan dengan kode {code}. Periksa kode di layar PC baru.",
-        f"No pairing request has the code {code}. Check the code on the new PC's screen.")
+        "pairing_unknown", 404, "error.enrol.unknown_code", {"code": code})
 
 
 def _expired(code: str) -> EnrolmentError:
     return EnrolmentError(
-        "pairing_expired", 410,
-        f"Kode {code} sudah kedaluwarsa (berlaku {PAIRING_MINUTES} menit). Jalankan lagi mpp-kiosk enrol di PC baru.",
-        f"The code {code} has expired (it is valid for {PAIRING_MINUTES} minutes). Run mpp-kiosk enrol again "
-        f"on the new PC.")
+        "pairing_expired", 410, "error.enrol.expired", {"code": code, "minutes": PAIRING_MINUTES})
 
 
 def _used(code: str) -> EnrolmentError:
     return EnrolmentError(
-        "pairing_used", 409,
-        f"Kode {code} sudah dipakai; setiap kode hanya berlaku sekali. Jalankan lagi mpp-kiosk enrol di PC baru.",
-        f"The code {code} has already been used; each code works once. Run mpp-kiosk enrol again on the new PC.")
+        "pairing_used", 409, "error.enrol.used", {"code": code})
 
 
 class DeviceRegistry:
@@ -156,11 +146,7 @@ class DeviceRegistry:
                                    (_iso(now),)).fetchone()[0]
             if pending >= self.max_pending:
                 raise EnrolmentError(
-                    "pairing_busy", 429,
-                    f"Sudah ada {pending} permintaan pemasangan yang menunggu. Setujui atau tolak dulu, atau tunggu "
-                    f"{PAIRING_MINUTES} menit.",
-                    f"{pending} pairing requests are already waiting. Approve or refuse them first, or wait "
-                    f"{PAIRING_MINUTES} minutes.")
+                    "pairing_busy", 429, "error.enrol.busy", {"pending": pending, "minutes": PAIRING_MINUTES})
             while True:
                 code = new_code()
                 if conn.execute("SELECT 1 FROM device_pairings WHERE code = ?", (code,)).fetchone() is None:
@@ -197,9 +183,7 @@ class DeviceRegistry:
 
     def _taken(self, name: str) -> EnrolmentError:
         return EnrolmentError(
-            "device_name_taken", 409,
-            f"Nama perangkat '{name}' sudah dipakai; pilih nama lain (mpp-kiosk devices list).",
-            f"The device name '{name}' is already in use; choose another (mpp-kiosk devices list).")
+            "device_name_taken", 409, "error.enrol.name_taken", {"name": name})
 
     def approve(self, code: str, role: str, name: str, *, reserved: set[str] = frozenset()) -> dict:
         """Approve a pending code; the device's next poll receives its key. ``reserved``: config device names."""
@@ -212,8 +196,7 @@ class DeviceRegistry:
             pairing = self._pairing(conn, code)
             if pairing["state"] != "pending":
                 if pairing["state"] == "refused":
-                    raise EnrolmentError("pairing_refused", 409, f"Kode {shown} sudah ditolak.",
-                                         f"The code {shown} was refused.")
+                    raise EnrolmentError("pairing_refused", 409, "error.enrol.code_refused", {"code": shown})
                 raise _used(shown)
             if pairing["expires_at"] <= _iso(now):
                 raise _expired(shown)
@@ -247,14 +230,12 @@ class DeviceRegistry:
             row = cursor.fetchone()
             if row is None:
                 raise EnrolmentError(
-                    "pairing_unknown", 404, "Permintaan pemasangan ini tidak dikenal server. Jalankan lagi mpp-kiosk enrol.",
-                    "The server does not know this pairing request. Run mpp-kiosk enrol again.")
+                    "pairing_unknown", 404, "error.enrol.unknown_request")
             pairing = dict(zip([d[0] for d in cursor.description], row))
             shown = shown_code(pairing["code"])
             if pairing["state"] == "refused":
                 raise EnrolmentError(
-                    "pairing_refused", 403, f"Permintaan pemasangan {shown} ditolak di server.",
-                    f"The pairing request {shown} was refused at the server.")
+                    "pairing_refused", 403, "error.enrol.request_refused", {"code": shown})
             if pairing["state"] == "delivered":
                 raise _used(shown)
             if pairing["state"] == "pending":
@@ -283,9 +264,7 @@ class DeviceRegistry:
         row = cursor.fetchone()
         if row is None:
             raise EnrolmentError(
-                "unknown_device", 404,
-                f"Tidak ada perangkat terdaftar yang aktif bernama '{name}' (mpp-kiosk devices list).",
-                f"No active enrolled device is named '{name}' (mpp-kiosk devices list).", name=name)
+                "unknown_device", 404, "error.enrol.unknown_device", {"name": name}, name=name)
         return dict(zip([d[0] for d in cursor.description], row))
 
     def rename(self, old: str, new: str, *, reserved: set[str] = frozenset()) -> EnrolledDevice:

@@ -3,7 +3,8 @@
 The server turns them into 4xx answers in the request's language; the windows
 show ``message(lang)`` as a plain sentence. An error of a fixed kind says its
 catalog sentence (error.<code>, kiosk/i18n.py, see :meth:`QueueError._worded`);
-one the engine words on the spot carries its Indonesian and English sentences.
+one the engine raises is given its msgid and fields (``msgid=``, ``fields=``),
+worded in the asker's language when the answer is made.
 """
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ class QueueError(Exception):
     code = "queue_error"
     http_status = 409
 
-    def __init__(self, message_id: str, message_en: str, *, render: Callable[[str], str] | None = None,
-                 **details):
+    def __init__(self, message_id: str | None = None, message_en: str | None = None, *,
+                 render: Callable[[str], str] | None = None, msgid: str | None = None,
+                 fields: dict | None = None, **details):
+        if msgid is not None:
+            self._worded(msgid, fields or {}, **details)
+            return
         super().__init__(message_en)
         self.message_id = message_id
         self.message_en = message_en
@@ -25,9 +30,13 @@ class QueueError(Exception):
         self.details = details
 
     def _worded(self, msgid: str, fields: dict, **details) -> None:
-        """Word ``self`` with the catalog's ``msgid`` (``fields`` fill its placeholders)."""
+        """Word ``self`` with the catalog's ``msgid`` (``fields`` fill its placeholders).
+
+        A field whose value is itself worded per language (a service's name, a status
+        sentence) is given as a callable ``lang -> str``.
+        """
         def render(lang: str) -> str:
-            return t(msgid, lang, **fields)
+            return t(msgid, lang, **{k: v(lang) if callable(v) else v for k, v in fields.items()})
 
         QueueError.__init__(self, render("id"), render("en"), render=render, **details)
 
@@ -118,8 +127,8 @@ class SurveyRefused(InvalidState):
 
     code = "survey_refused"
 
-    def __init__(self, reason: str, message_id: str, message_en: str, http_status: int = 409):
-        super().__init__(message_id, message_en, reason=reason)
+    def __init__(self, reason: str, http_status: int = 409):
+        super().__init__(msgid=f"error.survey_refused.{reason}", reason=reason)
         self.reason = reason
         self.http_status = http_status
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from html import escape
 
-from kiosk.reports import SURVEY_ELEMENTS, SURVEY_REFUSAL_LABELS, Report
+from kiosk.reports import SURVEY_ELEMENTS, Report, survey_refusal_label
 
 CSS = """
 @page { size: A4; margin: 14mm; }
@@ -101,8 +101,8 @@ def _survey_honesty(report: Report) -> str:
         for row in refusals.rows:
             by_reason[row[5]] = by_reason.get(row[5], 0) + row[6]
         lines = "".join(
-            f"<tr><td class='l'>{escape(reason)}</td><td class='l'>{escape(SURVEY_REFUSAL_LABELS.get(reason, ('', ''))[0])}"
-            f"</td><td class='l'>{escape(SURVEY_REFUSAL_LABELS.get(reason, ('', ''))[1])}</td><td>{count}</td></tr>"
+            f"<tr><td class='l'>{escape(reason)}</td><td class='l'>{escape(survey_refusal_label(reason, 'id'))}"
+            f"</td><td class='l'>{escape(survey_refusal_label(reason, 'en'))}</td><td>{count}</td></tr>"
             for reason, count in sorted(by_reason.items(), key=lambda item: (-item[1], item[0])))
         parts.append(
             "<section><h2>Survei ditolak (tidak masuk IKM) / Refused surveys (not in the IKM)</h2>"

@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from kiosk.config import Config
+from kiosk.i18n import t
 
 SURVEY_ELEMENTS = [
     ("u1", "Persyaratan", "Requirements"),
@@ -39,20 +40,24 @@ SURVEY_ELEMENTS = [
     ("u8", "Penanganan pengaduan, saran dan masukan", "Handling of complaints and suggestions"),
     ("u9", "Sarana dan prasarana", "Facilities"),
 ]
-GRADES = [  # (lowest IKM of the grade, letter, Indonesian, English)
-    (Decimal("88.31"), "A", "Sangat Baik", "Very good"),
-    (Decimal("76.61"), "B", "Baik", "Good"),
-    (Decimal("65.00"), "C", "Kurang Baik", "Poor"),
-    (Decimal("25.00"), "D", "Tidak Baik", "Bad"),
+GRADES = [  # (lowest IKM of the grade, letter); its name: the catalog's report.grade.<letter in lower case>
+    (Decimal("88.31"), "A"),
+    (Decimal("76.61"), "B"),
+    (Decimal("65.00"), "C"),
+    (Decimal("25.00"), "D"),
 ]
 
 
+def grade_name(letter: str, lang: str) -> str:
+    """The IKM grade's name (PermenPANRB 14/2017) in ``lang``."""
+    return t(f"report.grade.{letter.lower()}", lang)
+
+
 def ikm_grade(ikm: float | Decimal) -> tuple[str, str, str]:
+    """(letter, Indonesian name, English name) of the grade of ``ikm``."""
     value = Decimal(str(ikm)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    for lowest, letter, name_id, name_en in GRADES:
-        if value >= lowest:
-            return letter, name_id, name_en
-    return GRADES[-1][1:]
+    letter = next((letter for lowest, letter in GRADES if value >= lowest), GRADES[-1][1])
+    return letter, grade_name(letter, "id"), grade_name(letter, "en")
 
 
 def ikm_from_nrr(nrr: list[float]) -> float:
@@ -326,17 +331,14 @@ def _skm_tables(conn, config: Config, params: dict, agency_names: dict) -> dict[
     return {"skm": Table("skm", "Indeks Kepuasan Masyarakat (IKM) / Satisfaction index", columns, rows)}
 
 
-# kiosk.engine.SURVEY_REFUSALS, as the report names them: (Indonesian, English)
-SURVEY_REFUSAL_LABELS = {
-    "staff_or_device": ("dikirim dari perangkat atau sesi petugas", "sent with a device key or staff session"),
-    "unknown_ticket": ("nomor antrean tidak dikenal", "unknown ticket"),
-    "already_done": ("survei nomor ini sudah diisi", "this ticket's survey was already in"),
-    "not_served": ("layanan belum selesai", "the service was not finished"),
-    "too_soon": ("layanan lebih singkat dari batas minimum", "served for less than the minimum time"),
-    "expired": ("lewat batas waktu pengisian", "after the survey had closed"),
-    "no_survey_token": ("tanpa token survei dari halaman nomor", "without the ticket page's survey token"),
-    "bad_token": ("token survei bukan untuk nomor ini", "with a survey token of no such page"),
-}
+# kiosk.engine.SURVEY_REFUSALS the report names; each one's words are the catalog's report.survey_refusal.<reason>
+SURVEY_REFUSAL_REASONS = ("staff_or_device", "unknown_ticket", "already_done", "not_served", "too_soon", "expired",
+                          "no_survey_token", "bad_token")
+
+
+def survey_refusal_label(reason: str, lang: str) -> str:
+    """What the report calls a survey refusal's reason in ``lang`` ('' for a reason it does not know)."""
+    return t(f"report.survey_refusal.{reason}", lang) if reason in SURVEY_REFUSAL_REASONS else ""
 
 
 def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> dict[str, Table]:

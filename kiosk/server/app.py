@@ -29,7 +29,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 
 from kiosk import errors as queue_errors
-from kiosk import i18n
 from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.engine import QueueEngine, Ticket
@@ -265,11 +264,10 @@ def validation_problem(exc: RequestValidationError) -> ApiProblem:
     if not problems:
         return ApiProblem("invalid_request")
     first = problems[0]
-    lead_id, lead_en = i18n.t("error.invalid_request", "id"), i18n.t("error.invalid_request", "en")
     return ApiProblem(
-        "invalid_request",
-        message_id=f"{lead_id} {first['field']}: {first['problem_id']}.",
-        message_en=f"{lead_en} {first['field']}: {first['problem_en']}.",
+        "invalid_request", msgid="error.invalid_request.field", fields={
+            "field": first["field"],
+            "problem": lambda lang: first["problem_en"] if lang == "en" else first["problem_id"]},
         problems=[{"field": p["field"], "type": p["type"]} for p in problems],
     )
 
@@ -555,10 +553,7 @@ class Backend:
                             user, counter_id, address, holder.user)
                 raise ApiProblem(
                     "counter_busy", counter_id=counter_id, in_use_by=holder_staff.name,
-                    message_id=f"Loket {number} sedang dipakai oleh {holder_staff.name}; minta dia keluar dulu "
-                               f"atau panggil supervisor.",
-                    message_en=f"Counter {number} is in use by {holder_staff.name}; ask them to log out first "
-                               f"or call a supervisor.")
+                    msgid="error.counter_busy.by", fields={"counter": number, "name": holder_staff.name})
             taken_from = holder.user
         self.engine.open_counter(counter_id, user)
         token, session = self.sessions.create(user, counter_id, device_hash)

@@ -90,8 +90,7 @@ async def staff_session(who: Principal = Depends(known_caller)) -> Principal:
 async def voiding_supervisor(who: Principal = Depends(known_caller)) -> Principal:
     """A supervisor's session; the refusal's sentence names voiding, the one route that asks for it."""
     if who.kind != "staff" or not who.supervisor:
-        raise ApiProblem("forbidden", message_id="Hanya sesi supervisor yang dapat membatalkan nomor antrean.",
-                         message_en="Only a supervisor's session can void tickets.")
+        raise ApiProblem("forbidden", msgid="error.forbidden.void")
     return who
 
 

@@ -203,8 +203,7 @@ def install_device_routes(app, backend, *, lang_of, authed: dict, monotonic=time
         if wait is not None:
             seconds = max(1, math.ceil(wait))
             raise ApiProblem("enrol_rate_limited", headers={"Retry-After": str(seconds)}, retry_after=seconds,
-                             message_id="Terlalu banyak kode yang salah. Tunggu sebentar lalu coba lagi.",
-                             message_en="Too many wrong codes. Wait a moment and try again.")
+                             msgid="error.enrol_rate_limited.codes")
         answer = await backend.write(registry.approve, body.code, body.role, body.name,
                                      reserved=backend.devices.config_names)
         guesses.give_back(address)  # only a wrong code spends the budget
@@ -227,10 +226,7 @@ def install_device_routes(app, backend, *, lang_of, authed: dict, monotonic=time
                  summary="Revoke an enrolled device: its key is refused from now on, its streams are closed (manager key)")
     async def revoke(request: Request, name: str, who: Principal = Depends(manager_device)):
         if name in backend.devices.config_names:
-            raise ApiProblem(
-                "forbidden", message_id=f"'{name}' ada di config.toml ([[server.devices]]); hapus di sana lalu mulai "
-                                        f"ulang server.",
-                message_en=f"'{name}' is in config.toml ([[server.devices]]); remove it there and restart the server.")
+            raise ApiProblem("forbidden", msgid="error.forbidden.config_device", fields={"name": name})
         device = await backend.write(registry.revoke, name[:40])
         await backend.run(backend.devices.reload)
         closed = await backend.device_watch.end_revoked()

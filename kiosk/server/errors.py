@@ -40,18 +40,24 @@ HTTP_STATUS: dict[str, int] = {
 class ApiProblem(Exception):
     """An error answer the server itself decides on (not one of the queue's rules)."""
 
-    def __init__(self, code: str, *, headers: dict | None = None, message_id: str | None = None,
-                 message_en: str | None = None, **details):
+    def __init__(self, code: str, *, headers: dict | None = None, msgid: str | None = None,
+                 fields: dict | None = None, message_id: str | None = None, message_en: str | None = None,
+                 **details):
         super().__init__(code)
         self.code = code
         self.http_status = HTTP_STATUS[code]
-        # a sentence made for this one answer (naming a field, a user), else the code's catalog sentence
+        # a sentence made for this one answer (naming a field, a user): the catalog's msgid with its fields
+        # (a field worded per language is a callable lang -> str); else the code's catalog sentence
+        self.msgid = msgid
+        self.fields = fields or {}
         self.message_id = message_id
         self.message_en = message_en
         self.headers = headers or {}
         self.details = details
 
     def message(self, lang: str) -> str:
+        if self.msgid is not None:
+            return t(self.msgid, lang, **{k: v(lang) if callable(v) else v for k, v in self.fields.items()})
         if self.message_id is None:
             return t(f"error.{self.code}", lang)
         return self.message_en if lang == "en" and self.message_en else self.message_id

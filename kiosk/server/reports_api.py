@@ -28,7 +28,7 @@ from fastapi.responses import Response
 
 from kiosk.config import Config
 from kiosk.protocol.views import OneReportTableView, ReportTablesView, TodaySummaryView
-from kiosk.reports import Report, Table, build_report, ikm_grade, waiting_now, write_csv, write_xlsx
+from kiosk.reports import Report, Table, build_report, grade_name, ikm_grade, waiting_now, write_csv, write_xlsx
 from kiosk.schedule import local_day
 from kiosk.server.deps import Router, manager_device, supervisor_or_manager
 from kiosk.server.errors import ApiProblem
@@ -55,17 +55,14 @@ def _shown(raw: str) -> str:
     return repr(raw[:40] + ("…" if len(raw) > 40 else ""))
 
 
-def invalid(field: str, kind: str, message_id: str, message_en: str) -> ApiProblem:
-    """A 422 in the API's usual shape: a sentence in the request's language, and which parameter."""
-    return ApiProblem("invalid_request", message_id=message_id, message_en=message_en,
+def invalid(field: str, kind: str, msgid: str, **fields) -> ApiProblem:
+    """A 422 in the API's usual shape: the catalog's ``msgid`` in the request's language, and which parameter."""
+    return ApiProblem("invalid_request", msgid=msgid, fields={"field": field, **fields},
                       problems=[{"field": field, "type": kind}])
 
 
 def unavailable() -> ApiProblem:
-    problem = ApiProblem(
-        "internal_error",
-        message_id="Laporan tidak dapat dibuat sekarang: basis data antrean tidak dapat dibaca. Coba lagi sebentar lagi.",
-        message_en="The report cannot be made now: the queue database cannot be read. Try again shortly.")
+    problem = ApiProblem("internal_error", msgid="error.report_unavailable")
     problem.code, problem.http_status = "report_unavailable", 503
     return problem
 
@@ -74,30 +71,24 @@ def unavailable() -> ApiProblem:
 
 def parse_day(field: str, raw: str | None) -> date:
     if raw is None or not raw.strip():
-        raise invalid(field, "missing", f"Isi parameter {field} dengan tanggal YYYY-MM-DD.",
-                      f"Give {field} as a date YYYY-MM-DD.")
+        raise invalid(field, "missing", "error.report_day_missing")
     raw = raw.strip()
     # fromisoformat alone also takes '20261123' and '2026-W48-1': one spelling only
     if not _DAY_RE.fullmatch(raw):
-        raise invalid(field, "date_format", f"Parameter {field} harus tanggal YYYY-MM-DD, bukan {_shown(raw)}.",
-                      f"{field} must be a date YYYY-MM-DD, not {_shown(raw)}.")
+        raise invalid(field, "date_format", "error.report_day_format", given=_shown(raw))
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise invalid(field, "date_invalid", f"Tanggal {raw} tidak ada di kalender (parameter {field}).",
-                      f"{raw} is not a date of the calendar ({field}).") from None
+        raise invalid(field, "date_invalid", "error.report_day_not_in_calendar", given=raw) from None
 
 
 def parse_period(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     date_from, date_to = parse_day("from", raw_from), parse_day("to", raw_to)
     if date_to < date_from:
-        raise invalid("to", "date_order", f"Tanggal to ({date_to}) sebelum tanggal from ({date_from}).",
-                      f"to ({date_to}) is before from ({date_from}).")
+        raise invalid("to", "date_order", "error.report_date_order", date_from=date_from, date_to=date_to)
     days = (date_to - date_from).days + 1
     if days > MAX_PERIOD_DAYS:
-        raise invalid("to", "period_too_long",
-                      f"Satu laporan paling lama {MAX_PERIOD_DAYS} hari; periode ini {days} hari. Bagi menjadi beberapa laporan.",
-                      f"One report covers at most {MAX_PERIOD_DAYS} days; this period has {days}. Split it into several.")
+        raise invalid("to", "period_too_long", "error.report_period_too_long", max=MAX_PERIOD_DAYS, days=days)
     return date_from, date_to
 
 
@@ -108,10 +99,10 @@ def parse_agency(config: Config, raw: str | None) -> str | None:
     if raw in config.agency_by_id:
         return raw
     close = difflib.get_close_matches(raw[:64], list(config.agency_by_id), n=1)
-    hint_id = f" Maksud Anda {close[0]!r}?" if close else ""
-    hint_en = f" Did you mean {close[0]!r}?" if close else ""
-    raise invalid("agency", "unknown_agency", f"Instansi {_shown(raw)} tidak dikenal.{hint_id}",
-                  f"No agency {_shown(raw)}.{hint_en}")
+    if close:
+        raise invalid("agency", "unknown_agency", "error.report_unknown_agency.hint", given=_shown(raw),
+                      hint=repr(close[0]))
+    raise invalid("agency", "unknown_agency", "error.report_unknown_agency", given=_shown(raw))
 
 
 def parse_choice(field: str, raw: str | None, choices, default: str | None = None) -> str:
@@ -119,10 +110,8 @@ def parse_choice(field: str, raw: str | None, choices, default: str | None = Non
         return default
     value = (raw or "").strip()
     if value not in choices:
-        listed_id = ", ".join(choices[:-1]) + " atau " + choices[-1]
-        listed_en = ", ".join(choices[:-1]) + " or " + choices[-1]
-        raise invalid(field, "choice", f"Parameter {field} harus {listed_id}, bukan {_shown(value)}.",
-                      f"{field} must be {listed_en}, not {_shown(value)}.")
+        raise invalid(field, "choice", "error.report_choice", given=_shown(value),
+                      first=", ".join(choices[:-1]), last=choices[-1])
     return value
 
 
@@ -185,8 +174,8 @@ def _ikm(report: Report, lang: str) -> dict:
     overall = next((row for row in rows if row["agency_id"] == "ALL"), None)
     if overall is None:
         return {"ikm": None, "grade": None, "grade_name": None, "respondents": 0}
-    letter, name_id, name_en = ikm_grade(overall["ikm"])
-    return {"ikm": overall["ikm"], "grade": letter, "grade_name": name_en if lang == "en" else name_id,
+    letter, _name_id, _name_en = ikm_grade(overall["ikm"])
+    return {"ikm": overall["ikm"], "grade": letter, "grade_name": grade_name(letter, lang),
             "respondents": overall["respondents"]}
 
 
@@ -244,7 +233,7 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
                 log.warning("report failed on %s: %r", path, exc)
                 raise unavailable() from None
             except ValueError as exc:  # the parameters were checked; build_report's own checks, to be sure
-                raise invalid("query", "invalid", str(exc), str(exc)) from None
+                raise invalid("query", "invalid", "error.report_query", problem=str(exc)) from None
 
     def now() -> datetime:
         return backend.engine.clock.now().astimezone(config.lobby.tz)
@@ -282,8 +271,7 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
         if table is not None and table.strip():
             table = parse_choice("table", table, TABLE_NAMES)
             if fmt != "csv":
-                raise invalid("table", "csv_only", "Parameter table hanya untuk format=csv.",
-                              "table works with format=csv only.")
+                raise invalid("table", "csv_only", "error.report_csv_only")
         else:
             table = None
         date_from, date_to, agency, by = parse(date_from, date_to, agency, by)
@@ -304,10 +292,8 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
                            date_to: str | None = period_to, agency: str | None = agency_param,
                            by: str | None = by_param):
         if table not in TABLE_NAMES:
-            raise ApiProblem("not_found", message_id=f"Tabel laporan {_shown(table)} tidak ada. Pilihan: "
-                                                     f"{', '.join(TABLE_NAMES)}.",
-                             message_en=f"No report table {_shown(table)}. Choose one of: {', '.join(TABLE_NAMES)}.",
-                             tables=list(TABLE_NAMES))
+            raise ApiProblem("not_found", msgid="error.report_unknown_table",
+                             fields={"table": _shown(table), "tables": ", ".join(TABLE_NAMES)}, tables=list(TABLE_NAMES))
         date_from, date_to, agency, by = parse(date_from, date_to, agency, by)
         report = await in_thread(build_report, date_from, date_to, agency, by=by, now=now())
         return {**report_head(config, report, by), "name": table, "table": table_json(report.table(table))}

@@ -57,8 +57,7 @@ async def events(websocket: WebSocket):
             since = -1
         if not 0 <= since <= MAX_SEQ:
             return await ws_refuse(websocket, ApiProblem(
-                "invalid_request", message_id="Parameter since harus bilangan bulat ≥ 0.",
-                message_en="since must be an integer ≥ 0.").to_dict(lang), WS_BAD_REQUEST)
+                "invalid_request", msgid="error.invalid_request.since").to_dict(lang), WS_BAD_REQUEST)
     last = await backend.run(backend.engine.last_seq)
     if since > last:
         # the client knows events this database never had (a restored or new database): start again

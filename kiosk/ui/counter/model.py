@@ -310,11 +310,9 @@ def decimal_text(lang: str, value: float, digits: int = 1) -> str:
 def grade_name(lang: str, letter: str) -> str:
     """The IKM grade's name (PermenPANRB 14/2017), from the report module's one table of grades."""
     from kiosk.reports import GRADES
+    from kiosk.reports import grade_name as report_grade_name
 
-    for _lowest, grade, name_id, name_en in GRADES:
-        if grade == letter:
-            return name_en if lang == "en" else name_id
-    return letter
+    return report_grade_name(letter, lang) if any(grade == letter for _lowest, grade in GRADES) else letter
 
 
 def ikm_text(lang: str, ikm: dict | None) -> str:
