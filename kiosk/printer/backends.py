@@ -482,7 +482,7 @@ def printer_notes(config: PrinterSettings, *, find_usb=None, dev_root: Path = Pa
         try:
             found = (find_usb or _find_usb)(config.usb_vendor, config.usb_product)
         except ImportError:
-            return [f"printer.backend = 'usb' needs pyusb and libusb (bash scripts/setup.sh installs both)"]
+            return ["printer.backend = 'usb' needs pyusb and libusb (bash scripts/setup.sh installs both)"]
         if found is None:
             notes.append(f"printer: no USB device {wanted} is connected to this PC (check the cable and "
                          f"the printer's power; `lsusb` lists what is there)")
