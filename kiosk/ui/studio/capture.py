@@ -59,7 +59,9 @@ class ToneSource(QObject):
         self.format.setChannelCount(1)
         self.format.setSampleFormat(QAudioFormat.SampleFormat.Int16)
         self.input = QAudioBufferInput(self.format)
-        self.input.readyToSendAudioBuffer.connect(self._send)
+        # queued: the encoder's thread asks for more; the answer is made on this object's (GUI) thread, so
+        # that thread never needs Python's lock while the GUI thread waits on it (a deadlock under load)
+        self.input.readyToSendAudioBuffer.connect(self._send, Qt.ConnectionType.QueuedConnection)
         self.script = tuple(script)
         self._chunks: list[array.array] = []
         self._sent = 0
@@ -100,7 +102,7 @@ class FigureSource(QObject):
     def __init__(self, seconds: float = 1.2, parent: QObject | None = None):
         super().__init__(parent)
         self.input = QVideoFrameInput(QVideoFrameFormat(VIDEO_SIZE, QVideoFrameFormat.PixelFormat.Format_BGRA8888))
-        self.input.readyToSendVideoFrame.connect(self._send)
+        self.input.readyToSendVideoFrame.connect(self._send, Qt.ConnectionType.QueuedConnection)  # as above
         self.frames = max(1, int(seconds * VIDEO_FPS))
         self._sent = self.frames  # nothing to send before the first take
 

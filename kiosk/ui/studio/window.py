@@ -353,6 +353,13 @@ class StudioWindow(QWidget):
 
     # ------------------------------------------------------------------ keys
 
+    def _stop_player(self) -> None:
+        # stop() on a player that plays nothing still waits on FFmpeg's audio thread, which may be
+        # waiting to log through Python's Qt message handler: a deadlock (seen under load). Stop only
+        # what plays.
+        if self.player.playbackState() != QMediaPlayer.PlaybackState.StoppedState:
+            self.player.stop()
+
     def keyPressEvent(self, event) -> None:
         name = KEYS.get(event.key())
         if self.studio is None or self.pages.currentIndex() != 1 or name is None:
@@ -366,7 +373,7 @@ class StudioWindow(QWidget):
             return None
         action = self.studio.key(name)
         if action in ("countdown", "redo"):
-            self.player.stop()
+            self._stop_player()
             self._remaining = self.countdown_seconds
             if self._remaining <= 0:
                 self._start_recording()
@@ -381,7 +388,7 @@ class StudioWindow(QWidget):
         elif action == "keep":
             self._keep()
         elif action == "move":
-            self.player.stop()
+            self._stop_player()
         self._show()
         return action
 
@@ -413,7 +420,7 @@ class StudioWindow(QWidget):
     def play_take(self) -> None:
         if self.studio.take is None:
             return
-        self.player.stop()
+        self._stop_player()
         self.player.setSource(QUrl.fromLocalFile(str(self.studio.take)))
         self.player.play()
 
@@ -422,7 +429,7 @@ class StudioWindow(QWidget):
             self.framing.show_image(frame.toImage())
 
     def _keep(self) -> None:
-        self.player.stop()
+        self._stop_player()
         studio, item, take = self.studio, self.studio.item, self.studio.take
         self.tasks.run(lambda: studio.save(item, take), on_done=self._on_kept, on_error=self._on_keep_error)
 
@@ -445,7 +452,7 @@ class StudioWindow(QWidget):
 
     def shutdown(self) -> None:
         self.countdown.stop()
-        self.player.stop()
+        self._stop_player()
         if self.recorder is not None:
             self.recorder.close()
         self.tasks.wait(30000)

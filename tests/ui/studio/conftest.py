@@ -66,3 +66,4 @@ def record_take(qtbot, window) -> str:
         qtbot.waitUntil(lambda: window.source.done, timeout=10000)
         assert window.press("space") == "stop"
     return taken.args[0]
+
