@@ -14,6 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.problems import ProblemsError
+
 WIDTH, HEIGHT, FPS = 640, 360, 25
 MIN_SECONDS = 0.4
 MAX_SECONDS = 8.0
@@ -21,11 +23,13 @@ MIN_SHORT_SIDE = 360
 TIMEOUT_S = 120
 
 
-class ClipError(ValueError):
-    def __init__(self, source: Path, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + " ".join(problems))
+class ClipError(ProblemsError):
+    """A clip that cannot be used: every problem, each a sentence."""
+    joiner = " "
+
+    @property
+    def source(self) -> Path:
+        return self.path
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.sign import WORD_CALL, WORD_COUNTER, WORD_GO_TO, WORDS, PlaylistItem, _spell
 from kiosk.files import resolve
+from kiosk.problems import ProblemsError
+from kiosk.sign import WORD_CALL, WORD_COUNTER, WORD_GO_TO, WORDS, PlaylistItem, _spell
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,12 @@ _LETTERS_RE = re.compile(r"[A-Z]{1,3}")
 _AGENCY_RE = re.compile(r"agency:[a-z0-9][a-z0-9_-]*")
 
 
-class PackError(ValueError):
+class PackError(ProblemsError):
     """A pack that cannot be used; ``problems`` holds every problem found, each a sentence."""
 
-    def __init__(self, folder: Path, problems: list[str]):
-        self.folder = folder
-        self.problems = problems
-        super().__init__(f"{folder}: " + "; ".join(problems))
+    @property
+    def folder(self) -> Path:
+        return self.path
 
 
 @dataclass(frozen=True)

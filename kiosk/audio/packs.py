@@ -39,6 +39,7 @@ from kiosk.audio.phrases import (
     said_parts,
     template_parts,
 )
+from kiosk.problems import ProblemsError
 
 MANIFEST = "pack.toml"
 FRAGMENT_ID_RE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")
@@ -67,13 +68,13 @@ LANGUAGE_PAUSE_MS = 600   # between the languages of one call
 RENDER_VERSION = 1        # part of the call cache key: bump when the join changes
 
 
-class PackError(Exception):
+class PackError(ProblemsError):
     """A voice pack that cannot be used; ``problems`` lists every reason at once."""
+    prefix = "voice pack "
 
-    def __init__(self, folder: Path, problems: list[str]):
-        self.folder = folder
-        self.problems = problems
-        super().__init__(f"voice pack {folder}: " + "; ".join(problems))
+    @property
+    def folder(self) -> Path:
+        return self.path
 
 
 # --------------------------------------------------------------------------- fragments of a call
