@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Hashable
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 from kiosk.audio.packs import renderer_from_config
 from kiosk.audio.speech import Synthesizer, announcement_playlist
 from kiosk.files import resolve
+from kiosk.ui.common.media import PostedPlayer
 from kiosk.ui.common.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,9 @@ class Announcer(QObject):
 
         self.player = QMediaPlayer(self)
         self.audio_output = QAudioOutput(self)
-        self.audio_output.setVolume(float(config.audio.volume))
         self.player.setAudioOutput(self.audio_output)
+        self.media = PostedPlayer(self.player, self.audio_output)  # calls into the engine posted (common/media.py)
+        self.media.set_volume(float(config.audio.volume))
         self.player.mediaStatusChanged.connect(self._on_media_status)
         self.player.playbackStateChanged.connect(self._on_playback_state)
         self.player.errorOccurred.connect(self._on_error)
@@ -108,7 +110,7 @@ class Announcer(QObject):
         self.config = config
         self.enabled = bool(config.audio.enabled) and self.synthesizer is not None
         self._chime = resolve(config, config.audio.chime) if config.audio.chime is not None else None
-        self.audio_output.setVolume(float(config.audio.volume))
+        self.media.set_volume(float(config.audio.volume))
         self.voice_packs = renderer_from_config(config, self.synthesizer) if self.enabled else None
         if self.voice_packs is not None:
             renderer = self.voice_packs
@@ -154,7 +156,7 @@ class Announcer(QObject):
         self._queue.clear()
         self._files.clear()
         self._watchdog.stop()
-        self.player.stop()
+        self.media.release()
         self._tasks.wait(3000)
 
     # ------------------------------------------------------------------ speech
@@ -198,8 +200,8 @@ class Announcer(QObject):
         self._current = PlayRecord(key, Path(path))
         self.history.append(self._current)
         self._watchdog.start(UNKNOWN_DURATION_LIMIT_MS)
-        self.player.setSource(QUrl.fromLocalFile(str(path)))
-        self.player.play()
+        self.media.set_source(path)
+        self.media.play()
 
     def _catch_up(self, files: list[Path]) -> list[Path]:
         """A call with more calls waiting behind it, in its short form: once (no repeat), in the lobby's
@@ -216,29 +218,32 @@ class Announcer(QObject):
 
     def _on_playback_state(self, state) -> None:
         record = self._current
-        if state == QMediaPlayer.PlaybackState.PlayingState and record is not None and record.started is None:
+        if state == QMediaPlayer.PlaybackState.PlayingState and record is not None and record.started is None \
+                and self.media.is_current():
             record.started = time.monotonic()
             self.segment_started.emit(record.key, str(record.path))
 
     def _on_duration(self, duration_ms: int) -> None:
-        if self._current is not None and duration_ms > 0:
+        if self._current is not None and duration_ms > 0 and self.media.is_current():
             self._watchdog.start(int(duration_ms / max(self.player.playbackRate(), 0.01)) + STUCK_MARGIN_MS)
 
     def _on_media_status(self, status) -> None:
+        if not self.media.is_current():
+            return  # about a file asked for before the last one (the calls are posted)
         if status == QMediaPlayer.MediaStatus.EndOfMedia:
             self._finish_segment("ended")
         elif status == QMediaPlayer.MediaStatus.InvalidMedia:
             self._finish_segment("error")
 
     def _on_error(self, error, message: str) -> None:
-        if error != QMediaPlayer.Error.NoError and self._current is not None:
+        if error != QMediaPlayer.Error.NoError and self._current is not None and self.media.is_current():
             log.warning("cannot play %s: %s", self._current.path, message)
             self._finish_segment("error")
 
     def _on_stuck(self) -> None:
         if self._current is not None:
             log.warning("%s did not finish playing in time; skipped", self._current.path)
-            self.player.stop()
+            self.media.stop()
             self._finish_segment("stuck")
 
     def _finish_segment(self, outcome: str) -> None:

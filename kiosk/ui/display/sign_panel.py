@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Hashable
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.sign import PlaylistItem
 from kiosk.ui.common import theme
+from kiosk.ui.common.media import PostedPlayer
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ class SignPanel(QWidget):
         self.sink.videoFrameChanged.connect(self._on_frame)
         self.player = QMediaPlayer(self)
         self.player.setVideoSink(self.sink)  # the clips are silent: no audio output, nothing competes with the voice
+        self.media = PostedPlayer(self.player)  # every call that reaches the engine is posted (common/media.py)
         self.player.mediaStatusChanged.connect(self._on_media_status)
         self.player.errorOccurred.connect(self._on_error)
         self.player.durationChanged.connect(self._on_duration)
@@ -225,7 +227,7 @@ class SignPanel(QWidget):
         self._item = None
         self._step_timer.stop()
         self._watchdog.stop()
-        self.player.stop()
+        self.media.release()
 
     # ------------------------------------------------------------------ calls
 
@@ -238,7 +240,7 @@ class SignPanel(QWidget):
             return
         if self._idle:
             self._idle = False
-            self.player.stop()  # end the information loop
+            self.media.stop()  # end the information loop
         self._call = self._queue.pop(0)
         self.title.setText(self._call.title)
         self.call_started.emit(self._call.key)
@@ -261,10 +263,10 @@ class SignPanel(QWidget):
             self._show_token_text(item.token, "missing", item.label)  # the playlist's maker has logged it
             return
         self.player.setLoops(1)
-        self.player.setSource(QUrl.fromLocalFile(str(item.path)))
-        self.player.setPlaybackRate(self.playback_rate)
+        self.media.set_source(item.path)
+        self.media.set_rate(self.playback_rate)
         self._watchdog.start(UNKNOWN_DURATION_LIMIT_MS)
-        self.player.play()
+        self.media.play()
 
     def _show_token_text(self, token: str, outcome: str, label: str | None = None) -> None:
         """The visitor still gets the token, as large text, before the call moves on."""
@@ -291,7 +293,7 @@ class SignPanel(QWidget):
     def _clip_failed(self, outcome: str) -> None:
         item = self._item
         self._watchdog.stop()
-        self.player.stop()
+        self.media.stop()
         self._show_token_text(item.token, outcome, item.label)
 
     def _record(self, token: str, outcome: str) -> None:
@@ -309,12 +311,12 @@ class SignPanel(QWidget):
         self.caption.setText("")
         if self.info_clip is not None:
             self.view.set_stand_in(self.info_stand_in)
-            self.player.setSource(QUrl.fromLocalFile(str(self.info_clip)))
-            self.player.setPlaybackRate(1.0)
             self.player.setLoops(QMediaPlayer.Loops.Infinite)
-            self.player.play()
+            self.media.set_source(self.info_clip)
+            self.media.set_rate(1.0)
+            self.media.play()
         else:
-            self.player.stop()
+            self.media.stop()
             self.view.show_text(self.idle_caption)
         self.idle_started.emit()
 
@@ -328,10 +330,12 @@ class SignPanel(QWidget):
                 self.view.show_frame(image)
 
     def _on_duration(self, duration_ms: int) -> None:
-        if self._item is not None and duration_ms > 0:
+        if self._item is not None and duration_ms > 0 and self.media.is_current():
             self._watchdog.start(int(duration_ms / max(self.playback_rate, 0.01)) + STUCK_MARGIN_MS)
 
     def _on_media_status(self, status) -> None:
+        if not self.media.is_current():
+            return  # about a clip asked for before the last one (the calls are posted)
         if self._item is None:
             if status == QMediaPlayer.MediaStatus.InvalidMedia and self._idle:
                 log.warning("the information clip %s cannot be played", self.info_clip)
@@ -345,7 +349,7 @@ class SignPanel(QWidget):
             self._clip_failed("error")
 
     def _on_error(self, error, message: str) -> None:
-        if error == QMediaPlayer.Error.NoError:
+        if error == QMediaPlayer.Error.NoError or not self.media.is_current():
             return
         if self._item is not None and not self._item.missing:
             log.warning("sign clip for %r cannot be played (%s): %s", self._item.token, self._item.path, message)

@@ -30,6 +30,8 @@ from PySide6.QtMultimedia import (
     QVideoSink,
 )
 
+from kiosk.ui.common.media import post
+
 AUDIO_RATE = 48000
 CHUNK_MS = 20
 VIDEO_SIZE = QSize(640, 360)
@@ -193,7 +195,7 @@ class CaptureRecorder(QObject):
                 self.session.setCamera(self.camera)
                 self.session.setVideoSink(self.sink)
                 self.sink.videoFrameChanged.connect(self._on_camera_frame)
-                self.camera.start()
+                post(self.camera, "start")
         self.recorder.setMediaFormat(media)
         self.recorder.recorderStateChanged.connect(self._on_state)
         self.recorder.errorOccurred.connect(self._on_error)
@@ -209,18 +211,17 @@ class CaptureRecorder(QObject):
         self.recorder.setOutputLocation(QUrl.fromLocalFile(str(self._target)))
         if self.source is not None:
             self.source.rewind()
-        self.recorder.record()
+        post(self.recorder, "record")  # posted: see kiosk/ui/common/media.py for the deadlock it avoids
 
     def stop(self) -> None:
-        self.recorder.stop()
+        post(self.recorder, "stop")
 
     def close(self) -> None:
-        if self.recording:
-            self.recorder.stop()
+        post(self.recorder, "stop")
         if self._meter is not None:
             self._meter.stop()
         if self.camera is not None:
-            self.camera.stop()
+            post(self.camera, "stop")
 
     def _on_state(self, state) -> None:
         if state == QMediaRecorder.RecorderState.StoppedState and self._target is not None:

@@ -14,7 +14,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer, QVideoSink
 from PySide6.QtWidgets import (
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.i18n import t
 from kiosk.ui.common import theme
+from kiosk.ui.common.media import PostedPlayer
 from kiosk.ui.common.tasks import Tasks
 from kiosk.ui.studio.capture import CaptureRecorder
 from kiosk.ui.studio.model import PackFields, Phase, Studio, create_pack, pack_exists
@@ -161,7 +162,7 @@ class StudioWindow(QWidget):
         self._take_peak = 0  # the loudest the meter showed in this take: shown while it is reviewed
         self._remaining = 0
         self.studio: Studio | None = None
-        self.recorder: CaptureRecorder | None = None
+        self.capture: CaptureRecorder | None = None
         self.tasks = Tasks(max_threads=1, parent=self)
         self.setWindowTitle(t("studio.title_voice" if kind == "voice" else "studio.title_sign", lang))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -185,6 +186,7 @@ class StudioWindow(QWidget):
         self.playback_sink.videoFrameChanged.connect(self._on_playback_frame)
         if kind == "sign":
             self.player.setVideoOutput(self.playback_sink)
+        self.media = PostedPlayer(self.player, self.audio_output)  # calls into the engine posted (common/media.py)
         if pack_exists(self.folder):
             self._open_pack()
 
@@ -276,18 +278,18 @@ class StudioWindow(QWidget):
         self.setFocus()
 
     def _make_recorder(self, device) -> None:
-        if self.recorder is not None:
-            self.recorder.close()
-            self.recorder.deleteLater()
+        if self.capture is not None:
+            self.capture.close()
+            self.capture.deleteLater()
         if self.source is None and not (QMediaDevices.audioInputs() if self.kind == "voice"
                                         else QMediaDevices.videoInputs()):
-            self.recorder = None  # nothing to record from: the box says so
+            self.capture = None  # nothing to record from: the box says so
             return
-        self.recorder = CaptureRecorder(self.kind, device=device, source=self.source, parent=self)
-        self.recorder.take_ready.connect(self._on_take_ready)
-        self.recorder.failed.connect(self._on_take_failed)
-        self.recorder.level.connect(self._on_level)
-        self.recorder.image.connect(self.framing.show_image)
+        self.capture = CaptureRecorder(self.kind, device=device, source=self.source, parent=self)
+        self.capture.take_ready.connect(self._on_take_ready)
+        self.capture.failed.connect(self._on_take_failed)
+        self.capture.level.connect(self._on_level)
+        self.capture.image.connect(self.framing.show_image)
         if self.kind == "sign" and self.source is not None:
             self.framing.show_image(self.source.still())
 
@@ -344,7 +346,7 @@ class StudioWindow(QWidget):
                  Phase.RECORDING: t("studio.state_recording", self.lang),
                  Phase.REVIEW: t("studio.state_review", self.lang),
                  Phase.SAVING: t("studio.state_saving", self.lang)}[studio.phase]
-        if self.recorder is None:
+        if self.capture is None:
             state = t("studio.no_microphone" if self.kind == "voice" else "studio.no_camera", self.lang)
         self.state_label.setText(state)
         colour = theme.RED if studio.phase == Phase.RECORDING else theme.INK
@@ -354,11 +356,8 @@ class StudioWindow(QWidget):
     # ------------------------------------------------------------------ keys
 
     def _stop_player(self) -> None:
-        # stop() on a player that plays nothing still waits on FFmpeg's audio thread, which may be
-        # waiting to log through Python's Qt message handler: a deadlock (seen under load). Stop only
-        # what plays.
-        if self.player.playbackState() != QMediaPlayer.PlaybackState.StoppedState:
-            self.player.stop()
+        # posted, never called with the GIL held: see kiosk/ui/common/media.py for the deadlock it avoids
+        self.media.stop()
 
     def keyPressEvent(self, event) -> None:
         name = KEYS.get(event.key())
@@ -369,7 +368,7 @@ class StudioWindow(QWidget):
 
     def press(self, name: str) -> str | None:
         """One key, by name (as keyPressEvent passes it on)."""
-        if self.recorder is None and name in ("space", "r"):
+        if self.capture is None and name in ("space", "r"):
             return None
         action = self.studio.key(name)
         if action in ("countdown", "redo"):
@@ -382,7 +381,7 @@ class StudioWindow(QWidget):
         elif action == "cancel":
             self.countdown.stop()
         elif action == "stop":
-            self.recorder.stop()
+            self.capture.stop()
         elif action == "play":
             self.play_take()
         elif action == "keep":
@@ -404,7 +403,7 @@ class StudioWindow(QWidget):
         self._take_number += 1
         self._take_peak = 0
         suffix = "wav" if self.kind == "voice" else "mp4"
-        self.recorder.start(self.takes_dir / f"take-{self._take_number}.{suffix}")
+        self.capture.start(self.takes_dir / f"take-{self._take_number}.{suffix}")
 
     def _on_take_ready(self, path: str) -> None:
         self.studio.take_ready(Path(path))
@@ -421,8 +420,8 @@ class StudioWindow(QWidget):
         if self.studio.take is None:
             return
         self._stop_player()
-        self.player.setSource(QUrl.fromLocalFile(str(self.studio.take)))
-        self.player.play()
+        self.media.set_source(self.studio.take)
+        self.media.play()
 
     def _on_playback_frame(self, frame) -> None:
         if frame.isValid():
@@ -453,8 +452,8 @@ class StudioWindow(QWidget):
     def shutdown(self) -> None:
         self.countdown.stop()
         self._stop_player()
-        if self.recorder is not None:
-            self.recorder.close()
+        if self.capture is not None:
+            self.capture.close()
         self.tasks.wait(30000)
         if self._takes is not None:
             self._takes.cleanup()

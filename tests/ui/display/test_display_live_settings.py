@@ -34,7 +34,8 @@ def test_new_audio_settings_reach_the_next_call(qtbot, display, server, tmp_path
     new = display.config.model_copy(update={"audio": display.config.audio.model_copy(
         update={"chime": Path("gong.wav"), "volume": 0.4})})
     display.apply_config(new)
-    assert display.announcer.audio_output.volume() == pytest.approx(0.4, abs=0.01)
+    # the volume reaches the audio output from the event loop (posted: kiosk/ui/common/media.py)
+    qtbot.waitUntil(lambda: display.announcer.audio_output.volume() == pytest.approx(0.4, abs=0.01), timeout=2000)
     played = []
     display.announcer.segment_started.connect(lambda _key, path: played.append(Path(path).name))
     display.announcer.announce("live-1", "A-009", "2")

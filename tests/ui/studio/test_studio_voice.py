@@ -37,7 +37,7 @@ def test_record_trim_keep_and_the_call_uses_the_new_wav(qtbot, config, tmp_path)
     assert window.prompt_label.text() == "nomor antrean"
     assert window.count_label.text() == f"0 dari {len(window.studio.items)} sudah direkam"
     levels = []
-    window.recorder.level.connect(levels.append)
+    window.capture.level.connect(levels.append)
     take = record_take(qtbot, window)
     assert window.studio.phase == Phase.REVIEW
     assert wav_info(take).duration_s > 1.1  # the raw take: 0.3 s silence, 0.6 s tone, 0.3 s silence
@@ -79,7 +79,7 @@ def test_the_level_meter_follows_the_source(qtbot, config, tmp_path):
     window = open_studio(qtbot, config, "voice", tmp_path / "voice-id")
     window.source.script = ((0.2, 330.0, 0.3),)
     seen = []
-    window.recorder.level.connect(lambda level: seen.append(window.level_meter.value()))
+    window.capture.level.connect(lambda level: seen.append(window.level_meter.value()))
     record_take(qtbot, window)
     assert seen and min(seen) > 20  # the tone at 0.3: about 21% RMS, shown x3
     window.shutdown()

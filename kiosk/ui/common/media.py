@@ -1,0 +1,62 @@
+"""QMediaPlayer driven from the event loop, never from Python code that holds the GIL.
+
+Why (found with gdb on a hung CI run, every thread's stack): a thread of Qt Multimedia's FFmpeg
+backend, destroying one of its own objects, calls a virtual function of our player or audio output.
+Those objects were made from Python, so PySide asks Python whether the virtual is overridden and waits
+for the GIL, while holding a Qt signal-slot mutex. The GUI thread, holding the GIL inside
+``player.stop()`` (or ``setSource``, ``play``: PySide does not release the GIL in them), waits for
+that same mutex. Neither moves again: the display, the studio or a test run freezes for good.
+
+So every call that reaches the FFmpeg engine is posted (``QMetaObject.invokeMethod``, queued) and made
+by the event loop in C++, where no Python code holds the GIL. Posted calls to one object run in the
+order they were posted. What the player reports about a source asked for before the last one is stale:
+``is_current()`` tells the caller to ignore it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Q_ARG, QMetaObject, Qt, QUrl
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+QUEUED = Qt.ConnectionType.QueuedConnection
+
+
+def post(target, method: str, *arguments) -> None:
+    if not QMetaObject.invokeMethod(target, method, QUEUED, *arguments):
+        raise RuntimeError(f"cannot post {type(target).__name__}.{method}")  # a typo in this module, never input
+
+
+class PostedPlayer:
+    """The calls of one QMediaPlayer (and its QAudioOutput) that reach the engine, posted in order."""
+
+    def __init__(self, player: QMediaPlayer, audio_output: QAudioOutput | None = None):
+        self.player = player
+        self.audio_output = audio_output
+        self.asked = QUrl()  # the source last asked for
+
+    def set_source(self, path: Path | str | None) -> None:
+        self.asked = QUrl.fromLocalFile(str(path)) if path is not None else QUrl()
+        post(self.player, "setSource", Q_ARG(QUrl, self.asked))
+
+    def play(self) -> None:
+        post(self.player, "play")
+
+    def stop(self) -> None:
+        post(self.player, "stop")
+
+    def set_rate(self, rate: float) -> None:
+        post(self.player, "setPlaybackRate", Q_ARG(float, float(rate)))
+
+    def set_volume(self, volume: float) -> None:
+        if self.audio_output is not None:
+            post(self.audio_output, "setVolume", Q_ARG("float", float(volume)))  # C++ float, not double
+
+    def release(self) -> None:
+        """Stop and let go of the source, so the engine's threads end before the player is destroyed."""
+        self.stop()
+        self.set_source(None)
+
+    def is_current(self) -> bool:
+        """The player is on the source last asked for (its reports are about it, not an earlier one)."""
+        return self.player.source() == self.asked
