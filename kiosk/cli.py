@@ -39,6 +39,19 @@ COMMANDS = {
 }
 
 
+def _aware_time(text: str):
+    """An ISO time with its offset (2026-12-07T02:00+07:00), for --demo-at."""
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO time such as 2026-12-07T02:00+07:00") from None
+    if when.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no offset: write it as 2026-12-07T02:00+07:00")
+    return when
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mpp-kiosk", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -74,8 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="once up, walk one visitor through the windows and log each step")
     parsers["run"].add_argument("--exit-after", type=float, default=None, help="quit after this many seconds")
     parsers["run"].add_argument("--demo", action="store_true",
-                                help="a trial on this PC: 127.0.0.1 only, every service open whatever the hour, "
-                                     "its own database (demo-<name>); config.toml is not changed")
+                                help="a trial on this PC: 127.0.0.1 only, a scratch database of its own (demo-<name>), "
+                                     "and, when the lobby is closed, a demo clock from its next opening; "
+                                     "config.toml is not changed")
+    parsers["run"].add_argument("--demo-at", type=_aware_time, default=None, help=argparse.SUPPRESS)  # tests: "now" of a demo
     parsers["init"].add_argument("dir", type=Path, help="the new lobby's folder (made if missing; never overwritten)")
     parsers["preview-ticket"].add_argument("--service", help="service id (default the first)")
     parsers["preview-ticket"].add_argument("--out", type=Path, default=Path("ticket.png"))

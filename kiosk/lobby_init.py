@@ -147,5 +147,5 @@ def main(args, *, now: Callable[[], datetime] = lambda: datetime.now(timezone.ut
     print("next:", file=out)
     print(f"  cd {target}", file=out)
     print("  mpp-kiosk check-config          # after each edit of config.toml (docs/configuration.md)", file=out)
-    print("  mpp-kiosk run --demo            # the whole lobby on this PC, open whatever the hour", file=out)
+    print("  mpp-kiosk run --demo            # the whole lobby on this PC, at any hour (a demo clock)", file=out)
     return 0

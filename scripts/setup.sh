@@ -38,9 +38,10 @@ fi
 case "${1:-}" in
   run)
     shift
-    # --demo: every service open whatever the hour (night, Sunday, holiday), on 127.0.0.1 only, tickets in
-    # data/demo-mpp.sqlite; the lobby itself runs as `.venv/bin/mpp-kiosk run` (or its systemd unit).
-    echo "setup: the lobby runs as a demo: every service open whatever the hour, its own database."
+    # --demo: on 127.0.0.1 only, tickets in a scratch data/demo-mpp.sqlite, and when the lobby is closed
+    # (night, Sunday, holiday, a break) on a demo clock from its next opening, said in one line; the lobby
+    # itself runs as `.venv/bin/mpp-kiosk run` (or its systemd unit).
+    echo "setup: the lobby runs as a demo on this PC (windows marked DEMO, a scratch database)."
     extra=(--demo)
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
       echo "setup: no screen found: it runs offscreen and walks one visitor through it (see the log)."

@@ -41,6 +41,7 @@ class Lobby:
     server: object  # kiosk.server.runner.ServerThread
     windows: dict[str, QWidget] = field(default_factory=dict)
     started_at: float = field(default_factory=time.perf_counter)
+    demo_marks: dict = field(default_factory=dict)  # the DEMO tags of `run --demo` (kiosk/ui/common/demo_mark.py)
 
     @property
     def url(self) -> str:
@@ -60,7 +61,8 @@ class LobbyStartError(Exception):
     """The lobby cannot start; the message is one sentence for the technician."""
 
 
-def start_server(config: Config, host: str | None = None, port: int | None = None, db: Path | None = None):
+def start_server(config: Config, host: str | None = None, port: int | None = None, db: Path | None = None,
+                 clock=None):
     """The queue server on uvicorn in this process; LobbyStartError when the database or the port is unusable."""
     from kiosk.server.app import create_app
     from kiosk.server.runner import ServerThread
@@ -70,7 +72,7 @@ def start_server(config: Config, host: str | None = None, port: int | None = Non
     host = host or config.server.host
     port = config.server.port if port is None else port
     try:
-        app = create_app(config, db_path=db_path)
+        app = create_app(config, db_path=db_path, clock=clock)
     except (OSError, sqlite3.Error) as exc:
         raise LobbyStartError(f"cannot open the database {db_path}: {exc}") from None
     server = ServerThread(app, host, port)
@@ -87,7 +89,7 @@ def start_server(config: Config, host: str | None = None, port: int | None = Non
         raise LobbyStartError(f"cannot start the queue server on {host}:{port}: {exc.strerror or exc}{hint}") from None
 
 
-def open_windows(config: Config, server_url: str, *, synthesizer=None) -> dict[str, QWidget]:
+def open_windows(config: Config, server_url: str, *, synthesizer=None, clock=None) -> dict[str, QWidget]:
     from kiosk.client import ApiClient
     from kiosk.printer.backends import make_ticket_printer
     from kiosk.ui.counter.window import CounterWindow
@@ -98,9 +100,10 @@ def open_windows(config: Config, server_url: str, *, synthesizer=None) -> dict[s
 
     kiosk = KioskWindow(config, ApiClient(server_url, config.server.key_for("kiosk"),
                                           ssl_context=client_ssl_context(config, server_url)),
-                        make_ticket_printer(config.printer, config.base_dir))
-    display = DisplayWindow(config, server_url, config.server.key_for("display"), synthesizer=synthesizer)
-    counter = CounterWindow(config, server_url, counter_id=config.counter_app.counter or None)
+                        make_ticket_printer(config.printer, config.base_dir), clock=clock)
+    display = DisplayWindow(config, server_url, config.server.key_for("display"), synthesizer=synthesizer,
+                            clock=clock)
+    counter = CounterWindow(config, server_url, counter_id=config.counter_app.counter or None, clock=clock)
     windows = {"kiosk": kiosk, "display": display, "counter": counter}
     place_windows(config, windows)
     for window in windows.values():
@@ -362,9 +365,41 @@ class FirstFrames(QObject):
         return False
 
 
+def start_demo(config: Config, args):
+    """`run --demo`: (the demo config, the journey's login, the clock or None, the demo clock's start or None).
+
+    The scratch database is emptied; when the lobby's counter takes no tickets now (night, Sunday, a
+    holiday, a break), the demo runs on a clock from the next opening, said in one line on stdout."""
+    from kiosk.clock import ShiftedClock, SystemClock
+    from kiosk.demo import demo_lobby, demo_start, empty_demo_database
+    from kiosk.dates import day_name
+
+    config, login = demo_lobby(config, args.host, args.port, journey=getattr(args, "journey", False))
+    database = args.db or config.path(config.server.database)
+    if args.db is None:
+        empty_demo_database(database)
+    pretend = getattr(args, "demo_at", None)
+    now = pretend or SystemClock().now()
+    start = demo_start(config, now)
+    local_now = now.astimezone(config.lobby.tz)
+    if start is None and pretend is None:
+        log.info("demo: the lobby's own hours, on %s only, scratch database %s", config.server.host, database)
+        return config, login, None, None
+    start = start or local_now
+    if start != local_now:
+        line = (f"demo: the lobby is closed at {day_name(local_now, 'en')} {local_now:%H:%M}; the demo runs on a "
+                f"demo clock from {day_name(start, 'en')} {start:%H:%M} (windows marked DEMO)")
+        print(line, flush=True)
+    else:
+        line = f"demo: on a demo clock from {day_name(start, 'en')} {start:%H:%M} (windows marked DEMO)"
+    log.info("%s, on %s only, scratch database %s", line, config.server.host, database)
+    return config, login, ShiftedClock(start), start
+
+
 def main(args) -> int:
     started_at = time.perf_counter() - (seconds_since_process_start() or 0.0)
     from kiosk.cli import load_or_report
+    from kiosk.demo import DemoRefused
     from kiosk.logs import setup_logging
 
     config = load_or_report(args.config)
@@ -374,16 +409,14 @@ def main(args) -> int:
     # every request is in the server's access log already; the client's copy of each line only doubles the log
     logging.getLogger("httpx").setLevel(logging.WARNING)
     journey_login = {}
-    if getattr(args, "demo", False):
-        from kiosk.demo import DemoRefused, demo_lobby
-
+    demo = getattr(args, "demo", False)
+    clock, clock_start = None, None
+    if demo:
         try:
-            config, journey_login = demo_lobby(config, args.host, args.port, journey=getattr(args, "journey", False))
+            config, journey_login, clock, clock_start = start_demo(config, args)
         except DemoRefused as exc:
             print(f"run: {exc}", file=sys.stderr)
             return 2
-        log.info("demo: every service open all day whatever the schedule, on %s only, database %s",
-                 config.server.host, args.db or config.path(config.server.database))
     from kiosk.secrets import refuse_on_network
 
     if refuse_on_network(config, [args.host or config.server.host, config.server.public_host], args.config, "run"):
@@ -395,7 +428,7 @@ def main(args) -> int:
     # display logs what matters, a clip that will not play. QT_LOGGING_RULES still wins over this.
     QLoggingCategory.setFilterRules("qt.multimedia.ffmpeg*=false\nqt.multimedia.playbackengine.codec=false")
     try:
-        server = start_server(config, args.host, args.port, args.db)
+        server = start_server(config, args.host, args.port, args.db, clock=clock)
     except LobbyStartError as exc:
         print(f"run: {exc}", file=sys.stderr)
         return 1
@@ -405,7 +438,11 @@ def main(args) -> int:
     lobby = Lobby(config, server, started_at=started_at)
     log.info("queue server on %s, %.2f s after start", lobby.url, time.perf_counter() - started_at)
     try:
-        lobby.windows = open_windows(config, lobby.url)
+        lobby.windows = open_windows(config, lobby.url, clock=clock)
+        if demo:
+            from kiosk.ui.common.demo_mark import mark_demo
+
+            lobby.demo_marks = mark_demo(lobby.windows, config.lobby.languages[0], clock_start)
     except Exception:
         log.exception("opening the windows failed")
         lobby.shutdown()

@@ -222,3 +222,32 @@ def test_a_database_that_cannot_be_opened_is_one_clear_sentence(tmp_path, run_lo
     output = lobby.output()
     assert f"run: cannot open the database {folder}: unable to open database file" in output
     assert "Traceback" not in output and "lobby up" not in output
+
+
+def test_the_demo_at_2am_runs_on_a_demo_clock_from_the_next_opening_and_completes_the_journey(
+        tmp_path, run_lobby, fake_printer):
+    """Issue 18: the README's first command at 02:00 lobby time shows the whole journey, not "closed until 08:00"."""
+    data = lobby_data(tmp_path, free_port(), fake_printer.port)
+    data["lobby"]["timezone"] = "Asia/Makassar"
+    data["schedule"] = {"weekly": {day: ["08:00-15:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
+                        "last_ticket_minutes": 30,
+                        "breaks": [{"days": ["mon"], "span": "12:00-13:00", "reason": {"id": "Istirahat", "en": "Break"}}]}
+    config_path = write_config(tmp_path / "config.toml", data)
+    lobby = run_lobby("--config", str(config_path), "--port", str(data["server"]["port"]), "--demo", "--journey",
+                      "--demo-at", "2026-12-07T02:00+08:00")  # a Monday, 02:00 in the lobby
+    line = lobby.wait_for(r"demo: the lobby is closed at Monday 02:00; the demo runs on a demo clock from "
+                          r"Monday 08:00 \(windows marked DEMO\)", timeout=20)
+    assert line
+    done = lobby.wait_for(r"journey (done|stopped)\S*( with a fault)?: (.+)", timeout=60)
+    assert done.group(0) == "journey done: A-001 issued, printed, called, shown and finished", lobby.output()[-4000:]
+    lobby.process.send_signal(signal.SIGINT)
+    assert lobby.process.wait(timeout=10) == 0
+    log = lobby.output()
+    assert "Traceback" not in log and "closed until" not in log.lower() and "tutup sampai" not in log
+    # the ticket was issued at the demo clock's 08:00, in the demo's scratch database, not the lobby's
+    database = load_config(config_path).path(load_config(config_path).server.database)
+    scratch = database.with_name(f"demo-{database.name}")
+    with sqlite3.connect(scratch) as conn:
+        issued_at = conn.execute("SELECT issued_at FROM tickets").fetchall()
+    assert len(issued_at) == 1 and issued_at[0][0].startswith("2026-12-07T00:0"), issued_at  # 08:0x WITA in UTC
+    assert not database.exists()

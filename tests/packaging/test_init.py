@@ -2,8 +2,8 @@
 
 init: the shipped config.toml with fresh secrets (no shipped key or PIN left), the assets copied byte for byte,
 data/ and logs/, the PIN sheet printed once and true; a folder holding a lobby is refused and left as it was.
---demo: every service of the shipped lobby open at hours it is closed (a Sunday night, a holiday, the Friday
-prayer break), on loopback only, with a database of its own.
+--demo: at hours the shipped lobby is closed (a night, a Sunday, a holiday, the Friday prayer break, past the
+last ticket, minutes before closing) a demo clock from its next opening; on loopback only, a scratch database.
 """
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ import os
 import re
 import stat
 from argparse import Namespace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from kiosk.config import load_config
-from kiosk.demo import DemoRefused, demo_config, demo_lobby, journey_officer
+from kiosk.clock import ShiftedClock
+from kiosk.demo import DemoRefused, demo_config, demo_lobby, demo_start, empty_demo_database, journey_officer
 from kiosk.lobby_init import main as init_main
 from kiosk.pins import verify_pin
 from kiosk.schedule import service_status
@@ -126,21 +127,52 @@ def shipped():
     return load_config(ROOT / "config.toml")
 
 
-@pytest.mark.parametrize("when", [
-    datetime(2026, 12, 6, 18, 0, tzinfo=timezone.utc),   # Monday 02:00 local: night
-    datetime(2026, 12, 6, 3, 0, tzinfo=timezone.utc),    # Sunday 11:00: closed all day
-    datetime(2026, 12, 25, 2, 0, tzinfo=timezone.utc),   # Friday 10:00 but Christmas, a holiday
-    datetime(2026, 12, 4, 4, 0, tzinfo=timezone.utc),    # Friday 12:00: the Friday prayer break
-    datetime(2026, 12, 3, 6, 50, tzinfo=timezone.utc),   # Thursday 14:50: past the last ticket
-], ids=["night", "sunday", "holiday", "friday-prayer", "last-ticket"])
-def test_demo_opens_every_service_whatever_the_hour(shipped, when):
-    demo = demo_config(shipped)
-    closed = [s.id for s in shipped.services if not service_status(shipped, s, when, 0).is_open]
-    assert closed, "the shipped lobby should be closed at this hour for the test to mean anything"
-    assert [s.id for s in demo.services if not service_status(demo, s, when, 0).is_open] == []
-    # quotas still count: a full service stays full
-    quota = next(s for s in demo.services if s.daily_quota)
-    assert service_status(demo, quota, when, quota.daily_quota).state == "full"
+LOCAL = timezone(timedelta(hours=8))  # Balikpapan (WITA), the shipped lobby's time zone
+
+
+@pytest.mark.parametrize("when, starts", [
+    (datetime(2026, 12, 7, 2, 0, tzinfo=LOCAL), datetime(2026, 12, 7, 8, 0, tzinfo=LOCAL)),    # Monday 02:00
+    (datetime(2026, 12, 6, 11, 0, tzinfo=LOCAL), datetime(2026, 12, 7, 8, 0, tzinfo=LOCAL)),   # Sunday 11:00
+    (datetime(2026, 12, 25, 10, 0, tzinfo=LOCAL), datetime(2026, 12, 28, 8, 0, tzinfo=LOCAL)),  # Christmas (Fri)
+    (datetime(2026, 12, 4, 12, 0, tzinfo=LOCAL), datetime(2026, 12, 4, 13, 30, tzinfo=LOCAL)),  # Friday prayer
+    (datetime(2026, 12, 3, 14, 50, tzinfo=LOCAL), datetime(2026, 12, 4, 8, 0, tzinfo=LOCAL)),   # past last ticket
+    (datetime(2026, 12, 3, 14, 25, tzinfo=LOCAL), datetime(2026, 12, 4, 8, 0, tzinfo=LOCAL)),   # 5 min before it
+    (datetime(2026, 12, 3, 11, 50, tzinfo=LOCAL), datetime(2026, 12, 3, 13, 0, tzinfo=LOCAL)),  # lunch in 10 min
+], ids=["night", "sunday", "holiday", "friday-prayer", "last-ticket", "closing-soon", "lunch-soon"])
+def test_the_demo_clock_starts_at_the_next_opening_when_the_lobby_is_closed(shipped, when, starts):
+    counter = shipped.counter_by_id[shipped.counter_app.counter]
+    assert not all(service_status(shipped, shipped.service_by_id[s], when + timedelta(minutes=15), 0).is_open
+                   for s in counter.services), "the shipped lobby should be closed (soon) for the test to mean anything"
+    start = demo_start(demo_config(shipped), when)
+    assert start == starts
+    assert all(service_status(shipped, shipped.service_by_id[s], start, 0).is_open for s in counter.services)
+
+
+def test_the_demo_keeps_the_real_clock_while_the_lobby_is_open(shipped):
+    monday_10 = datetime(2026, 12, 7, 10, 0, tzinfo=LOCAL)
+    assert demo_start(demo_config(shipped), monday_10) is None
+    # the demo config keeps the lobby's schedule: it is the lobby, on another clock
+    assert demo_config(shipped).schedule == shipped.schedule
+
+
+def test_the_shifted_clock_runs_at_the_real_pace_from_its_start():
+    ticks = iter([100.0, 100.0, 160.5])
+    clock = ShiftedClock(datetime(2026, 12, 7, 8, 0, tzinfo=LOCAL), monotonic=lambda: next(ticks))
+    assert clock.now() == datetime(2026, 12, 7, 0, 0, tzinfo=timezone.utc)
+    assert clock.now() == datetime(2026, 12, 7, 0, 1, 0, 500000, tzinfo=timezone.utc)
+
+
+def test_the_demo_empties_its_scratch_database_and_never_the_lobbys(tmp_path):
+    scratch = tmp_path / "demo-mpp.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{scratch}{suffix}").write_bytes(b"old demo")
+    empty_demo_database(scratch)
+    assert list(tmp_path.iterdir()) == []
+    lobby = tmp_path / "mpp.sqlite"
+    lobby.write_bytes(b"the lobby's tickets")
+    with pytest.raises(DemoRefused, match="not a demo database"):
+        empty_demo_database(lobby)
+    assert lobby.read_bytes() == b"the lobby's tickets"
 
 
 def test_demo_listens_on_loopback_only_with_its_own_database_and_public_url(shipped):

@@ -117,8 +117,7 @@ def test_init_check_config_and_run_demo_journey_from_the_installed_wheel(product
             run.wait(5)
     log = output_path.read_text(errors="replace")
     assert code == 0, log[-4000:]
-    assert f"demo: every service open all day whatever the schedule, on 127.0.0.1 only, database " \
-           f"{lobby / 'data' / 'demo-mpp.sqlite'}" in log
+    assert f"on 127.0.0.1 only, scratch database {lobby / 'data' / 'demo-mpp.sqlite'}" in log
     assert f"queue server on http://127.0.0.1:{port}" in log
     done = re.search(r"journey done: (\S+) issued, printed, called, shown and finished", log)
     assert done, log[-4000:]
