@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--format", choices=["csv", "xlsx", "html"], default="html")
     rep.add_argument("--out", type=Path, help="output file or folder")
     rep.add_argument("--db", type=Path, help="database file (default server.database)")
+    rep.add_argument("--lang", choices=i18n.languages(), default=i18n.FALLBACK,
+                     help="the language of the CSV and XLSX column names (default Indonesian)")
+    rep.add_argument("--machine-names", action="store_true",
+                     help="CSV and XLSX headers as the machine names of the API (wait_mean_min), for scripts")
     parsers["backup"].add_argument("--out", type=Path, help="backup file (default data/backup-<time>.sqlite)")
     parsers["backup"].add_argument("--db", type=Path, help="database file (default server.database)")
     from kiosk.audio.pack_cli import add_arguments as voice_pack_arguments  # light: no Qt

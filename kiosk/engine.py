@@ -49,6 +49,10 @@ def iso(when: datetime) -> str:
     return when.isoformat(timespec="milliseconds")
 
 
+# the officer logged in at a counter (one parameter: the counter id), as a SQL expression
+_OFFICER = "(SELECT user FROM counter_state WHERE counter_id = ?)"
+
+
 @dataclass(frozen=True)
 class Ticket:
     id: int
@@ -507,8 +511,8 @@ class QueueEngine:
 
     def _call(self, conn, counter: Counter, ticket_id: int, now: datetime, streak: int) -> Ticket:
         conn.execute(
-            "UPDATE tickets SET state = 'called', called_at = ?, counter_id = ?, recalls = 0, started_at = NULL "
-            "WHERE id = ?", (iso(now), counter.id, ticket_id))
+            "UPDATE tickets SET state = 'called', called_at = ?, counter_id = ?, recalls = 0, started_at = NULL, "
+            f"served_by = {_OFFICER} WHERE id = ?", (iso(now), counter.id, counter.id, ticket_id))
         conn.execute("UPDATE counter_state SET ticket_id = ?, priority_streak = ? WHERE counter_id = ?",
                      (ticket_id, streak, counter.id))
         ticket = self._ticket(conn, ticket_id)
@@ -592,8 +596,8 @@ class QueueEngine:
             self._roll_over(conn, now)
             ticket = self._current(conn, counter, ("called", "serving"), "diselesaikan", ("finish", "finished"))
             # Finished straight from "called": service began when the visitor was called.
-            conn.execute("UPDATE tickets SET state = 'done', finished_at = ?, started_at = coalesce(started_at, called_at) "
-                         "WHERE id = ?", (iso(now), ticket.id))
+            conn.execute("UPDATE tickets SET state = 'done', finished_at = ?, started_at = coalesce(started_at, called_at), "
+                         f"served_by = coalesce({_OFFICER}, served_by) WHERE id = ?", (iso(now), counter.id, ticket.id))
             conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
             self._emit(conn, EventType.FINISHED, now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
             return self._ticket(conn, ticket.id)
@@ -608,7 +612,8 @@ class QueueEngine:
             if ticket.recalls < needed:
                 raise errors.InvalidState(msgid="error.recall_first", fields={
                     "code": ticket.code, "recalls": ticket.recalls, "needed": needed})
-            conn.execute("UPDATE tickets SET state = 'no_show', no_show_at = ? WHERE id = ?", (iso(now), ticket.id))
+            conn.execute(f"UPDATE tickets SET state = 'no_show', no_show_at = ?, served_by = coalesce({_OFFICER}, served_by) "
+                         "WHERE id = ?", (iso(now), counter.id, ticket.id))
             conn.execute("UPDATE counter_state SET ticket_id = NULL WHERE counter_id = ?", (counter.id,))
             self._emit(conn, EventType.NO_SHOW, now, ticket_id=ticket.id, counter_id=counter.id, code=ticket.code)
             return self._ticket(conn, ticket.id)

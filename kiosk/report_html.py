@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from html import escape
 
-from kiosk.reports import SURVEY_ELEMENTS, Report, survey_refusal_label
+from kiosk.i18n import t
+from kiosk.reports import SURVEY_ELEMENTS, Report, column_label, survey_refusal_label
 
 CSS = """
-@page { size: A4; margin: 14mm; }
+@page { size: A4; margin: 12mm; }
+@page wide { size: A4 landscape; margin: 10mm; }
 body { font-family: 'DejaVu Sans', Arial, sans-serif; color: #111827; margin: 24px; font-size: 12px; }
 h1 { font-size: 22px; margin: 0 0 4px; color: #0B2545; }
 h2 { font-size: 16px; margin: 24px 0 8px; color: #0B2545; border-bottom: 2px solid #0B2545; padding-bottom: 2px; }
@@ -16,12 +18,25 @@ h2 { font-size: 16px; margin: 24px 0 8px; color: #0B2545; border-bottom: 2px sol
 .card b { display: block; font-size: 22px; color: #0B2545; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 11px; }
 th, td { border: 1px solid #CBD5E1; padding: 3px 6px; text-align: right; }
-th { background: #E8EEF7; }
+td.l { overflow-wrap: break-word; }
+td.l:first-child { white-space: nowrap; }   /* a day or a month never breaks at its hyphens */
+th { background: #E8EEF7; vertical-align: bottom; font-weight: bold; }
+th .en { display: block; font-weight: normal; color: #374151; }
+.note { border-left: 4px solid #8B1E1E; background: #FDF2F2; padding: 6px 10px; margin: 6px 0; }
 td.l, th.l { text-align: left; }
 .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 svg text { font-family: 'DejaVu Sans', Arial, sans-serif; }
 section { break-inside: avoid; }
-@media print { body { margin: 0; } .pb { break-before: page; } }
+@media print {
+  body { margin: 0; font-size: 10px; }
+  .pb { break-before: page; }
+  .wide { page: wide; }                   /* the wide tables print on landscape pages, every column whole */
+  table { font-size: 7.5px; table-layout: auto; }
+  th, td { padding: 2px 3px; }
+  thead { display: table-header-group; }  /* the header row again on every page of a long table */
+  tr { break-inside: avoid; }
+  section { break-inside: auto; }
+}
 """
 
 
@@ -37,12 +52,34 @@ def _table(table, columns=None, max_rows=None) -> str:
     columns = columns or table.columns
     idx = [table.columns.index(c) for c in columns]
     rows = table.rows[:max_rows] if max_rows else table.rows
-    head = "".join(f"<th class='{'l' if i == 0 else ''}'>{escape(c)}</th>" for i, c in enumerate(columns))
+    texts = {j for j, i in enumerate(idx) if j == 0 or (rows and isinstance(rows[0][i], str))}
+    head = "".join(f"<th class='{'l' if j in texts else ''}' data-column='{escape(c)}'>{_head(c)}</th>"
+                   for j, c in enumerate(columns))
     body = "".join(
         "<tr>" + "".join(f"<td class='{'l' if j == 0 or isinstance(row[i], str) else ''}'>{_fmt(row[i])}</td>"
                          for j, i in enumerate(idx)) + "</tr>"
         for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _head(column: str) -> str:
+    """A column's name for people, Indonesian over English (the machine name is the cell's data-column)."""
+    id_, en = column_label(column, "id"), column_label(column, "en")
+    return escape(id_) if id_ == en else f"{escape(id_)}<span class='en'>{escape(en)}</span>"
+
+
+def _sample_notes(skm) -> str:
+    """One note per IKM that rests on fewer respondents than PermenPANRB 14/2017's sample asks for."""
+    col = {name: i for i, name in enumerate(skm.columns)}
+    notes = []
+    for row in skm.rows:
+        respondents, needed, population = row[col["respondents"]], row[col["sample_needed"]], row[col["served"]]
+        if respondents < needed:
+            fields = {"respondents": respondents, "needed": needed, "population": population}
+            notes.append(f"<p class='note'><b>{escape(str(row[col['agency']]))}</b>: "
+                         f"{escape(t('report.sample_note', 'id', **fields))}<br>"
+                         f"<i>{escape(t('report.sample_note', 'en', **fields))}</i></p>")
+    return "".join(notes)
 
 
 def bar_chart(labels: list[str], values: list[float], *, width=700, height=220, colour="#0B4F8A", unit="") -> str:
@@ -148,7 +185,9 @@ def render_html(report: Report) -> str:
     if wait_mean is not None:
         cards.append(("Rata-rata tunggu / Mean wait (min)", f"{wait_mean:.1f}"))
     if overall:
-        cards.append(("IKM MPP", f"{overall[ikm_col]:.2f} ({overall[ikm_col + 1]})"))
+        small = overall[skm.columns.index("respondents")] < overall[skm.columns.index("sample_needed")]
+        cards.append(("IKM MPP" + (" · sampel kecil / small sample" if small else ""),
+                      f"{overall[ikm_col]:.2f} ({overall[ikm_col + 1]})"))
     refusals = report.tables.get("survey_refusals")
     total_refused = sum(row[-1] for row in refusals.rows) if refusals else 0
     if total_refused:  # not in the IKM: shown so a manager sees that someone tried
@@ -177,14 +216,15 @@ def render_html(report: Report) -> str:
 <section><h2>Sebaran waktu tunggu (menit) / Waiting time distribution (min)</h2>
 {bar_chart([r[0] for r in dist.rows], [r[1] for r in dist.rows], colour="#6A1B9A")}</section>
 <section><h2>Jam tersibuk / Busiest hours</h2>{heat_map(report.table("busiest_hours"))}</section>
-<section class="pb"><h2>Per instansi / Per agency</h2>{_table(agencies)}</section>
-<section><h2>IKM (PermenPANRB 14/2017)</h2>{_table(skm)}
+<section class="pb wide"><h2>Per instansi / Per agency</h2>{_table(agencies)}</section>
+<section class="wide"><h2>IKM (PermenPANRB 14/2017)</h2>{_table(skm)}{_sample_notes(skm)}
 <table><thead><tr><th class='l'>Unsur</th><th class='l'>Indonesia</th><th class='l'>English</th></tr></thead>
 <tbody>{legend}</tbody></table></section>
 {_survey_honesty(report)}
-<section class="pb"><h2>Per layanan / Per service</h2>{_table(waits)}</section>
-<section><h2>Per loket / Per counter</h2>{_table(report.table("per_counter"))}</section>
-<section><h2>Per hari / Per day</h2>{_table(per_day)}</section>
+<section class="pb wide"><h2>Per layanan / Per service</h2>{_table(waits)}</section>
+<section class="wide"><h2>Per loket / Per counter</h2>{_table(report.table("per_counter"))}</section>
+<section class="wide"><h2>Per petugas / Per officer</h2>{_table(report.table("per_officer"))}</section>
+<section class="wide"><h2>Per hari / Per day</h2>{_table(per_day)}</section>
 <section><h2>Penggunaan kuota / Quota use</h2>{_table(report.table("quota_use"))}</section>
 {f'<section><h2>Nomor dibatalkan (bukan kunjungan) / Voided tickets (not visits)</h2>{_table(voided)}</section>'
  if voided and voided.rows else ""}

@@ -19,6 +19,7 @@ Definitions (also in docs/reports.md):
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from kiosk.config import Config
-from kiosk.i18n import t
+from kiosk.i18n import FALLBACK, t
 
 SURVEY_ELEMENTS = [
     ("u1", "Persyaratan", "Requirements"),
@@ -304,6 +305,7 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
                 "ORDER BY day, agency_id, service_id")])
 
         tables.update(_skm_tables(conn, config, params, names["agency"]))
+        tables.update(_officer_tables(conn, config, params))
         tables.update(_survey_honesty_tables(conn, config, params, names))
     finally:
         conn.close()
@@ -319,16 +321,49 @@ def _skm_tables(conn, config: Config, params: dict, agency_names: dict) -> dict[
         f"SELECT agency_id, count(*), {means} FROM surveys WHERE {where} GROUP BY agency_id ORDER BY agency_id",
         params).fetchall()
     overall = conn.execute(f"SELECT 'ALL', count(*), {means} FROM surveys WHERE {where}", params).fetchone()
-    columns = ["agency_id", "agency", "respondents", *[f"nrr_{e}" for e in elements], "ikm", "grade", "grade_name"]
+    columns = ["agency_id", "agency", "respondents", *[f"nrr_{e}" for e in elements], "ikm", "grade", "grade_name",
+               "served", "sample_needed"]
+    # the population each IKM speaks for: the visitors served in the period (PermenPANRB 14/2017's sample rule)
+    served = dict(conn.execute("SELECT agency_id, count(*) FROM temp.visits WHERE state = 'done' GROUP BY agency_id"))
+    served["ALL"] = sum(served.values())
     rows = []
     for row in [*per_agency, *([overall] if overall and overall[1] else [])]:
         agency_id, respondents, nrr = row[0], row[1], list(row[2:])
         ikm = ikm_from_nrr(nrr)
         letter, name_id, _name_en = ikm_grade(ikm)
         name = "Seluruh MPP / Whole MPP" if agency_id == "ALL" else agency_names.get(agency_id, agency_id)
+        population = max(served.get(agency_id, 0), respondents)
         rows.append((agency_id, name, respondents, *[round(v, 4) for v in nrr],
-                     float(Decimal(str(ikm)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), letter, name_id))
+                     float(Decimal(str(ikm)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), letter, name_id,
+                     population, krejcie_morgan(population)))
     return {"skm": Table("skm", "Indeks Kepuasan Masyarakat (IKM) / Satisfaction index", columns, rows)}
+
+
+def _officer_tables(conn, config: Config, params: dict) -> dict[str, Table]:
+    """Per officer (tickets.served_by: who was logged in at the counter when the ticket was finished or marked
+    no-show): served, mean service time, no-shows, and the surveys of the visitors they served with their IKM."""
+    elements = [e[0] for e in SURVEY_ELEMENTS]
+    where = ("t.served_by IS NOT NULL AND t.state != 'voided' AND t.day BETWEEN :from AND :to "
+             "AND (:agency IS NULL OR s.agency_id = :agency)")
+    figures = conn.execute(f"""
+        SELECT t.served_by, sum(t.state = 'done'), avg(CASE WHEN t.state = 'done'
+               THEN round((julianday(t.finished_at) - julianday(t.started_at)) * 1440.0, 6) END),
+               sum(t.state = 'no_show')
+        FROM tickets t JOIN temp.service_agency s ON s.service_id = t.issued_service_id
+        WHERE {where} GROUP BY t.served_by ORDER BY t.served_by""", params).fetchall()
+    surveys = {row[0]: row[1:] for row in conn.execute(f"""
+        SELECT t.served_by, count(*), {", ".join(f"avg(v.{e})" for e in elements)}
+        FROM surveys v JOIN tickets t ON t.id = v.ticket_id
+        JOIN temp.service_agency s ON s.service_id = t.issued_service_id
+        WHERE {where} GROUP BY t.served_by""", params)}
+    names = {staff.user: staff.name for staff in config.staff}
+    rows = []
+    for user, served, service_mean, no_shows in figures:
+        respondents, *nrr = surveys.get(user, (0,))
+        ikm = round(ikm_from_nrr(nrr), 2) if respondents else None
+        rows.append((user, names.get(user, user), served, no_shows, _round(service_mean), respondents, ikm))
+    columns = ["officer_user", "officer", "served", "no_shows", "service_mean_min", "respondents", "ikm"]
+    return {"per_officer": Table("per_officer", "Per petugas / Per officer", columns, rows)}
 
 
 # kiosk.engine.SURVEY_REFUSALS the report names; each one's words are the catalog's report.survey_refusal.<reason>
@@ -389,20 +424,49 @@ def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> d
 
 # ---------------------------------------------------------------------- outputs
 
-def write_csv(report: Report, folder: Path) -> list[Path]:
+HOUR_COLUMN = re.compile(r"^\d\d:00$")
+
+
+def column_label(name: str, lang: str) -> str:
+    """What a person reads over a column (the catalog's report.col.<name>); the machine name stays in the API
+    and with ``--machine-names``. Hours ("08:00") and unknown names are shown as they are."""
+    if name.startswith("nrr_"):
+        return t("report.col.nrr", lang, element=name[4:].upper())
+    if HOUR_COLUMN.match(name) or t(f"report.col.{name}", FALLBACK) == f"report.col.{name}":
+        return name
+    return t(f"report.col.{name}", lang)
+
+
+def header(table: Table, lang: str | None) -> list[str]:
+    """The header row of ``table``: human names in ``lang``, or the machine names when ``lang`` is None."""
+    return list(table.columns) if lang is None else [column_label(column, lang) for column in table.columns]
+
+
+def krejcie_morgan(population: int) -> int:
+    """The sample PermenPANRB 14/2017 asks for (Krejcie & Morgan: chi² 3.841, P 0.5, 5 % error)."""
+    if population <= 0:
+        return 0
+    chi, p, d = 3.841, 0.5, 0.05
+    # to the nearest whole respondent, as the published table (500 → 217, 1,000 → 278, 10,000 → 370)
+    return int(Decimal(chi * population * p * (1 - p) / (d * d * (population - 1) + chi * p * (1 - p)))
+               .quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+
+def write_csv(report: Report, folder: Path, lang: str | None = FALLBACK) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for table in report.tables.values():
         path = folder / f"{table.name}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(table.columns)
+            writer.writerow(header(table, lang))
             writer.writerows(table.rows)
         paths.append(path)
     return paths
 
 
-def write_xlsx(report: Report, path: Path) -> Path:
+def write_xlsx(report: Report, path: Path, lang: str | None = FALLBACK) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -410,12 +474,12 @@ def write_xlsx(report: Report, path: Path) -> Path:
     book.remove(book.active)
     for table in report.tables.values():
         sheet = book.create_sheet(table.name[:31])
-        sheet.append(table.columns)
+        sheet.append(header(table, lang))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(list(row))
-        for i, column in enumerate(table.columns, start=1):
+        for i, column in enumerate(header(table, lang), start=1):
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(10, min(40, len(column) + 2))
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
@@ -451,11 +515,12 @@ def main(args) -> int:
         print(f"report: {exc}", file=sys.stderr)
         return 2
     stem = f"laporan-{date_from}-{date_to}" + (f"-{args.agency}" if args.agency else "")
+    lang = None if getattr(args, "machine_names", False) else getattr(args, "lang", None) or FALLBACK
     if args.format == "csv":
-        out = write_csv(report, args.out or Path(stem))
+        out = write_csv(report, args.out or Path(stem), lang)
         print(f"report: {len(out)} CSV tables in {out[0].parent}")
     elif args.format == "xlsx":
-        print(f"report: {write_xlsx(report, args.out or Path(stem + '.xlsx'))}")
+        print(f"report: {write_xlsx(report, args.out or Path(stem + '.xlsx'), lang)}")
     else:
         print(f"report: {write_html(report, args.out or Path(stem + '.html'))}")
     return 0

@@ -185,6 +185,15 @@ def m007_session_devices(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m011_ticket_officer(db: sqlite_utils.Database) -> None:
+    # the officer logged in at the counter when the ticket was called, finished or marked no-show:
+    # the report's per-officer table (issue 18)
+    _run_each(db, """
+        ALTER TABLE tickets ADD COLUMN served_by TEXT
+    """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

@@ -39,7 +39,8 @@ MAX_PERIOD_DAYS = 366  # a leap year; longer periods are several reports
 # Reports at once; more wait their turn, so two cores are never all busy with reports.
 MAX_CONCURRENT_REPORTS = 2
 TABLE_NAMES = ("per_day", "per_week", "per_month", "per_agency", "per_service", "per_counter",
-               "busiest_hours", "wait_distribution", "quota_use", "voided", "skm", "survey_refusals", "survey_bursts")
+               "busiest_hours", "wait_distribution", "quota_use", "voided", "skm", "per_officer", "survey_refusals",
+               "survey_bursts")
 PERIODS = ("day", "week", "month")
 FORMATS = {
     "csv": "application/zip",
@@ -137,8 +138,9 @@ def file_stem(report: Report) -> str:
     return f"laporan-{report.date_from}-{report.date_to}" + (f"-{report.agency}" if report.agency else "")
 
 
-def export_file(report: Report, fmt: str, table: str | None) -> tuple[bytes, str, str]:
-    """(content, media type, file name) — the same bytes as `mpp-kiosk report` writes."""
+def export_file(report: Report, fmt: str, table: str | None, lang: str | None = "id") -> tuple[bytes, str, str]:
+    """(content, media type, file name) — the same bytes as `mpp-kiosk report` writes; the CSV and XLSX headers in
+    ``lang`` (None: the machine names, as the JSON routes give them)."""
     from kiosk.report_html import render_html
 
     stem = file_stem(report)
@@ -146,9 +148,9 @@ def export_file(report: Report, fmt: str, table: str | None) -> tuple[bytes, str
         return render_html(report).encode("utf-8"), FORMATS["html"], f"{stem}.html"
     with tempfile.TemporaryDirectory(prefix="mpp-report-") as folder:
         if fmt == "xlsx":
-            path = write_xlsx(report, Path(folder) / f"{stem}.xlsx")
+            path = write_xlsx(report, Path(folder) / f"{stem}.xlsx", lang)
             return path.read_bytes(), FORMATS["xlsx"], path.name
-        paths = write_csv(report, Path(folder))
+        paths = write_csv(report, Path(folder), lang)
         if table is not None:
             return (Path(folder) / f"{table}.csv").read_bytes(), CSV_TYPE, f"{stem}-{table}.csv"
         buffer = io.BytesIO()
@@ -163,8 +165,8 @@ def export_file(report: Report, fmt: str, table: str | None) -> tuple[bytes, str
 
 
 def exported(config: Config, db_path: Path, date_from: date, date_to: date, agency: str | None, by: str,
-             now: datetime, fmt: str, table: str | None) -> tuple[bytes, str, str]:
-    return export_file(build_report(config, db_path, date_from, date_to, agency, by=by, now=now), fmt, table)
+             now: datetime, fmt: str, table: str | None, lang: str | None = "id") -> tuple[bytes, str, str]:
+    return export_file(build_report(config, db_path, date_from, date_to, agency, by=by, now=now), fmt, table, lang)
 
 
 def _ikm(report: Report, lang: str) -> dict:
@@ -266,8 +268,12 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
     async def report_export(request: Request, date_from: str | None = period_from, date_to: str | None = period_to,
                             agency: str | None = agency_param, by: str | None = by_param,
                             fmt: str | None = Query(None, alias="format", description="csv, xlsx or html"),
-                            table: str | None = Query(None, description="with format=csv: one table as a CSV file")):
+                            table: str | None = Query(None, description="with format=csv: one table as a CSV file"),
+                            columns: str | None = Query(None, description="human (default: the column names in the "
+                                                        "request's language) or machine (the JSON routes' names)")):
         fmt = parse_choice("format", fmt, tuple(FORMATS))
+        names = parse_choice("columns", columns, ("human", "machine")) if columns else "human"
+        lang = None if names == "machine" else lang_of(request)
         if table is not None and table.strip():
             table = parse_choice("table", table, TABLE_NAMES)
             if fmt != "csv":
@@ -275,7 +281,7 @@ def install_report_routes(app: FastAPI, backend, *, lang_of, authed: dict) -> No
         else:
             table = None
         date_from, date_to, agency, by = parse(date_from, date_to, agency, by)
-        content, media_type, name = await in_thread(exported, date_from, date_to, agency, by, now(), fmt, table)
+        content, media_type, name = await in_thread(exported, date_from, date_to, agency, by, now(), fmt, table, lang)
         return Response(content, media_type=media_type,
                         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 

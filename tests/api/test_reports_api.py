@@ -21,7 +21,7 @@ import pytest
 from kiosk.clock import FakeClock
 from kiosk.engine import QueueEngine
 from kiosk.report_html import render_html
-from kiosk.reports import build_report, write_csv
+from kiosk.reports import column_label, build_report, write_csv
 from kiosk.server import reports_api
 from kiosk.server.app import create_app
 from kiosk.server.runner import ServerThread
@@ -249,7 +249,13 @@ def test_csv_export_of_one_table(lobby, tmp_path):
     assert answer.headers["content-disposition"] == 'attachment; filename="laporan-2026-11-23-2026-11-24-skm.csv"'
     write_csv(lobby.report(MONDAY, TUESDAY), tmp_path)
     assert answer.content == (tmp_path / "skm.csv").read_bytes()
-    assert answer.text.splitlines()[0].startswith("agency_id,agency,respondents,nrr_u1")
+    assert answer.text.splitlines()[0].startswith("Kode instansi,Instansi,Responden,NRR U1")
+    # in the asker's language, or the machine names for a script
+    english = lobby.get(f"/api/v1/reports/export?format=csv&table=skm&lang=en&{TWO_DAYS}")
+    assert english.text.splitlines()[0].startswith("Agency code,Agency,Respondents,NRR U1")
+    machine = lobby.get(f"/api/v1/reports/export?format=csv&table=skm&columns=machine&{TWO_DAYS}")
+    assert machine.text.splitlines()[0].startswith("agency_id,agency,respondents,nrr_u1")
+    assert lobby.get(f"/api/v1/reports/export?format=csv&columns=robot&{TWO_DAYS}").status_code == 422
 
 
 def test_xlsx_export_has_a_sheet_per_table_with_the_figures(lobby):
@@ -262,7 +268,7 @@ def test_xlsx_export_has_a_sheet_per_table_with_the_figures(lobby):
     assert book.sheetnames == list(report.tables)
     for name, table in report.tables.items():
         rows = [list(row) for row in book[name].iter_rows(values_only=True)]
-        assert rows == [list(table.columns), *[list(row) for row in table.rows]]
+        assert rows == [[column_label(c, "id") for c in table.columns], *[list(row) for row in table.rows]]
 
 
 def test_html_export_is_the_command_lines_page(lobby):

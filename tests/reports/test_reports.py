@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.reports import GRADES, build_report, ikm_from_nrr, ikm_grade, write_csv, write_html, write_xlsx
+from kiosk.reports import column_label, GRADES, build_report, ikm_from_nrr, ikm_grade, write_csv, write_html, write_xlsx
 from support.configs import config_dict, make_config
 from support.simulate import simulate
 from support.toml_writer import write_config
@@ -199,7 +199,17 @@ def test_csv_and_xlsx_read_back(month, tmp_path):
     assert {p.stem for p in paths} == set(report.tables)
     with (tmp_path / "csv" / "per_service.csv").open() as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == report.table("per_service").columns and len(rows) == len(report.table("per_service").rows) + 1
+    # headers for people (issue 18): Indonesian by default, English asked, the machine names as an option
+    assert rows[0] == [column_label(c, "id") for c in report.table("per_service").columns]
+    assert rows[0][:5] == ["Bulan", "Kode layanan", "Layanan", "Nomor diambil", "Dilayani"]
+    assert "Tunggu rata-rata (menit)" in rows[0] and "wait_mean_min" not in rows[0]
+    assert len(rows) == len(report.table("per_service").rows) + 1
+    write_csv(report, tmp_path / "en", "en")
+    write_csv(report, tmp_path / "machine", None)
+    with (tmp_path / "en" / "per_service.csv").open() as handle:
+        assert next(csv.reader(handle))[:4] == ["Month", "Service code", "Service", "Tickets issued"]
+    with (tmp_path / "machine" / "per_service.csv").open() as handle:
+        assert next(csv.reader(handle)) == report.table("per_service").columns
 
     from openpyxl import load_workbook
 
@@ -207,7 +217,13 @@ def test_csv_and_xlsx_read_back(month, tmp_path):
     assert set(book.sheetnames) == set(report.tables)
     sheet = book["skm"]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert values[0] == report.table("skm").columns
+    assert values[0] == [column_label(c, "id") for c in report.table("skm").columns]
+    assert values[0][:4] == ["Kode instansi", "Instansi", "Responden", "NRR U1"]
+    # no column is left with a machine name in either language (hours stay "08:00")
+    for table in report.tables.values():
+        for lang in ("id", "en"):
+            machine = [c for c in table.columns if column_label(c, lang) == c and not c[:2].isdigit()]
+            assert machine == [], (table.name, lang, machine)
     assert [tuple(v) for v in values[1:]] == [tuple(r) for r in report.table("skm").rows]
 
 
@@ -258,3 +274,42 @@ def test_days_without_activity_are_empty_not_errors(tmp_path):
     report = build_report(config, tmp_path / "empty.sqlite", NOV_1, NOV_1 + timedelta(days=2))
     assert all(not t.rows for name, t in report.tables.items() if name != "wait_distribution")
     write_html(report, tmp_path / "empty.html")
+
+
+def test_the_html_report_prints_on_a4_with_every_column_whole(month, tmp_path):
+    """Issue 18: printed on A4 the right-hand columns were cut off. Print it to PDF in Chromium and read it back."""
+    import re
+
+    import pypdfium2
+    from playwright.sync_api import sync_playwright
+
+    config, db, _ = month
+    report = build_report(config, db, NOV_1, NOV_30)
+    html_path = write_html(report, tmp_path / "report.html")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(html_path.as_uri())
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        browser.close()
+    document = pypdfium2.PdfDocument(pdf)
+    squeeze = lambda text: re.sub(r"\s+", "", text)  # noqa: E731 - a header may wrap over lines
+    printed, sizes = "", []
+    for number, pdf_page in enumerate(document):
+        width, height = pdf_page.get_size()
+        sizes.append("landscape" if width > height else "portrait")
+        text = pdf_page.get_textpage()
+        everything, on_the_page = squeeze(text.get_text_range()), squeeze(text.get_text_bounded(0, 0, width, height))
+        assert everything == on_the_page, f"page {number + 1}: text outside the paper"
+        printed += everything
+        if number in (2, 3):
+            pdf_page.render(scale=1.3).to_pil().save(ROOT / "docs" / "screenshots" / f"report-print-page-{number + 1}.png")
+    assert "landscape" in sizes and sizes[0] == "portrait"  # the charts on portrait pages, the wide tables landscape
+    for name in ("per_agency", "per_service", "per_counter", "per_officer", "per_day", "skm"):
+        table = report.table(name)
+        for column in table.columns:
+            for lang in ("id", "en"):
+                assert squeeze(column_label(column, lang)) in printed, (name, column, lang)
+        # the last row's last figure is printed too
+        last = table.rows[-1][-1]
+        assert squeeze(f"{last:.2f}" if isinstance(last, float) else str(last)) in printed, (name, last)
