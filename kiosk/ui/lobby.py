@@ -2,7 +2,8 @@
 
 Starts the queue server in-process (on the configured address), then opens the
 kiosk, the display and one counter window, each on the screen config.toml names
-(windows that share a screen are tiled side by side on it). Ctrl+C, SIGTERM or
+(windows that share a screen are tiled side by side on it, or become the tabs of
+one lobby window when tiles would cut them: ``place_windows``). Ctrl+C, SIGTERM or
 closing the last window shut everything down: windows, streams, players, the
 server, the database. The log says when each window painted its first frame
 ("all windows shown in … s", counted from the start of the process); a database
@@ -25,8 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QLoggingCategory, QObject, QRect, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QEvent, QLoggingCategory, QObject, QRect, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
 
 from kiosk.config import Config
 
@@ -89,7 +90,17 @@ def start_server(config: Config, host: str | None = None, port: int | None = Non
         raise LobbyStartError(f"cannot start the queue server on {host}:{port}: {exc.strerror or exc}{hint}") from None
 
 
-def open_windows(config: Config, server_url: str, *, synthesizer=None, clock=None) -> dict[str, QWidget]:
+class LobbyWindows(dict):
+    """The lobby's windows by name; ``tabs``: the one lobby window holding them on a small screen, or None."""
+
+    tabs: "LobbyTabs | None" = None
+
+    def bring_forward(self, name: str) -> None:
+        if self.tabs is not None:
+            self.tabs.bring_forward(name)
+
+
+def open_windows(config: Config, server_url: str, *, synthesizer=None, clock=None) -> LobbyWindows:
     from kiosk.client import ApiClient
     from kiosk.printer.backends import make_ticket_printer
     from kiosk.ui.counter.window import CounterWindow
@@ -104,30 +115,76 @@ def open_windows(config: Config, server_url: str, *, synthesizer=None, clock=Non
     display = DisplayWindow(config, server_url, config.server.key_for("display"), synthesizer=synthesizer,
                             clock=clock)
     counter = CounterWindow(config, server_url, counter_id=config.counter_app.counter or None, clock=clock)
-    windows = {"kiosk": kiosk, "display": display, "counter": counter}
-    place_windows(config, windows)
+    windows = LobbyWindows(kiosk=kiosk, display=display, counter=counter)
+    windows.tabs = place_windows(config, windows)
     for window in windows.values():
         window.start()
     return windows
 
 
-def place_windows(config: Config, windows: dict[str, QWidget]) -> None:
-    """Each window on its configured screen; windows that land on the same screen share it side by side."""
+def place_windows(config: Config, windows: dict[str, QWidget]) -> QWidget | None:
+    """Each window on its configured screen. Windows that land on one screen share it side by side when
+    each tile still gives every window its minimum size; else (three windows on one 1920x1080 screen, two
+    on a 1366x768 one) they become the tabs of one lobby window filling that screen, so no control is cut.
+    Returns that lobby window, or None."""
     from kiosk.ui.common.app import find_screen, place_on_screen
 
     settings = {"kiosk": config.kiosk, "display": config.display, "counter": config.counter_app}
     by_screen: dict[object, list[str]] = {}
     for name in windows:
         by_screen.setdefault(find_screen(settings[name].screen), []).append(name)
+    tabbed = None
     for screen, names in by_screen.items():
         if len(names) == 1:
             name = names[0]
             place_on_screen(windows[name], settings[name].screen, settings[name].fullscreen)
             continue
-        for name, rect in zip(names, tiles(screen.availableGeometry(), len(names))):
-            windows[name].setGeometry(rect)
-            windows[name].show()
-        log.info("windows %s share screen %s: tiled side by side", ", ".join(names), screen.name())
+        rects = tiles(screen.availableGeometry(), len(names))
+        if all(rect.width() >= windows[name].minimumWidth() and rect.height() >= windows[name].minimumHeight()
+               for name, rect in zip(names, rects)):
+            for name, rect in zip(names, rects):
+                windows[name].setGeometry(rect)
+                windows[name].show()
+            log.info("windows %s share screen %s: tiled side by side", ", ".join(names), screen.name())
+            continue
+        tabbed = LobbyTabs(config, {name: windows[name] for name in names})
+        tabbed.setGeometry(screen.availableGeometry())
+        tabbed.show()
+        log.info("windows %s share screen %s (%dx%d), too small to tile them whole: tabs of one lobby window",
+                 ", ".join(names), screen.name(), screen.size().width(), screen.size().height())
+    return tabbed
+
+
+class LobbyTabs(QTabWidget):
+    """The all-in-one lobby on one small screen: each window a tab, whole (F1-F3 or a click change the tab)."""
+
+    KEYS = {Qt.Key.Key_F1: 0, Qt.Key.Key_F2: 1, Qt.Key.Key_F3: 2}
+
+    def __init__(self, config: Config, windows: dict[str, QWidget]):
+        from kiosk.i18n import t
+
+        super().__init__()
+        self.setObjectName("lobbyTabs")
+        self.setWindowTitle(config.lobby.name)
+        self.setDocumentMode(True)
+        self.setStyleSheet("QTabBar::tab { font-size: 16px; padding: 6px 18px; }")
+        lang = config.lobby.languages[0]
+        self.pages = dict(windows)
+        for name, window in windows.items():
+            window.setParent(None)
+            self.addTab(window, t(f"lobby.tab.{name}", lang))
+
+    def bring_forward(self, name: str) -> None:
+        if name in self.pages:
+            self.setCurrentWidget(self.pages[name])
+
+    def keyPressEvent(self, event) -> None:
+        # Ctrl+F1..F3 (the counter uses F1-F12 itself): the lobby's own keys, never a window's
+        index = self.KEYS.get(event.key()) if event.modifiers() & Qt.KeyboardModifier.ControlModifier else None
+        if index is not None and index < self.count():
+            self.setCurrentIndex(index)
+            return
+        super().keyPressEvent(event)
 
 
 def tiles(area: QRect, count: int) -> list[QRect]:
@@ -240,7 +297,14 @@ class Journey(QObject):
     def _counter_id(self) -> str:
         return self.counter.counter_id or self.counter.preselected or self.lobby.config.counters[0].id
 
+    def _front(self, name: str) -> None:
+        """On a small screen the windows are tabs: the one the step happens in comes to the front."""
+        bring = getattr(self.lobby.windows, "bring_forward", None)
+        if bring is not None:
+            bring(name)
+
     def _step_issue(self) -> bool:
+        self._front("kiosk")
         if not self.kiosk.catalog:
             return False  # the catalog is still loading
         service_id = self._open_service()
@@ -258,6 +322,7 @@ class Journey(QObject):
         return True
 
     def _step_login(self) -> bool:
+        self._front("counter")
         log.info("journey: %s logs in at counter %s", self.user, self._counter_id())
         self.counter.login(self._counter_id(), self.user, self.pin)
         return True
@@ -283,6 +348,7 @@ class Journey(QObject):
         return True
 
     def _wait_called_on_display(self) -> bool:
+        self._front("display")
         ticket = self.counter.current_ticket()
         shown = self.display.board.current.code if self.display.board.current else None
         if ticket and ticket.get("code") == self.code and shown == self.code:
@@ -308,6 +374,7 @@ class Journey(QObject):
         return True
 
     def _step_finish(self) -> bool:
+        self._front("counter")
         if not self._ready("finish"):
             return False
         log.info("journey: counter presses Finish")
@@ -344,24 +411,32 @@ def seconds_since_process_start() -> float | None:
 
 
 class FirstFrames(QObject):
-    """Logs when each window paints for the first time, and when the last one has: the lobby is on screen."""
+    """Logs when each window paints for the first time, and when the last one has: the lobby is on screen.
+    Windows in the tabs of one lobby window (a small screen) are on screen, one tab away, when it paints."""
 
     def __init__(self, windows: dict[str, QWidget], started_at: float):
         super().__init__()
         self.started_at = started_at
         self.shown: dict[str, float] = {}  # window name -> seconds after the start when it first painted
-        self._waiting = {id(window): (name, window) for name, window in windows.items()}
-        for window in windows.values():
-            window.installEventFilter(self)
+        tabs = getattr(windows, "tabs", None)
+        self._waiting = {name: (tabs if tabs is not None and tabs.indexOf(window) >= 0 else window)
+                         for name, window in windows.items()}
+        for watched in set(self._waiting.values()):
+            watched.installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Paint and id(watched) in self._waiting:
-            name, window = self._waiting.pop(id(watched))
-            window.removeEventFilter(self)
+        if event.type() != QEvent.Type.Paint:
+            return False
+        names = [name for name, widget in self._waiting.items() if widget is watched]
+        if not names:
+            return False
+        watched.removeEventFilter(self)
+        for name in names:
+            del self._waiting[name]
             self.shown[name] = time.perf_counter() - self.started_at
             log.info("%s window: first frame %.2f s after start", name, self.shown[name])
-            if not self._waiting:
-                log.info("all windows shown in %.2f s", max(self.shown.values()))
+        if not self._waiting:
+            log.info("all windows shown in %.2f s", max(self.shown.values()))
         return False
 
 
