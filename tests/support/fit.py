@@ -29,7 +29,7 @@ def clipped(window: QWidget) -> list[str]:
             continue
         name = f"{type(widget).__name__} {widget.objectName() or ''} {text[:40]!r}"
         where = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
-        if not frame.contains(where, proper=False) and where.intersected(frame) != where:
+        if not frame.contains(where):
             problems.append(f"{name}: at {where.getRect()} outside the window {frame.getRect()}")
             continue
         metrics = QFontMetrics(widget.font())
