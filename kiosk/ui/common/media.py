@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Q_ARG, QMetaObject, Qt, QUrl
+from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, Qt, QTimer, QUrl
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
 QUEUED = Qt.ConnectionType.QueuedConnection
@@ -25,6 +25,21 @@ QUEUED = Qt.ConnectionType.QueuedConnection
 def post(target, method: str, *arguments) -> None:
     if not QMetaObject.invokeMethod(target, method, QUEUED, *arguments):
         raise RuntimeError(f"cannot post {type(target).__name__}.{method}")  # a typo in this module, never input
+
+
+def settle(done, wait_ms: int) -> bool:
+    """Run the event loop (posted calls run in C++, with no Python code holding the GIL) until ``done()`` or
+    ``wait_ms`` have passed; ``done()`` at the end."""
+    if wait_ms > 0 and not done():
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.setInterval(10)
+        poll.timeout.connect(lambda: done() and loop.quit())
+        QTimer.singleShot(wait_ms, loop.quit)
+        poll.start()
+        loop.exec()
+        poll.stop()
+    return done()
 
 
 class PostedPlayer:
@@ -52,10 +67,17 @@ class PostedPlayer:
         if self.audio_output is not None:
             post(self.audio_output, "setVolume", Q_ARG("float", float(volume)))  # C++ float, not double
 
-    def release(self) -> None:
-        """Stop and let go of the source, so the engine's threads end before the player is destroyed."""
+    def release(self, wait_ms: int = 2000) -> bool:
+        """Stop and let go of the source, and let the event loop run those calls (up to ``wait_ms``), so the
+        engine's threads have ended before the window, its video sink or audio output is destroyed (a frame
+        sent to a destroyed sink kills the process). True when the player stopped in time."""
         self.stop()
         self.set_source(None)
+        return settle(self._released, wait_ms)
+
+    def _released(self) -> bool:
+        return self.player.source().isEmpty() and \
+            self.player.playbackState() == QMediaPlayer.PlaybackState.StoppedState
 
     def is_current(self) -> bool:
         """The player is on the source last asked for (its reports are about it, not an earlier one)."""

@@ -167,9 +167,11 @@ class SignPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
 
+        # the player first: children go in the order they came, so the player (and its threads) stops
+        # before the sink it sends frames to is destroyed
+        self.player = QMediaPlayer(self)
         self.sink = QVideoSink(self)
         self.sink.videoFrameChanged.connect(self._on_frame)
-        self.player = QMediaPlayer(self)
         self.player.setVideoSink(self.sink)  # the clips are silent: no audio output, nothing competes with the voice
         self.media = PostedPlayer(self.player)  # every call that reaches the engine is posted (common/media.py)
         self.player.mediaStatusChanged.connect(self._on_media_status)

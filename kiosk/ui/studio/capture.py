@@ -30,7 +30,7 @@ from PySide6.QtMultimedia import (
     QVideoSink,
 )
 
-from kiosk.ui.common.media import post
+from kiosk.ui.common.media import post, settle
 
 AUDIO_RATE = 48000
 CHUNK_MS = 20
@@ -216,12 +216,15 @@ class CaptureRecorder(QObject):
     def stop(self) -> None:
         post(self.recorder, "stop")
 
-    def close(self) -> None:
+    def close(self, wait_ms: int = 2000) -> None:
+        """Stop recording and the camera, and let the event loop run it before this object goes."""
         post(self.recorder, "stop")
         if self._meter is not None:
             self._meter.stop()
         if self.camera is not None:
             post(self.camera, "stop")
+        settle(lambda: self.recorder.recorderState() == QMediaRecorder.RecorderState.StoppedState
+               and (self.camera is None or not self.camera.isActive()), wait_ms)
 
     def _on_state(self, state) -> None:
         if state == QMediaRecorder.RecorderState.StoppedState and self._target is not None:

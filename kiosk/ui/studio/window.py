@@ -451,7 +451,7 @@ class StudioWindow(QWidget):
 
     def shutdown(self) -> None:
         self.countdown.stop()
-        self._stop_player()
+        self.media.release()
         if self.capture is not None:
             self.capture.close()
         self.tasks.wait(30000)
