@@ -46,6 +46,21 @@ def test_task_exception_goes_to_on_error(qtbot):
     assert isinstance(errors[0], ZeroDivisionError)
 
 
+def test_a_result_for_a_window_already_destroyed_is_dropped(qtbot):
+    import shiboken6
+
+    window = QWidget()
+    tasks = Tasks(parent=window)
+    release = threading.Event()
+    delivered, failed = [], []
+    tasks.run(lambda: release.wait(5) and "late", on_done=delivered.append)
+    tasks.run(lambda: release.wait(5) and 1 / 0, on_error=failed.append)
+    shiboken6.delete(window)  # the window goes (and its pool with it) while the jobs still run
+    release.set()
+    qtbot.wait(300)  # the results arrive at an event loop: nobody is handed them, nothing is raised
+    assert delivered == [] and failed == []
+
+
 @pytest.mark.parametrize("foreground,background", theme.TEXT_PAIRS)
 def test_text_colours_reach_7_to_1(foreground, background):
     assert theme.contrast(foreground, background) >= 7.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,14 @@ class Tasks(QObject):
         @Slot(object)
         def finished(result):
             self._relays.discard(relay)
-            if on_done is not None:
+            if on_done is not None and self.alive():
                 on_done(result)
 
         @Slot(object)
         def failed(exc):
             self._relays.discard(relay)
+            if not self.alive():
+                return
             if on_error is not None:
                 on_error(exc)
             else:
@@ -66,6 +69,11 @@ class Tasks(QObject):
         relay.done.connect(finished)
         relay.failed.connect(failed)
         self.pool.start(_Job(fn, relay))
+
+    def alive(self) -> bool:
+        """False once the window that owns this pool is destroyed: a late result has nobody to go to (an event
+        loop run while windows close, e.g. to let a media player stop, would otherwise hand it to a dead one)."""
+        return shiboken6.isValid(self)
 
     def pending(self) -> int:
         return len(self._relays)
