@@ -258,7 +258,7 @@ def test_the_report_shows_voided_tickets_apart_from_visits(start, clients, tmp_p
                                               "service_id": "ktp", "service": "KTP-el", "voided": 3}]
     assert sum(report.table("busiest_hours").rows[0][1:]) == 2  # the hours count visits only
     # every output carries it
-    csv_files = {p.name: p.read_text() for p in write_csv(report, tmp_path / "csv")}
+    csv_files = {p.name: p.read_text() for p in write_csv(report, tmp_path / "csv", None)}  # machine names
     assert csv_files["voided.csv"].splitlines() == ["day,agency_id,agency,service_id,service,voided",
                                                     f"{day},dukcapil,Disdukcapil,ktp,KTP-el,3"]
     html = write_html(report, tmp_path / "r.html").read_text()
