@@ -507,8 +507,11 @@ class QueueEngine:
 
     def _call(self, conn, counter: Counter, ticket_id: int, now: datetime, streak: int) -> Ticket:
         conn.execute(
-            "UPDATE tickets SET state = 'called', called_at = ?, counter_id = ?, recalls = 0, started_at = NULL "
-            "WHERE id = ?", (iso(now), counter.id, ticket_id))
+            "UPDATE tickets SET state = 'called', called_at = ?, counter_id = ?, recalls = 0, started_at = NULL, "
+            # the first call's time and counter, for the report's waiting time (store.m009_day_aggregates)
+            "first_call_counter_id = CASE WHEN first_called_at IS NULL THEN ? ELSE first_call_counter_id END, "
+            "first_called_at = coalesce(first_called_at, ?) "
+            "WHERE id = ?", (iso(now), counter.id, counter.id, iso(now), ticket_id))
         conn.execute("UPDATE counter_state SET ticket_id = ?, priority_streak = ? WHERE counter_id = ?",
                      (ticket_id, streak, counter.id))
         ticket = self._ticket(conn, ticket_id)

@@ -8,7 +8,7 @@ Definitions (also in docs/reports.md):
   except "served" and service time, which count for the service and counter that finished it.
 - A voided ticket (a supervisor cancelled it, e.g. a flood of fake tickets) is not a visit: it is in no
   figure but the "voided" columns and the voided table (per day, agency and service it was issued for).
-- Waiting time: issue → first call (from the event log, so a transfer or recall does not reset it).
+- Waiting time: issue → first call (kept on the ticket at its first call, so a transfer or recall does not reset it).
 - Service time: start → finish (a ticket finished straight from "called" started when called).
 - Median: the middle value (mean of the two middle ones for an even count);
   p90: the nearest-rank 90th percentile (the value at rank ceil(0.9·n)).
@@ -22,7 +22,7 @@ import csv
 import sqlite3
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -95,39 +95,29 @@ def _utc_offset_hours(config: Config, day: date) -> float:
     return offset.total_seconds() / 3600
 
 
-# Per ticket, the facts every table aggregates, built once per report into temp.visits.
+# Per ticket, the facts every table aggregates, built once per report into temp.visits from the ticket rows
+# alone (the first call's time and counter are kept on the ticket: store.m009_day_aggregates), by the index on day.
 # Parameters: :offset (e.g. '+8 hours'), :from, :to, :agency.
 _VISITS = """
 CREATE TEMP TABLE visits AS
-WITH first_call AS (
-    SELECT ticket_id, min(at) AS called_at, min(seq) AS seq FROM events WHERE type = 'called' GROUP BY ticket_id
-),
-first_counter AS (
-    SELECT e.ticket_id, e.counter_id FROM events e JOIN first_call f ON f.seq = e.seq
-),
-visits AS (
-    SELECT
-        t.id, t.day, t.code,
-        strftime('%Y-W%W', t.day) AS week,
-        substr(t.day, 1, 7) AS month,
-        CAST(strftime('%H', t.issued_at, :offset) AS INTEGER) AS hour,
-        t.issued_service_id AS service_id,
-        s.agency_id AS agency_id,
-        t.service_id AS final_service_id,
-        t.agency_id AS final_agency_id,
-        t.state, t.priority, t.transfers,
-        coalesce(t.counter_id, fc.counter_id) AS counter_id,
-        -- julianday() is a float of days: round away its noise (to 0.06 ms) so 10 minutes is exactly 10
-        round((julianday(f.called_at) - julianday(t.issued_at)) * 1440.0, 6) AS wait_min,
-        CASE WHEN t.state = 'done' THEN round((julianday(t.finished_at) - julianday(t.started_at)) * 1440.0, 6)
-        END AS service_min
-    FROM tickets t
-    JOIN service_agency s ON s.service_id = t.issued_service_id
-    LEFT JOIN first_call f ON f.ticket_id = t.id
-    LEFT JOIN first_counter fc ON fc.ticket_id = t.id
-    WHERE t.state != 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
-)
-SELECT * FROM visits
+SELECT
+    t.id, t.day, t.code,
+    strftime('%Y-W%W', t.day) AS week,
+    substr(t.day, 1, 7) AS month,
+    CAST(strftime('%H', t.issued_at, :offset) AS INTEGER) AS hour,
+    t.issued_service_id AS service_id,
+    s.agency_id AS agency_id,
+    t.service_id AS final_service_id,
+    t.agency_id AS final_agency_id,
+    t.state, t.priority, t.transfers,
+    coalesce(t.counter_id, t.first_call_counter_id) AS counter_id,
+    -- julianday() is a float of days: round away its noise (to 0.06 ms) so 10 minutes is exactly 10
+    round((julianday(t.first_called_at) - julianday(t.issued_at)) * 1440.0, 6) AS wait_min,
+    CASE WHEN t.state = 'done' THEN round((julianday(t.finished_at) - julianday(t.started_at)) * 1440.0, 6)
+    END AS service_min
+FROM tickets t
+JOIN service_agency s ON s.service_id = t.issued_service_id
+WHERE t.state != 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
 """
 # The voided tickets of the period, kept apart from the visits (state only: no m004 column is needed).
 _VOIDED = """
@@ -223,6 +213,8 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
     params = {
         "offset": f"{offset:+g} hours", "from": date_from.isoformat(), "to": date_to.isoformat(),
         "agency": agency, "target": config.queue.target_wait_minutes,
+        # the surveys' times are ISO strings (any offset under a day): a day either side holds every one of the period
+        "survey_lo": (date_from - timedelta(days=1)).isoformat(), "survey_hi": (date_to + timedelta(days=2)).isoformat(),
     }
     names = {
         "agency": {a.id: a.short_name for a in config.agencies},
@@ -313,7 +305,8 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
 def _skm_tables(conn, config: Config, params: dict, agency_names: dict) -> dict[str, Table]:
     elements = [e[0] for e in SURVEY_ELEMENTS]
     means = ", ".join(f"avg({e})" for e in elements)
-    where = ("substr(datetime(submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
+    where = ("submitted_at >= :survey_lo AND submitted_at < :survey_hi "  # by the index; the next line decides
+             "AND substr(datetime(submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
              "AND (:agency IS NULL OR agency_id = :agency)")
     per_agency = conn.execute(
         f"SELECT agency_id, count(*), {means} FROM surveys WHERE {where} GROUP BY agency_id ORDER BY agency_id",
@@ -359,7 +352,8 @@ def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> d
     rows = conn.execute(
         "SELECT substr(datetime(s.submitted_at, :offset), 1, 10) AS local_day, t.counter_id, s.submitted_at "
         "FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
-        "WHERE substr(datetime(s.submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
+        "WHERE s.submitted_at >= :survey_lo AND s.submitted_at < :survey_hi "
+        "AND substr(datetime(s.submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
         "AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL "
         "ORDER BY local_day, t.counter_id, s.submitted_at", params).fetchall()
     by_counter: dict[tuple[str, str], list[datetime]] = {}

@@ -185,6 +185,26 @@ def m007_session_devices(db: sqlite_utils.Database) -> None:
         """)
 
 
+@migrations()
+def m009_day_aggregates(db: sqlite_utils.Database) -> None:
+    # What the report needs per ticket, kept on the ticket row by the engine in the call's transaction: the first
+    # call's time and counter (a recall, transfer or rejoin does not move them). Before this the report grouped the
+    # whole event log per report. Filled here from the log for the tickets already there. The indexes: a report
+    # reads a period's days, and the surveys of a period by their time.
+    _run_each(db, """
+        ALTER TABLE tickets ADD COLUMN first_called_at TEXT;
+        ALTER TABLE tickets ADD COLUMN first_call_counter_id TEXT;
+        CREATE INDEX IF NOT EXISTS events_ticket_type ON events (ticket_id, type, seq);
+        UPDATE tickets SET
+            first_called_at = (SELECT min(e.at) FROM events e WHERE e.ticket_id = tickets.id AND e.type = 'called'),
+            first_call_counter_id = (SELECT e.counter_id FROM events e WHERE e.ticket_id = tickets.id
+                                     AND e.type = 'called' ORDER BY e.seq LIMIT 1);
+        DROP INDEX events_ticket_type;
+        CREATE INDEX tickets_day ON tickets (day);
+        CREATE INDEX surveys_submitted ON surveys (submitted_at)
+        """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
