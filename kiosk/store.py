@@ -238,6 +238,8 @@ class Store:
         # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE).
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        # a new file frees pages by incremental vacuum (kiosk.retention); an older file keeps its mode until then
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         if str(path) != ":memory:":
             _enable_wal(conn, busy_timeout_ms / 1000)
         # NORMAL is durable across application crashes in WAL mode; only a power cut may
