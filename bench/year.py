@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the kiosk package and the simulation
 
+from kiosk import aggregates  # noqa: E402
 from kiosk.backup import backup_database  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
@@ -43,9 +44,12 @@ COPIES = 12
 # the unique text columns (a suffix per copy), and the day and time columns (shifted by copy × span days)
 IDS = {"tickets": ("id",), "events": ("seq", "ticket_id"), "surveys": ("ticket_id",)}
 UNIQUE_TEXT = {"tickets": ("token", "request_id")}
-DAYS = {"tickets": ("day",), "numbering": ("day",), "survey_refusals": ("day",)}
+DAYS = {"tickets": ("day",), "numbering": ("day",), "survey_refusals": ("day",), "day_visits": ("day",),
+        "day_hours": ("day",), "day_aggregates": ("day",)}
 TIMES = {"tickets": ("issued_at", "called_at", "started_at", "finished_at", "no_show_at", "voided_at", "first_called_at"),
          "events": ("at",), "surveys": ("submitted_at",), "survey_refusals": ("first_at", "last_at")}
+# tickets before the day aggregates: a ticket added forgets its day's aggregates (store.m009_day_aggregates)
+TABLES = ("tickets", "events", "surveys", "numbering", "survey_refusals", "day_visits", "day_hours", "day_aggregates")
 
 
 def cache_dir() -> Path:
@@ -54,11 +58,16 @@ def cache_dir() -> Path:
     return folder
 
 
-def replicate(month: Path, year: Path, span_days: int, copies: int = COPIES) -> None:
+def replicate(config, month: Path, year: Path, span_days: int, last: date, copies: int = COPIES) -> None:
     """``year``: ``month`` and copies-1 copies of it before it, each ``span_days`` earlier than the next."""
     partial = year.with_name(year.name + ".partial")
     partial.unlink(missing_ok=True)
-    Store(month).close()  # a month made by an older version gets the current schema
+    store = Store(month)  # a month made by an older version gets the current schema, and its days' aggregates
+    try:
+        with store.write() as conn:
+            aggregates.build_missing(conn, config, (last + timedelta(days=1)).isoformat(), "2000-01-01T00:00:00.000+00:00")
+    finally:
+        store.close()
     with sqlite3.connect(month) as source, sqlite3.connect(partial) as target:
         source.backup(target)
     conn = sqlite3.connect(partial, isolation_level=None)
@@ -70,7 +79,7 @@ def replicate(month: Path, year: Path, span_days: int, copies: int = COPIES) -> 
     conn.execute("BEGIN")
     for copy in range(1, copies):
         shift = f"'-{copy * span_days} days'"
-        for table in ("tickets", "events", "surveys", "numbering", "survey_refusals"):
+        for table in TABLES:
             columns = [row[1] for row in conn.execute(f"PRAGMA m.table_info({table})")]
             exprs = []
             for column in columns:
@@ -185,10 +194,10 @@ def main(argv: list[str] | None = None) -> None:
             partial.rename(month)
             print(f"simulated the month in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     span = (last - first).days + 1
-    year = folder / f"year-{month.stem}.sqlite"
+    year = folder / f"year-v2-{month.stem}.sqlite"  # v2: with the day aggregates
     if not year.exists():
         started = time.perf_counter()
-        replicate(month, year, span)
+        replicate(config, month, year, span, last)
         print(f"copied the month {COPIES} times in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     year_first = first - timedelta(days=span * (COPIES - 1))
     with sqlite3.connect(year) as conn:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from kiosk import errors
+from kiosk import aggregates, errors
 from kiosk.clock import Clock, SystemClock
 from kiosk.codes import MAX_TICKET_NUMBER, format_code, normalise_code
 from kiosk.config import Config, Counter, Service
@@ -222,6 +222,8 @@ class QueueEngine:
                 "UPDATE counter_state SET ticket_id = NULL WHERE ticket_id IN "
                 "(SELECT id FROM tickets WHERE state = 'expired')")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day', ?)", (today,))
+        # the closed days' report figures (yesterday, and any day a change made the report forget), in this write
+        aggregates.build_missing(conn, self.config, today, iso(now))
         self._emit(conn, EventType.DAY_ROLLED_OVER, now, day=today, expired=expired)
 
     def _counter_row(self, conn, counter_id: str) -> dict:

@@ -3,7 +3,8 @@
 
 The server runs :meth:`Maintenance.at_start` once when it starts (erasing only: a start must stay
 quick) and :meth:`Maintenance.tick` with the engine's tick; the tidy-up runs once a local day, in the
-hour ``maintenance_hour``. Only the personal fields are touched: the ticket rows, their times and
+hour ``maintenance_hour``. Both also build the report aggregates of closed days that lack them
+(kiosk.aggregates). Only the personal fields are touched: the ticket rows, their times and
 the SKM scores are kept, so every report (and IKM) of an old period is the same after the erasing.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from typing import Callable
 
+from kiosk import aggregates
 from kiosk.config import Config
 from kiosk.schedule import local_day
 from kiosk.store import Store
@@ -38,6 +40,7 @@ class Tidy:
     """What one run did."""
     erased: dict[str, int] = field(default_factory=dict)   # "table.column" -> rows erased
     vacuumed: str = ""                                     # "", "incremental" or "full"
+    built: list[str] = field(default_factory=list)         # days whose report aggregates were built
 
     @property
     def erased_total(self) -> int:
@@ -92,7 +95,16 @@ class Maintenance:
         self.config_of = config_of
 
     def at_start(self) -> Tidy:
-        return self._log(Tidy(erase_personal(self.store, self.config_of(), self.clock.now())), "at start")
+        config, now = self.config_of(), self.clock.now()
+        tidy = Tidy(erase_personal(self.store, config, now))
+        tidy.built = self.build_days(config, now)
+        return self._log(tidy, "at start")
+
+    def build_days(self, config: Config, now: datetime) -> list[str]:
+        """The closed days without report aggregates (a database from before them, a day a change forgot)."""
+        with self.store.write() as conn:
+            return aggregates.build_missing(conn, config, local_day(config, now).isoformat(),
+                                            now.isoformat(timespec="milliseconds"))
 
     def due(self, now: datetime) -> bool:
         config = self.config_of()
@@ -109,6 +121,7 @@ class Maintenance:
     def run(self, now: datetime) -> Tidy:
         config = self.config_of()
         tidy = Tidy(erase_personal(self.store, config, now))
+        tidy.built = self.build_days(config, now)
         if config.retention.vacuum:
             tidy.vacuumed = vacuum(self.store)
         with self.store.write() as conn:
@@ -118,7 +131,8 @@ class Maintenance:
 
     @staticmethod
     def _log(tidy: Tidy, when: str) -> Tidy:
-        if tidy.erased_total or tidy.vacuumed:
-            log.info("tidy-up %s: erased %s personal field(s) past [retention] personal_days%s", when,
-                     tidy.erased_total, f"; {tidy.vacuumed} vacuum" if tidy.vacuumed else "")
+        if tidy.erased_total or tidy.vacuumed or tidy.built:
+            log.info("tidy-up %s: erased %s personal field(s) past [retention] personal_days; built the report "
+                     "figures of %d day(s)%s", when, tidy.erased_total, len(tidy.built),
+                     f"; {tidy.vacuumed} vacuum" if tidy.vacuumed else "")
         return tidy

@@ -190,7 +190,9 @@ def m009_day_aggregates(db: sqlite_utils.Database) -> None:
     # What the report needs per ticket, kept on the ticket row by the engine in the call's transaction: the first
     # call's time and counter (a recall, transfer or rejoin does not move them). Before this the report grouped the
     # whole event log per report. Filled here from the log for the tickets already there. The indexes: a report
-    # reads a period's days, and the surveys of a period by their time.
+    # reads a period's days, and the surveys of a period by their time. The day aggregates (kiosk.aggregates): each
+    # closed day's figures, built by the engine (they need the config: not here); a trigger forgets a day when one
+    # of its tickets changes.
     _run_each(db, """
         ALTER TABLE tickets ADD COLUMN first_called_at TEXT;
         ALTER TABLE tickets ADD COLUMN first_call_counter_id TEXT;
@@ -201,8 +203,42 @@ def m009_day_aggregates(db: sqlite_utils.Database) -> None:
                                      AND e.type = 'called' ORDER BY e.seq LIMIT 1);
         DROP INDEX events_ticket_type;
         CREATE INDEX tickets_day ON tickets (day);
-        CREATE INDEX surveys_submitted ON surveys (submitted_at)
+        CREATE INDEX surveys_submitted ON surveys (submitted_at);
+        CREATE TABLE day_aggregates (
+            day TEXT PRIMARY KEY,
+            utc_offset TEXT NOT NULL,
+            visits INTEGER NOT NULL,
+            built_at TEXT NOT NULL
+        );
+        CREATE TABLE day_visits (
+            day TEXT NOT NULL,
+            service_id TEXT NOT NULL,
+            counter_id TEXT NOT NULL,
+            issued INTEGER NOT NULL,
+            served INTEGER NOT NULL,
+            no_shows INTEGER NOT NULL,
+            transferred INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            waits TEXT,
+            services TEXT,
+            PRIMARY KEY (day, service_id, counter_id)
+        );
+        CREATE TABLE day_hours (
+            day TEXT NOT NULL,
+            service_id TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            visits INTEGER NOT NULL,
+            PRIMARY KEY (day, service_id, hour)
+        )
         """)
+    for trigger in (  # one statement each: a trigger's body has its own semicolons
+            "CREATE TRIGGER tickets_insert_forgets_day AFTER INSERT ON tickets BEGIN "
+            "DELETE FROM day_aggregates WHERE day = NEW.day; END",
+            "CREATE TRIGGER tickets_update_forgets_day AFTER UPDATE ON tickets BEGIN "
+            "DELETE FROM day_aggregates WHERE day IN (OLD.day, NEW.day); END",
+            "CREATE TRIGGER tickets_delete_forgets_day AFTER DELETE ON tickets BEGIN "
+            "DELETE FROM day_aggregates WHERE day = OLD.day; END"):
+        db.execute(trigger)
 
 
 def _run_each(db: sqlite_utils.Database, script: str) -> None:

@@ -1,5 +1,6 @@
-"""The report at year scale: it reads the ticket rows (first call kept on the ticket by the engine,
-store.m009_day_aggregates), never the event log, and its figures are the same as the old way's."""
+"""The report at year scale: it reads the closed days' aggregates and the other days' ticket rows (first call kept
+on the ticket by the engine, store.m009_day_aggregates), never the event log, and its figures are the same as the
+old way's (tests/support/report_before_m009.py)."""
 from __future__ import annotations
 
 import sqlite3
@@ -7,47 +8,14 @@ from datetime import date
 
 import pytest
 
-from kiosk import reports
+from kiosk import aggregates, reports
 from kiosk.reports import build_report
 from kiosk.store import Store
 from support.configs import make_config
+from support import report_before_m009
 from support.simulate import simulate
 
 DAY_1, DAY_2 = date(2026, 11, 2), date(2026, 11, 3)
-
-# The report's per-ticket facts as computed before m009: each ticket's first call looked up in the whole event log.
-OLD_VISITS = """
-CREATE TEMP TABLE visits AS
-WITH first_call AS (
-    SELECT ticket_id, min(at) AS called_at, min(seq) AS seq FROM events WHERE type = 'called' GROUP BY ticket_id
-),
-first_counter AS (
-    SELECT e.ticket_id, e.counter_id FROM events e JOIN first_call f ON f.seq = e.seq
-),
-visits AS (
-    SELECT
-        t.id, t.day, t.code,
-        strftime('%Y-W%W', t.day) AS week,
-        substr(t.day, 1, 7) AS month,
-        CAST(strftime('%H', t.issued_at, :offset) AS INTEGER) AS hour,
-        t.issued_service_id AS service_id,
-        s.agency_id AS agency_id,
-        t.service_id AS final_service_id,
-        t.agency_id AS final_agency_id,
-        t.state, t.priority, t.transfers,
-        coalesce(t.counter_id, fc.counter_id) AS counter_id,
-        round((julianday(f.called_at) - julianday(t.issued_at)) * 1440.0, 6) AS wait_min,
-        CASE WHEN t.state = 'done' THEN round((julianday(t.finished_at) - julianday(t.started_at)) * 1440.0, 6)
-        END AS service_min
-    FROM tickets t
-    JOIN service_agency s ON s.service_id = t.issued_service_id
-    LEFT JOIN first_call f ON f.ticket_id = t.id
-    LEFT JOIN first_counter fc ON fc.ticket_id = t.id
-    WHERE t.state != 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
-)
-SELECT * FROM visits
-"""
-
 
 @pytest.fixture(scope="module")
 def days(tmp_path_factory):
@@ -63,9 +31,7 @@ def _tables(report) -> dict:
 
 
 def _old_way(config, db, monkeypatch, *args, **kwargs):
-    with monkeypatch.context() as patch:
-        patch.setattr(reports, "_VISITS", OLD_VISITS)
-        return build_report(config, db, *args, **kwargs)
+    return report_before_m009.build_report(config, db, *args, **kwargs)
 
 
 @pytest.mark.parametrize("by", ["day", "month"])
@@ -99,15 +65,47 @@ def test_a_period_is_read_by_the_day_index(days):
     conn = sqlite3.connect(db)
     try:
         reports._prepare(conn, config)
+        conn.execute("CREATE TEMP TABLE unbuilt (day TEXT PRIMARY KEY)")
         plan = " ".join(row[-1] for row in conn.execute(
-            "EXPLAIN QUERY PLAN " + reports._VISITS.split(" AS\n", 1)[1],
-            {"offset": "+7 hours", "from": "2026-11-02", "to": "2026-11-02", "agency": None}))
+            "EXPLAIN QUERY PLAN " + reports._VISITS, {"from": "2026-11-02", "to": "2026-11-02", "agency": None}))
         assert "USING INDEX tickets_day" in plan, plan
         plan = " ".join(row[-1] for row in conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM surveys WHERE submitted_at >= ? AND submitted_at < ?", ("a", "b")))
         assert "surveys_submitted" in plan, plan
     finally:
         conn.close()
+
+
+def _built(db) -> dict:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT day, visits FROM day_aggregates"))
+
+
+def test_the_engine_builds_each_closed_day_and_the_report_reads_it(days, monkeypatch, tmp_path):
+    config, db = days
+    built = _built(db)
+    # DAY_2's first write built DAY_1; DAY_2 is the last day simulated: still read from its tickets
+    assert list(built) == ["2026-11-02"] and built["2026-11-02"] > 0
+    expected = _tables(_old_way(config, db, monkeypatch, DAY_1, DAY_2))
+    copy = tmp_path / "copy.sqlite"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with sqlite3.connect(copy) as conn:  # the aggregates are what the report reads for DAY_1: spoil them
+        conn.execute("UPDATE day_visits SET issued = issued + 1000, waits = '0.0'")
+    spoiled = build_report(config, copy, DAY_1, DAY_2)
+    assert _tables(spoiled) != expected
+    with sqlite3.connect(copy) as conn:  # a change to a ticket of DAY_1 forgets DAY_1 (the trigger) ...
+        conn.execute("UPDATE tickets SET recalls = recalls WHERE id = (SELECT min(id) FROM tickets)")
+    assert _built(copy) == {}
+    assert _tables(build_report(config, copy, DAY_1, DAY_2)) == expected  # ... read from its tickets again
+    store = Store(copy)
+    try:
+        with store.write() as conn:  # ... and built again (at the next roll-over, or the server's tidy-up)
+            assert aggregates.build_missing(conn, config, "2026-11-04", "2026-11-04T00:00:00.000+00:00") == [
+                "2026-11-02", "2026-11-03"]
+    finally:
+        store.close()
+    assert _tables(build_report(config, copy, DAY_1, DAY_2)) == expected
 
 
 def test_the_migration_fills_the_first_calls_of_an_older_database(days, monkeypatch, tmp_path):
@@ -117,7 +115,9 @@ def test_the_migration_fills_the_first_calls_of_an_older_database(days, monkeypa
         source.backup(target)
     expected = _tables(_old_way(config, old, monkeypatch, DAY_1, DAY_2))
     with sqlite3.connect(old) as conn:  # the database as m008 left it
-        for statement in ("DROP INDEX tickets_day", "DROP INDEX surveys_submitted",
+        for statement in ("DROP INDEX tickets_day", "DROP INDEX surveys_submitted", "DROP TABLE day_aggregates",
+                          "DROP TABLE day_visits", "DROP TABLE day_hours", "DROP TRIGGER tickets_insert_forgets_day",
+                          "DROP TRIGGER tickets_update_forgets_day", "DROP TRIGGER tickets_delete_forgets_day",
                           "ALTER TABLE tickets DROP COLUMN first_called_at",
                           "ALTER TABLE tickets DROP COLUMN first_call_counter_id",
                           "DELETE FROM _sqlite_migrations WHERE name = 'm009_day_aggregates'"):
