@@ -102,12 +102,11 @@ def _utc_offset_hours(config: Config, day: date) -> float:
 # The visits of the period's days without day aggregates (temp.unbuilt: today, and any day not built yet) in one
 # pass over their ticket rows (by the index on day): per day, agency, service and counter, the counts and every
 # waiting and service time (a list of numbers each). The first call's time and counter are kept on the ticket
-# (store.m009_day_aggregates): the event log is not read. Parameters: :from, :to, :agency.
+# (store.m009_day_aggregates): the event log is not read. Parameters: :agency (temp.unbuilt holds the days).
 _VISIT_FILTER = """
-FROM temp.unbuilt u
-JOIN tickets t ON t.day = u.day
+FROM tickets t
 JOIN service_agency s ON s.service_id = t.issued_service_id
-WHERE t.state != 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
+WHERE t.day IN (SELECT day FROM temp.unbuilt) AND t.state != 'voided' AND (:agency IS NULL OR s.agency_id = :agency)
 """
 _VISITS = """
 SELECT day, substr(day, 1, 7) AS month, agency_id, service_id, counter_id,
@@ -144,13 +143,14 @@ _BUILT_HOURS = f"""
 SELECT h.day, h.hour, sum(h.visits) FROM day_hours h JOIN service_agency s ON s.service_id = h.service_id
 WHERE h.day IN ({_BUILT}) AND (:agency IS NULL OR s.agency_id = :agency) GROUP BY 1, 2
 """
-# The voided tickets of the period, kept apart from the visits (state only: no m004 column is needed).
+# The voided tickets of the period, kept apart from the visits (state only: no m004 column is needed); by the
+# index on state (+day: not by the day index, which would read every ticket of the period).
 _VOIDED = """
 CREATE TEMP TABLE voided AS
 SELECT t.id, t.day, strftime('%Y-W%W', t.day) AS week, substr(t.day, 1, 7) AS month,
        t.issued_service_id AS service_id, s.agency_id AS agency_id, t.counter_id
 FROM tickets t JOIN service_agency s ON s.service_id = t.issued_service_id
-WHERE t.state = 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
+WHERE t.state = 'voided' AND +t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
 """
 
 
@@ -177,7 +177,7 @@ class _Figures:
         conn.execute("DELETE FROM temp.unbuilt")
         days = (date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1))
         conn.executemany("INSERT INTO temp.unbuilt VALUES (?)", [(d,) for d in map(date.isoformat, days) if d not in built])
-        visit_params = {k: params[k] for k in ("from", "to", "agency")}
+        visit_params = {"agency": params["agency"]}
         self._add(conn.execute(_VISITS, visit_params))
         self._add(conn.execute(_BUILT_VISITS, params))
         hours = {(day, hour): count for day, hour, count in conn.execute(_BUILT_HOURS, params)}
@@ -248,6 +248,8 @@ def _connect(db_path: Path | str) -> sqlite3.Connection:
     uri = f"file:{Path(db_path).resolve()}?mode=ro"
     conn = sqlite3.connect(uri, uri=True)
     conn.execute("PRAGMA busy_timeout = 5000")
+    # a day's tickets by the index on day: an automatic index would read every ticket to build itself
+    conn.execute("PRAGMA automatic_index = OFF")
     return conn
 
 
@@ -260,6 +262,34 @@ def waiting_now(db_path: Path | str, agency: str | None) -> int:
             {"agency": agency}).fetchone()[0]
     finally:
         conn.close()
+
+
+# What the report reads, and the archive's part of each: the rows of the days before the live file's
+# archived_before (kiosk.archive). Unqualified, a temp view's name comes before main's table of that name.
+_ARCHIVED = {
+    "tickets": "SELECT * FROM arc.tickets WHERE day < '{before}'",
+    "surveys": "SELECT s.* FROM arc.surveys s JOIN arc.tickets t ON t.id = s.ticket_id WHERE t.day < '{before}'",
+    "survey_refusals": "SELECT * FROM arc.survey_refusals WHERE day < '{before}'",
+    "day_visits": "SELECT * FROM arc.day_visits WHERE day < '{before}'",
+    "day_hours": "SELECT * FROM arc.day_hours WHERE day < '{before}'",
+    "day_aggregates": "SELECT * FROM arc.day_aggregates WHERE day < '{before}'",
+}
+
+
+def _with_archive(conn: sqlite3.Connection, db_path: Path | str, date_from: date) -> bool:
+    """Read the archive file too when the period reaches into the days it holds; whether it does."""
+    from kiosk.archive import archive_path, archived_before
+
+    before = archived_before(conn)
+    archive = archive_path(db_path)
+    if before is None or date_from.isoformat() >= before or not archive.is_file():
+        return False
+    before = date.fromisoformat(before).isoformat()  # a day, nothing else, goes into the views' text
+    conn.execute("ATTACH DATABASE ? AS arc", (f"file:{archive.resolve()}?mode=ro",))
+    for table, archived in _ARCHIVED.items():
+        conn.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM main.{table} UNION ALL "
+                     + archived.format(before=before))
+    return True
 
 
 def _prepare(conn: sqlite3.Connection, config: Config) -> None:
@@ -300,6 +330,7 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
     conn = _connect(db_path)
     try:
         _prepare(conn, config)
+        _with_archive(conn, db_path, date_from)
         figures = _Figures(conn, params, date_from, date_to)
         conn.execute(_VOIDED, {k: params[k] for k in ("from", "to", "agency")})
 
@@ -442,14 +473,18 @@ def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> d
     for day, counter_id, submitted_at in rows:
         by_counter.setdefault((day, counter_id), []).append(datetime.fromisoformat(submitted_at))
     bursts = []
+    span = timedelta(seconds=window)
     for (day, counter_id), times in by_counter.items():
+        if len(times) < needed:
+            continue
         in_burst: set[int] = set()
         most, first_at, start = 0, None, 0
         for end, at in enumerate(times):  # the window of survey_burst_seconds ending at each survey
-            while (at - times[start]).total_seconds() > window:
+            while at - times[start] > span:
                 start += 1
             count = end - start + 1
-            most = max(most, count)
+            if count > most:
+                most = count
             if count >= needed:
                 in_burst.update(range(start, end + 1))
                 first_at = first_at or times[start]

@@ -94,9 +94,24 @@ class Maintenance:
         self.clock = clock
         self.config_of = config_of
 
+    def erase(self, config: Config, now: datetime) -> dict[str, int]:
+        """Erase in the live file and in its archive (kiosk.archive), when there is one."""
+        erased = erase_personal(self.store, config, now)
+        from kiosk.archive import archive_path
+
+        archive = archive_path(self.store.path)
+        if str(self.store.path) != ":memory:" and archive.is_file():
+            store = Store(archive)
+            try:
+                for name, count in erase_personal(store, config, now).items():
+                    erased[name] = erased.get(name, 0) + count
+            finally:
+                store.close()
+        return erased
+
     def at_start(self) -> Tidy:
         config, now = self.config_of(), self.clock.now()
-        tidy = Tidy(erase_personal(self.store, config, now))
+        tidy = Tidy(self.erase(config, now))
         tidy.built = self.build_days(config, now)
         return self._log(tidy, "at start")
 
@@ -120,7 +135,7 @@ class Maintenance:
 
     def run(self, now: datetime) -> Tidy:
         config = self.config_of()
-        tidy = Tidy(erase_personal(self.store, config, now))
+        tidy = Tidy(self.erase(config, now))
         tidy.built = self.build_days(config, now)
         if config.retention.vacuum:
             tidy.vacuumed = vacuum(self.store)

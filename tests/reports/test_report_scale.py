@@ -67,7 +67,7 @@ def test_a_period_is_read_by_the_day_index(days):
         reports._prepare(conn, config)
         conn.execute("CREATE TEMP TABLE unbuilt (day TEXT PRIMARY KEY)")
         plan = " ".join(row[-1] for row in conn.execute(
-            "EXPLAIN QUERY PLAN " + reports._VISITS, {"from": "2026-11-02", "to": "2026-11-02", "agency": None}))
+            "EXPLAIN QUERY PLAN " + reports._VISITS, {"agency": None}))
         assert "USING INDEX tickets_day" in plan, plan
         plan = " ".join(row[-1] for row in conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM surveys WHERE submitted_at >= ? AND submitted_at < ?", ("a", "b")))
