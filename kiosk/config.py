@@ -380,6 +380,9 @@ class AudioSettings(Model):
     )
     counter_word: Text = Text(id="loket", en="counter")
     cache_dir: Path = Path("data/voice-cache")
+    cache_max_mb: float = Field(
+        default=500, gt=0, le=100_000,
+        description="the voice cache (spoken phrases, rendered calls) is trimmed to this size, least recently used first")
     voice_packs: dict[Lang, Path] = Field(
         default={}, description="language -> folder of a recorded voice pack (pack.toml + one WAV per fragment); "
                                 "absent: espeak-ng speaks that language")
