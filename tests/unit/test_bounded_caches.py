@@ -72,3 +72,57 @@ def test_prepared_fragments_in_memory_are_bounded(tmp_path):
     renderer._fragment(tmp_path / "another.wav")
     assert any(key[0] == str(paths[22]) for key in renderer._prepared)
     assert not any(key[0] == str(paths[23]) for key in renderer._prepared)
+
+
+def _log_lines(handler, count, size=100):
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "x" * size, None, None)
+    for _ in range(count):
+        handler.emit(record)
+
+
+def test_a_log_is_bounded_by_size_and_count(tmp_path):
+    from kiosk.logs import BoundedFileHandler
+
+    handler = BoundedFileHandler(tmp_path / "server.log", max_bytes=2000, backups=3, keep_days=30)
+    try:
+        _log_lines(handler, 500)
+    finally:
+        handler.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["server.log", "server.log.1", "server.log.2", "server.log.3"]
+    assert all(p.stat().st_size <= 2000 for p in tmp_path.iterdir())
+
+
+def test_a_log_rotates_daily_and_forgets_files_past_its_days(tmp_path):
+    from kiosk.logs import BoundedFileHandler
+
+    day = [(2026, 11, 2)]
+    old = tmp_path / "server.log.7"
+    old.write_text("a line of long ago\n")
+    long_ago = time.time() - 40 * 86400
+    os.utime(old, (long_ago, long_ago))
+    handler = BoundedFileHandler(tmp_path / "server.log", max_bytes=10**6, backups=10, keep_days=30,
+                                 today=lambda: day[0])
+    try:
+        assert not old.exists()  # older than keep_days: gone at start
+        _log_lines(handler, 3)
+        day[0] = (2026, 11, 3)
+        _log_lines(handler, 1)  # the first line of a new day starts a new file
+    finally:
+        handler.close()
+    assert (tmp_path / "server.log.1").read_text().count("\n") == 3
+    assert (tmp_path / "server.log").read_text().count("\n") == 1
+
+
+def test_setup_logging_takes_the_bounds_from_the_config(tmp_path):
+    from kiosk.logs import BoundedFileHandler, setup_logging
+    from support.configs import make_config
+
+    config = make_config(retention={"log_max_mb": 0.5, "log_files": 4, "log_days": 7})
+    root = logging.getLogger()
+    setup_logging("server", tmp_path, stderr=False, retention=config.retention)
+    try:
+        handler = next(h for h in root.handlers if isinstance(h, BoundedFileHandler))
+        assert (handler.maxBytes, handler.backupCount, handler.keep_days) == (500_000, 4, 7)
+    finally:
+        setup_logging("server", None, stderr=False)
