@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
             partial.rename(month)
             print(f"simulated the month in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     span = (last - first).days + 1
-    year = folder / f"year-v2-{month.stem}.sqlite"  # v2: with the day aggregates
+    year = folder / f"year-v3-{month.stem}.sqlite"  # v3: with the day aggregates
     if not year.exists():
         started = time.perf_counter()
         replicate(config, month, year, span, last)

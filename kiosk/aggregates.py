@@ -58,10 +58,19 @@ def build_day(conn: sqlite3.Connection, config: Config, day: str, now: str) -> N
 
 
 def build_missing(conn: sqlite3.Connection, config: Config, today: str, now: str) -> list[str]:
-    """Build every day before ``today`` (local) with tickets and no aggregates yet; the days built."""
-    days = [row[0] for row in conn.execute(
-        "SELECT DISTINCT day FROM tickets WHERE day < ? AND day NOT IN (SELECT day FROM day_aggregates) ORDER BY day",
-        (today,))]
-    for day in days:
+    """Build every day before ``today`` (local) with tickets and no aggregates yet; the days built.
+
+    Cheap on a year of tickets: the days after the last one built (by the index on day) and the days a change
+    forgot (day_forgotten); every day with tickets only when none was ever built."""
+    last = conn.execute("SELECT max(day) FROM day_aggregates").fetchone()[0]
+    days = {row[0] for row in conn.execute(
+        "SELECT DISTINCT day FROM tickets WHERE day > ? AND day < ?", (last or "", today))}
+    days |= {row[0] for row in conn.execute(
+        "SELECT f.day FROM day_forgotten f WHERE f.day < ? AND EXISTS (SELECT 1 FROM tickets t WHERE t.day = f.day)",
+        (today,))}
+    built = sorted(day for day in days if day not in {row[0] for row in conn.execute(
+        "SELECT day FROM day_aggregates WHERE day >= ?", (min(days),))}) if days else []
+    for day in built:
         build_day(conn, config, day, now)
-    return days
+    conn.execute("DELETE FROM day_forgotten WHERE day < ?", (today,))
+    return built

@@ -192,7 +192,7 @@ def m009_day_aggregates(db: sqlite_utils.Database) -> None:
     # whole event log per report. Filled here from the log for the tickets already there. The indexes: a report
     # reads a period's days, and the surveys of a period by their time. The day aggregates (kiosk.aggregates): each
     # closed day's figures, built by the engine (they need the config: not here); a trigger forgets a day when one
-    # of its tickets changes.
+    # of its tickets changes (and notes it in day_forgotten, for the next build).
     _run_each(db, """
         ALTER TABLE tickets ADD COLUMN first_called_at TEXT;
         ALTER TABLE tickets ADD COLUMN first_call_counter_id TEXT;
@@ -229,16 +229,15 @@ def m009_day_aggregates(db: sqlite_utils.Database) -> None:
             hour INTEGER NOT NULL,
             visits INTEGER NOT NULL,
             PRIMARY KEY (day, service_id, hour)
-        )
+        );
+        CREATE TABLE day_forgotten (day TEXT PRIMARY KEY)
         """)
-    for trigger in (  # one statement each: a trigger's body has its own semicolons
-            "CREATE TRIGGER tickets_insert_forgets_day AFTER INSERT ON tickets BEGIN "
-            "DELETE FROM day_aggregates WHERE day = NEW.day; END",
-            "CREATE TRIGGER tickets_update_forgets_day AFTER UPDATE ON tickets BEGIN "
-            "DELETE FROM day_aggregates WHERE day IN (OLD.day, NEW.day); END",
-            "CREATE TRIGGER tickets_delete_forgets_day AFTER DELETE ON tickets BEGIN "
-            "DELETE FROM day_aggregates WHERE day = OLD.day; END"):
-        db.execute(trigger)
+    forget = ("INSERT OR IGNORE INTO day_forgotten (day) SELECT day FROM day_aggregates WHERE day IN ({days}); "
+              "DELETE FROM day_aggregates WHERE day IN ({days});")
+    for event, days in (("INSERT", "NEW.day"), ("UPDATE", "OLD.day, NEW.day"), ("DELETE", "OLD.day")):
+        # one statement each: a trigger's body has its own semicolons
+        db.execute(f"CREATE TRIGGER tickets_{event.lower()}_forgets_day AFTER {event} ON tickets BEGIN "
+                   f"{forget.format(days=days)} END")
 
 
 def _run_each(db: sqlite_utils.Database, script: str) -> None:

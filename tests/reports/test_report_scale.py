@@ -97,6 +97,8 @@ def test_the_engine_builds_each_closed_day_and_the_report_reads_it(days, monkeyp
     with sqlite3.connect(copy) as conn:  # a change to a ticket of DAY_1 forgets DAY_1 (the trigger) ...
         conn.execute("UPDATE tickets SET recalls = recalls WHERE id = (SELECT min(id) FROM tickets)")
     assert _built(copy) == {}
+    with sqlite3.connect(copy) as conn:  # noted, so the next build finds it without reading every ticket
+        assert conn.execute("SELECT day FROM day_forgotten").fetchall() == [("2026-11-02",)]
     assert _tables(build_report(config, copy, DAY_1, DAY_2)) == expected  # ... read from its tickets again
     store = Store(copy)
     try:
@@ -116,7 +118,8 @@ def test_the_migration_fills_the_first_calls_of_an_older_database(days, monkeypa
     expected = _tables(_old_way(config, old, monkeypatch, DAY_1, DAY_2))
     with sqlite3.connect(old) as conn:  # the database as m008 left it
         for statement in ("DROP INDEX tickets_day", "DROP INDEX surveys_submitted", "DROP TABLE day_aggregates",
-                          "DROP TABLE day_visits", "DROP TABLE day_hours", "DROP TRIGGER tickets_insert_forgets_day",
+                          "DROP TABLE day_visits", "DROP TABLE day_hours", "DROP TABLE day_forgotten",
+                          "DROP TRIGGER tickets_insert_forgets_day",
                           "DROP TRIGGER tickets_update_forgets_day", "DROP TRIGGER tickets_delete_forgets_day",
                           "ALTER TABLE tickets DROP COLUMN first_called_at",
                           "ALTER TABLE tickets DROP COLUMN first_call_counter_id",

@@ -23,9 +23,7 @@ Definitions (also in docs/reports.md):
 """
 from __future__ import annotations
 
-import csv
 import sqlite3
-import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
