@@ -561,6 +561,10 @@ def main(args) -> int:
     except ValueError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.DatabaseError as exc:
+        print(f"report: {db_path} cannot be read as this version's database ({exc}); a database from an older "
+              "version is upgraded when the server starts on it (or by mpp-kiosk restore)", file=sys.stderr)
+        return 2
     stem = f"laporan-{date_from}-{date_to}" + (f"-{args.agency}" if args.agency else "")
     if args.format == "csv":
         out = write_csv(report, args.out or Path(stem))

@@ -127,3 +127,19 @@ def test_the_migration_fills_the_first_calls_of_an_older_database(days, monkeypa
             conn.execute(statement)
     Store(old).close()
     assert _tables(build_report(config, old, DAY_1, DAY_2)) == expected
+
+
+def test_the_report_command_explains_a_database_it_cannot_read(tmp_path):
+    import subprocess
+    import sys
+
+    from support.configs import config_dict
+    from support.toml_writer import write_config
+
+    cfg = write_config(tmp_path / "config.toml", config_dict())
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as conn:
+        conn.execute("CREATE TABLE tickets (id INTEGER)")
+    proc = subprocess.run([sys.executable, "-m", "kiosk", "report", "--config", str(cfg), "--db", str(old),
+                           "--from", "2026-11-02", "--to", "2026-11-02"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "cannot be read" in proc.stderr and "Traceback" not in proc.stderr
