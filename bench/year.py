@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(work, ignore_errors=True)
     size_mb = year.stat().st_size / 1e6
     print(json.dumps({
-        "year_is_month_copied": COPIES,
+        "months_copied_to_make_the_year": COPIES,
         "tickets": tickets,
         "events": events,
         "month_report_on_year_s": round(month_report_s, 3),
