@@ -28,6 +28,10 @@ COMMANDS = {
     "preview-ticket": ("kiosk.printer.preview:main", "render a sample ticket to PNG, no printer needed"),
     "report": ("kiosk.reports:main", "visits, waiting times and the SKM/IKM index for a period"),
     "backup": ("kiosk.backup:main", "an online, consistent copy of the database"),
+    "archive": ("kiosk.archive:main",
+                "move the days before a date to the archive file beside the database; reports still read them"),
+    "restore": ("kiosk.restore:main",
+                "put a backup back as the database (checked first; a newer database is kept unless --force)"),
     "enrol": ("kiosk.enrol_cli:enrol_main", "on a new PC: pair it with the queue server and keep its own device key"),
     "devices": ("kiosk.enrol_cli:devices_main",
                 "on the server PC: list, approve, rename or revoke enrolled devices (list|approve|refuse|rename|revoke)"),
@@ -108,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="CSV and XLSX headers as the machine names of the API (wait_mean_min), for scripts")
     parsers["backup"].add_argument("--out", type=Path, help="backup file (default data/backup-<time>.sqlite)")
     parsers["backup"].add_argument("--db", type=Path, help="database file (default server.database)")
+    arc = parsers["archive"]
+    arc.add_argument("--before", required=True, help="the first day kept in the database, YYYY-MM-DD")
+    arc.add_argument("--db", type=Path, help="database file (default server.database)")
+    arc.add_argument("--archive", type=Path, help="archive file (default <database>-archive.sqlite beside it)")
+    res = parsers["restore"]
+    res.add_argument("backup", type=Path, help="the backup file (from mpp-kiosk backup)")
+    res.add_argument("--db", type=Path, help="database file to restore to (default server.database)")
+    res.add_argument("--force", action="store_true",
+                     help="replace a database newer than the backup (the old one is moved aside, not deleted)")
     from kiosk.audio.pack_cli import add_arguments as voice_pack_arguments  # light: no Qt
 
     voice_pack_arguments(parsers)

@@ -325,6 +325,23 @@ class QueuePolicy(Model):
         description="the phone page offers the survey (and its one-time survey token) this many hours after the finish")
 
 
+class RetentionSettings(Model):
+    """How long the server keeps what it keeps (UU 27/2022): personal fields, old days, logs; when it tidies up."""
+
+    personal_days: int = Field(
+        default=365, ge=1, le=3650,
+        description="personal fields (survey comments; with booking, names, phone numbers, e-mail, NIK) are erased "
+                    "this many days after their day; counts, times and SKM/IKM scores are kept")
+    maintenance_hour: int = Field(
+        default=22, ge=0, le=23,
+        description="local hour of the daily tidy-up (erasing, incremental vacuum): out of hours; also once at start")
+    vacuum: bool = Field(default=True, description="give the space of erased and archived rows back to the disk")
+    log_max_mb: float = Field(default=5, gt=0, le=1000, description="a log file is rotated at this size")
+    log_files: int = Field(default=10, ge=1, le=1000, description="rotated log files kept per role")
+    log_days: int = Field(default=30, ge=1, le=3650,
+                          description="rotated log files older than this many days are deleted; a log rotates daily")
+
+
 class PrinterSettings(Model):
     backend: Literal["dummy", "file", "network", "usb", "serial"] = "dummy"
     paper_mm: Literal[58, 80] = 80
@@ -363,6 +380,9 @@ class AudioSettings(Model):
     )
     counter_word: Text = Text(id="loket", en="counter")
     cache_dir: Path = Path("data/voice-cache")
+    cache_max_mb: float = Field(
+        default=500, gt=0, le=100_000,
+        description="the voice cache (spoken phrases, rendered calls) is trimmed to this size, least recently used first")
     voice_packs: dict[Lang, Path] = Field(
         default={}, description="language -> folder of a recorded voice pack (pack.toml + one WAV per fragment); "
                                 "absent: espeak-ng speaks that language")
@@ -463,6 +483,7 @@ class Config(Model):
     staff: list[Staff] = []
     schedule: Schedule
     queue: QueuePolicy = QueuePolicy()
+    retention: RetentionSettings = RetentionSettings()
     printer: PrinterSettings = PrinterSettings()
     audio: AudioSettings = AudioSettings()
     kiosk: KioskSettings = KioskSettings()

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from kiosk import errors
+from kiosk import aggregates, errors
 from kiosk.clock import Clock, SystemClock
 from kiosk.codes import MAX_TICKET_NUMBER, format_code, normalise_code
 from kiosk.config import Config, Counter, Service
@@ -226,6 +226,8 @@ class QueueEngine:
                 "UPDATE counter_state SET ticket_id = NULL WHERE ticket_id IN "
                 "(SELECT id FROM tickets WHERE state = 'expired')")
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day', ?)", (today,))
+        # the closed days' report figures (yesterday, and any day a change made the report forget), in this write
+        aggregates.build_missing(conn, self.config, today, iso(now))
         self._emit(conn, EventType.DAY_ROLLED_OVER, now, day=today, expired=expired)
 
     def _counter_row(self, conn, counter_id: str) -> dict:
@@ -512,7 +514,10 @@ class QueueEngine:
     def _call(self, conn, counter: Counter, ticket_id: int, now: datetime, streak: int) -> Ticket:
         conn.execute(
             "UPDATE tickets SET state = 'called', called_at = ?, counter_id = ?, recalls = 0, started_at = NULL, "
-            f"served_by = {_OFFICER} WHERE id = ?", (iso(now), counter.id, counter.id, ticket_id))
+            # the first call's time and counter, for the report's waiting time (store.m009_day_aggregates)
+            "first_call_counter_id = CASE WHEN first_called_at IS NULL THEN ? ELSE first_call_counter_id END, "
+            "first_called_at = coalesce(first_called_at, ?), "
+            f"served_by = {_OFFICER} WHERE id = ?", (iso(now), counter.id, counter.id, iso(now), counter.id, ticket_id))
         conn.execute("UPDATE counter_state SET ticket_id = ?, priority_streak = ? WHERE counter_id = ?",
                      (ticket_id, streak, counter.id))
         ticket = self._ticket(conn, ticket_id)

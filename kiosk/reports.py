@@ -8,7 +8,7 @@ Definitions (also in docs/reports.md):
   except "served" and service time, which count for the service and counter that finished it.
 - A voided ticket (a supervisor cancelled it, e.g. a flood of fake tickets) is not a visit: it is in no
   figure but the "voided" columns and the voided table (per day, agency and service it was issued for).
-- Waiting time: issue → first call (from the event log, so a transfer or recall does not reset it).
+- Waiting time: issue → first call (kept on the ticket at its first call, so a transfer or recall does not reset it).
 - Service time: start → finish (a ticket finished straight from "called" started when called).
 - Median: the middle value (mean of the two middle ones for an even count);
   p90: the nearest-rank 90th percentile (the value at rank ceil(0.9·n)).
@@ -18,12 +18,16 @@ Definitions (also in docs/reports.md):
 """
 from __future__ import annotations
 
+import bisect
 import csv
+import functools
+import itertools
+import operator
 import re
 import sqlite3
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -96,85 +100,144 @@ def _utc_offset_hours(config: Config, day: date) -> float:
     return offset.total_seconds() / 3600
 
 
-# Per ticket, the facts every table aggregates, built once per report into temp.visits.
-# Parameters: :offset (e.g. '+8 hours'), :from, :to, :agency.
-_VISITS = """
-CREATE TEMP TABLE visits AS
-WITH first_call AS (
-    SELECT ticket_id, min(at) AS called_at, min(seq) AS seq FROM events WHERE type = 'called' GROUP BY ticket_id
-),
-first_counter AS (
-    SELECT e.ticket_id, e.counter_id FROM events e JOIN first_call f ON f.seq = e.seq
-),
-visits AS (
-    SELECT
-        t.id, t.day, t.code,
-        strftime('%Y-W%W', t.day) AS week,
-        substr(t.day, 1, 7) AS month,
-        CAST(strftime('%H', t.issued_at, :offset) AS INTEGER) AS hour,
-        t.issued_service_id AS service_id,
-        s.agency_id AS agency_id,
-        t.service_id AS final_service_id,
-        t.agency_id AS final_agency_id,
-        t.state, t.priority, t.transfers,
-        coalesce(t.counter_id, fc.counter_id) AS counter_id,
-        -- julianday() is a float of days: round away its noise (to 0.06 ms) so 10 minutes is exactly 10
-        round((julianday(f.called_at) - julianday(t.issued_at)) * 1440.0, 6) AS wait_min,
-        CASE WHEN t.state = 'done' THEN round((julianday(t.finished_at) - julianday(t.started_at)) * 1440.0, 6)
-        END AS service_min
-    FROM tickets t
-    JOIN service_agency s ON s.service_id = t.issued_service_id
-    LEFT JOIN first_call f ON f.ticket_id = t.id
-    LEFT JOIN first_counter fc ON fc.ticket_id = t.id
-    WHERE t.state != 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
-)
-SELECT * FROM visits
+# The visits of the period's days without day aggregates (temp.unbuilt: today, and any day not built yet) in one
+# pass over their ticket rows (by the index on day): per day, agency, service and counter, the counts and every
+# waiting and service time (a list of numbers each). The first call's time and counter are kept on the ticket
+# (store.m009_day_aggregates): the event log is not read. Parameters: :agency (temp.unbuilt holds the days).
+_VISIT_FILTER = """
+FROM tickets t
+JOIN service_agency s ON s.service_id = t.issued_service_id
+WHERE t.day IN (SELECT day FROM temp.unbuilt) AND t.state != 'voided' AND (:agency IS NULL OR s.agency_id = :agency)
 """
-# The voided tickets of the period, kept apart from the visits (state only: no m004 column is needed).
+_VISITS = """
+SELECT day, substr(day, 1, 7) AS month, agency_id, service_id, counter_id,
+       count(*), sum(state = 'done'), sum(state = 'no_show'), sum(transfers > 0), sum(priority),
+       group_concat(wait_min), group_concat(service_min)
+FROM (
+    SELECT t.day, s.agency_id, t.issued_service_id AS service_id, t.state, t.priority, t.transfers,
+           coalesce(t.counter_id, t.first_call_counter_id) AS counter_id,
+           -- julianday() is a float of days: round away its noise (to 0.06 ms) so 10 minutes is exactly 10
+           round((julianday(t.first_called_at) - julianday(t.issued_at)) * 1440.0, 6) AS wait_min,
+           CASE WHEN t.state = 'done' THEN round((julianday(t.finished_at) - julianday(t.started_at)) * 1440.0, 6)
+           END AS service_min
+""" + _VISIT_FILTER + """
+)
+GROUP BY day, agency_id, service_id, counter_id
+"""
+# The visits per day and local hour of issue. Parameters: :offset (e.g. '+8 hours') and those of _VISITS.
+# A UTC time (the engine writes every time in UTC, to the millisecond) and a whole-hour offset: the hour by
+# arithmetic, as strftime() would give it at a fraction of its cost; any other time through strftime().
+_HOURS = ("SELECT t.day, CASE WHEN :whole_hours IS NOT NULL AND length(t.issued_at) = 29 "
+          "AND substr(t.issued_at, 24) = '+00:00' "
+          "THEN (CAST(substr(t.issued_at, 12, 2) AS INTEGER) + 24 + :whole_hours) % 24 "
+          "ELSE CAST(strftime('%H', t.issued_at, :offset) AS INTEGER) END AS hour, count(*)"
+          + _VISIT_FILTER + "GROUP BY 1, 2 ORDER BY 1, 2")
+# The days of the period with aggregates (kiosk.aggregates) counted in the report's UTC offset.
+_BUILT = "SELECT day FROM day_aggregates WHERE day BETWEEN :from AND :to AND utc_offset = :offset"
+_BUILT_VISITS = f"""
+SELECT v.day, substr(v.day, 1, 7), s.agency_id, v.service_id, nullif(v.counter_id, ''),
+       v.issued, v.served, v.no_shows, v.transferred, v.priority, v.waits, v.services
+FROM day_visits v JOIN service_agency s ON s.service_id = v.service_id
+WHERE v.day IN ({_BUILT}) AND (:agency IS NULL OR s.agency_id = :agency)
+"""
+_BUILT_HOURS = f"""
+SELECT h.day, h.hour, sum(h.visits) FROM day_hours h JOIN service_agency s ON s.service_id = h.service_id
+WHERE h.day IN ({_BUILT}) AND (:agency IS NULL OR s.agency_id = :agency) GROUP BY 1, 2
+"""
+# The voided tickets of the period, kept apart from the visits (state only: no m004 column is needed); by the
+# index on state (+day: not by the day index, which would read every ticket of the period).
 _VOIDED = """
 CREATE TEMP TABLE voided AS
 SELECT t.id, t.day, strftime('%Y-W%W', t.day) AS week, substr(t.day, 1, 7) AS month,
        t.issued_service_id AS service_id, s.agency_id AS agency_id, t.counter_id
 FROM tickets t JOIN service_agency s ON s.service_id = t.issued_service_id
-WHERE t.state = 'voided' AND t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
+WHERE t.state = 'voided' AND +t.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency)
 """
 
 
-def _stats_sql(group_expr: str, group_name: str, where: str = "1") -> str:
-    """Counts and time figures grouped by one expression; median/p90 by window functions."""
-    return f"""
-WITH base AS (SELECT {group_expr} AS g, * FROM temp.visits WHERE {where}),
-waits AS (
-    SELECT g, wait_min AS v, row_number() OVER (PARTITION BY g ORDER BY wait_min) AS rn,
-           count(*) OVER (PARTITION BY g) AS n
-    FROM base WHERE wait_min IS NOT NULL
-),
-services AS (
-    SELECT g, service_min AS v, row_number() OVER (PARTITION BY g ORDER BY service_min) AS rn,
-           count(*) OVER (PARTITION BY g) AS n
-    FROM base WHERE service_min IS NOT NULL
-),
-wait_stats AS (
-    SELECT g, avg(v) AS mean, avg(v) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2)) AS median,
-           max(v) FILTER (WHERE rn = (9 * n + 9) / 10) AS p90,
-           sum(v <= :target) * 1.0 / count(*) AS within_target
-    FROM waits GROUP BY g
-),
-service_stats AS (
-    SELECT g, avg(v) AS mean, avg(v) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2)) AS median,
-           max(v) FILTER (WHERE rn = (9 * n + 9) / 10) AS p90
-    FROM services GROUP BY g
-),
-counts AS (
-    SELECT g, count(*) AS issued, sum(state = 'done') AS served, sum(state = 'no_show') AS no_shows,
-           sum(transfers > 0) AS transferred, sum(priority) AS priority
-    FROM base GROUP BY g
-)
-SELECT c.g AS {group_name}, c.issued, c.served, c.no_shows, c.transferred, c.priority,
-       w.mean, w.median, w.p90, w.within_target, s.mean, s.median, s.p90
-FROM counts c LEFT JOIN wait_stats w ON w.g = c.g LEFT JOIN service_stats s ON s.g = c.g
-ORDER BY c.g
-"""
+# The finest grouping every table rolls up from: (day, week, month, agency, service, counter).
+_GROUPINGS = {"day": 0, "week": 1, "month": 2}   # a period's place in the fine key
+_BY = {"agency_id": 3, "service_id": 4, "counter_id": 5}
+
+
+class _Figures:
+    """The visits of a period read once (_VISITS): the counts and the ascending waiting and service times per
+    fine key; every table's groups are unions of fine keys.
+
+    The figures are those of the SQL window functions they replace (tests/support/report_before_m009.py): a mean
+    is the plain sum in ascending order over the count, the median the mean of the middle two, p90 the value at
+    rank ceil(0.9·n), the share within target a count over n. The times pass through text as SQLite prints a
+    REAL (15 significant digits): exact for times rounded to 6 decimals."""
+
+    def __init__(self, conn: sqlite3.Connection, params: dict, date_from: date, date_to: date):
+        self.counts: dict[tuple, tuple] = {}
+        self.waits: dict[tuple, list[float]] = {}
+        self.services: dict[tuple, list[float]] = {}
+        built = {row[0] for row in conn.execute(_BUILT, params)}
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS unbuilt (day TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.unbuilt")
+        days = (date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1))
+        conn.executemany("INSERT INTO temp.unbuilt VALUES (?)", [(d,) for d in map(date.isoformat, days) if d not in built])
+        visit_params = {"agency": params["agency"]}
+        self._add(conn.execute(_VISITS, visit_params))
+        self._add(conn.execute(_BUILT_VISITS, params))
+        hours = {(day, hour): count for day, hour, count in conn.execute(_BUILT_HOURS, params)}
+        hours.update({(day, hour): count for day, hour, count in conn.execute(_HOURS, {**visit_params, **{
+            k: params[k] for k in ("offset", "whole_hours")}})})
+        self.hours = sorted((day, hour, count) for (day, hour), count in hours.items())
+
+    def _add(self, rows) -> None:
+        weeks: dict[str, str] = {}
+        for day, month, agency_id, service_id, counter_id, *counts, waits, services in rows:
+            week = weeks.get(day)
+            if week is None:  # SQLite's strftime('%Y-W%W'): weeks begin on Monday, days before the first are W00
+                week = weeks[day] = date.fromisoformat(day).strftime("%Y-W%W")
+            fine = (day, week, month, agency_id, service_id, counter_id)
+            self.counts[fine] = tuple(counts)
+            if waits is not None:
+                self.waits[fine] = sorted(map(float, waits.split(",")))
+            if services is not None:
+                self.services[fine] = sorted(map(float, services.split(",")))
+
+    def all_waits(self) -> list[float]:
+        return sorted(itertools.chain.from_iterable(self.waits.values()))
+
+    def table(self, key_of, target: float) -> list[tuple]:
+        """(group, issued, served, no_shows, transferred, priority, 7 time figures) per group, in group order;
+        ``key_of(fine key)`` is the group's name, or None for a visit the table leaves out."""
+        groups: dict[str, list[tuple]] = {}
+        for fine in self.counts:
+            group = key_of(fine)
+            if group is not None:
+                groups.setdefault(group, []).append(fine)
+        rows = []
+        for group in sorted(groups):
+            fines = groups[group]
+            counts = [sum(column) for column in zip(*(self.counts[f] for f in fines))]
+            waits = _merged(self.waits, fines)
+            services = _merged(self.services, fines)
+            wait_figures = (*_centre(waits), bisect.bisect_right(waits, target) * 1.0 / len(waits)) if waits \
+                else (None, None, None, None)
+            rows.append((group, *counts, *wait_figures, *(_centre(services) if services else (None, None, None))))
+        return rows
+
+
+def _merged(by_key: dict[tuple, list[float]], fines: list[tuple]) -> list[float]:
+    lists = [by_key[f] for f in fines if f in by_key]
+    if len(lists) == 1:
+        return lists[0]
+    merged = list(itertools.chain.from_iterable(lists))
+    merged.sort()  # sorted runs: Timsort merges them
+    return merged
+
+
+def _centre(values: list[float]) -> tuple[float, float, float]:
+    """(mean, median, p90) of ascending values, as SQLite's avg() and the nearest-rank p90."""
+    n = len(values)
+    total = functools.reduce(operator.add, values, 0.0)  # left to right as SQLite's avg(); 3.12's sum() compensates
+    low, high = values[(n + 1) // 2 - 1], values[(n + 2) // 2 - 1]
+    median = low if low == high or n % 2 else (0.0 + low + high) / 2
+    return total / n, median, values[(9 * n + 9) // 10 - 1]
 
 
 _STAT_COLUMNS = ["issued", "served", "no_shows", "transferred", "priority",
@@ -186,6 +249,8 @@ def _connect(db_path: Path | str) -> sqlite3.Connection:
     uri = f"file:{Path(db_path).resolve()}?mode=ro"
     conn = sqlite3.connect(uri, uri=True)
     conn.execute("PRAGMA busy_timeout = 5000")
+    # a day's tickets by the index on day: an automatic index would read every ticket to build itself
+    conn.execute("PRAGMA automatic_index = OFF")
     return conn
 
 
@@ -198,6 +263,34 @@ def waiting_now(db_path: Path | str, agency: str | None) -> int:
             {"agency": agency}).fetchone()[0]
     finally:
         conn.close()
+
+
+# What the report reads, and the archive's part of each: the rows of the days before the live file's
+# archived_before (kiosk.archive). Unqualified, a temp view's name comes before main's table of that name.
+_ARCHIVED = {
+    "tickets": "SELECT * FROM arc.tickets WHERE day < '{before}'",
+    "surveys": "SELECT s.* FROM arc.surveys s JOIN arc.tickets t ON t.id = s.ticket_id WHERE t.day < '{before}'",
+    "survey_refusals": "SELECT * FROM arc.survey_refusals WHERE day < '{before}'",
+    "day_visits": "SELECT * FROM arc.day_visits WHERE day < '{before}'",
+    "day_hours": "SELECT * FROM arc.day_hours WHERE day < '{before}'",
+    "day_aggregates": "SELECT * FROM arc.day_aggregates WHERE day < '{before}'",
+}
+
+
+def _with_archive(conn: sqlite3.Connection, db_path: Path | str, date_from: date) -> bool:
+    """Read the archive file too when the period reaches into the days it holds; whether it does."""
+    from kiosk.archive import archive_path, archived_before
+
+    before = archived_before(conn)
+    archive = archive_path(db_path)
+    if before is None or date_from.isoformat() >= before or not archive.is_file():
+        return False
+    before = date.fromisoformat(before).isoformat()  # a day, nothing else, goes into the views' text
+    conn.execute("ATTACH DATABASE ? AS arc", (f"file:{archive.resolve()}?mode=ro",))
+    for table, archived in _ARCHIVED.items():
+        conn.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM main.{table} UNION ALL "
+                     + archived.format(before=before))
+    return True
 
 
 def _prepare(conn: sqlite3.Connection, config: Config) -> None:
@@ -224,6 +317,9 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
     params = {
         "offset": f"{offset:+g} hours", "from": date_from.isoformat(), "to": date_to.isoformat(),
         "agency": agency, "target": config.queue.target_wait_minutes,
+        "whole_hours": int(offset) if offset == int(offset) else None,
+        # the surveys' times are ISO strings (any offset under a day): a day either side holds every one of the period
+        "survey_lo": (date_from - timedelta(days=1)).isoformat(), "survey_hi": (date_to + timedelta(days=2)).isoformat(),
     }
     names = {
         "agency": {a.id: a.short_name for a in config.agencies},
@@ -235,36 +331,43 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
     conn = _connect(db_path)
     try:
         _prepare(conn, config)
-        conn.execute(_VISITS, {k: params[k] for k in ("offset", "from", "to", "agency")})
+        _with_archive(conn, db_path, date_from)
+        figures = _Figures(conn, params, date_from, date_to)
         conn.execute(_VOIDED, {k: params[k] for k in ("from", "to", "agency")})
 
-        def stats(name, title, group_expr, label, where="1", namer=None):
-            rows = conn.execute(_stats_sql(group_expr, "g", where), params).fetchall()
+        period = _GROUPINGS[by]
+
+        def stats(name, title, group_expr, key_of, label, where="1", namer=None):
+            rows = figures.table(key_of, params["target"])
             voided = dict(conn.execute(f"SELECT {group_expr}, count(*) FROM temp.voided WHERE {where} GROUP BY 1"))
             out = []
             for row in rows:
                 key = row[0]
-                figures = list(row[1:6]) + [_round(v, 4 if i == 3 else 2) for i, v in enumerate(row[6:])]
-                figures.append(voided.get(key, 0))
+                figures_of = list(row[1:6]) + [_round(v, 4 if i == 3 else 2) for i, v in enumerate(row[6:])]
+                figures_of.append(voided.get(key, 0))
                 if namer:
-                    period, ident = key.split("|", 1) if "|" in key else (None, key)
-                    out.append(((period,) if period else ()) + (ident, namer.get(ident, ident), *figures))
+                    period_of, ident = key.split("|", 1) if "|" in key else (None, key)
+                    out.append(((period_of,) if period_of else ()) + (ident, namer.get(ident, ident), *figures_of))
                 else:
-                    out.append((key, *figures))
+                    out.append((key, *figures_of))
             columns = label + _STAT_COLUMNS
             tables[name] = Table(name, title, columns, out)
 
-        stats("per_day", "Per hari / Per day", "day", ["day"])
-        stats("per_week", "Per minggu / Per week", "week", ["week"])
-        stats("per_month", "Per bulan / Per month", "month", ["month"])
-        stats("per_agency", "Per instansi / Per agency", f"{period_expr} || '|' || agency_id",
+        def per(column):
+            place = _BY[column]
+            return lambda fine: None if fine[place] is None else f"{fine[period]}|{fine[place]}"
+
+        stats("per_day", "Per hari / Per day", "day", lambda fine: fine[0], ["day"])
+        stats("per_week", "Per minggu / Per week", "week", lambda fine: fine[1], ["week"])
+        stats("per_month", "Per bulan / Per month", "month", lambda fine: fine[2], ["month"])
+        stats("per_agency", "Per instansi / Per agency", f"{period_expr} || '|' || agency_id", per("agency_id"),
               [by, "agency_id", "agency"], namer=names["agency"])
-        stats("per_service", "Per layanan / Per service", f"{period_expr} || '|' || service_id",
+        stats("per_service", "Per layanan / Per service", f"{period_expr} || '|' || service_id", per("service_id"),
               [by, "service_id", "service"], namer=names["service"])
-        stats("per_counter", "Per loket / Per counter", f"{period_expr} || '|' || counter_id",
+        stats("per_counter", "Per loket / Per counter", f"{period_expr} || '|' || counter_id", per("counter_id"),
               [by, "counter_id", "counter"], where="counter_id IS NOT NULL", namer=names["counter"])
 
-        hours = conn.execute("SELECT day, hour, count(*) FROM temp.visits GROUP BY day, hour ORDER BY day, hour").fetchall()
+        hours = figures.hours
         hour_range = list(range(7, 18))
         grid: dict[str, dict[int, int]] = {}
         for day, hour, count in hours:
@@ -276,10 +379,10 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
             "busiest_hours", "Jam tersibuk / Busiest hours", ["day", *[f"{h:02d}:00" for h in hour_range]],
             [(day, *[grid[day].get(h, 0) for h in hour_range]) for day in sorted(grid)])
 
-        buckets = conn.execute(
-            "SELECT min(CAST(wait_min / 5 AS INTEGER), 12) AS b, count(*) FROM temp.visits "
-            "WHERE wait_min IS NOT NULL GROUP BY b ORDER BY b").fetchall()
-        by_bucket = dict(buckets)
+        by_bucket: dict[int, int] = {}
+        for wait in figures.all_waits():
+            bucket = min(int(wait / 5), 12)
+            by_bucket[bucket] = by_bucket.get(bucket, 0) + 1
         tables["wait_distribution"] = Table(
             "wait_distribution", "Sebaran waktu tunggu / Waiting time distribution", ["wait_minutes", "tickets"],
             [(f"{b * 5}-{b * 5 + 5}" if b < 12 else "60+", by_bucket.get(b, 0)) for b in range(13)])
@@ -287,8 +390,10 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
         quota_rows = []
         quotas = {s.id: s.daily_quota for s in config.services if s.daily_quota}
         if quotas:
-            for day, service_id, issued in conn.execute(
-                    "SELECT day, service_id, count(*) FROM temp.visits GROUP BY day, service_id ORDER BY day, service_id"):
+            per_day_service: dict[tuple[str, str], int] = {}
+            for fine, counts in figures.counts.items():
+                per_day_service[(fine[0], fine[4])] = per_day_service.get((fine[0], fine[4]), 0) + counts[0]
+            for (day, service_id), issued in sorted(per_day_service.items()):
                 if service_id in quotas:
                     quota_rows.append((day, service_id, names["service"][service_id], issued, quotas[service_id],
                                        round(issued / quotas[service_id], 4)))
@@ -304,7 +409,10 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
                 "SELECT day, agency_id, service_id, count(*) FROM temp.voided GROUP BY day, agency_id, service_id "
                 "ORDER BY day, agency_id, service_id")])
 
-        tables.update(_skm_tables(conn, config, params, names["agency"]))
+        served: dict[str, int] = {}
+        for row in tables["per_agency"].dicts():  # the population each IKM speaks for
+            served[row["agency_id"]] = served.get(row["agency_id"], 0) + (row["served"] or 0)
+        tables.update(_skm_tables(conn, config, params, names["agency"], served))
         tables.update(_officer_tables(conn, config, params))
         tables.update(_survey_honesty_tables(conn, config, params, names))
     finally:
@@ -312,10 +420,11 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
     return Report(date_from, date_to, agency, config.lobby.name, now or datetime.now(config.lobby.tz), tables)
 
 
-def _skm_tables(conn, config: Config, params: dict, agency_names: dict) -> dict[str, Table]:
+def _skm_tables(conn, config: Config, params: dict, agency_names: dict, served: dict[str, int]) -> dict[str, Table]:
     elements = [e[0] for e in SURVEY_ELEMENTS]
     means = ", ".join(f"avg({e})" for e in elements)
-    where = ("substr(datetime(submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
+    where = ("submitted_at >= :survey_lo AND submitted_at < :survey_hi "  # by the index; the next line decides
+             "AND substr(datetime(submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
              "AND (:agency IS NULL OR agency_id = :agency)")
     per_agency = conn.execute(
         f"SELECT agency_id, count(*), {means} FROM surveys WHERE {where} GROUP BY agency_id ORDER BY agency_id",
@@ -324,8 +433,7 @@ def _skm_tables(conn, config: Config, params: dict, agency_names: dict) -> dict[
     columns = ["agency_id", "agency", "respondents", *[f"nrr_{e}" for e in elements], "ikm", "grade", "grade_name",
                "served", "sample_needed"]
     # the population each IKM speaks for: the visitors served in the period (PermenPANRB 14/2017's sample rule)
-    served = dict(conn.execute("SELECT agency_id, count(*) FROM temp.visits WHERE state = 'done' GROUP BY agency_id"))
-    served["ALL"] = sum(served.values())
+    served = {**served, "ALL": sum(served.values())}
     rows = []
     for row in [*per_agency, *([overall] if overall and overall[1] else [])]:
         agency_id, respondents, nrr = row[0], row[1], list(row[2:])
@@ -394,21 +502,26 @@ def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> d
     rows = conn.execute(
         "SELECT substr(datetime(s.submitted_at, :offset), 1, 10) AS local_day, t.counter_id, s.submitted_at "
         "FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
-        "WHERE substr(datetime(s.submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
+        "WHERE s.submitted_at >= :survey_lo AND s.submitted_at < :survey_hi "
+        "AND substr(datetime(s.submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
         "AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL "
         "ORDER BY local_day, t.counter_id, s.submitted_at", params).fetchall()
     by_counter: dict[tuple[str, str], list[datetime]] = {}
     for day, counter_id, submitted_at in rows:
         by_counter.setdefault((day, counter_id), []).append(datetime.fromisoformat(submitted_at))
     bursts = []
+    span = timedelta(seconds=window)
     for (day, counter_id), times in by_counter.items():
+        if len(times) < needed:
+            continue
         in_burst: set[int] = set()
         most, first_at, start = 0, None, 0
         for end, at in enumerate(times):  # the window of survey_burst_seconds ending at each survey
-            while (at - times[start]).total_seconds() > window:
+            while at - times[start] > span:
                 start += 1
             count = end - start + 1
-            most = max(most, count)
+            if count > most:
+                most = count
             if count >= needed:
                 in_burst.update(range(start, end + 1))
                 first_at = first_at or times[start]
@@ -513,6 +626,10 @@ def main(args) -> int:
         report = build_report(config, db_path, date_from, date_to, args.agency)
     except ValueError as exc:
         print(f"report: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:
+        print(f"report: {db_path} cannot be read as this version's database ({exc}); a database from an older "
+              "version is upgraded when the server starts on it (or by mpp-kiosk restore)", file=sys.stderr)
         return 2
     stem = f"laporan-{date_from}-{date_to}" + (f"-{args.agency}" if args.agency else "")
     lang = None if getattr(args, "machine_names", False) else getattr(args, "lang", None) or FALLBACK

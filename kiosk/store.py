@@ -186,6 +186,61 @@ def m007_session_devices(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m009_day_aggregates(db: sqlite_utils.Database) -> None:
+    # What the report needs per ticket, kept on the ticket row by the engine in the call's transaction: the first
+    # call's time and counter (a recall, transfer or rejoin does not move them). Before this the report grouped the
+    # whole event log per report. Filled here from the log for the tickets already there. The indexes: a report
+    # reads a period's days, and the surveys of a period by their time. The day aggregates (kiosk.aggregates): each
+    # closed day's figures, built by the engine (they need the config: not here); a trigger forgets a day when one
+    # of its tickets changes (and notes it in day_forgotten, for the next build).
+    _run_each(db, """
+        ALTER TABLE tickets ADD COLUMN first_called_at TEXT;
+        ALTER TABLE tickets ADD COLUMN first_call_counter_id TEXT;
+        CREATE INDEX IF NOT EXISTS events_ticket_type ON events (ticket_id, type, seq);
+        UPDATE tickets SET
+            first_called_at = (SELECT min(e.at) FROM events e WHERE e.ticket_id = tickets.id AND e.type = 'called'),
+            first_call_counter_id = (SELECT e.counter_id FROM events e WHERE e.ticket_id = tickets.id
+                                     AND e.type = 'called' ORDER BY e.seq LIMIT 1);
+        DROP INDEX events_ticket_type;
+        CREATE INDEX tickets_day ON tickets (day);
+        CREATE INDEX surveys_submitted ON surveys (submitted_at);
+        CREATE TABLE day_aggregates (
+            day TEXT PRIMARY KEY,
+            utc_offset TEXT NOT NULL,
+            visits INTEGER NOT NULL,
+            built_at TEXT NOT NULL
+        );
+        CREATE TABLE day_visits (
+            day TEXT NOT NULL,
+            service_id TEXT NOT NULL,
+            counter_id TEXT NOT NULL,
+            issued INTEGER NOT NULL,
+            served INTEGER NOT NULL,
+            no_shows INTEGER NOT NULL,
+            transferred INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            waits TEXT,
+            services TEXT,
+            PRIMARY KEY (day, service_id, counter_id)
+        );
+        CREATE TABLE day_hours (
+            day TEXT NOT NULL,
+            service_id TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            visits INTEGER NOT NULL,
+            PRIMARY KEY (day, service_id, hour)
+        );
+        CREATE TABLE day_forgotten (day TEXT PRIMARY KEY)
+        """)
+    forget = ("INSERT OR IGNORE INTO day_forgotten (day) SELECT day FROM day_aggregates WHERE day IN ({days}); "
+              "DELETE FROM day_aggregates WHERE day IN ({days});")
+    for event, days in (("INSERT", "NEW.day"), ("UPDATE", "OLD.day, NEW.day"), ("DELETE", "OLD.day")):
+        # one statement each: a trigger's body has its own semicolons
+        db.execute(f"CREATE TRIGGER tickets_{event.lower()}_forgets_day AFTER {event} ON tickets BEGIN "
+                   f"{forget.format(days=days)} END")
+
+
+@migrations()
 def m011_ticket_officer(db: sqlite_utils.Database) -> None:
     # the officer logged in at the counter when the ticket was called, finished or marked no-show:
     # the report's per-officer table (issue 18)
@@ -227,6 +282,8 @@ class Store:
         # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE).
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        # a new file frees pages by incremental vacuum (kiosk.retention); an older file keeps its mode until then
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         if str(path) != ":memory:":
             _enable_wal(conn, busy_timeout_ms / 1000)
         # NORMAL is durable across application crashes in WAL mode; only a power cut may

@@ -24,11 +24,13 @@ import sys
 import tomllib
 import unicodedata
 import wave
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from kiosk.disk_cache import CacheBound
 from kiosk.files import resolve
 from kiosk.audio.phrases import (
     LETTER_NAMES_EN,
@@ -506,13 +508,16 @@ class CallRenderer:
     """
 
     def __init__(self, packs: Mapping[str, VoicePack], synthesizer, cache_dir: Path | str,
-                 sample_rate: int | None = None):
+                 sample_rate: int | None = None, cache_max_mb: float | None = None, prepared_max: int = 2048):
         self.packs = dict(packs)
         self.synthesizer = synthesizer
         self.cache_dir = Path(cache_dir)
+        # bounded, on disk and in memory: a display runs for months (kiosk.disk_cache)
+        self.bound = CacheBound(self.cache_dir, int(cache_max_mb * 1e6)) if cache_max_mb else None
+        self.prepared_max = prepared_max
         # the highest rate of the packs: a human voice is never down-sampled, espeak (22050) is up-sampled
         self.sample_rate = sample_rate or max((p.sample_rate for p in self.packs.values()), default=22050)
-        self._prepared: dict[tuple, array.array] = {}
+        self._prepared: OrderedDict[tuple, array.array] = OrderedDict()  # least recently used first
         self.rendered = 0  # calls actually built (not taken from the cache)
 
     def plan(self, audio, code: str, counter_number: str, lang: str) -> list[Piece]:
@@ -541,6 +546,10 @@ class CallRenderer:
         if prepared is None:
             samples, rate = read_wav(path)
             prepared = self._prepared[key] = prepare_fragment(samples, rate, self.sample_rate)
+            while len(self._prepared) > self.prepared_max:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(key)
         return prepared
 
     def warm_up(self, config) -> int:
@@ -592,12 +601,16 @@ class CallRenderer:
         digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:24]
         target = self.cache_dir / f"call-{digest}.wav"
         if target.is_file():
+            if self.bound is not None:
+                self.bound.used(target)
             return target
         from kiosk.audio.speech import write_wav
 
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         write_wav(target, self._build(resolved).samples, self.sample_rate)
         self.rendered += 1
+        if self.bound is not None:
+            self.bound.added(target)
         return target
 
 
@@ -617,7 +630,7 @@ def renderer_from_config(config, synthesizer) -> CallRenderer | None:
             logging.getLogger(__name__).error("%s; %s is spoken by espeak-ng", exc, lang)
     if not packs or synthesizer is None:
         return None
-    return CallRenderer(packs, synthesizer, config.path(audio.cache_dir) / "calls")
+    return CallRenderer(packs, synthesizer, config.path(audio.cache_dir) / "calls", cache_max_mb=audio.cache_max_mb)
 
 
 # --------------------------------------------------------------------------- coverage

@@ -21,6 +21,8 @@ import wave
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
+
+from kiosk.disk_cache import CacheBound
 from typing import Callable, NamedTuple, Protocol
 
 from kiosk.audio.phrases import announcement_texts
@@ -185,8 +187,11 @@ class Pyttsx3Synthesizer:
     """
 
     def __init__(self, cache_dir: Path | str, voices: dict[str, str] | None = None, rate: int = 150,
-                 volume: float = 1.0, timeout_s: float = 10.0, worker: SpeechWorker | None = None):
+                 volume: float = 1.0, timeout_s: float = 10.0, worker: SpeechWorker | None = None,
+                 cache_max_mb: float | None = None):
         self.cache_dir = Path(cache_dir)
+        # bounded: a display that runs for months says many phrases (kiosk.disk_cache)
+        self.bound = CacheBound(self.cache_dir, int(cache_max_mb * 1e6)) if cache_max_mb else None
         self.voices = dict(voices or {"id": "id", "en": "en"})
         self.rate = int(rate)
         self.volume = float(volume)
@@ -206,6 +211,8 @@ class Pyttsx3Synthesizer:
         voice = self._voice(lang)
         path = self.path_for(text, lang)
         if path.is_file():
+            if self.bound is not None:
+                self.bound.used(path)
             return path
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -224,6 +231,8 @@ class Pyttsx3Synthesizer:
             raise SpeechError(f"speech synthesis took longer than {self.timeout_s:g} s "
                               f"(voice {voice!r}): is espeak-ng working?") from None
         self.synthesized += 1
+        if self.bound is not None:
+            self.bound.added(result)
         return result
 
     def _voice(self, lang: str) -> str:
@@ -273,7 +282,8 @@ def synthesizer_from_config(config) -> Pyttsx3Synthesizer:
     """The real synthesizer for a loaded Config. Volume stays 1.0: the player applies audio.volume
     to the chime and the voice alike."""
     audio = config.audio
-    return Pyttsx3Synthesizer(config.path(audio.cache_dir), voices=dict(audio.voices), rate=audio.rate)
+    return Pyttsx3Synthesizer(config.path(audio.cache_dir), voices=dict(audio.voices), rate=audio.rate,
+                              cache_max_mb=audio.cache_max_mb)
 
 
 # --------------------------------------------------------------------------- fake

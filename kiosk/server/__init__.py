@@ -29,7 +29,7 @@ def main(args) -> int:
     config = load_or_report(args.config)
     if config is None:
         return 1
-    log_file = setup_logging("server", config.path(config.server.log_dir))
+    log_file = setup_logging("server", config.path(config.server.log_dir), retention=config.retention)
     host = args.host or config.server.host
     port = args.port if args.port is not None else config.server.port
     db_path = args.db if args.db is not None else config.path(config.server.database)

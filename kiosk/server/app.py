@@ -311,6 +311,10 @@ class Backend:
         self.worker: EngineWorker | None = None
         self.hub: EventHub | None = None
         self._tick_task: asyncio.Task | None = None
+        from kiosk.retention import Maintenance
+
+        # [retention]: personal fields erased at start and daily out of hours, then a vacuum (kiosk.retention)
+        self.maintenance = Maintenance(engine.store, engine.clock, lambda: self.config)
 
     # -- lifecycle
 
@@ -319,6 +323,7 @@ class Backend:
         self.worker = EngineWorker(after_writes=self.hub.pull, on_results=self.hub.drain)
         await self.hub.start()
         await self.run(self.devices.reload)
+        await self.write(self.maintenance.at_start)
         self.device_watch.start()
         self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
         if self.config_path is not None:
@@ -353,6 +358,10 @@ class Backend:
                 await self.write(self.engine.tick)
             except Exception:
                 log.exception("engine tick failed")
+            try:
+                await self.write(self.maintenance.tick)
+            except Exception:
+                log.exception("the daily tidy-up failed")
 
     # -- live configuration (kiosk.live_config)
 

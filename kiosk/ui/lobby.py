@@ -480,7 +480,7 @@ def main(args) -> int:
     config = load_or_report(args.config)
     if config is None:
         return 1
-    setup_logging("lobby", config.path(config.server.log_dir))
+    setup_logging("lobby", config.path(config.server.log_dir), retention=config.retention)
     # every request is in the server's access log already; the client's copy of each line only doubles the log
     logging.getLogger("httpx").setLevel(logging.WARNING)
     journey_login = {}

@@ -77,7 +77,7 @@ def run_window(args, build: Callable[[Config, WindowCredential], Window], *, com
     if credential is None:
         print(missing_key_sentence(command, role, args.config), file=sys.stderr)
         return CANNOT_RUN_HERE
-    setup_logging(command, config.path(config.server.log_dir))
+    setup_logging(command, config.path(config.server.log_dir), retention=config.retention)
     log.info("%s: this PC no longer needs %s: enrol it (mpp-kiosk enrol --server URL) and start the window "
              "without it; it then takes its settings from the server and follows every change", command, args.config)
     return _run_qt(lambda: build(config, credential), settings(config), command, credential)

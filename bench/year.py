@@ -1,0 +1,245 @@
+"""A year in the lobby: reports, issuing, server start, backup and restore on a year's database.
+
+The year is NOT simulated day by day: one month of the shipped config (27 agencies, ~80 services,
+45 counters) is simulated through the real engine (November 2026, 30 days, as bench/report.py), and
+that month is copied 12 times back to back (360 days, December 2025 → November 2026), every id,
+token, day and time shifted. The month and the year are kept in the cache folder
+(~/.cache/mpp-kiosk/bench, or $MPP_KIOSK_BENCH_CACHE) so a second run takes seconds.
+
+Targets: month report on the year ≤ 1 s, year report ≤ 3 s, issue p99 with the year within 1.2× of an
+empty database, server start to first answer ≤ 1 s, backup and restore ≤ 60 s each.
+Last line: one JSON object. --tiny: a quiet simulated day copied 12 times, in a temporary folder.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the kiosk package and the simulation
+
+from kiosk import aggregates  # noqa: E402
+from kiosk.backup import backup_database  # noqa: E402
+from kiosk.clock import FakeClock  # noqa: E402
+from kiosk.config import load_config  # noqa: E402
+from kiosk.engine import QueueEngine  # noqa: E402
+from kiosk.reports import build_report  # noqa: E402
+from kiosk.restore import restore_database  # noqa: E402
+from kiosk.store import Store  # noqa: E402
+from support.simulate import simulate  # noqa: E402
+
+COPIES = 12
+# per table: the columns that are ids of this table or of tickets (shifted by copy × the largest id),
+# the unique text columns (a suffix per copy), and the day and time columns (shifted by copy × span days)
+IDS = {"tickets": ("id",), "events": ("seq", "ticket_id"), "surveys": ("ticket_id",)}
+UNIQUE_TEXT = {"tickets": ("token", "request_id")}
+DAYS = {"tickets": ("day",), "numbering": ("day",), "survey_refusals": ("day",), "day_visits": ("day",),
+        "day_hours": ("day",), "day_aggregates": ("day",)}
+TIMES = {"tickets": ("issued_at", "called_at", "started_at", "finished_at", "no_show_at", "voided_at", "first_called_at"),
+         "events": ("at",), "surveys": ("submitted_at",), "survey_refusals": ("first_at", "last_at")}
+# tickets before the day aggregates: a ticket added forgets its day's aggregates (store.m009_day_aggregates)
+TABLES = ("tickets", "events", "surveys", "numbering", "survey_refusals", "day_visits", "day_hours", "day_aggregates")
+
+
+def cache_dir() -> Path:
+    folder = Path(os.environ.get("MPP_KIOSK_BENCH_CACHE") or Path.home() / ".cache" / "mpp-kiosk" / "bench")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def replicate(config, month: Path, year: Path, span_days: int, last: date, copies: int = COPIES) -> None:
+    """``year``: ``month`` and copies-1 copies of it before it, each ``span_days`` earlier than the next."""
+    partial = year.with_name(year.name + ".partial")
+    partial.unlink(missing_ok=True)
+    store = Store(month)  # a month made by an older version gets the current schema, and its days' aggregates
+    try:
+        with store.write() as conn:
+            aggregates.build_missing(conn, config, (last + timedelta(days=1)).isoformat(), "2000-01-01T00:00:00.000+00:00")
+    finally:
+        store.close()
+    with sqlite3.connect(month) as source, sqlite3.connect(partial) as target:
+        source.backup(target)
+    conn = sqlite3.connect(partial, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("ATTACH ? AS m", (f"file:{month.resolve()}?mode=ro",))
+    max_id = conn.execute("SELECT max(id) FROM m.tickets").fetchone()[0] or 0
+    max_seq = conn.execute("SELECT max(seq) FROM m.events").fetchone()[0] or 0
+    conn.execute("BEGIN")
+    for copy in range(1, copies):
+        shift = f"'-{copy * span_days} days'"
+        for table in TABLES:
+            columns = [row[1] for row in conn.execute(f"PRAGMA m.table_info({table})")]
+            exprs = []
+            for column in columns:
+                if column in IDS.get(table, ()):
+                    step = max_seq if column == "seq" else max_id
+                    exprs.append(f"{column} + {copy * step}")
+                elif column in UNIQUE_TEXT.get(table, ()):
+                    exprs.append(f"{column} || '-y{copy}'")
+                elif column in DAYS.get(table, ()):
+                    exprs.append(f"date({column}, {shift})")
+                elif column in TIMES.get(table, ()):
+                    exprs.append(f"date(substr({column}, 1, 10), {shift}) || substr({column}, 11)")
+                else:
+                    exprs.append(column)
+            conn.execute(f"INSERT INTO main.{table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM m.{table}")
+    conn.execute("COMMIT")
+    conn.execute("DETACH m")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("ANALYZE")
+    conn.close()
+    partial.rename(year)
+
+
+def timed(function, *args, repeat=1, **kwargs):
+    best, result = None, None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function(*args, **kwargs)
+        elapsed = time.perf_counter() - started
+        best = elapsed if best is None else min(best, elapsed)
+    return best, result
+
+
+def issue_latencies(config, db: Path, day: date, count: int) -> tuple[list[float], list[float]]:
+    """Issue ``count`` tickets and call each, on ``day`` (a day after the year), each timed (ms)."""
+    clock = FakeClock(datetime.combine(day, datetime.min.time().replace(hour=8, minute=5), tzinfo=config.lobby.tz))
+    engine = QueueEngine(config, Store(db), clock)
+    service = next(s for s in config.services if not s.daily_quota)
+    counter = next(c for c in config.counters if service.id in c.services)
+    engine.open_counter(counter.id)
+    issue_ms, call_ms = [], []
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            engine.issue_ticket(service.id)
+            issue_ms.append((time.perf_counter() - started) * 1000)
+            clock.advance(seconds=3)
+            started = time.perf_counter()
+            engine.call_next(counter.id)
+            engine.finish(counter.id)
+            call_ms.append((time.perf_counter() - started) * 1000)
+            clock.advance(seconds=3)
+    finally:
+        engine.store.close()
+    return issue_ms, call_ms
+
+
+def p99(values: list[float]) -> float:
+    return round(statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0], 2)
+
+
+def server_start_s(config_path: Path, db: Path) -> float:
+    """Seconds from starting `mpp-kiosk server` on the year to its first answer (the catalog)."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "server", "--config", str(config_path), "--db", str(db),
+                             "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=config_path.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - started < 60:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/catalog", timeout=1).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode}")
+            time.sleep(0.01)
+        raise RuntimeError("the server did not answer within 60 s")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="a quiet day copied 12 times, in a few seconds")
+    args = parser.parse_args(argv)
+    config_path = ROOT / "config.toml"
+    config = load_config(config_path)
+    if args.tiny:
+        folder = Path(tempfile.mkdtemp(prefix="mpp-kiosk-bench-year-tiny-"))
+        first = last = date(2026, 11, 2)
+        month = folder / "day.sqlite"
+        simulate(config, month, first, last, seed=11, arrivals_per_hour=2)
+        samples = 30
+    else:
+        folder = cache_dir()
+        first, last = date(2026, 11, 1), date(2026, 11, 30)
+        month = folder / "month-seed11.sqlite"
+        samples = 400
+        if not month.exists():
+            started = time.perf_counter()
+            partial = folder / "month-seed11.partial.sqlite"
+            partial.unlink(missing_ok=True)
+            simulate(config, partial, first, last, seed=11, arrivals_per_hour=15)
+            partial.rename(month)
+            print(f"simulated the month in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    span = (last - first).days + 1
+    year = folder / f"year-v3-{month.stem}.sqlite"  # v3: with the day aggregates
+    if not year.exists():
+        started = time.perf_counter()
+        replicate(config, month, year, span, last)
+        print(f"copied the month {COPIES} times in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    year_first = first - timedelta(days=span * (COPIES - 1))
+    with sqlite3.connect(year) as conn:
+        tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
+        events = conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+    print(f"the year: the simulated {first}..{last} ({span} days) copied {COPIES} times back to back, "
+          f"{year_first}..{last}: {tickets} tickets, {events} events", file=sys.stderr)
+
+    month_report_s, report = timed(build_report, config, year, first, last, repeat=3)
+    assert sum(r[1] for r in report.table("per_month").rows) == tickets // COPIES
+    year_report_s, report = timed(build_report, config, year, year_first, last, repeat=2)
+    assert sum(r[1] for r in report.table("per_month").rows) == tickets
+
+    work = Path(tempfile.mkdtemp(prefix="mpp-kiosk-bench-year-"))
+    try:
+        backup_s, _ = timed(backup_database, year, work / "backup.sqlite")
+        restore_s, _ = timed(restore_database, work / "backup.sqlite", work / "restored.sqlite")
+        start_s = server_start_s(config_path, work / "restored.sqlite")
+        day_after = last + timedelta(days=1)
+        while day_after.weekday() >= 5:
+            day_after += timedelta(days=1)
+        year_issue, year_call = issue_latencies(config, work / "restored.sqlite", day_after, samples)
+        empty_issue, empty_call = issue_latencies(config, work / "empty.sqlite", day_after, samples)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    size_mb = year.stat().st_size / 1e6
+    print(json.dumps({
+        "months_copied_to_make_the_year": COPIES,
+        "tickets": tickets,
+        "events": events,
+        "month_report_on_year_s": round(month_report_s, 3),
+        "year_report_s": round(year_report_s, 3),
+        "issue_p99_ms_year": p99(year_issue),
+        "issue_p99_ms_empty": p99(empty_issue),
+        "call_finish_p99_ms_year": p99(year_call),
+        "call_finish_p99_ms_empty": p99(empty_call),
+        "server_start_to_first_answer_s": round(start_s, 3),
+        "backup_s": round(backup_s, 2),
+        "restore_s": round(restore_s, 2),
+        "db_mb_per_year": round(size_mb * 365 / (span * COPIES), 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()
