@@ -403,11 +403,50 @@ class ScreenSettings(Model):
     fullscreen: bool = True
 
 
+KEY_ACTIONS = ("up", "down", "select", "back", "help", "volume_up", "volume_down", "speech", "repeat")
+
+
+class KioskKeysSettings(Model):
+    """The kiosk's physical keys (a USB keypad, EZ-Access-like): key names as Qt spells them
+    ("Up", "Return", "Backspace", "Escape", "F1", "?", "+", "*"), one list per action."""
+    up: list[str] = Field(default=["Up"], description="move to the previous choice")
+    down: list[str] = Field(default=["Down"], description="move to the next choice")
+    select: list[str] = Field(default=["Return", "Enter"], description="choose the selected item")
+    back: list[str] = Field(default=["Backspace", "Escape"], description="one screen back")
+    help: list[str] = Field(default=["F1", "?"], description="ask staff for help")
+    volume_up: list[str] = Field(default=["+"], description="speech louder")
+    volume_down: list[str] = Field(default=["-"], description="speech softer")
+    speech: list[str] = Field(default=["F2", "*"], description="start speech mode (and say where the visitor is)")
+    repeat: list[str] = Field(default=["F3", "/"], description="say the last sentence again")
+
+    @model_validator(mode="after")
+    def _each_key_once(self):
+        seen: dict[str, str] = {}
+        problems = []
+        for action in KEY_ACTIONS:
+            for name in getattr(self, action):
+                key = name.strip().lower()
+                if not key:
+                    problems.append(f"{action}: an empty key name")
+                elif key in seen and seen[key] != action:
+                    problems.append(f"{name!r} is both {seen[key]} and {action}")
+                seen.setdefault(key, action)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class KioskSettings(ScreenSettings):
     idle_seconds: int = Field(default=45, ge=5)
     ticket_seconds: int = Field(default=12, ge=3)
     exit_pin_hash: str | None = None
     accessible_layout: bool = False
+    keys: KioskKeysSettings = KioskKeysSettings()
+    speech_volume: float = Field(default=0.8, ge=0.1, le=1, description="speech mode's starting volume")
+    speech_hold_seconds: float = Field(default=2.0, ge=0.5, le=10,
+                                       description="hold the marked spot at the bottom this long to start speech")
+    speech_device: str = Field(default="", description=(
+        "part of the name of the audio output speech mode uses (the kiosk's headphone jack); empty: the default"))
 
     @field_validator("exit_pin_hash")
     @classmethod

@@ -64,6 +64,8 @@ QPushButton[kind="page"] {{ font-size: 26px; }}
 QPushButton[kind="page"][nav="sides"] {{ font-size: 21px; padding: 4px; }}
 QPushButton[kind="nav"] {{ font-size: 32px; min-width: 240px; }}
 QPushButton[kind="header"] {{ font-size: 26px; padding: 6px 22px; }}
+QPushButton[kind="speech-spot"] {{ font-size: 26px; padding: 6px 22px; border: 4px dashed {T.YELLOW}; }}
+QPushButton[kind="help"] {{ font-size: 28px; padding: 6px 22px; background: {T.PRIORITY}; border: 3px solid {T.WHITE}; }}
 QPushButton[kind="done"] {{ font-size: 36px; }}
 QPushButton[kind="service"] {{ background: {T.PANEL}; border: 3px solid {T.PALE}; border-radius: 14px; padding: 0; }}
 QPushButton[kind="service"]:pressed {{ border-color: {T.YELLOW}; }}
