@@ -824,6 +824,46 @@ class QueueEngine:
             return self._emit(conn, EventType.PRINTER_FAULT, now, device=str(device)[:40], kind=str(kind)[:40],
                               message=str(message)[:300], code=ticket_code)
 
+    # ------------------------------------------------------------------ a visitor's call for help
+
+    def request_help(self, device: str, screen: str, lang: str) -> int:
+        """The help button or key at a kiosk: open until a staff member acknowledges it. A kiosk that asks
+        again while its call is open gets the same call (seq), not a second one."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            open_ = self._open_help(conn)
+            for request in open_:
+                if request["device"] == device:
+                    return request["seq"]
+            seq = self._emit(conn, EventType.HELP_REQUESTED, now, device=str(device)[:40], screen=str(screen)[:20],
+                             lang=str(lang)[:5])
+            open_.append({"seq": seq, "device": str(device)[:40], "screen": str(screen)[:20], "at": iso(now)})
+            self._save_open_help(conn, open_)
+            return seq
+
+    def acknowledge_help(self, request_seq: int, user: str, counter_id: str | None = None) -> int:
+        """A staff member is on the way: the call leaves every window. Unknown or answered already: NotFound."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            open_ = self._open_help(conn)
+            request = next((r for r in open_ if r["seq"] == int(request_seq)), None)
+            if request is None:
+                raise errors.NotFound(msgid="error.help_not_open", fields={"seq": int(request_seq)})
+            seq = self._emit(conn, EventType.HELP_ACKNOWLEDGED, now, counter_id=counter_id,
+                             request_seq=int(request_seq), device=request["device"], user=str(user)[:40])
+            self._save_open_help(conn, [r for r in open_ if r["seq"] != int(request_seq)])
+            return seq
+
+    def _open_help(self, conn) -> list[dict]:
+        # kept in meta (no scan of the event log): the calls not yet acknowledged, oldest first
+        row = self._one(conn, "SELECT value FROM meta WHERE key = 'help_open'")
+        return json.loads(row["value"]) if row else []
+
+    def _save_open_help(self, conn, requests: list[dict]) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('help_open', ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (json.dumps(requests),))
+
     # ------------------------------------------------------------------ security (staff logins)
 
     def record_login_locked(self, scope: str, user: str, address: str, failures: int, retry_after_s: int) -> int:
@@ -1089,6 +1129,7 @@ class QueueEngine:
             calls = conn.execute(
                 "SELECT seq, type, at, ticket_id, counter_id, payload FROM events WHERE type IN (?, ?) "
                 "ORDER BY seq DESC LIMIT ?", (EventType.CALLED, EventType.RECALLED, RECENT_CALLS)).fetchall()
+            help_requests = self._open_help(conn)
         from kiosk.lobby_state import call_entry
 
         recent = [call_entry(_event_dict(r)) for r in reversed(calls)]
@@ -1098,6 +1139,7 @@ class QueueEngine:
             "tickets": tickets,
             "counters": counters,
             "recent_calls": recent,
+            "help_requests": help_requests,
         }
 
     def events_since(self, seq: int, limit: int = 1000) -> list[dict]:

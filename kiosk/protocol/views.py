@@ -244,6 +244,13 @@ class RecentCall(View):
     recall: bool
 
 
+class HelpRequestView(View):
+    seq: int       # the help_requested event: what the acknowledgement names
+    device: str    # the kiosk
+    screen: str
+    at: str
+
+
 class SnapshotView(View):
     """``GET /api/v1/state``: the lobby now, with the seq of the last event it includes."""
 
@@ -252,6 +259,7 @@ class SnapshotView(View):
     tickets: list[SnapshotTicket]
     counters: dict[str, SnapshotCounter]   # only counters ever opened
     recent_calls: list[RecentCall]
+    help_requests: list[HelpRequestView] = []  # visitors' calls for help not yet acknowledged
 
 
 class HealthView(View):

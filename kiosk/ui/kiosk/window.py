@@ -219,6 +219,7 @@ class KioskWindow(QWidget):
     catalog_loaded = Signal()
     ticket_shown = Signal(object)        # the ticket dict on screen (with "printer_failed")
     ticket_printing = Signal(object)     # (from the issuing thread) the ticket is issued and goes to the printer
+    help_answered = Signal(bool)         # True: the server has the call for help
     connection_changed = Signal(bool)    # True: the server answered the last catalog request
 
     def __init__(self, config: Config, api: Any, printer: Any, *, clock: Clock | None = None,
@@ -266,6 +267,7 @@ class KioskWindow(QWidget):
         self.choices = Choices()
         self.voice = voice(self.speech, self) if voice is not None else None
         self.ticket_printing.connect(self._speak_printing)
+        self.help_seq = 0  # the open call for help the server answered with
         # the lobby's events (a ticket issued at another kiosk, a call) refresh the
         # waiting counts at once rather than at the next periodic refresh
         self.live = None
@@ -825,7 +827,7 @@ class KioskWindow(QWidget):
         self._place_notice()
         self.notice_label.show()
         self.notice_label.raise_()
-        self.notice_timer.start()
+        self.notice_timer.start(NOTICE_MS)
 
     def _place_notice(self) -> None:
         width = min(self.width() - 80, 1500)
@@ -1009,10 +1011,29 @@ class KioskWindow(QWidget):
         """The help button or key: staff are told (a help_requested event naming this kiosk)."""
         if self._closed:
             return
-        sentence = t("kiosk.help_coming", self.lang)
+        api, screen, lang = self.api, self.current, self.lang
+        self.help_button.setEnabled(False)  # one call at a time; the server keeps one open call per kiosk
+
+        def sent(answer) -> None:
+            self.help_seq = int(answer.get("seq", 0)) if isinstance(answer, dict) else 0
+            self._help_answered("kiosk.help_coming")
+
+        def failed(exc: BaseException) -> None:
+            log.warning("kiosk: the call for help was not sent: %r", exc)
+            self._help_answered("kiosk.help_failed")
+
+        self.tasks.run(lambda: api.request_help(screen, lang), on_done=sent, on_error=failed)
+
+    def _help_answered(self, msgid: str) -> None:
+        if self._closed:
+            return
+        self.help_button.setEnabled(True)
+        sentence = t(msgid, self.lang)
         self.show_notice(sentence)
+        self.notice_timer.start(HELP_NOTICE_MS)
         if self.speech.active:
             self.speech.say([sentence], self.lang)
+        self.help_answered.emit(msgid == "kiosk.help_coming")
 
     # ------------------------------------------------------------------ issuing
 
