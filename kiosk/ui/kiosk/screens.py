@@ -165,6 +165,7 @@ class Screen(QWidget):
 
 class HomeScreen(Screen):
     take_number = Signal()
+    take_priority = Signal()  # one tap: a priority number (the service chosen next may still refuse it)
     title_key = "kiosk.welcome"
     hint_key = "kiosk.home_hint"
 
@@ -178,6 +179,10 @@ class HomeScreen(Screen):
         self.take_button.setMinimumWidth(900)
         self.take_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.take_button.clicked.connect(self.take_number)
+        self.priority_button = make_button("priority-home", "", min_height=120)
+        self.priority_button.setMinimumWidth(900)
+        self.priority_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.priority_button.clicked.connect(self.take_priority)
         self.layout_.addStretch(2)
         self.layout_.addWidget(self.title_label)
         self.layout_.addWidget(self.lobby_label)
@@ -185,16 +190,41 @@ class HomeScreen(Screen):
         self.layout_.addWidget(self.hint_label)
         self.layout_.addSpacing(30)
         self.layout_.addWidget(self.take_button, 0, Qt.AlignHCenter)
+        self.layout_.addSpacing(24)
+        self.layout_.addWidget(self.priority_button, 0, Qt.AlignHCenter)
         self.layout_.addStretch(3)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         self.take_button.setText(t("kiosk.take_number", lang))
+        self._fit()
 
     def set_accessible(self, on: bool) -> None:
         super().set_accessible(on)
-        self.lobby_label.setVisible(not on)
-        self.take_button.setFixedHeight(200 if on else 220)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        # a short screen (1366x768, 1280x800, or the lower half in the accessible layout): smaller buttons and
+        # no second lobby name (the header has it), so both buttons stay whole and touchable
+        short = self.height() < (420 if self.accessible else 720)
+        # a portrait screen: the priority line in two (who it is for under "Prioritas:")
+        text = "♿  " + t("kiosk.priority_home", self.lang)
+        self.priority_button.ensurePolished()  # the style sheet's font, for its metrics
+        narrow = self.priority_button.fontMetrics().horizontalAdvance(text) + 100 > self.width() - 80
+        self.priority_button.setText(text.replace(": ", ":\n", 1) if narrow else text)
+        self.take_button.setMinimumWidth(min(900, max(600, self.width() - 100)))
+        self.priority_button.setMinimumWidth(min(900, max(600, self.width() - 100)))
+        self.lobby_label.setVisible(not self.accessible and not short)
+        if self.accessible:
+            self.take_button.setFixedHeight(110 if short else 150)
+            self.priority_button.setFixedHeight(80 if short else 100)
+        else:
+            self.take_button.setFixedHeight(170 if short else 220)
+            self.priority_button.setFixedHeight((120 if short else 150) if narrow else 100 if short else 120)
 
 
 class AgencyScreen(Screen):

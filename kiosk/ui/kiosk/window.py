@@ -63,7 +63,7 @@ from kiosk.ui.kiosk.style import STYLE
 from kiosk.ui.common import theme
 from kiosk.i18n import languages, t
 from kiosk.ui.kiosk.text import clock_text, date_text
-from kiosk.ui.kiosk.widgets import FitText, make_button, make_label
+from kiosk.ui.kiosk.widgets import FitText, make_button, make_label, restyle
 from kiosk.ui.common.tasks import Tasks
 from kiosk.ui.kiosk.retry import (ISSUE_RETRY_BUDGET_S, ISSUE_RETRY_DELAYS_S, IssueResult, _api_error_parts, _is_api_error,
                                    issue_with_retries)
@@ -268,6 +268,7 @@ class KioskWindow(QWidget):
         self.voice = voice(self.speech, self) if voice is not None else None
         self.ticket_printing.connect(self._speak_printing)
         self.help_seq = 0  # the open call for help the server answered with
+        self.priority_wanted = False  # chosen on the home screen, for this visit
         # the lobby's events (a ticket issued at another kiosk, a call) refresh the
         # waiting counts at once rather than at the next periodic refresh
         self.live = None
@@ -366,7 +367,8 @@ class KioskWindow(QWidget):
         }
         for screen in self.screens.values():
             self.stack.addWidget(screen)
-        self.home_screen.take_number.connect(lambda: self._go("agencies"))
+        self.home_screen.take_number.connect(lambda: self._take(priority=False))
+        self.home_screen.take_priority.connect(lambda: self._take(priority=True))
         self.agency_screen.agency_chosen.connect(self._choose_agency)
         self.agency_screen.search_requested.connect(self._open_search)
         self.service_screen.service_chosen.connect(self._choose_service)
@@ -393,9 +395,19 @@ class KioskWindow(QWidget):
         self.assist_bar = QWidget()
         self.assist_bar.setObjectName("footer")
         self.assist_bar.setAttribute(Qt.WA_StyledBackground)
-        self.assist_row = QHBoxLayout(self.assist_bar)
+        assist_rows = QVBoxLayout(self.assist_bar)
+        assist_rows.setContentsMargins(0, 0, 0, 0)
+        assist_rows.setSpacing(0)
+        self.assist_row = QHBoxLayout()
         self.assist_row.setContentsMargins(30, 6, 30, 10)
         self.assist_row.setSpacing(20)
+        # a portrait screen is too narrow for the four: speech and help get a row of their own
+        self.assist_row2 = QHBoxLayout()
+        self.assist_row2.setContentsMargins(0, 0, 0, 0)  # empty (and no height) unless portrait
+        self.assist_row2.setSpacing(20)
+        assist_rows.addLayout(self.assist_row)
+        assist_rows.addLayout(self.assist_row2)
+        self._bar_shape: tuple[bool, bool] | None = None
         self.speech_spot = _SpeechSpot(self.config.kiosk.speech_hold_seconds)
         self.speech_spot.held.connect(self.start_speech)
         self.help_button = make_button("help", "", min_height=76)
@@ -485,6 +497,7 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._fit_bottom_bar()
         self._fit_header()
         self.exit_corner.raise_()
         if self.notice_label.isVisible():
@@ -500,7 +513,7 @@ class KioskWindow(QWidget):
         self._accessible_text()
         self.back_button.setText(t("kiosk.back", self.lang))
         self.home_button.setText(t("kiosk.home", self.lang))
-        self.speech_spot.setText("🔊  " + t("kiosk.speech_spot", self.lang))
+        self.speech_spot.setText("♪  " + t("kiosk.speech_spot", self.lang))
         self.help_button.setText("?  " + t("kiosk.help_button", self.lang))
         self.pin_overlay.retranslate(self.lang)
         self._render_all()
@@ -536,6 +549,28 @@ class KioskWindow(QWidget):
         self._fit_header()
         self._update_chrome()
         self.layout().activate()  # in place now, not at the next event: the visitor is watching
+
+    def _fit_bottom_bar(self) -> None:
+        """One row of smaller buttons on a narrower landscape screen, two rows on a portrait one."""
+        narrow, portrait = self.width() < 1500, self.height() > self.width()
+        if self._bar_shape == (narrow, portrait):
+            return
+        self._bar_shape = (narrow, portrait)
+        for button in (self.language_button, self.accessible_button, self.speech_spot, self.help_button):
+            button.setProperty("narrow", narrow)
+            restyle(button)
+        target = self.assist_row2 if portrait else self.assist_row
+        for widget in (self.speech_spot, self.help_button):
+            self.assist_row.removeWidget(widget)
+            self.assist_row2.removeWidget(widget)
+        self.assist_row2.setContentsMargins(*((30, 0, 30, 10) if portrait else (0, 0, 0, 0)))
+        if portrait:
+            self.assist_row2.addStretch(1)
+        target.addWidget(self.speech_spot)
+        target.addWidget(self.help_button)
+        if not portrait:  # the stretch left in the second row goes
+            while self.assist_row2.count():
+                self.assist_row2.takeAt(0)
 
     def _accessible_text(self) -> None:
         # the wheelchair pictogram (ISO 7001) says it to a visitor who reads little
@@ -729,6 +764,7 @@ class KioskWindow(QWidget):
         self.ticket_timer.stop()
         self.pin_overlay.hide()
         self.speech.end()  # speech mode and the accessible layout end with the visit, like the language
+        self.priority_wanted = False
         if self.accessible != self.config.kiosk.accessible_layout:
             self.set_accessible(self.config.kiosk.accessible_layout)
         self._history.clear()
@@ -753,6 +789,10 @@ class KioskWindow(QWidget):
             self.header_title.padding = 16 if alert else 0
         self.exit_corner.raise_()
 
+    def _take(self, priority: bool) -> None:
+        self.priority_wanted = priority
+        self._go("agencies")
+
     def _choose_agency(self, agency_id: str) -> None:
         self._agency_id = agency_id
         self.service_screen.agency = None
@@ -770,6 +810,15 @@ class KioskWindow(QWidget):
         self._agency_id = service.agency_id
         self.confirm_screen.service = None
         self._go("confirm")
+        if self.priority_wanted:
+            if service.priority_allowed and service.is_open:
+                self.confirm_screen.priority_toggle.setChecked(True)
+                self.choices = Choices(self._choice_items("confirm"))
+            elif service.is_open:
+                # the service decides: a regular number, and the visitor is told why before taking it
+                self.show_notice(t("kiosk.priority_refused", self.lang))
+                if self.speech.active:
+                    self.speech.say([t("kiosk.priority_refused", self.lang)], self.lang, interrupt=False)
 
     # ------------------------------------------------------------------ rendering
 
@@ -912,7 +961,7 @@ class KioskWindow(QWidget):
     def _choice_items(self, name: str) -> list[tuple[str, str]]:
         lang, say = self.lang, self.config.audio.say
         if name == "home":
-            return [("take", t("kiosk.take_number", lang))]
+            return [("take", t("kiosk.take_number", lang)), ("priority", t("kiosk.priority_home", lang))]
         if name == "agencies" and self.catalog is not None:
             return [(agency.id, agency_text(agency, lang, say)) for agency in self.catalog.agencies]
         if name == "services":
@@ -975,7 +1024,7 @@ class KioskWindow(QWidget):
             return
         choice = selected[0]
         if name == "home":
-            self._go("agencies")
+            self._take(priority=choice == "priority")
         elif name == "agencies":
             self._choose_agency(choice)
         elif name == "services":

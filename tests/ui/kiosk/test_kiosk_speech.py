@@ -35,7 +35,7 @@ def test_keypad_only_journey_takes_a_named_service_and_prints(qtbot, kiosk, serv
     assert kiosk.speech.active
     texts = kiosk.speech.texts
     assert texts[0].startswith("Mode suara.") and "Layar utama, MPP Uji." in texts
-    assert texts[-1] == "1 dari 1: Ambil Nomor Antrean"
+    assert texts[-1] == "1 dari 2: Ambil Nomor Antrean"
 
     press(qtbot, kiosk, Qt.Key_Return)                   # take a number
     assert kiosk.current == "agencies"
@@ -100,7 +100,7 @@ def test_interrupt_repeat_and_volume(qtbot, kiosk):
     assert heard[-1] == "interrupt" and kiosk.current == "home"
 
     press(qtbot, kiosk, Qt.Key_Slash)                     # repeat: the last message again
-    assert kiosk.speech.texts[-1] == "1 dari 1: Ambil Nomor Antrean"
+    assert kiosk.speech.texts[-1] == "1 dari 2: Ambil Nomor Antrean"
     assert kiosk.speech.texts.count("Layar utama, MPP Uji.") == 2
 
     volume = kiosk.speech.volume
@@ -112,7 +112,7 @@ def test_interrupt_repeat_and_volume(qtbot, kiosk):
     assert kiosk.speech.volume == round(volume - 0.1, 2)
     # the volume sentence is not what "repeat" says again
     press(qtbot, kiosk, Qt.Key_F3)
-    assert kiosk.speech.texts[-1] == "1 dari 1: Ambil Nomor Antrean"
+    assert kiosk.speech.texts[-1] == "1 dari 2: Ambil Nomor Antrean"
 
     # speech ends with the visit (the idle timeout), volume back for the next visitor
     kiosk._go("agencies")
