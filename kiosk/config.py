@@ -247,6 +247,13 @@ class NumberingGroup(Model):
         return value
 
 
+class Location(Model):
+    """Where a visitor goes or waits: printed on the ticket and shown on the ticket screen."""
+    floor: str = Field(default="", max_length=10, description="e.g. '1', 'G', '2'")
+    zone: str = Field(default="", max_length=10, description="e.g. 'B'")
+    text: Text | None = Field(default=None, description="a short text in each language, e.g. 'Loket 1–4'")
+
+
 class Service(Model):
     id: Ident
     agency: str
@@ -260,6 +267,7 @@ class Service(Model):
     hours: dict[Weekday, DaySpans] | None = Field(default=None, description="overrides schedule.weekly")
     target_wait_minutes: int | None = Field(
         default=None, ge=1, description="the counters are alerted when a ticket waits longer; default queue.target_wait_minutes")
+    location: Location | None = Field(default=None, description="where its visitors wait; default its first counter's")
 
 
 class Counter(Model):
@@ -267,6 +275,7 @@ class Counter(Model):
     number: str = Field(min_length=1, max_length=6, description="shown and spoken: 'Loket 7'")
     agency: str
     services: list[str] = Field(min_length=1, description="the services this counter calls; call-next takes the oldest ticket across all of them (the list order breaks ties)")
+    location: Location | None = Field(default=None, description="where the counter is (floor, zone, a short text)")
 
 
 class Staff(Model):
@@ -859,6 +868,23 @@ def _covered(address: str, networks: list[str]) -> bool:
     except ValueError:
         return False  # a host name: the operating system decides what it is
     return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def service_location(config: Config, service_id: str) -> Location | None:
+    """A service's own location, else that of the first counter (in config order) that serves it."""
+    service = config.service_by_id.get(service_id)
+    if service is not None and service.location is not None:
+        return service.location
+    return next((c.location for c in config.counters if service_id in c.services and c.location is not None), None)
+
+
+def location_notes(config: Config) -> list[str]:
+    """check-config: services a visitor would not know where to wait for."""
+    missing = [s.id for s in config.services if service_location(config, s.id) is None]
+    if not missing:
+        return []
+    return [f"{len(missing)} service(s) have no location (services[].location, or one on a counter that serves "
+            f"them): their tickets do not say where to wait: {', '.join(missing)}"]
 
 
 def listen_notes(config: Config) -> list[str]:

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from kiosk import errors
+from kiosk.locations import location_text
 from kiosk.clock import Clock, SystemClock
 from kiosk.codes import MAX_TICKET_NUMBER, format_code, normalise_code
-from kiosk.config import Config, Counter, Service
+from kiosk.config import Config, Counter, Service, service_location
 from kiosk.protocol.events import SECURITY_EVENTS, EventType
 from kiosk.protocol.requests import MAX_VOID  # tickets in one void (see there)
 from kiosk.schedule import ServiceStatus, local_day, service_status
@@ -1044,6 +1045,7 @@ class QueueEngine:
                     "keywords": service.keywords,
                     "daily_quota": service.daily_quota,
                     "issued_today": issued.get(service.id, 0),
+                    "location": location_text(service_location(self.config, service.id), lang),
                 })
         agencies = []
         for agency in self.config.agencies:

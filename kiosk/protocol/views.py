@@ -34,6 +34,7 @@ class ServiceView(View):
     keywords: list[str] = []
     daily_quota: int | None = None
     issued_today: int = 0
+    location: str = ""            # where to wait, in the request's language ('' when the config names none)
 
     @property
     def is_open(self) -> bool:

@@ -556,6 +556,7 @@ class TicketScreen(Screen):
         self.priority_label = make_label("priority-mark", wrap=False, align=Qt.AlignCenter)
         self.service_label = FitText(px=40, min_px=26, bold=True, lines=2, align=Qt.AlignCenter)
         self.agency_label = FitText(px=28, min_px=20, colour=theme.PALE, align=Qt.AlignCenter)
+        self.location_label = FitText(px=34, min_px=24, bold=True, colour=theme.YELLOW, lines=2, align=Qt.AlignCenter)
         self.ahead_label = make_label("ticket-info", align=Qt.AlignCenter)
         self.estimate_label = make_label("ticket-info", align=Qt.AlignCenter)
         self.fault_label = FitText(px=28, min_px=20, colour=theme.AMBER_TEXT, lines=2, align=Qt.AlignCenter)
@@ -563,7 +564,8 @@ class TicketScreen(Screen):
         left.addWidget(self.number_caption)
         left.addWidget(self.code_label)
         left.addWidget(self.priority_label, 0, Qt.AlignHCenter)
-        for widget in (self.service_label, self.agency_label, self.ahead_label, self.estimate_label, self.fault_label):
+        for widget in (self.service_label, self.agency_label, self.location_label, self.ahead_label,
+                       self.estimate_label, self.fault_label):
             left.addWidget(widget)
         left.addStretch(1)
         right = QVBoxLayout()
@@ -620,6 +622,8 @@ class TicketScreen(Screen):
         self.service_label.setText(ticket.get("service_name", ""))
         self.agency_label.setText(ticket.get("agency_name", ""))
         self.agency_label.setVisible(not self.accessible)
+        self.location_label.setText(ticket.get("location", ""))
+        self.location_label.setVisible(bool(ticket.get("location")))
         self.ahead_label.setText(t("kiosk.people_ahead", lang, count=ticket.get("position", 0)))
         self.estimate_label.setText(estimate_text(ticket.get("estimate_minutes"), lang))
         self.fault_label.setText(self.fault_message.get(lang, "") if self.printer_failed else "")

@@ -859,7 +859,8 @@ class KioskWindow(QWidget):
                 service = self.services_by_id().get(ticket.get("service_id"))
                 agency = self.agencies_by_id().get(ticket.get("agency_id"))
                 ticket = {**ticket, "service_name": service.name if service else ticket.get("service_name", ""),
-                          "agency_name": agency.name if agency else ticket.get("agency_name", "")}
+                          "agency_name": agency.name if agency else ticket.get("agency_name", ""),
+                          "location": service.location if service else ticket.get("location", "")}
                 self.ticket_screen.ticket = ticket
             screen.retranslate(lang)
         else:
@@ -1157,6 +1158,7 @@ class KioskWindow(QWidget):
             lang=lang,
             footer=config.printer.footer.get(lang),
             paper_mm=config.printer.paper_mm,
+            location=service.location,
             local_tz=config.lobby.tz,
         )
 
@@ -1168,6 +1170,8 @@ class KioskWindow(QWidget):
             return
         self.confirm_screen.set_busy(False)
         ticket = dict(result.ticket)
+        service = self.services_by_id().get(ticket.get("service_id"))
+        ticket["location"] = service.location if service is not None else ""
         failed = result.fault is not None
         ticket["printer_failed"] = failed
         if failed:
