@@ -24,7 +24,7 @@ from kiosk.codes import MAX_TICKET_NUMBER, format_code, normalise_code
 from kiosk.config import Config, Counter, Service, service_location
 from kiosk.protocol.events import SECURITY_EVENTS, EventType
 from kiosk.protocol.requests import MAX_VOID  # tickets in one void (see there)
-from kiosk.schedule import ServiceStatus, local_day, service_status
+from kiosk.schedule import ServiceStatus, local_day, lobby_status, service_status
 from kiosk.store import Store
 
 ACTIVE_STATES = ("waiting", "called", "serving")
@@ -1030,8 +1030,10 @@ class QueueEngine:
                 "SELECT issued_service_id, count(*) FROM tickets WHERE day = ? AND state != 'voided' "
                 "GROUP BY issued_service_id", (day,)).fetchall())
             services = []
+            statuses = []
             for service in self.config.services:
                 status = service_status(self.config, service, now, issued.get(service.id, 0))
+                statuses.append(status)
                 count = waiting.get(service.id, 0)
                 services.append({
                     "id": service.id,
@@ -1056,7 +1058,8 @@ class QueueEngine:
                 "waiting": sum(s["waiting"] for s in mine),
                 "services": [s["id"] for s in mine],
             })
-        return {"lang": lang, "lobby": self.config.lobby.name, "agencies": agencies, "services": services}
+        return {"lang": lang, "lobby": self.config.lobby.name, "agencies": agencies, "services": services,
+                "status": lobby_status(self.config, statuses).to_dict(lang)}
 
     def waiting(self, *, counter_id: str | None = None, service_ids: list[str] | None = None) -> list[Ticket]:
         """Waiting tickets in queue order (priority marked, oldest first)."""

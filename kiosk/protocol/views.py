@@ -58,6 +58,7 @@ class CatalogView(View):
     lobby: str
     agencies: list[AgencyView]
     services: list[ServiceView]
+    status: ServiceStatusView | None = None  # the lobby's: open, or closed until … (why), from kiosk.schedule
 
     def service(self, service_id: str) -> ServiceView | None:
         return next((s for s in self.services if s.id == service_id), None)

@@ -114,8 +114,9 @@ class ServiceCard(Card):
         self.queue_label.setText(queue_line(service, lang))
         self.name_label.set_colour(theme.WHITE if open_ else theme.GREY_TEXT)
         self.queue_label.set_colour(theme.PALE if open_ else theme.GREY_TEXT)
-        # closed and full services cannot be touched; the chip says why
-        self.setEnabled(open_)
+        # closed and full services take no ticket; a touch says why (the window), the chip says it already
+        self.setProperty("closed", not open_)
+        restyle(self)
 
 
 # --------------------------------------------------------------------------- screens
@@ -175,6 +176,11 @@ class HomeScreen(Screen):
         self.title_label.setAlignment(Qt.AlignCenter)
         self.lobby_label = make_label("home-lobby", lobby_name, align=Qt.AlignCenter)
         self.hint_label.setAlignment(Qt.AlignCenter)
+        # closed, or on a break: the lobby's state in full, before anyone taps (from the catalog's status)
+        self.status = None
+        self.status_label = FitText(px=44, min_px=26, bold=True, background=theme.RED, padding=14, lines=2,
+                                    align=Qt.AlignCenter)
+        self.status_label.hide()
         self.take_button = make_button("take", "", min_height=220)
         self.take_button.setMinimumWidth(900)
         self.take_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
@@ -189,14 +195,29 @@ class HomeScreen(Screen):
         self.layout_.addSpacing(20)
         self.layout_.addWidget(self.hint_label)
         self.layout_.addSpacing(30)
+        self.layout_.addWidget(self.status_label)
         self.layout_.addWidget(self.take_button, 0, Qt.AlignHCenter)
         self.layout_.addSpacing(24)
         self.layout_.addWidget(self.priority_button, 0, Qt.AlignHCenter)
         self.layout_.addStretch(3)
 
+    def set_status(self, status, lang: str) -> None:
+        """The lobby's ServiceStatusView from the catalog, in ``lang`` (None: not known yet, shown as open)."""
+        self.status = status
+        self.retranslate(lang)
+
+    @property
+    def closed(self) -> bool:
+        return self.status is not None and self.status.state != "open"
+
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
-        self.take_button.setText(t("kiosk.take_number", lang))
+        closed = self.closed
+        self.take_button.setText(t("kiosk.take_closed" if closed else "kiosk.take_number", lang))
+        text = self.status.text if closed else ""
+        self.status_label.setText(text[:1].upper() + text[1:])
+        self.status_label.setVisible(closed)
+        self.priority_button.setVisible(not closed)
         self._fit()
 
     def set_accessible(self, on: bool) -> None:

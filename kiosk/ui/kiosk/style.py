@@ -73,6 +73,7 @@ QPushButton[kind="help"][narrow="true"] {{ font-size: 22px; padding: 4px 12px; }
 QPushButton[kind="done"] {{ font-size: 36px; }}
 QPushButton[kind="service"] {{ background: {T.PANEL}; border: 3px solid {T.PALE}; border-radius: 14px; padding: 0; }}
 QPushButton[kind="service"]:pressed {{ border-color: {T.YELLOW}; }}
+QPushButton[kind="service"][closed="true"] {{ background: {DISABLED_BG}; border: 3px dashed {T.GREY_TEXT}; }}
 QPushButton[kind="service"]:disabled {{ background: {DISABLED_BG}; border: 3px dashed {T.GREY_TEXT}; }}
 QPushButton[kind="priority"] {{ background: {T.PANEL}; border: 4px solid {T.PALE}; padding: 0; }}
 QPushButton[kind="priority"]:checked {{ background: {T.PRIORITY}; border-color: {T.YELLOW}; }}

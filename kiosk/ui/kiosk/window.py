@@ -806,6 +806,12 @@ class KioskWindow(QWidget):
         service = self.services_by_id().get(service_id)
         if service is None:
             return
+        if not service.is_open:
+            # closed or full: no confirm screen to tap in vain; the reason in full, and when to come back
+            status = service.status.text
+            self.show_notice(t("kiosk.service_closed_why", self.lang, service=service.name,
+                               status=status[:1].upper() + status[1:]))
+            return
         self._service_id = service_id
         self._agency_id = service.agency_id
         self.confirm_screen.service = None
@@ -843,6 +849,8 @@ class KioskWindow(QWidget):
                 screen.set_agency(agency, mine, lang, keep_page=keep)
             else:
                 screen.retranslate(lang)
+        elif name == "home":
+            screen.set_status(self.catalog.status if self.catalog is not None else None, lang)
         elif name == "search":
             screen.set_catalog(self.services_by_id(), self.agencies_by_id(), lang)
         elif name == "confirm":
@@ -990,6 +998,8 @@ class KioskWindow(QWidget):
         phrases = [t("kiosk.speech.start", lang)] if intro else []
         if name == "home":
             phrases.append(t("kiosk.speech.home", lang, lobby=self.config.lobby.name))
+            if self.home_screen.closed:
+                phrases.append(self.home_screen.status_label.text() + ".")
         elif name == "agencies":
             phrases.append(t("kiosk.speech.agencies", lang, count=len(self.choices.items)))
         elif name == "services":
