@@ -49,7 +49,6 @@ def main() -> int:
 
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
     from kiosk.audio.speech import Pyttsx3Synthesizer
     from kiosk.clock import FakeClock

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .kiosk_driver import LEFT, local, visible_texts
+from .kiosk_driver import local, visible_texts
 
 ROOT = Path(__file__).resolve().parents[3]
 
