@@ -119,7 +119,7 @@ def main() -> int:
                 continue  # the first phrase also starts espeak-ng's voice: a kiosk warms it at start
             if "ready" in events:
                 ready_ms.append((events["ready"] - pressed) * 1000)
-            if "playing" in events:
+            if play and "playing" in events:
                 playing_ms.append((events["playing"] - pressed) * 1000)
             time.sleep(0.05)
             app.processEvents()
