@@ -214,6 +214,14 @@ class ApiClient:
         """Today's login lockouts and counter take-overs (a supervisor's session or the manager key)."""
         return self.request("GET", "/api/v1/security/events")
 
+    def request_help(self, screen: str, lang: str) -> dict:
+        """A visitor at this kiosk asks for help: {seq} of the open call."""
+        return self.request("POST", "/api/v1/help", body={"screen": screen, "lang": lang})
+
+    def acknowledge_help(self, seq: int) -> dict:
+        """This staff member is coming to the kiosk of call ``seq``."""
+        return self.request("POST", f"/api/v1/help/{int(seq)}/acknowledge")
+
     def printer_fault(self, kind: str, message: str, code: str | None = None) -> dict:
         return self.request("POST", "/api/v1/devices/printer-fault", body={"kind": kind, "message": message, "code": code})
 

@@ -247,6 +247,13 @@ class NumberingGroup(Model):
         return value
 
 
+class Location(Model):
+    """Where a visitor goes or waits: printed on the ticket and shown on the ticket screen."""
+    floor: str = Field(default="", max_length=10, description="e.g. '1', 'G', '2'")
+    zone: str = Field(default="", max_length=10, description="e.g. 'B'")
+    text: Text | None = Field(default=None, description="a short text in each language, e.g. 'Loket 1–4'")
+
+
 class Service(Model):
     id: Ident
     agency: str
@@ -260,6 +267,7 @@ class Service(Model):
     hours: dict[Weekday, DaySpans] | None = Field(default=None, description="overrides schedule.weekly")
     target_wait_minutes: int | None = Field(
         default=None, ge=1, description="the counters are alerted when a ticket waits longer; default queue.target_wait_minutes")
+    location: Location | None = Field(default=None, description="where its visitors wait; default its first counter's")
 
 
 class Counter(Model):
@@ -267,6 +275,7 @@ class Counter(Model):
     number: str = Field(min_length=1, max_length=6, description="shown and spoken: 'Loket 7'")
     agency: str
     services: list[str] = Field(min_length=1, description="the services this counter calls; call-next takes the oldest ticket across all of them (the list order breaks ties)")
+    location: Location | None = Field(default=None, description="where the counter is (floor, zone, a short text)")
 
 
 class Staff(Model):
@@ -423,11 +432,50 @@ class ScreenSettings(Model):
     fullscreen: bool = True
 
 
+KEY_ACTIONS = ("up", "down", "select", "back", "help", "volume_up", "volume_down", "speech", "repeat")
+
+
+class KioskKeysSettings(Model):
+    """The kiosk's physical keys (a USB keypad, EZ-Access-like): key names as Qt spells them
+    ("Up", "Return", "Backspace", "Escape", "F1", "?", "+", "*"), one list per action."""
+    up: list[str] = Field(default=["Up"], description="move to the previous choice")
+    down: list[str] = Field(default=["Down"], description="move to the next choice")
+    select: list[str] = Field(default=["Return", "Enter"], description="choose the selected item")
+    back: list[str] = Field(default=["Backspace", "Escape"], description="one screen back")
+    help: list[str] = Field(default=["F1", "?"], description="ask staff for help")
+    volume_up: list[str] = Field(default=["+"], description="speech louder")
+    volume_down: list[str] = Field(default=["-"], description="speech softer")
+    speech: list[str] = Field(default=["F2", "*"], description="start speech mode (and say where the visitor is)")
+    repeat: list[str] = Field(default=["F3", "/"], description="say the last sentence again")
+
+    @model_validator(mode="after")
+    def _each_key_once(self):
+        seen: dict[str, str] = {}
+        problems = []
+        for action in KEY_ACTIONS:
+            for name in getattr(self, action):
+                key = name.strip().lower()
+                if not key:
+                    problems.append(f"{action}: an empty key name")
+                elif key in seen and seen[key] != action:
+                    problems.append(f"{name!r} is both {seen[key]} and {action}")
+                seen.setdefault(key, action)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class KioskSettings(ScreenSettings):
     idle_seconds: int = Field(default=45, ge=5)
     ticket_seconds: int = Field(default=12, ge=3)
     exit_pin_hash: str | None = None
     accessible_layout: bool = False
+    keys: KioskKeysSettings = KioskKeysSettings()
+    speech_volume: float = Field(default=0.8, ge=0.1, le=1, description="speech mode's starting volume")
+    speech_hold_seconds: float = Field(default=2.0, ge=0.5, le=10,
+                                       description="hold the marked spot at the bottom this long to start speech")
+    speech_device: str = Field(default="", description=(
+        "part of the name of the audio output speech mode uses (the kiosk's headphone jack); empty: the default"))
 
     @field_validator("exit_pin_hash")
     @classmethod
@@ -841,6 +889,23 @@ def _covered(address: str, networks: list[str]) -> bool:
     except ValueError:
         return False  # a host name: the operating system decides what it is
     return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def service_location(config: Config, service_id: str) -> Location | None:
+    """A service's own location, else that of the first counter (in config order) that serves it."""
+    service = config.service_by_id.get(service_id)
+    if service is not None and service.location is not None:
+        return service.location
+    return next((c.location for c in config.counters if service_id in c.services and c.location is not None), None)
+
+
+def location_notes(config: Config) -> list[str]:
+    """check-config: services a visitor would not know where to wait for."""
+    missing = [s.id for s in config.services if service_location(config, s.id) is None]
+    if not missing:
+        return []
+    return [f"{len(missing)} service(s) have no location (services[].location, or one on a counter that serves "
+            f"them): their tickets do not say where to wait: {', '.join(missing)}"]
 
 
 def listen_notes(config: Config) -> list[str]:

@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from kiosk import aggregates, errors
+from kiosk.locations import location_text
 from kiosk.clock import Clock, SystemClock
 from kiosk.codes import MAX_TICKET_NUMBER, format_code, normalise_code
-from kiosk.config import Config, Counter, Service
+from kiosk.config import Config, Counter, Service, service_location
 from kiosk.protocol.events import SECURITY_EVENTS, EventType
 from kiosk.protocol.requests import MAX_VOID  # tickets in one void (see there)
-from kiosk.schedule import ServiceStatus, local_day, service_status
+from kiosk.schedule import ServiceStatus, local_day, lobby_status, service_status
 from kiosk.store import Store
 
 ACTIVE_STATES = ("waiting", "called", "serving")
@@ -834,6 +835,46 @@ class QueueEngine:
             return self._emit(conn, EventType.PRINTER_FAULT, now, device=str(device)[:40], kind=str(kind)[:40],
                               message=str(message)[:300], code=ticket_code)
 
+    # ------------------------------------------------------------------ a visitor's call for help
+
+    def request_help(self, device: str, screen: str, lang: str) -> int:
+        """The help button or key at a kiosk: open until a staff member acknowledges it. A kiosk that asks
+        again while its call is open gets the same call (seq), not a second one."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            open_ = self._open_help(conn)
+            for request in open_:
+                if request["device"] == device:
+                    return request["seq"]
+            seq = self._emit(conn, EventType.HELP_REQUESTED, now, device=str(device)[:40], screen=str(screen)[:20],
+                             lang=str(lang)[:5])
+            open_.append({"seq": seq, "device": str(device)[:40], "screen": str(screen)[:20], "at": iso(now)})
+            self._save_open_help(conn, open_)
+            return seq
+
+    def acknowledge_help(self, request_seq: int, user: str, counter_id: str | None = None) -> int:
+        """A staff member is on the way: the call leaves every window. Unknown or answered already: NotFound."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            open_ = self._open_help(conn)
+            request = next((r for r in open_ if r["seq"] == int(request_seq)), None)
+            if request is None:
+                raise errors.NotFound(msgid="error.help_not_open", fields={"seq": int(request_seq)})
+            seq = self._emit(conn, EventType.HELP_ACKNOWLEDGED, now, counter_id=counter_id,
+                             request_seq=int(request_seq), device=request["device"], user=str(user)[:40])
+            self._save_open_help(conn, [r for r in open_ if r["seq"] != int(request_seq)])
+            return seq
+
+    def _open_help(self, conn) -> list[dict]:
+        # kept in meta (no scan of the event log): the calls not yet acknowledged, oldest first
+        row = self._one(conn, "SELECT value FROM meta WHERE key = 'help_open'")
+        return json.loads(row["value"]) if row else []
+
+    def _save_open_help(self, conn, requests: list[dict]) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('help_open', ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (json.dumps(requests),))
+
     # ------------------------------------------------------------------ security (staff logins)
 
     def record_login_locked(self, scope: str, user: str, address: str, failures: int, retry_after_s: int) -> int:
@@ -999,8 +1040,10 @@ class QueueEngine:
                 "SELECT issued_service_id, count(*) FROM tickets WHERE day = ? AND state != 'voided' "
                 "GROUP BY issued_service_id", (day,)).fetchall())
             services = []
+            statuses = []
             for service in self.config.services:
                 status = service_status(self.config, service, now, issued.get(service.id, 0))
+                statuses.append(status)
                 count = waiting.get(service.id, 0)
                 services.append({
                     "id": service.id,
@@ -1014,6 +1057,7 @@ class QueueEngine:
                     "keywords": service.keywords,
                     "daily_quota": service.daily_quota,
                     "issued_today": issued.get(service.id, 0),
+                    "location": location_text(service_location(self.config, service.id), lang),
                 })
         agencies = []
         for agency in self.config.agencies:
@@ -1024,7 +1068,8 @@ class QueueEngine:
                 "waiting": sum(s["waiting"] for s in mine),
                 "services": [s["id"] for s in mine],
             })
-        return {"lang": lang, "lobby": self.config.lobby.name, "agencies": agencies, "services": services}
+        return {"lang": lang, "lobby": self.config.lobby.name, "agencies": agencies, "services": services,
+                "status": lobby_status(self.config, statuses).to_dict(lang)}
 
     def waiting(self, *, counter_id: str | None = None, service_ids: list[str] | None = None) -> list[Ticket]:
         """Waiting tickets in queue order (priority marked, oldest first)."""
@@ -1099,6 +1144,7 @@ class QueueEngine:
             calls = conn.execute(
                 "SELECT seq, type, at, ticket_id, counter_id, payload FROM events WHERE type IN (?, ?) "
                 "ORDER BY seq DESC LIMIT ?", (EventType.CALLED, EventType.RECALLED, RECENT_CALLS)).fetchall()
+            help_requests = self._open_help(conn)
         from kiosk.lobby_state import call_entry
 
         recent = [call_entry(_event_dict(r)) for r in reversed(calls)]
@@ -1108,6 +1154,7 @@ class QueueEngine:
             "tickets": tickets,
             "counters": counters,
             "recent_calls": recent,
+            "help_requests": help_requests,
         }
 
     def events_since(self, seq: int, limit: int = 1000) -> list[dict]:

@@ -39,6 +39,7 @@ class LobbyState:
         self.tickets: dict[int, dict] = {t["id"]: t for t in snapshot.get("tickets", [])}
         self.counters: dict[str, dict] = snapshot.get("counters", {})
         self.recent_calls: list[dict] = snapshot.get("recent_calls", [])
+        self.help_requests: list[dict] = snapshot.get("help_requests", [])  # open calls for help, oldest first
 
     def to_snapshot(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class LobbyState:
             "tickets": [self.tickets[k] for k in sorted(self.tickets)],
             "counters": {k: c for k, c in sorted(self.counters.items()) if c != _CLOSED},
             "recent_calls": list(self.recent_calls),
+            "help_requests": list(self.help_requests),
         }
 
     def _counter(self, counter_id: str) -> dict:
@@ -104,6 +106,11 @@ class LobbyState:
             self._counter(cid).update(status="open", reason=None)
         elif kind == EventType.COUNTER_CLOSED:
             self._counter(cid).update(status="closed", reason=None, user=None)
+        elif kind == EventType.HELP_REQUESTED:
+            self.help_requests.append({"seq": event["seq"], "device": payload["device"], "screen": payload["screen"],
+                                       "at": event["at"]})
+        elif kind == EventType.HELP_ACKNOWLEDGED:
+            self.help_requests = [r for r in self.help_requests if r["seq"] != payload["request_seq"]]
         elif kind == EventType.DAY_ROLLED_OVER:
             self.day = payload["day"]
             expired = set(payload["expired"])

@@ -172,3 +172,15 @@ def service_status(config: Config, service: Service, now: datetime, issued_today
             _next_opening(config, service, local_now.replace(hour=23, minute=59)),
         )
     return ServiceStatus("open", lambda lang: t("schedule.open", lang))
+
+
+def lobby_status(config: Config, statuses: list[ServiceStatus]) -> ServiceStatus:
+    """The lobby as the home screen says it, from the services' own statuses (service_status, the one rule):
+    open while any service takes tickets; else the soonest reopening, with its reason in full ("Tutup sampai
+    13:30 (Istirahat salat Jumat)"); full when every service still open today is full."""
+    if not statuses or any(status.is_open for status in statuses):
+        return ServiceStatus("open", lambda lang: t("schedule.open", lang))
+    closed = [status for status in statuses if status.state == "closed"]
+    if not closed:
+        return statuses[0]
+    return min(closed, key=lambda status: (status.opens_at is None, status.opens_at or datetime.max.replace(tzinfo=config.lobby.tz)))

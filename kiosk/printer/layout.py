@@ -88,6 +88,7 @@ class TicketPrint:
     lang: Lang = "id"
     footer: str = ""
     paper_mm: Literal[58, 80] = 80
+    location: str = ""  # where to wait: 'Tunggu di Zona B, lantai 1 · Loket 1–4'
     local_tz: tzinfo | None = field(default=None, compare=False)
 
     def __post_init__(self):
@@ -251,6 +252,8 @@ def ticket_lines(ticket: TicketPrint) -> list[Line]:
         lines.append(TextLine(f" {label('priority', lang)} ", size=2, bold=True, invert=True))
         lines.append(TextLine(""))  # the band would touch the service name
     text(ticket.service_name, size=2, bold=True)
+    if ticket.location.strip():
+        text(ticket.location, bold=True)
     lines.append(rule)
     text((f"{label('people_ahead', lang)}:", str(ticket.people_ahead)), bold=True)
     if ticket.estimate_minutes is not None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.config import service_location
+from kiosk.locations import location_text
 from kiosk.printer.escpos_render import qr_image
 from kiosk.printer.layout import (
     CHAR_HEIGHT_DOTS,
@@ -159,6 +161,7 @@ def sample_ticket(config, service_id: str | None = None, lang: str = "id",
         lang=lang,
         footer=config.printer.footer.get(lang),
         paper_mm=config.printer.paper_mm,
+        location=location_text(service_location(config, service.id), lang),
     )
 
 

@@ -39,14 +39,20 @@ class EventType(StrEnum):
     DEVICE_REVOKED = "device_revoked"
     # the server took a new config.toml (kiosk.live_config): windows fetch their settings again
     CONFIG_CHANGED = "config_changed"
+    # a visitor at a kiosk asked for help (the help button or key); staff acknowledge it
+    HELP_REQUESTED = "help_requested"
+    HELP_ACKNOWLEDGED = "help_acknowledged"
 
 
 # Shown to staff (counter window, supervisor panel) as they happen.
 SECURITY_EVENTS = frozenset({EventType.LOGIN_LOCKED, EventType.COUNTER_TAKEN_OVER})
 # The lobby's devices changed (enrolment): the server's key cache follows them.
 DEVICE_EVENTS = frozenset({EventType.DEVICE_ENROLLED, EventType.DEVICE_RENAMED, EventType.DEVICE_REVOKED})
+# A visitor's call for help and its answer: the counters and the supervisor show it until acknowledged.
+HELP_EVENTS = frozenset({EventType.HELP_REQUESTED, EventType.HELP_ACKNOWLEDGED})
 # Events after which no queue, ticket or counter is different: windows need not refresh for them.
-NO_QUEUE_CHANGE = frozenset({EventType.PRINTER_FAULT, EventType.SURVEY_SUBMITTED, *SECURITY_EVENTS, *DEVICE_EVENTS})
+NO_QUEUE_CHANGE = frozenset({EventType.PRINTER_FAULT, EventType.SURVEY_SUBMITTED, *SECURITY_EVENTS, *DEVICE_EVENTS,
+                             *HELP_EVENTS})
 # Every other type changes what a window shows of the queue.
 QUEUE_EVENTS = frozenset(set(EventType) - NO_QUEUE_CHANGE)
 
@@ -207,6 +213,19 @@ class ConfigChanged(Payload):
     needs_restart: list[str]  # keys edited that apply only at the next start, e.g. ["server.port"]
 
 
+class HelpRequested(Payload):
+    device: str               # the kiosk's device name: where to go
+    screen: str               # where the visitor was (home, agencies, services, confirm, ticket...)
+    lang: str
+
+
+class HelpAcknowledged(Payload):
+    has_counter: ClassVar[bool | None] = None
+    request_seq: int          # the help_requested event answered
+    device: str
+    user: str                 # who is coming
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.DAY_ROLLED_OVER: DayRolledOver,
     EventType.TICKET_ISSUED: TicketIssued,
@@ -230,6 +249,8 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.DEVICE_RENAMED: DeviceRenamed,
     EventType.DEVICE_REVOKED: DeviceRevoked,
     EventType.CONFIG_CHANGED: ConfigChanged,
+    EventType.HELP_REQUESTED: HelpRequested,
+    EventType.HELP_ACKNOWLEDGED: HelpAcknowledged,
 }
 
 

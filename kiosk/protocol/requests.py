@@ -69,6 +69,11 @@ class PauseRequest(Body):
     reason: str = Field(default="break", max_length=80)
 
 
+class HelpRequest(Body):
+    screen: str = Field(default="", max_length=20, description="where the visitor is: home, agencies, confirm, ...")
+    lang: str = Field(default="id", max_length=5)
+
+
 class PrinterFaultRequest(Body):
     kind: str = Field(min_length=1, max_length=40, description="e.g. 'paper_out', 'cover_open', 'offline'")
     message: str = Field(default="", max_length=300)

@@ -34,6 +34,7 @@ class ServiceView(View):
     keywords: list[str] = []
     daily_quota: int | None = None
     issued_today: int = 0
+    location: str = ""            # where to wait, in the request's language ('' when the config names none)
 
     @property
     def is_open(self) -> bool:
@@ -57,6 +58,7 @@ class CatalogView(View):
     lobby: str
     agencies: list[AgencyView]
     services: list[ServiceView]
+    status: ServiceStatusView | None = None  # the lobby's: open, or closed until … (why), from kiosk.schedule
 
     def service(self, service_id: str) -> ServiceView | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -244,6 +246,13 @@ class RecentCall(View):
     recall: bool
 
 
+class HelpRequestView(View):
+    seq: int       # the help_requested event: what the acknowledgement names
+    device: str    # the kiosk
+    screen: str
+    at: str
+
+
 class SnapshotView(View):
     """``GET /api/v1/state``: the lobby now, with the seq of the last event it includes."""
 
@@ -252,6 +261,7 @@ class SnapshotView(View):
     tickets: list[SnapshotTicket]
     counters: dict[str, SnapshotCounter]   # only counters ever opened
     recent_calls: list[RecentCall]
+    help_requests: list[HelpRequestView] = []  # visitors' calls for help not yet acknowledged
 
 
 class HealthView(View):

@@ -210,6 +210,8 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("GET", "/api/v1/counters/{counter_id}/stats"): ("the counter's staff, a supervisor, counter-app or manager key",
                                                     "lan", "none (read only)"),
     ("POST", "/api/v1/devices/printer-fault"): ("kiosk key", "lan", "none"),
+    ("POST", "/api/v1/help"): ("kiosk key", "lan", "one engine thread; one open call per kiosk"),
+    ("POST", "/api/v1/help/{seq}/acknowledge"): ("staff session", "lan", "one engine thread"),
     ("POST", "/api/v1/enrol"): ("anyone on the LAN (a PC asking to be enrolled)", "lan", ENROL_LIMIT),
     ("GET", "/api/v1/enrol/{poll_secret}"): ("the PC holding the pairing request's poll secret", "lan",
                                             "2 a second per address (burst 20)"),

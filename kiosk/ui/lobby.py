@@ -105,13 +105,15 @@ def open_windows(config: Config, server_url: str, *, synthesizer=None, clock=Non
     from kiosk.printer.backends import make_ticket_printer
     from kiosk.ui.counter.window import CounterWindow
     from kiosk.ui.display.window import DisplayWindow
+    from kiosk.ui.kiosk.voice import voice_from_config
     from kiosk.ui.kiosk.window import KioskWindow
 
     from kiosk.tls import client_ssl_context
 
     kiosk = KioskWindow(config, ApiClient(server_url, config.server.key_for("kiosk"),
                                           ssl_context=client_ssl_context(config, server_url)),
-                        make_ticket_printer(config.printer, config.base_dir), clock=clock)
+                        make_ticket_printer(config.printer, config.base_dir), clock=clock,
+                        voice=lambda queue, parent: voice_from_config(config, queue, parent))
     display = DisplayWindow(config, server_url, config.server.key_for("display"), synthesizer=synthesizer,
                             clock=clock)
     counter = CounterWindow(config, server_url, counter_id=config.counter_app.counter or None, clock=clock)

@@ -590,7 +590,11 @@ def test_check_config_takes_the_path_from_config_option_too(tmp_path):
     path.write_text(_to_toml(minimal_config()), encoding="utf-8")
     result = run_cli("check-config", "--config", str(path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"{path}: OK — 2 agencies, 4 services, 2 counters, 1 staff"
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"{path}: OK — 2 agencies, 4 services, 2 counters, 1 staff"
+    # a config with no locations: check-config says which services' tickets will not say where to wait
+    assert lines[1:] == ["  note: 4 service(s) have no location (services[].location, or one on a counter that "
+                         "serves them): their tickets do not say where to wait: ktp, kk, akta, paspor"]
 
 
 def test_check_config_prints_every_problem_and_exits_1(tmp_path):

@@ -16,7 +16,7 @@ MEDIA = UI / "common" / "media.py"
 # methods that reach the engine, on the objects that own one
 ENGINE_CALLS = {"stop", "play", "pause", "setSource", "setSourceDevice", "setPlaybackRate", "setPosition",
                 "record", "start", "setVolume", "setMuted"}
-MEDIA_OBJECTS = {"player", "recorder", "camera", "audio_output"}
+MEDIA_OBJECTS = {"player", "recorder", "camera", "audio_output", "output"}  # leading underscores ignored
 
 
 def direct_calls(source: str) -> list[tuple[int, str]]:
@@ -26,14 +26,15 @@ def direct_calls(source: str) -> list[tuple[int, str]]:
             continue
         method, owner = node.func.attr, node.func.value
         name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else None
+        name = name.lstrip("_") if name else None
         if method in ENGINE_CALLS and name in MEDIA_OBJECTS:
             found.append((node.lineno, f"{name}.{method}()"))
     return found
 
 
 def test_the_check_finds_a_direct_call():
-    assert direct_calls("self.player.stop()\nplayer.setSource(url)\nself.timer.stop()\n") == [
-        (1, "player.stop()"), (2, "player.setSource()")]
+    assert direct_calls("self.player.stop()\nplayer.setSource(url)\nself.timer.stop()\nself._output.setMuted(1)\n") == [
+        (1, "player.stop()"), (2, "player.setSource()"), (4, "output.setMuted()")]
 
 
 def test_no_window_calls_the_media_engine_directly():

@@ -57,6 +57,8 @@ def drive_a_day(engine: QueueEngine, registry: DeviceRegistry, clock: FakeClock)
     engine.submit_survey(done.token, [4] * 9, survey_token=engine.survey_token(done.token))   # survey_submitted
     engine.record_login_locked("user", "petugas1", "10.0.0.9", 5, 300)                        # login_locked
     engine.record_counter_taken_over("loket-2", "supervisor1", "petugas1", "10.0.0.8")        # counter_taken_over
+    help_seq = engine.request_help("kiosk1", "confirm", "id")                                 # help_requested
+    engine.acknowledge_help(help_seq, "petugas1", "loket-2")                                  # help_acknowledged
     engine.finish("loket-2")
     engine.close_counter("loket-1")                                 # counter_closed
     pairing = registry.request_pairing("10.0.0.7", "kiosk-2")

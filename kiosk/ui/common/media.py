@@ -67,6 +67,10 @@ class PostedPlayer:
         if self.audio_output is not None:
             post(self.audio_output, "setVolume", Q_ARG("float", float(volume)))  # C++ float, not double
 
+    def set_muted(self, muted: bool) -> None:
+        if self.audio_output is not None:
+            post(self.audio_output, "setMuted", Q_ARG(bool, bool(muted)))
+
     def release(self, wait_ms: int = 2000) -> bool:
         """Stop and let go of the source, and let the event loop run those calls (up to ``wait_ms``), so the
         engine's threads have ended before the window, its video sink or audio output is destroyed (a frame

@@ -394,3 +394,13 @@ def security_rows(lang: str, events: list[dict], tz) -> list[SecurityRow]:
         ))
     return rows
 
+
+
+def help_lines(lang: str, requests: list[dict], tz) -> list[tuple[int, str]]:
+    """The open calls for help (LobbyState.help_requests), oldest first: (seq to acknowledge, sentence)."""
+    lines = []
+    for request in requests:
+        at = parse_time(request.get("at"))
+        lines.append((int(request["seq"]), t("counter.help_requested", lang, device=request.get("device", "?"),
+                                             time=at.astimezone(tz).strftime("%H:%M") if at else "")))
+    return lines

@@ -92,6 +92,8 @@ QHeaderView::section {{ background: {theme.LIGHT_BG}; color: {theme.INK}; border
 QToolTip {{ color: {theme.INK}; background: {theme.CARD}; border: 1px solid {theme.INK}; }}
 QLabel#closedBanner {{ color: {theme.INK}; background: {theme.PAUSED_BG}; border: 2px solid #B08900;
                        border-radius: 6px; padding: 6px 10px; }}
+QFrame#helpBanner {{ background: {theme.PRIORITY}; border-radius: 6px; }}
+QFrame#helpBanner QLabel {{ color: {theme.WHITE}; background: transparent; }}
 QLabel#waitAlert, QLabel#lobbyWaitAlert {{ color: {theme.WHITE}; background: {theme.RED}; border-radius: 6px;
                                           padding: 6px 10px; }}
 QPushButton#undoButton {{ background: {theme.CARD}; color: {theme.RED}; border: 2px solid {theme.RED}; }}

@@ -22,6 +22,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -40,6 +41,7 @@ from kiosk.ui.counter.model import (
     CounterView,
     availability,
     closed_banner,
+    help_lines,
     countdown_text,
     finish_too_soon_s,
     last_call_at,
@@ -216,6 +218,14 @@ class CounterWindow(QWidget):
         columns.setSpacing(12)
         left = QVBoxLayout()
         left.setSpacing(10)
+        # a visitor at a kiosk asked for help: every counter and the supervisor see it until someone goes
+        self.help_banner = QFrame()
+        self.help_banner.setObjectName("helpBanner")
+        self.help_rows = QVBoxLayout(self.help_banner)
+        self.help_rows.setContentsMargins(10, 6, 10, 6)
+        self.help_banner.hide()
+        self._help_widgets: dict[int, tuple[QLabel, QPushButton]] = {}
+        left.addWidget(self.help_banner)
         # the lobby or this counter's services take no new tickets (closed, a break, a holiday, past the last ticket)
         self.closed_banner = QLabel()
         self.closed_banner.setObjectName("closedBanner")
@@ -657,8 +667,42 @@ class CounterWindow(QWidget):
             button.set_reason(reasons[action])
         return view
 
+    def _refresh_help(self) -> None:
+        requests = self.live.state.help_requests if self.live is not None and self.logged_in else []
+        lines = help_lines(self.lang, requests, self.config.lobby.tz)
+        for seq in [seq for seq in self._help_widgets if seq not in {line[0] for line in lines}]:
+            label, button = self._help_widgets.pop(seq)
+            label.deleteLater()
+            button.deleteLater()
+        for seq, sentence in lines:
+            if seq not in self._help_widgets:
+                label = QLabel()
+                label.setFont(font(14, True))
+                label.setWordWrap(True)
+                button = QPushButton()
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.clicked.connect(lambda _=False, seq=seq: self.acknowledge_help(seq))
+                row = QHBoxLayout()
+                row.addWidget(label, 1)
+                row.addWidget(button)
+                self.help_rows.addLayout(row)
+                self._help_widgets[seq] = (label, button)
+            label, button = self._help_widgets[seq]
+            label.setText(sentence)
+            button.setText(t("counter.help_acknowledge", self.lang))
+        self.help_banner.setVisible(bool(lines))
+
+    def acknowledge_help(self, seq: int) -> None:
+        """This officer goes to the kiosk: the call leaves every window (its help_acknowledged event)."""
+        def failed(exc: BaseException) -> None:
+            log.info("help %s not acknowledged: %r", seq, exc)
+            self._set_error(exc.message if isinstance(exc, ApiError) and exc.message else str(exc))
+
+        self.tasks.run(lambda: self.api.acknowledge_help(seq), None, failed)
+
     def _refresh_safeguards(self) -> None:
         """What runs with the clock: the undo offer, the closed banner, the wait alerts."""
+        self._refresh_help()
         now = self.clock.now()
         if self._undo is not None:
             left = seconds_left(self._undo[1], now, self.config.queue.no_show_undo_s)

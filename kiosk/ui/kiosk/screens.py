@@ -114,8 +114,9 @@ class ServiceCard(Card):
         self.queue_label.setText(queue_line(service, lang))
         self.name_label.set_colour(theme.WHITE if open_ else theme.GREY_TEXT)
         self.queue_label.set_colour(theme.PALE if open_ else theme.GREY_TEXT)
-        # closed and full services cannot be touched; the chip says why
-        self.setEnabled(open_)
+        # closed and full services take no ticket; a touch says why (the window), the chip says it already
+        self.setProperty("closed", not open_)
+        restyle(self)
 
 
 # --------------------------------------------------------------------------- screens
@@ -165,6 +166,7 @@ class Screen(QWidget):
 
 class HomeScreen(Screen):
     take_number = Signal()
+    take_priority = Signal()  # one tap: a priority number (the service chosen next may still refuse it)
     title_key = "kiosk.welcome"
     hint_key = "kiosk.home_hint"
 
@@ -174,27 +176,76 @@ class HomeScreen(Screen):
         self.title_label.setAlignment(Qt.AlignCenter)
         self.lobby_label = make_label("home-lobby", lobby_name, align=Qt.AlignCenter)
         self.hint_label.setAlignment(Qt.AlignCenter)
+        # closed, or on a break: the lobby's state in full, before anyone taps (from the catalog's status)
+        self.status = None
+        self.status_label = FitText(px=44, min_px=26, bold=True, background=theme.RED, padding=14, lines=2,
+                                    align=Qt.AlignCenter)
+        self.status_label.hide()
         self.take_button = make_button("take", "", min_height=220)
         self.take_button.setMinimumWidth(900)
         self.take_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.take_button.clicked.connect(self.take_number)
+        self.priority_button = make_button("priority-home", "", min_height=120)
+        self.priority_button.setMinimumWidth(900)
+        self.priority_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.priority_button.clicked.connect(self.take_priority)
         self.layout_.addStretch(2)
         self.layout_.addWidget(self.title_label)
         self.layout_.addWidget(self.lobby_label)
         self.layout_.addSpacing(20)
         self.layout_.addWidget(self.hint_label)
         self.layout_.addSpacing(30)
+        self.layout_.addWidget(self.status_label)
         self.layout_.addWidget(self.take_button, 0, Qt.AlignHCenter)
+        self.layout_.addSpacing(24)
+        self.layout_.addWidget(self.priority_button, 0, Qt.AlignHCenter)
         self.layout_.addStretch(3)
+
+    def set_status(self, status, lang: str) -> None:
+        """The lobby's ServiceStatusView from the catalog, in ``lang`` (None: not known yet, shown as open)."""
+        self.status = status
+        self.retranslate(lang)
+
+    @property
+    def closed(self) -> bool:
+        return self.status is not None and self.status.state != "open"
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
-        self.take_button.setText(t("kiosk.take_number", lang))
+        closed = self.closed
+        self.take_button.setText(t("kiosk.take_closed" if closed else "kiosk.take_number", lang))
+        text = self.status.text if closed else ""
+        self.status_label.setText(text[:1].upper() + text[1:])
+        self.status_label.setVisible(closed)
+        self.priority_button.setVisible(not closed)
+        self._fit()
 
     def set_accessible(self, on: bool) -> None:
         super().set_accessible(on)
-        self.lobby_label.setVisible(not on)
-        self.take_button.setFixedHeight(200 if on else 220)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        # a short screen (1366x768, 1280x800, or the lower half in the accessible layout): smaller buttons and
+        # no second lobby name (the header has it), so both buttons stay whole and touchable
+        short = self.height() < (420 if self.accessible else 720)
+        # a portrait screen: the priority line in two (who it is for under "Prioritas:")
+        text = "♿  " + t("kiosk.priority_home", self.lang)
+        self.priority_button.ensurePolished()  # the style sheet's font, for its metrics
+        narrow = self.priority_button.fontMetrics().horizontalAdvance(text) + 100 > self.width() - 80
+        self.priority_button.setText(text.replace(": ", ":\n", 1) if narrow else text)
+        self.take_button.setMinimumWidth(min(900, max(600, self.width() - 100)))
+        self.priority_button.setMinimumWidth(min(900, max(600, self.width() - 100)))
+        self.lobby_label.setVisible(not self.accessible and not short)
+        if self.accessible:
+            self.take_button.setFixedHeight(110 if short else 150)
+            self.priority_button.setFixedHeight(80 if short else 100)
+        else:
+            self.take_button.setFixedHeight(170 if short else 220)
+            self.priority_button.setFixedHeight((120 if short else 150) if narrow else 100 if short else 120)
 
 
 class AgencyScreen(Screen):
@@ -526,6 +577,7 @@ class TicketScreen(Screen):
         self.priority_label = make_label("priority-mark", wrap=False, align=Qt.AlignCenter)
         self.service_label = FitText(px=40, min_px=26, bold=True, lines=2, align=Qt.AlignCenter)
         self.agency_label = FitText(px=28, min_px=20, colour=theme.PALE, align=Qt.AlignCenter)
+        self.location_label = FitText(px=34, min_px=24, bold=True, colour=theme.YELLOW, lines=2, align=Qt.AlignCenter)
         self.ahead_label = make_label("ticket-info", align=Qt.AlignCenter)
         self.estimate_label = make_label("ticket-info", align=Qt.AlignCenter)
         self.fault_label = FitText(px=28, min_px=20, colour=theme.AMBER_TEXT, lines=2, align=Qt.AlignCenter)
@@ -533,7 +585,8 @@ class TicketScreen(Screen):
         left.addWidget(self.number_caption)
         left.addWidget(self.code_label)
         left.addWidget(self.priority_label, 0, Qt.AlignHCenter)
-        for widget in (self.service_label, self.agency_label, self.ahead_label, self.estimate_label, self.fault_label):
+        for widget in (self.service_label, self.agency_label, self.location_label, self.ahead_label,
+                       self.estimate_label, self.fault_label):
             left.addWidget(widget)
         left.addStretch(1)
         right = QVBoxLayout()
@@ -590,6 +643,8 @@ class TicketScreen(Screen):
         self.service_label.setText(ticket.get("service_name", ""))
         self.agency_label.setText(ticket.get("agency_name", ""))
         self.agency_label.setVisible(not self.accessible)
+        self.location_label.setText(ticket.get("location", ""))
+        self.location_label.setVisible(bool(ticket.get("location")))
         self.ahead_label.setText(t("kiosk.people_ahead", lang, count=ticket.get("position", 0)))
         self.estimate_label.setText(estimate_text(ticket.get("estimate_minutes"), lang))
         self.fault_label.setText(self.fault_message.get(lang, "") if self.printer_failed else "")

@@ -56,6 +56,8 @@ QPushButton:disabled {{ background: {DISABLED_BG}; color: {T.GREY_TEXT}; border-
 QPushButton[kind="take"] {{ font-size: 64px; background: {T.YELLOW}; color: {T.NAVY}; border: 6px solid {T.WHITE};
                             border-radius: 28px; }}
 QPushButton[kind="take"]:pressed {{ background: {T.WHITE}; }}
+QPushButton[kind="priority-home"] {{ font-size: 34px; background: {T.PRIORITY}; color: {T.WHITE};
+                                     border: 4px solid {T.WHITE}; border-radius: 22px; }}
 QPushButton[kind="confirm"] {{ font-size: 48px; background: {T.GREEN}; color: {T.WHITE}; border: 4px solid {T.WHITE}; }}
 QPushButton[kind="confirm"]:disabled {{ background: {DISABLED_BG}; color: {T.GREY_TEXT}; }}
 QPushButton[kind="search"] {{ font-size: 32px; font-weight: normal; text-align: left; padding-left: 28px;
@@ -64,9 +66,14 @@ QPushButton[kind="page"] {{ font-size: 26px; }}
 QPushButton[kind="page"][nav="sides"] {{ font-size: 21px; padding: 4px; }}
 QPushButton[kind="nav"] {{ font-size: 32px; min-width: 240px; }}
 QPushButton[kind="header"] {{ font-size: 26px; padding: 6px 22px; }}
+QPushButton[kind="speech-spot"] {{ font-size: 26px; padding: 6px 22px; border: 4px dashed {T.YELLOW}; }}
+QPushButton[kind="help"] {{ font-size: 28px; padding: 6px 22px; background: {T.PRIORITY}; border: 3px solid {T.WHITE}; }}
+QPushButton[kind="header"][narrow="true"], QPushButton[kind="speech-spot"][narrow="true"],
+QPushButton[kind="help"][narrow="true"] {{ font-size: 22px; padding: 4px 12px; }}
 QPushButton[kind="done"] {{ font-size: 36px; }}
 QPushButton[kind="service"] {{ background: {T.PANEL}; border: 3px solid {T.PALE}; border-radius: 14px; padding: 0; }}
 QPushButton[kind="service"]:pressed {{ border-color: {T.YELLOW}; }}
+QPushButton[kind="service"][closed="true"] {{ background: {DISABLED_BG}; border: 3px dashed {T.GREY_TEXT}; }}
 QPushButton[kind="service"]:disabled {{ background: {DISABLED_BG}; border: 3px dashed {T.GREY_TEXT}; }}
 QPushButton[kind="priority"] {{ background: {T.PANEL}; border: 4px solid {T.PALE}; padding: 0; }}
 QPushButton[kind="priority"]:checked {{ background: {T.PRIORITY}; border-color: {T.YELLOW}; }}

@@ -23,13 +23,14 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -56,11 +57,13 @@ from kiosk.ui.kiosk.screens import (
     TicketScreen,
 )
 from kiosk.ui.kiosk.search import ServiceSearch
+from kiosk.ui.kiosk.speech_model import (Choices, KeyLayout, SpeechQueue, agency_text, item_phrase, printing_phrases,
+                                         requirements_text, service_text, ticket_phrases, wait_text)
 from kiosk.ui.kiosk.style import STYLE
 from kiosk.ui.common import theme
 from kiosk.i18n import languages, t
 from kiosk.ui.kiosk.text import clock_text, date_text
-from kiosk.ui.kiosk.widgets import FitText, make_button, make_label
+from kiosk.ui.kiosk.widgets import FitText, make_button, make_label, restyle
 from kiosk.ui.common.tasks import Tasks
 from kiosk.ui.kiosk.retry import (ISSUE_RETRY_BUDGET_S, ISSUE_RETRY_DELAYS_S, IssueResult, _api_error_parts, _is_api_error,
                                    issue_with_retries)
@@ -76,6 +79,7 @@ EXIT_CORNER_PX = 110
 PIN_LOCK_AFTER = 5          # wrong PINs in a row before the pad locks for a while
 PIN_LOCK_S = 60
 NAV_SCREENS = ("agencies", "search", "services", "confirm")
+HELP_NOTICE_MS = 15_000     # "help is coming" stays this long
 class _ScreenStack(QStackedWidget):
     """The screens. The header and footer keep their height and the screens get what is
     left: a QStackedWidget would otherwise claim its largest page's minimum and squeeze
@@ -113,6 +117,25 @@ class _ExitCorner(QWidget):
     def mouseReleaseEvent(self, event) -> None:
         self.timer.stop()
         event.accept()
+
+
+class _SpeechSpot(QPushButton):
+    """The marked spot at the bottom of the screen: held for kiosk.speech_hold_seconds it starts speech mode
+    (a tap does nothing, so a sighted visitor brushing it is not surprised)."""
+
+    held = Signal()
+
+    def __init__(self, hold_s: float):
+        super().__init__()
+        self.setProperty("kind", "speech-spot")
+        self.setFocusPolicy(Qt.NoFocus)
+        self.setMinimumHeight(76)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(int(hold_s * 1000))
+        self.timer.timeout.connect(self.held)
+        self.pressed.connect(self.timer.start)
+        self.released.connect(self.timer.stop)
 
 
 class _PinOverlay(QWidget):
@@ -181,6 +204,11 @@ class _ActivityWatch(QObject):
         if event.type() in (QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress):
             if isinstance(watched, QWidget) and watched.window() is self.window:
                 self.window.note_activity()
+                if event.type() == QEvent.KeyPress and not self.window.pin_overlay.isVisible():
+                    # the visitor's keypad: every key is the kiosk's, none reaches a widget
+                    if not event.isAutoRepeat():
+                        self.window.key_pressed(QKeySequence(event.key()).toString())
+                    return True
         return False
 
 
@@ -190,10 +218,15 @@ class KioskWindow(QWidget):
     screen_changed = Signal(str)
     catalog_loaded = Signal()
     ticket_shown = Signal(object)        # the ticket dict on screen (with "printer_failed")
+    ticket_printing = Signal(object)     # (from the issuing thread) the ticket is issued and goes to the printer
+    help_answered = Signal(bool)         # True: the server has the call for help
     connection_changed = Signal(bool)    # True: the server answered the last catalog request
 
     def __init__(self, config: Config, api: Any, printer: Any, *, clock: Clock | None = None,
-                 monotonic: Callable[[], float] = time.monotonic, live: bool = True, parent: QWidget | None = None):
+                 monotonic: Callable[[], float] = time.monotonic, live: bool = True,
+                 voice: Callable[[SpeechQueue, QObject], Any] | None = None, parent: QWidget | None = None):
+        """``voice(queue, parent)`` makes the speech player (kiosk.ui.kiosk.voice); None: speech mode still
+        runs (its queue says what would be spoken) but nothing is played."""
         super().__init__(parent)
         self.config = config
         self.api = api
@@ -228,6 +261,14 @@ class KioskWindow(QWidget):
         self.pending_config: Config | None = None
         self._held_catalogs: dict[str, CatalogView] | None = None
         self.tasks = Tasks(max_threads=4, parent=self)
+        # speech mode: the keypad's keys and what the kiosk says (a Qt-free model the player drains)
+        self.key_layout = KeyLayout(config.kiosk.keys)
+        self.speech = SpeechQueue(volume=config.kiosk.speech_volume)
+        self.choices = Choices()
+        self.voice = voice(self.speech, self) if voice is not None else None
+        self.ticket_printing.connect(self._speak_printing)
+        self.help_seq = 0  # the open call for help the server answered with
+        self.priority_wanted = False  # chosen on the home screen, for this visit
         # the lobby's events (a ticket issued at another kiosk, a call) refresh the
         # waiting counts at once rather than at the next periodic refresh
         self.live = None
@@ -289,18 +330,15 @@ class KioskWindow(QWidget):
         self.clock_label = make_label("clock", wrap=False, align=Qt.AlignRight | Qt.AlignVCenter)
         clock_box.addWidget(self.date_label)
         clock_box.addWidget(self.clock_label)
-        self.header_buttons = QHBoxLayout()
-        self.header_buttons.setSpacing(16)
-        self.language_button = make_button("header", "", min_height=84)
+        # the language and layout buttons live in the bottom bar (a wheelchair user reaches them)
+        self.language_button = make_button("header", "", min_height=76)
         self.language_button.clicked.connect(self._next_language)
         self.language_button.setVisible(len(self.config.lobby.languages) > 1)
-        self.accessible_button = make_button("header", "", min_height=84)
+        self.accessible_button = make_button("header", "", min_height=76)
         self.accessible_button.clicked.connect(lambda: self.set_accessible(not self.accessible))
         top.addWidget(self.logo_label)
         top.addWidget(self.lobby_label, 1)
         top.addLayout(clock_box)
-        top.addSpacing(20)
-        top.addLayout(self.header_buttons)
         header_box.addLayout(top)
         # shown in the accessible layout: the upper half tells, the lower half is touched
         self.header_title = FitText(px=56, min_px=36, bold=True, colour=theme.YELLOW, lines=2, align=Qt.AlignCenter)
@@ -329,7 +367,8 @@ class KioskWindow(QWidget):
         }
         for screen in self.screens.values():
             self.stack.addWidget(screen)
-        self.home_screen.take_number.connect(lambda: self._go("agencies"))
+        self.home_screen.take_number.connect(lambda: self._take(priority=False))
+        self.home_screen.take_priority.connect(lambda: self._take(priority=True))
         self.agency_screen.agency_chosen.connect(self._choose_agency)
         self.agency_screen.search_requested.connect(self._open_search)
         self.service_screen.service_chosen.connect(self._choose_service)
@@ -351,6 +390,34 @@ class KioskWindow(QWidget):
         self.footer_row.addWidget(self.home_button)
         self.footer_row.addStretch(1)
         root.addWidget(self.footer)
+
+        # on every screen: speech mode (hold) and help, in reach from a wheelchair
+        self.assist_bar = QWidget()
+        self.assist_bar.setObjectName("footer")
+        self.assist_bar.setAttribute(Qt.WA_StyledBackground)
+        assist_rows = QVBoxLayout(self.assist_bar)
+        assist_rows.setContentsMargins(0, 0, 0, 0)
+        assist_rows.setSpacing(0)
+        self.assist_row = QHBoxLayout()
+        self.assist_row.setContentsMargins(30, 6, 30, 10)
+        self.assist_row.setSpacing(20)
+        # a portrait screen is too narrow for the four: speech and help get a row of their own
+        self.assist_row2 = QHBoxLayout()
+        self.assist_row2.setContentsMargins(0, 0, 0, 0)  # empty (and no height) unless portrait
+        self.assist_row2.setSpacing(20)
+        assist_rows.addLayout(self.assist_row)
+        assist_rows.addLayout(self.assist_row2)
+        self._bar_shape: tuple[bool, bool] | None = None
+        self.speech_spot = _SpeechSpot(self.config.kiosk.speech_hold_seconds)
+        self.speech_spot.held.connect(self.start_speech)
+        self.help_button = make_button("help", "", min_height=76)
+        self.help_button.clicked.connect(self.request_help)
+        self.assist_row.addWidget(self.accessible_button)
+        self.assist_row.addWidget(self.language_button)
+        self.assist_row.addStretch(1)
+        self.assist_row.addWidget(self.speech_spot)
+        self.assist_row.addWidget(self.help_button)
+        root.addWidget(self.assist_bar)
 
         # floats over the screen (above the footer) so showing it never moves a button
         self.notice_label = make_label("notice", align=Qt.AlignCenter)
@@ -405,8 +472,10 @@ class KioskWindow(QWidget):
         self._closed = True
         self._unlocked = True
         for timer in (self.clock_timer, self.refresh_timer, self.idle_timer, self.ticket_timer,
-                      self.notice_timer, self.event_timer, self.exit_corner.timer):
+                      self.notice_timer, self.event_timer, self.exit_corner.timer, self.speech_spot.timer):
             timer.stop()
+        if self.voice is not None:
+            self.voice.shutdown()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._watch)
@@ -428,6 +497,7 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._fit_bottom_bar()
         self._fit_header()
         self.exit_corner.raise_()
         if self.notice_label.isVisible():
@@ -440,9 +510,11 @@ class KioskWindow(QWidget):
     def set_language(self, lang: str) -> None:
         self.lang = lang if lang in languages() else self.config.lobby.default_language
         self.language_button.setText(self._language_button_text())
-        self.accessible_button.setText(t("kiosk.accessible_off" if self.accessible else "kiosk.accessible_on", self.lang))
+        self._accessible_text()
         self.back_button.setText(t("kiosk.back", self.lang))
         self.home_button.setText(t("kiosk.home", self.lang))
+        self.speech_spot.setText("♪  " + t("kiosk.speech_spot", self.lang))
+        self.help_button.setText("?  " + t("kiosk.help_button", self.lang))
         self.pin_overlay.retranslate(self.lang)
         self._render_all()
         self._tick_clock()
@@ -462,22 +534,48 @@ class KioskWindow(QWidget):
     def set_accessible(self, on: bool) -> None:
         """The accessible layout: every control in the lower half of the screen (wheelchair reach)."""
         self.accessible = on
-        target = self.footer_row if on else self.header_buttons
-        for button in (self.language_button, self.accessible_button):
-            self.header_buttons.removeWidget(button)
-            self.footer_row.removeWidget(button)
-            target.addWidget(button)
         self.header_title.setVisible(on)
         self.header_hint.setVisible(on)
-        for button in (self.back_button, self.home_button, self.language_button, self.accessible_button):
-            button.setFixedHeight(76 if on else 84)
-        self.footer_row.setContentsMargins(30, 8 if on else 10, 30, 8 if on else 10)
+        # the upper half tells, so the two bars below share what is left with the screen: a little tighter
+        for button in (self.back_button, self.home_button):
+            button.setFixedHeight(70 if on else 84)
+        for button in (self.language_button, self.accessible_button, self.speech_spot, self.help_button):
+            button.setFixedHeight(64 if on else 76)
+        self.footer_row.setContentsMargins(30, 4 if on else 10, 30, 4 if on else 10)
+        self.assist_row.setContentsMargins(30, 0 if on else 6, 30, 4 if on else 10)
         for screen in self.screens.values():
             screen.set_accessible(on)
-        self.accessible_button.setText(t("kiosk.accessible_off" if on else "kiosk.accessible_on", self.lang))
+        self._accessible_text()
         self._fit_header()
         self._update_chrome()
         self.layout().activate()  # in place now, not at the next event: the visitor is watching
+
+    def _fit_bottom_bar(self) -> None:
+        """One row of smaller buttons on a narrower landscape screen, two rows on a portrait one."""
+        narrow, portrait = self.width() < 1500, self.height() > self.width()
+        if self._bar_shape == (narrow, portrait):
+            return
+        self._bar_shape = (narrow, portrait)
+        for button in (self.language_button, self.accessible_button, self.speech_spot, self.help_button):
+            button.setProperty("narrow", narrow)
+            restyle(button)
+        target = self.assist_row2 if portrait else self.assist_row
+        for widget in (self.speech_spot, self.help_button):
+            self.assist_row.removeWidget(widget)
+            self.assist_row2.removeWidget(widget)
+        self.assist_row2.setContentsMargins(*((30, 0, 30, 10) if portrait else (0, 0, 0, 0)))
+        if portrait:
+            self.assist_row2.addStretch(1)
+        target.addWidget(self.speech_spot)
+        target.addWidget(self.help_button)
+        if not portrait:  # the stretch left in the second row goes
+            while self.assist_row2.count():
+                self.assist_row2.takeAt(0)
+
+    def _accessible_text(self) -> None:
+        # the wheelchair pictogram (ISO 7001) says it to a visitor who reads little
+        self.accessible_button.setText("♿  " + t("kiosk.accessible_off" if self.accessible else "kiosk.accessible_on",
+                                                  self.lang))
 
     def _fit_header(self) -> None:
         if self.accessible:
@@ -608,6 +706,9 @@ class KioskWindow(QWidget):
             self.notice_label.hide()
         self._render(name)
         self._update_chrome()
+        self.choices = Choices(self._choice_items(name))
+        if self.speech.active and name != current:
+            self._announce(name)
         self.screen_changed.emit(name)
         if name in ("home", "offline"):
             self._settle_between_visitors()
@@ -662,6 +763,10 @@ class KioskWindow(QWidget):
             return
         self.ticket_timer.stop()
         self.pin_overlay.hide()
+        self.speech.end()  # speech mode and the accessible layout end with the visit, like the language
+        self.priority_wanted = False
+        if self.accessible != self.config.kiosk.accessible_layout:
+            self.set_accessible(self.config.kiosk.accessible_layout)
         self._history.clear()
         self.search_screen.reset()
         self.agency_screen.grid.show_page(0)
@@ -684,6 +789,10 @@ class KioskWindow(QWidget):
             self.header_title.padding = 16 if alert else 0
         self.exit_corner.raise_()
 
+    def _take(self, priority: bool) -> None:
+        self.priority_wanted = priority
+        self._go("agencies")
+
     def _choose_agency(self, agency_id: str) -> None:
         self._agency_id = agency_id
         self.service_screen.agency = None
@@ -697,10 +806,25 @@ class KioskWindow(QWidget):
         service = self.services_by_id().get(service_id)
         if service is None:
             return
+        if not service.is_open:
+            # closed or full: no confirm screen to tap in vain; the reason in full, and when to come back
+            status = service.status.text
+            self.show_notice(t("kiosk.service_closed_why", self.lang, service=service.name,
+                               status=status[:1].upper() + status[1:]))
+            return
         self._service_id = service_id
         self._agency_id = service.agency_id
         self.confirm_screen.service = None
         self._go("confirm")
+        if self.priority_wanted:
+            if service.priority_allowed and service.is_open:
+                self.confirm_screen.priority_toggle.setChecked(True)
+                self.choices = Choices(self._choice_items("confirm"))
+            elif service.is_open:
+                # the service decides: a regular number, and the visitor is told why before taking it
+                self.show_notice(t("kiosk.priority_refused", self.lang))
+                if self.speech.active:
+                    self.speech.say([t("kiosk.priority_refused", self.lang)], self.lang, interrupt=False)
 
     # ------------------------------------------------------------------ rendering
 
@@ -725,6 +849,8 @@ class KioskWindow(QWidget):
                 screen.set_agency(agency, mine, lang, keep_page=keep)
             else:
                 screen.retranslate(lang)
+        elif name == "home":
+            screen.set_status(self.catalog.status if self.catalog is not None else None, lang)
         elif name == "search":
             screen.set_catalog(self.services_by_id(), self.agencies_by_id(), lang)
         elif name == "confirm":
@@ -741,7 +867,8 @@ class KioskWindow(QWidget):
                 service = self.services_by_id().get(ticket.get("service_id"))
                 agency = self.agencies_by_id().get(ticket.get("agency_id"))
                 ticket = {**ticket, "service_name": service.name if service else ticket.get("service_name", ""),
-                          "agency_name": agency.name if agency else ticket.get("agency_name", "")}
+                          "agency_name": agency.name if agency else ticket.get("agency_name", ""),
+                          "location": service.location if service else ticket.get("location", "")}
                 self.ticket_screen.ticket = ticket
             screen.retranslate(lang)
         else:
@@ -758,7 +885,7 @@ class KioskWindow(QWidget):
         self._place_notice()
         self.notice_label.show()
         self.notice_label.raise_()
-        self.notice_timer.start()
+        self.notice_timer.start(NOTICE_MS)
 
     def _place_notice(self) -> None:
         width = min(self.width() - 80, 1500)
@@ -793,6 +920,181 @@ class KioskWindow(QWidget):
         if not at_rest or self.pin_overlay.isVisible():
             self.reset_to_home()
 
+    # ------------------------------------------------------------------ speech mode and the keypad
+
+    def key_pressed(self, name: str) -> None:
+        """A key of the kiosk's keypad (Qt's name for it, e.g. 'Down', 'Return', 'F1', '*')."""
+        if self._closed:
+            return
+        action = self.key_layout.action(name)
+        if self.speech.active:
+            self.speech.interrupt()  # any key silences what was being said
+        if action is None:
+            return
+        if action == "help":
+            self.request_help()
+            return
+        if not self.speech.active:
+            # a visitor who reaches for the keypad needs speech: any key of it starts speech mode
+            self.start_speech()
+            return
+        if action == "speech":
+            self._announce(self.current, intro=True)
+        elif action == "repeat":
+            self.speech.repeat()
+        elif action in ("volume_up", "volume_down"):
+            level = self.speech.change_volume(action == "volume_up")
+            self.speech.say([t("kiosk.speech.volume", self.lang, percent=round(level * 100))], self.lang,
+                            remember=False)
+        elif action in ("up", "down"):
+            self.choices.move(-1 if action == "up" else 1)
+            self.speech.say([item_phrase(self.choices, self.lang)], self.lang)
+        elif action == "select":
+            self._select_choice()
+        elif action == "back":
+            if self.current in NAV_SCREENS:
+                self.back()
+            elif self.current == "ticket":
+                self.reset_to_home()
+            else:
+                self._announce(self.current)
+
+    def start_speech(self) -> None:
+        """Speech mode on (the speech key, any keypad key, or the long press at the bottom): say where the
+        visitor is, the keys, and the selected item."""
+        if self._closed:
+            return
+        self.speech.start()
+        self._announce(self.current, intro=True)
+
+    def _choice_items(self, name: str) -> list[tuple[str, str]]:
+        lang, say = self.lang, self.config.audio.say
+        if name == "home":
+            return [("take", t("kiosk.take_number", lang)), ("priority", t("kiosk.priority_home", lang))]
+        if name == "agencies" and self.catalog is not None:
+            return [(agency.id, agency_text(agency, lang, say)) for agency in self.catalog.agencies]
+        if name == "services":
+            agency = self.agencies_by_id().get(self._agency_id)
+            services = self.services_by_id()
+            if agency is not None:
+                return [(sid, service_text(services[sid], lang, say)) for sid in agency.services if sid in services]
+        if name == "confirm":
+            screen = self.confirm_screen
+            if not screen.can_issue:
+                return []
+            items = [("confirm", screen.confirm_button.text())]
+            if screen.priority_toggle.isVisible() or (screen.service and screen.service.priority_allowed):
+                chosen = screen.priority_toggle.isChecked()
+                items.append(("priority", t("kiosk.speech.priority_on" if chosen else "kiosk.speech.priority_off",
+                                            lang)))
+            return items
+        if name == "ticket":
+            return [("repeat", t("kiosk.speech.repeat_ticket", lang)), ("done", t("kiosk.done", lang))]
+        return []
+
+    def _announce(self, name: str, intro: bool = False) -> None:
+        """Where the visitor is and what is selected; on the confirm screen every detail of the choice."""
+        lang, say = self.lang, self.config.audio.say
+        phrases = [t("kiosk.speech.start", lang)] if intro else []
+        if name == "home":
+            phrases.append(t("kiosk.speech.home", lang, lobby=self.config.lobby.name))
+            if self.home_screen.closed:
+                phrases.append(self.home_screen.status_label.text() + ".")
+        elif name == "agencies":
+            phrases.append(t("kiosk.speech.agencies", lang, count=len(self.choices.items)))
+        elif name == "services":
+            agency = self.agencies_by_id().get(self._agency_id)
+            phrases.append(t("kiosk.speech.services", lang, agency=agency.name if agency else "",
+                             count=len(self.choices.items)))
+        elif name == "confirm":
+            service = self.services_by_id().get(self._service_id)
+            if service is not None:
+                agency = self.agencies_by_id().get(service.agency_id)
+                phrases += [t("kiosk.speech.confirm", lang, service=service.name, agency=agency.name if agency else ""),
+                            service.status.text[:1].upper() + service.status.text[1:] + ".",
+                            wait_text(service, lang), requirements_text(service, lang)]
+        elif name == "ticket":
+            ticket = self.ticket_screen.ticket
+            phrases += ticket_phrases(ticket, lang, printed=not ticket.get("printer_failed"), say=say)
+            # after the words said while printing, not over them
+            self.speech.say(phrases, lang, interrupt=intro)
+            return
+        elif name == "printing":
+            phrases.append(t("kiosk.printing", lang))
+        elif name == "offline":
+            phrases += [self.offline_screen.title(lang), self.offline_screen.message_label.text()]
+        if self.choices.items:
+            phrases.append(item_phrase(self.choices, lang))
+        self.speech.say(phrases, lang)
+
+    def _select_choice(self) -> None:
+        selected = self.choices.selected
+        name = self.current
+        if selected is None:
+            self._announce(name)
+            return
+        choice = selected[0]
+        if name == "home":
+            self._take(priority=choice == "priority")
+        elif name == "agencies":
+            self._choose_agency(choice)
+        elif name == "services":
+            service = self.services_by_id().get(choice)
+            if service is not None and not service.is_open:
+                self.speech.say([service_text(service, self.lang, self.config.audio.say)], self.lang)
+                return
+            self._choose_service(choice)
+        elif name == "confirm":
+            if choice == "priority":
+                self.confirm_screen.priority_toggle.toggle()
+                index = self.choices.index
+                self.choices = Choices(self._choice_items(name), index)
+                self.speech.say([item_phrase(self.choices, self.lang)], self.lang)
+            else:
+                self.confirm_screen._confirm()
+        elif name == "ticket":
+            if choice == "repeat":
+                self.ticket_timer.start()  # the visitor is still listening
+                ticket = self.ticket_screen.ticket
+                self.speech.say(ticket_phrases(ticket, self.lang, printed=not ticket.get("printer_failed"),
+                                               say=self.config.audio.say), self.lang)
+            else:
+                self.reset_to_home()
+
+    def _speak_printing(self, ticket: dict) -> None:
+        if self.speech.active and not self._closed:
+            self.speech.say(printing_phrases(ticket, self.lang, self.config.audio.say), self.lang)
+
+    # ------------------------------------------------------------------ help
+
+    def request_help(self) -> None:
+        """The help button or key: staff are told (a help_requested event naming this kiosk)."""
+        if self._closed:
+            return
+        api, screen, lang = self.api, self.current, self.lang
+        self.help_button.setEnabled(False)  # one call at a time; the server keeps one open call per kiosk
+
+        def sent(answer) -> None:
+            self.help_seq = int(answer.get("seq", 0)) if isinstance(answer, dict) else 0
+            self._help_answered("kiosk.help_coming")
+
+        def failed(exc: BaseException) -> None:
+            log.warning("kiosk: the call for help was not sent: %r", exc)
+            self._help_answered("kiosk.help_failed")
+
+        self.tasks.run(lambda: api.request_help(screen, lang), on_done=sent, on_error=failed)
+
+    def _help_answered(self, msgid: str) -> None:
+        if self._closed:
+            return
+        self.help_button.setEnabled(True)
+        sentence = t(msgid, self.lang)
+        self.show_notice(sentence)
+        self.notice_timer.start(HELP_NOTICE_MS)
+        if self.speech.active:
+            self.speech.say([sentence], self.lang)
+        self.help_answered.emit(msgid == "kiosk.help_coming")
+
     # ------------------------------------------------------------------ issuing
 
     def issue(self, service_id: str, priority: bool = False) -> bool:
@@ -813,6 +1115,7 @@ class KioskWindow(QWidget):
         make_print = self._ticket_print
         request_id = self.new_request_id()  # one per tap: every retry of this tap carries it
         retry_delays_s, retry_budget_s = self.issue_retry_delays_s, self.issue_retry_budget_s
+        announce_printing = self.ticket_printing.emit
 
         def work() -> IssueResult:
             # Check first: a printer that is already known to be down is not tried
@@ -822,6 +1125,7 @@ class KioskWindow(QWidget):
             checked = time.perf_counter()
             ticket, attempts = issue_with_retries(api, service_id, priority=priority, lang=lang, request_id=request_id,
                                                   delays_s=retry_delays_s, budget_s=retry_budget_s)
+            announce_printing(ticket)  # queued to the GUI thread: spoken while the ticket prints
             if attempts > 1:
                 log.info("kiosk: %s issued on attempt %d (replayed: %s)", ticket.get("code"), attempts,
                          ticket.get("replayed"))
@@ -864,6 +1168,7 @@ class KioskWindow(QWidget):
             lang=lang,
             footer=config.printer.footer.get(lang),
             paper_mm=config.printer.paper_mm,
+            location=service.location,
             local_tz=config.lobby.tz,
         )
 
@@ -875,6 +1180,8 @@ class KioskWindow(QWidget):
             return
         self.confirm_screen.set_busy(False)
         ticket = dict(result.ticket)
+        service = self.services_by_id().get(ticket.get("service_id"))
+        ticket["location"] = service.location if service is not None else ""
         failed = result.fault is not None
         ticket["printer_failed"] = failed
         if failed:
@@ -888,7 +1195,7 @@ class KioskWindow(QWidget):
         self._history.clear()
         self._go("ticket", push=False)
         # a visitor photographing the screen needs longer than one taking a paper ticket
-        seconds = self.config.kiosk.ticket_seconds * (3 if failed else 1)
+        seconds = self.config.kiosk.ticket_seconds * (3 if failed or self.speech.active else 1)
         self.ticket_timer.start(seconds * 1000)
         self.refresh_catalog()
         self.ticket_shown.emit(ticket)
@@ -1015,4 +1322,7 @@ def _build_window(config, credential) -> KioskWindow:
     from kiosk.printer.backends import make_ticket_printer
 
     api = ApiClient(credential.url, credential.key, ssl_context=credential.ssl_context)
-    return KioskWindow(config, api, make_ticket_printer(config.printer, config.base_dir))
+    from kiosk.ui.kiosk.voice import voice_from_config
+
+    return KioskWindow(config, api, make_ticket_printer(config.printer, config.base_dir),
+                       voice=lambda queue, parent: voice_from_config(config, queue, parent))

@@ -25,10 +25,13 @@ def test_closed_service_is_shown_closed_and_cannot_be_issued(qtbot, server, serv
     qtbot.mouseClick(kiosk.home_screen.take_button, LEFT)
     qtbot.mouseClick(agency_tile(kiosk, "dukcapil"), LEFT)
     card = service_card(kiosk, "ktp")
-    assert not card.isEnabled()
+    assert card.property("closed") is True
     assert card.status_label.text() == "Tutup sampai 13:30 (Istirahat salat Jumat)"
     qtbot.mouseClick(card, LEFT)
-    assert kiosk.current == "services"  # a disabled card does nothing
+    assert kiosk.current == "services"  # no confirm screen: the touch says why
+    assert kiosk.notice_label.isVisible()
+    assert kiosk.notice_label.text() == ("KTP-el: Tutup sampai 13:30 (Istirahat salat Jumat). "
+                                         "Silakan datang lagi pada jam buka.")
     assert kiosk.issue("ktp") is False
     qtbot.mouseClick(kiosk.language_button, LEFT)
     assert service_card(kiosk, "ktp").status_label.text() == "Closed until 13:30 (Friday prayer break)"
@@ -57,7 +60,7 @@ def test_full_service_is_shown_full_and_cannot_be_issued(qtbot, server, make_kio
     qtbot.mouseClick(kiosk.home_screen.take_button, LEFT)
     qtbot.mouseClick(agency_tile(kiosk, "imigrasi"), LEFT)
     card = service_card(kiosk, "paspor")
-    assert not card.isEnabled()
+    assert card.property("closed") is True
     assert card.status_label.text() == "Penuh: kuota 3 tercapai"
     assert kiosk.issue("paspor") is False
     assert len(server.engine.waiting()) == 3
