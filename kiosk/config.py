@@ -247,6 +247,36 @@ class NumberingGroup(Model):
         return value
 
 
+BOOKING_FIELDS = ("name", "phone", "email", "nik")
+
+
+class BookingSettings(Model):
+    """Booking ahead (antrean online) for one service: the slots a day offers and what the visitor gives."""
+    enabled: bool = True
+    slot_minutes: int = Field(default=30, ge=5, le=240, description="length of one time slot")
+    places_per_slot: int = Field(default=4, ge=1, le=500, description="bookings one slot takes")
+    days_ahead: int = Field(default=7, ge=0, le=90, description="a visitor may book today and this many days ahead")
+    walk_in_share: float = Field(
+        default=0.3, ge=0, le=1,
+        description="share of the service's daily_quota kept for walk-ins (bookings take at most the rest)")
+    checkin_before_min: int = Field(default=30, ge=0, le=240, description="check-in opens this many minutes before the slot")
+    checkin_after_min: int = Field(default=15, ge=0, le=240, description="check-in closes this many minutes after the slot starts")
+    fields: list[Literal["name", "phone", "email", "nik"]] = Field(
+        default=["name", "phone"], description="what the visitor is asked: name, phone, email, nik (nothing else)")
+    per_person_per_day: int = Field(
+        default=1, ge=1, le=10, description="bookings one NIK or phone number may hold for this service on one day")
+
+    @field_validator("fields")
+    @classmethod
+    def _unique_fields(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a field is listed twice")
+        if not set(value) & {"phone", "email", "nik"}:
+            raise ValueError("ask for at least one of phone, email, nik: the per-person limit and the booking's "
+                             "messages need one")
+        return value
+
+
 class Service(Model):
     id: Ident
     agency: str
@@ -260,6 +290,7 @@ class Service(Model):
     hours: dict[Weekday, DaySpans] | None = Field(default=None, description="overrides schedule.weekly")
     target_wait_minutes: int | None = Field(
         default=None, ge=1, description="the counters are alerted when a ticket waits longer; default queue.target_wait_minutes")
+    booking: BookingSettings | None = Field(default=None, description="booking ahead; none = walk-in only")
 
 
 class Counter(Model):
@@ -305,6 +336,9 @@ class Schedule(Model):
 class QueuePolicy(Model):
     max_consecutive_priority: int = Field(
         default=2, ge=1, description="priority tickets go first, but at most this many in a row while regular ones wait")
+    max_consecutive_booked: int = Field(
+        default=2, ge=1,
+        description="checked-in bookings whose slot has begun go before walk-ins, but at most this many in a row while a walk-in waits")
     recalls_before_no_show: int = Field(default=1, ge=0, description="recalls needed before a ticket can be marked no-show")
     rejoin_grace_minutes: int = Field(default=30, ge=0, description="a no-show can re-queue within this time")
     no_show_undo_s: int = Field(

@@ -90,6 +90,8 @@ class _TicketFields(View):
     counter_id: str | None = None
     recalls: int = 0
     transfers: int = 0
+    booked: bool = False          # checked in from a booking (kiosk.bookings)
+    slot_at: str | None = None    # the booking's slot (UTC)
 
 
 class TicketView(_TicketFields):
@@ -97,6 +99,7 @@ class TicketView(_TicketFields):
 
     id: int
     queued_seq: int
+    booked_name: str | None = None  # the name the booking gave, where the service asks for one (staff only)
 
 
 # --------------------------------------------------------------------------- the server's answers
