@@ -28,6 +28,7 @@ from kiosk.schedule import local_day, opening_spans, service_status
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 LIVE_STATES = ("booked", "checked_in")
+BOOKING_FIELDS_ORDER = ("name", "nik", "phone", "email")  # the order the booking page asks them in
 PHONE_RE = re.compile(r"\+?[0-9]{9,15}")
 EMAIL_RE = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}")
 

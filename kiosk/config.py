@@ -180,6 +180,10 @@ class Limits(Model):
     visitor_requests_per_second: float = Field(
         default=20, gt=0, description="requests a second one address may make of the visitor side (phone page, its feed)")
     visitor_burst: int = Field(default=60, ge=1, description="visitor-side requests one address may make at once")
+    booking_per_hour: int = Field(default=10, ge=1, le=100_000,
+                                  description="bookings (new or moved) one client address may make an hour on the booking page")
+    booking_misses_per_hour: int = Field(
+        default=30, ge=1, le=100_000, description="unknown booking codes one client address may ask for an hour (guessing)")
 
 
 class ServerSettings(Model):

@@ -43,7 +43,7 @@ from kiosk.server.devices_api import DeviceWatch, install_device_routes
 from kiosk.server.errors import ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
-from kiosk.server.routes import counters, devices, files, lobby, phone_page, sessions, settings, tickets
+from kiosk.server.routes import booking_page, counters, devices, files, lobby, phone_page, sessions, settings, tickets
 from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
@@ -308,6 +308,9 @@ class Backend:
         self.issue_budget = Buckets(limits.issue_per_minute / 60, limits.issue_burst, monotonic)
         # per device or session: a window fetches at its start and after each config_changed
         self.settings_budget = Buckets(SETTINGS_PER_SECOND, SETTINGS_BURST, monotonic)
+        # the booking page, per client address: bookings made and unknown codes asked for, an hour
+        self.booking_budget = Buckets(limits.booking_per_hour / 3600, limits.booking_per_hour, monotonic)
+        self.booking_misses = Buckets(limits.booking_misses_per_hour / 3600, limits.booking_misses_per_hour, monotonic)
         self.worker: EngineWorker | None = None
         self.hub: EventHub | None = None
         self._tick_task: asyncio.Task | None = None
@@ -701,6 +704,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     install_report_routes(app, backend, lang_of=lang_of, authed=AUTHED)
     install_device_routes(app, backend, lang_of=lang_of, authed=AUTHED, monotonic=monotonic)
     app.include_router(phone_page.router)
+    app.include_router(booking_page.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

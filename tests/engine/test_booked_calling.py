@@ -20,7 +20,7 @@ from kiosk.errors import QueueError
 from kiosk.store import Store
 from support.configs import MAKASSAR, config_dict
 
-from .booking_helpers import BOOKING, counting_codes
+from support.bookings import BOOKING, counting_codes
 from .helpers import counting_tokens
 
 MONDAY_8 = datetime(2026, 11, 23, 8, 0, tzinfo=MAKASSAR)

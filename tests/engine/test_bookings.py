@@ -11,7 +11,7 @@ from kiosk.bookings import format_booking_code, nik_problem, normalise_booking_c
 from kiosk.errors import BookingRefused, ServiceUnavailable
 from support.configs import MAKASSAR, MONDAY_9
 
-from .booking_helpers import NIK, booking_config, counting_codes, person
+from support.bookings import NIK, booking_config, counting_codes, person
 
 MONDAY = MONDAY_9.date()
 FRIDAY = date(2026, 11, 27)

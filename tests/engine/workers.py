@@ -59,7 +59,7 @@ def book_many(worker: int, path: str, count: int, start, results) -> None:
 
     from kiosk.errors import BookingRefused
 
-    from .booking_helpers import booking_config, person
+    from support.bookings import booking_config, person
 
     codes, refusals, failures = [], [], []
     try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from kiosk.config import Config, parse_config
 from support.configs import config_dict
@@ -13,14 +14,15 @@ BOOKING = {"slot_minutes": 30, "places_per_slot": 2, "days_ahead": 7, "walk_in_s
            "checkin_before_min": 30, "checkin_after_min": 15, "fields": ["name", "phone", "nik"]}
 
 
-def booking_config(quota: int | None = 10, **booking) -> Config:
-    data = config_dict()
+def booking_config(quota: int | None = 10, *, sections: dict | None = None, base_dir=None, **booking) -> Config:
+    """The test lobby with ``booking`` on for paspor (``sections`` replace whole sections, as config_dict)."""
+    data = config_dict(**(sections or {}))
     paspor = data["services"][2]
     paspor["daily_quota"] = quota
     if quota is None:
         paspor.pop("daily_quota")
     paspor["booking"] = {**BOOKING, **booking}
-    return parse_config(data)
+    return parse_config(data, base_dir=base_dir or Path("."))
 
 
 def counting_codes():
