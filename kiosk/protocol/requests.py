@@ -26,6 +26,12 @@ class IssueRequest(Body):
                     "Idempotency-Key header")
 
 
+class CheckInRequest(Body):
+    code: str = Field(min_length=1, max_length=200,
+                      description="the booking code as typed ('K7QM-4XPD', any case) or scanned (its /b/<code> link)")
+    lang: Literal["id", "en"] | None = Field(default=None, description="the visitor's language; default: the booking's")
+
+
 class SurveyRequest(Body):
     scores: list[Annotated[int, Field(strict=True, ge=1, le=4)]] = Field(
         min_length=9, max_length=9, description="U1..U9 of the SKM, each 1 (tidak baik) to 4 (sangat baik)")

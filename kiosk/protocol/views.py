@@ -134,6 +134,11 @@ class IssuedTicketView(View):
     agency_short_name: str
     seq: int
     replayed: bool
+    # a checked-in booking's ticket (POST /api/v1/bookings/check-in); left out for a walk-in
+    booked: bool = False
+    slot_time: str | None = None      # the booking's slot, local 'HH:MM', printed on the ticket
+    booking_code: str | None = None   # 'K7QM-4XPD'
+    booked_name: str | None = None
 
 
 class TicketStatusView(_TicketFields):

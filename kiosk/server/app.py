@@ -18,6 +18,7 @@ import math
 import re
 import sqlite3
 import time
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -43,7 +44,7 @@ from kiosk.server.devices_api import DeviceWatch, install_device_routes
 from kiosk.server.errors import ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
-from kiosk.server.routes import booking_page, counters, devices, files, lobby, phone_page, sessions, settings, tickets
+from kiosk.server.routes import booking_page, bookings, counters, devices, files, lobby, phone_page, sessions, settings, tickets
 from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
@@ -518,9 +519,33 @@ class Backend:
             if not replay:
                 self.issue_budget.give_back(device)  # no ticket made (closed, full, bad id): nothing spent
             raise
-        ticket = issued.ticket
         if issued.replayed:
-            log.info("issue replayed for %s: request %s already made %s", device, request.request_id, ticket.code)
+            log.info("issue replayed for %s: request %s already made %s", device, request.request_id,
+                     issued.ticket.code)
+        return self.issued_view(issued, lang)
+
+    def check_in(self, code: str, lang: str | None, device: str) -> dict:
+        """A booking's check-in at the kiosk: its ticket, marked as booked with its slot."""
+        wait = self.issue_budget.take(device)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            raise ApiProblem("issue_rate_limited", headers={"Retry-After": str(seconds)}, retry_after=seconds)
+        try:
+            issued = self.engine.bookings.check_in(code, device=device)
+        except Exception:
+            self.issue_budget.give_back(device)  # no ticket made: nothing spent
+            raise
+        ticket = issued.ticket
+        slot = datetime.fromisoformat(ticket.slot_at).astimezone(self.config.lobby.tz)
+        booking = self.engine.bookings.view(code)
+        view = self.issued_view(issued, lang or ticket.lang)
+        view.update(booked=True, slot_time=slot.strftime("%H:%M"), booking_code=booking.display_code)
+        if ticket.booked_name:
+            view["booked_name"] = ticket.booked_name
+        return view
+
+    def issued_view(self, issued, lang: str) -> dict:
+        ticket = issued.ticket
         return {
             "id": ticket.id,
             "code": ticket.code,
@@ -698,7 +723,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     # -- the routes, one router per resource; enrolment and reports keep state of their own
 
     for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router, files.router,
-                   settings.router):
+                   settings.router, bookings.router):
         app.include_router(router)
     # reports: built on threads of their own, never on the engine's
     install_report_routes(app, backend, lang_of=lang_of, authed=AUTHED)

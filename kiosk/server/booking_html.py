@@ -129,14 +129,14 @@ def qr_svg(text: str) -> str:
 
 
 def booking_page(booking, service_name: str, agency_name: str, slot_local: datetime, lang: str, lobby: str,
-                 url: str, *, error: str | None = None, done: str | None = None) -> str:
+                 url: str, *, checkin_before_min: int = 30, error: str | None = None, done: str | None = None) -> str:
     code = booking.display_code
     state = booking.state
     when = f"{day_text(slot_local.date(), lang)}, {slot_local:%H:%M}"
     actions = ""
     if state == "booked":
         actions = (
-            f'<p class="hint">{t("booking.show_at_kiosk", lang)}</p>'
+            f'<p class="hint">{t("booking.show_at_kiosk", lang, minutes=checkin_before_min)}</p>'
             f'<p><a class="button" href="/b/{booking.code}/booking.ics">{t("booking.ics", lang)}</a></p>'
             f'<p><a class="button secondary" href="/b/{booking.code}/move?lang={lang}">{t("booking.move", lang)}</a></p>'
             f'<form method="post" action="/b/{booking.code}/cancel?lang={lang}">'

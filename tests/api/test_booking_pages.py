@@ -104,3 +104,17 @@ def test_an_address_books_only_so_many_an_hour_and_guesses_only_so_many_codes(gu
 def test_the_lan_side_stays_closed_to_the_guest_wifi(guest):
     # the booking pages are the visitor side; the kiosk's check-in is not
     assert guest.post("/api/v1/bookings/check-in", json={"code": "ABCD-EFGH"}).json()["error"] == "lan_only"
+
+
+def test_the_kiosk_checks_a_booking_in_and_gets_a_booked_ticket(server, guest, clock):
+    code = code_of(guest.post("/booking/paspor/2026-11-23", data=form(1, slot="0930")))
+    kiosk = server.client("kiosk")
+    walk_in = kiosk.issue("paspor")
+    ticket = kiosk.check_in(f"{server.config.lobby.public_url}/b/{code}")  # as the scanner reads the QR
+    assert (ticket["booked"], ticket["slot_time"], ticket["booked_name"]) == (True, "09:30", "Siti 1")
+    assert ticket["code"] == "B-002" and walk_in["code"] == "B-001" and "booked" not in walk_in
+    from kiosk.client import ApiError
+    with pytest.raises(ApiError) as again:
+        kiosk.check_in(code.lower(), lang="en")
+    assert again.value.status == 409 and "already checked in" in str(again.value)
+    kiosk.close()

@@ -176,8 +176,10 @@ def card(request: Request, booking, lang: str, *, error: str | None = None, done
     names = backend.names(booking.service_id, booking.agency_id, lang)
     slot_local = datetime.fromisoformat(booking.slot_at).astimezone(backend.config.lobby.tz)
     url = f"{backend.config.lobby.public_url.rstrip('/')}/b/{booking.code}"
+    service = backend.config.service_by_id.get(booking.service_id)
+    before = service.booking.checkin_before_min if service and service.booking else 30
     return html.booking_page(booking, names["service_name"], names["agency_name"], slot_local, lang,
-                             lobby_name(request), url, error=error, done=done)
+                             lobby_name(request), url, checkin_before_min=before, error=error, done=done)
 
 
 @router.get("/b/{code}", response_class=HTMLResponse)
