@@ -89,6 +89,7 @@ class TicketPrint:
     footer: str = ""
     paper_mm: Literal[58, 80] = 80
     local_tz: tzinfo | None = field(default=None, compare=False)
+    booked_slot: str | None = None  # a checked-in booking's slot, local 'HH:MM': printed as a band
 
     def __post_init__(self):
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
@@ -250,6 +251,10 @@ def ticket_lines(ticket: TicketPrint) -> list[Line]:
         # padded so the black band is wider than the word
         lines.append(TextLine(f" {label('priority', lang)} ", size=2, bold=True, invert=True))
         lines.append(TextLine(""))  # the band would touch the service name
+    if ticket.booked_slot:
+        lines.append(TextLine(f" {printable(t('ticket.label.booked', lang, time=ticket.booked_slot))} ",
+                              size=2 if columns >= 40 else 1, bold=True, invert=True))
+        lines.append(TextLine(""))
     text(ticket.service_name, size=2, bold=True)
     lines.append(rule)
     text((f"{label('people_ahead', lang)}:", str(ticket.people_ahead)), bold=True)

@@ -165,6 +165,7 @@ class Screen(QWidget):
 
 class HomeScreen(Screen):
     take_number = Signal()
+    have_booking = Signal()
     title_key = "kiosk.welcome"
     hint_key = "kiosk.home_hint"
 
@@ -178,6 +179,12 @@ class HomeScreen(Screen):
         self.take_button.setMinimumWidth(900)
         self.take_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.take_button.clicked.connect(self.take_number)
+        # shown when a service takes bookings (kiosk.bookings): the check-in screen, or a scan anywhere
+        self.booking_button = make_button("nav", "", min_height=110)
+        self.booking_button.setMinimumWidth(900)
+        self.booking_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.booking_button.clicked.connect(self.have_booking)
+        self.booking_button.setVisible(False)
         self.layout_.addStretch(2)
         self.layout_.addWidget(self.title_label)
         self.layout_.addWidget(self.lobby_label)
@@ -185,11 +192,14 @@ class HomeScreen(Screen):
         self.layout_.addWidget(self.hint_label)
         self.layout_.addSpacing(30)
         self.layout_.addWidget(self.take_button, 0, Qt.AlignHCenter)
+        self.layout_.addSpacing(24)
+        self.layout_.addWidget(self.booking_button, 0, Qt.AlignHCenter)
         self.layout_.addStretch(3)
 
     def retranslate(self, lang: str) -> None:
         super().retranslate(lang)
         self.take_button.setText(t("kiosk.take_number", lang))
+        self.booking_button.setText(t("kiosk.have_booking", lang))
 
     def set_accessible(self, on: bool) -> None:
         super().set_accessible(on)
@@ -504,6 +514,76 @@ class PrintingScreen(Screen):
         self.hint_label.setVisible(True)
 
 
+class CheckInScreen(Screen):
+    """A booking's check-in: the code typed on the on-screen keyboard (a scan types it anywhere); the
+    server's sentence for a refusal stays on screen with the way to a walk-in number."""
+
+    submitted = Signal(str)
+    walk_in = Signal()
+    title_key = "kiosk.checkin_title"
+    hint_key = "kiosk.checkin_hint"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.code_label = make_label("query", wrap=False, align=Qt.AlignCenter)
+        self.code_label.setMinimumHeight(84)
+        self.refusal_label = make_label("checkin-refusal", align=Qt.AlignCenter)
+        self.refusal_label.setVisible(False)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(24)
+        self.submit_button = make_button("take", "", min_height=110)
+        self.submit_button.clicked.connect(lambda: self.submitted.emit(self.code()))
+        self.walk_in_button = make_button("nav", "", min_height=110)
+        self.walk_in_button.clicked.connect(self.walk_in)
+        buttons.addWidget(self.submit_button, 3)
+        buttons.addWidget(self.walk_in_button, 2)
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.text_changed.connect(self._typed)
+        self.layout_.addWidget(self.title_label)
+        self.layout_.addWidget(self.hint_label)
+        self.layout_.addWidget(self.code_label)
+        self.layout_.addWidget(self.refusal_label)
+        self.layout_.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.layout_.addWidget(self.keyboard)
+
+    def code(self) -> str:
+        return self.keyboard.text().replace(" ", "").upper()
+
+    def reset(self) -> None:
+        self.keyboard.clear()
+        self.show_refusal("")
+
+    def show_refusal(self, sentence: str) -> None:
+        self.refusal_label.setText(sentence)
+        self.refusal_label.setVisible(bool(sentence))
+
+    def set_busy(self, busy: bool) -> None:
+        self.submit_button.setEnabled(not busy)
+
+    def _typed(self, _text: str) -> None:
+        self.show_refusal("")
+        self._show_code()
+
+    def _show_code(self) -> None:
+        code = self.code()
+        shown = f"{code[:4]}-{code[4:]}" if len(code) > 4 else code
+        self.code_label.setText(t("kiosk.checkin_code", self.lang, code=shown) if code
+                                else t("kiosk.checkin_code_empty", self.lang))
+        self.submit_button.setEnabled(len(code) >= 8)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.keyboard.set_language(lang)
+        self.submit_button.setText(t("kiosk.checkin_submit", lang))
+        self.walk_in_button.setText(t("kiosk.checkin_walk_in", lang))
+        self._show_code()
+
+    def set_accessible(self, on: bool) -> None:
+        super().set_accessible(on)
+        self.keyboard.set_compact(on)
+
+
 class TicketScreen(Screen):
     done = Signal()
 
@@ -533,6 +613,8 @@ class TicketScreen(Screen):
         left.addWidget(self.number_caption)
         left.addWidget(self.code_label)
         left.addWidget(self.priority_label, 0, Qt.AlignHCenter)
+        self.booked_label = make_label("priority-mark", wrap=False, align=Qt.AlignCenter)
+        left.addWidget(self.booked_label, 0, Qt.AlignHCenter)
         for widget in (self.service_label, self.agency_label, self.ahead_label, self.estimate_label, self.fault_label):
             left.addWidget(widget)
         left.addStretch(1)
@@ -587,6 +669,8 @@ class TicketScreen(Screen):
         self.code_label.setText(ticket.get("code", ""))
         self.priority_label.setText(f"  {t('kiosk.priority_mark', lang)}  ")
         self.priority_label.setVisible(bool(ticket.get("priority")))
+        self.booked_label.setText(f"  {t('kiosk.booked_badge', lang, time=ticket.get('slot_time') or '')}  ")
+        self.booked_label.setVisible(bool(ticket.get("booked")))
         self.service_label.setText(ticket.get("service_name", ""))
         self.agency_label.setText(ticket.get("agency_name", ""))
         self.agency_label.setVisible(not self.accessible)
