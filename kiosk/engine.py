@@ -375,7 +375,11 @@ class QueueEngine:
              (booking["name"] or None) if booking else None),
         )
         ticket = self._ticket(conn, cursor.lastrowid)
-        seq = self._emit(conn, EventType.TICKET_ISSUED, now, ticket_id=ticket.id, **self._ticket_payload(ticket))
+        booked = {}
+        if ticket.booked:
+            booked = {"slot_at": ticket.slot_at, **({"booked_name": ticket.booked_name} if ticket.booked_name else {})}
+        seq = self._emit(conn, EventType.TICKET_ISSUED, now, ticket_id=ticket.id, **self._ticket_payload(ticket),
+                         **booked)
         assert seq == queued_seq, "events.seq must be the queue order"
         ahead = self._people_ahead(conn, ticket)
         return Issued(ticket, ahead, self._estimate(conn, service, ahead), seq)
@@ -1124,12 +1128,20 @@ class QueueEngine:
             day_row = self._one(conn, "SELECT value FROM meta WHERE key = 'day'")
             cursor = conn.execute(
                 "SELECT id, code, service_id, agency_id, priority, state, counter_id, queued_seq, issued_at, called_at, "
-                "recalls FROM tickets WHERE state IN ('waiting', 'called', 'serving') ORDER BY id")
+                "recalls, booking_id, slot_at, booked_name FROM tickets WHERE state IN ('waiting', 'called', 'serving') "
+                "ORDER BY id")
             names = [d[0] for d in cursor.description]
             tickets = []
             for row in cursor.fetchall():
                 ticket = dict(zip(names, row))
                 ticket["priority"] = bool(ticket["priority"])
+                booking_id, booked_name = ticket.pop("booking_id"), ticket.pop("booked_name")
+                if booking_id is None:  # a walk-in's ticket: the keys of before there were bookings
+                    del ticket["slot_at"]
+                else:
+                    ticket["booked"] = True
+                    if booked_name:
+                        ticket["booked_name"] = booked_name
                 tickets.append(ticket)
             counters = {}
             for row in conn.execute("SELECT counter_id, status, reason, ticket_id, user FROM counter_state ORDER BY counter_id"):

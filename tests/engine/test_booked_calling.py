@@ -151,3 +151,23 @@ def check_one_call(engine: QueueEngine, clock, max_booked: int, booked_run: int)
         booked_run = 0
     assert booked_run <= max_booked
     return booked_run
+
+
+def test_a_booked_ticket_replays_into_the_lobby_as_the_snapshot_has_it(tmp_path):
+    from kiosk.lobby_state import LobbyState
+
+    clock = FakeClock(MONDAY_8.replace(hour=8, minute=50))
+    config = lobby()
+    data = config.model_dump(mode="json")
+    data["services"][2]["booking"]["fields"] = ["name", "phone"]
+    engine = make(tmp_path, parse_config(data), clock)
+    code = engine.bookings.book("paspor", MONDAY_8.date(), "09:00", {"name": "Siti", "phone": "081234567890"}).code
+    engine.issue_ticket("paspor")
+    engine.bookings.check_in(code)
+    replayed = LobbyState()
+    for one in engine.events_since(0):
+        replayed.apply(one)
+    snapshot = engine.snapshot()
+    assert replayed.to_snapshot() == snapshot
+    booked = [t for t in snapshot["tickets"] if t.get("booked")]
+    assert [(t["slot_at"], t["booked_name"]) for t in booked] == [("2026-11-23T01:00:00.000+00:00", "Siti")]
