@@ -87,8 +87,13 @@ class Ticket:
     def public(self) -> dict:
         """What may be shown to the ticket holder or a device: everything but the token."""
         data = asdict(self)
-        data.pop("token")
+        for key in ("token", "booking_id", "slot_at", "booked_name"):
+            data.pop(key)
         data["booked"] = self.booked
+        if self.booked:
+            data["slot_at"] = self.slot_at
+            if self.booked_name:
+                data["booked_name"] = self.booked_name
         return data
 
 
@@ -415,8 +420,10 @@ class QueueEngine:
             surveyed = conn.execute("SELECT 1 FROM surveys WHERE ticket_id = ?", (ticket.id,)).fetchone() is not None
             survey = "done" if surveyed else (self._survey_closed(ticket, self.clock.now()) or "open")
             seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            public = ticket.public()
+            public.pop("booked_name", None)  # the holder's page shows no name: the phone may be anyone's
             return {
-                **ticket.public(),
+                **public,
                 "people_ahead": ahead,
                 "estimate_minutes": self._estimate(conn, service, ahead) if ticket.state == "waiting" else 0,
                 "counter_number": counter.number if counter else None,
