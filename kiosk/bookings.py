@@ -398,8 +398,10 @@ class BookingDesk:
 
     def _queue_messages(self, conn, booking: Booking, kind: str, now: datetime) -> None:
         """One message per channel the booking can be reached on; kiosk.notify sends them later."""
+        notify = self.config.notify
+        channels = (*(("email",) if notify.email else ()), *(("webhook",) if notify.webhook else ()), *self.channels)
         reachable = {"email": bool(booking.email), "webhook": bool(booking.phone or booking.email)}
-        for channel in self.channels:
+        for channel in dict.fromkeys(channels):
             if not reachable.get(channel):
                 continue
             conn.execute(

@@ -491,6 +491,33 @@ class SignSettings(Model):
     with_agency: bool = Field(default=False, description="end each signed call with the agency's name sign")
 
 
+class EmailSettings(Model):
+    """Booking messages by e-mail over SMTP."""
+    host: str = Field(min_length=1)
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = Field(min_length=3, description="the From address, e.g. 'MPP Balikpapan <antrean@mpp.example.go.id>'")
+    starttls: bool = False
+    user: str = ""
+    password_env: str = Field(default="", description="the environment variable holding the SMTP password (never the file)")
+    timeout_s: float = Field(default=10, gt=0, le=120)
+
+
+class WebhookSettings(Model):
+    """Booking messages as a JSON POST to the SMS/WhatsApp gateway the lobby contracts."""
+    url: str = Field(pattern=r"^https?://", description="the gateway's URL")
+    token_env: str = Field(default="", description="the environment variable holding a bearer token for the gateway")
+    timeout_s: float = Field(default=10, gt=0, le=120)
+
+
+class NotifySettings(Model):
+    """Messages about bookings (confirmed, moved, cancelled): queued with the booking, sent in the background
+    and retried, so a gateway that is down never holds a booking up."""
+    email: EmailSettings | None = None
+    webhook: WebhookSettings | None = None
+    max_attempts: int = Field(default=6, ge=1, le=50, description="tries before a message is given up (state failed)")
+    retry_seconds: int = Field(default=30, ge=1, le=3600, description="the first wait after a failure; doubled each time, at most an hour")
+
+
 class Config(Model):
     lobby: Lobby
     server: ServerSettings = ServerSettings()
@@ -509,6 +536,7 @@ class Config(Model):
                                            "without --profile a display shows the whole lobby")
     counter_app: CounterSettings = CounterSettings()
     sign: SignSettings = SignSettings()
+    notify: NotifySettings = NotifySettings()
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -325,6 +325,11 @@ class Backend:
         await self.run(self.devices.reload)
         self.device_watch.start()
         self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
+        from kiosk.notify import Outbox
+
+        self.outbox = Outbox(self.engine)
+        self._outbox_kick = asyncio.Event()
+        self._outbox_task = asyncio.create_task(self._deliver_messages(), name="booking-messages")
         if self.config_path is not None:
             from kiosk.config_watch import ConfigWatcher
 
@@ -337,10 +342,11 @@ class Backend:
     async def stop(self) -> None:
         if self.config_watcher is not None:
             await asyncio.to_thread(self.config_watcher.stop)
-        if self._tick_task:
-            self._tick_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._tick_task
+        for task in (self._tick_task, getattr(self, "_outbox_task", None)):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.device_watch.stop()
         if self.hub:
             await self.hub.stop()
@@ -349,6 +355,25 @@ class Backend:
         if self.owns_engine:
             self.engine.store.close()
         log.info("queue server stopped")
+
+    def kick_outbox(self) -> None:
+        """A booking queued messages: send them now rather than at the next round."""
+        kick = getattr(self, "_outbox_kick", None)
+        if kick is not None:
+            kick.set()
+
+    async def _deliver_messages(self) -> None:
+        """Booking messages (kiosk.notify) on a thread of their own: a slow gateway never holds the engine."""
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._outbox_kick.wait(), timeout=self.tick_seconds)
+            self._outbox_kick.clear()
+            if not self.outbox.notifiers:
+                continue
+            try:
+                await asyncio.to_thread(self.outbox.deliver_due)
+            except Exception:
+                log.exception("delivering booking messages failed")
 
     async def _ticker(self) -> None:
         while True:

@@ -129,7 +129,8 @@ def qr_svg(text: str) -> str:
 
 
 def booking_page(booking, service_name: str, agency_name: str, slot_local: datetime, lang: str, lobby: str,
-                 url: str, *, checkin_before_min: int = 30, error: str | None = None, done: str | None = None) -> str:
+                 url: str, *, checkin_before_min: int = 30, error: str | None = None, done: str | None = None,
+                 messages: list[dict] | None = None) -> str:
     code = booking.display_code
     state = booking.state
     when = f"{day_text(slot_local.date(), lang)}, {slot_local:%H:%M}"
@@ -149,9 +150,20 @@ def booking_page(booking, service_name: str, agency_name: str, slot_local: datet
         f'<p class="where">{escape(agency_name)} · {escape(service_name)}</p>'
         f'<p class="when" id="when">{escape(when)}</p>'
         f'<p class="state {STATE_CLASSES[state]}" id="state">{t(f"booking.state_{state}", lang)}</p>'
-        f'{qr}</section>{actions}'
+        f'{qr}</section>{message_list(messages or [], lang)}{actions}'
         f'<p><a class="back" href="/booking?lang={lang}">{t("booking.new", lang)}</a></p>')
     return shell(lang, t("booking.your_booking", lang), body, lobby=lobby, switch_path=f"/b/{booking.code}")
+
+
+def message_list(messages: list[dict], lang: str) -> str:
+    """What became of the booking's messages (e-mail, SMS gateway): sent, being retried, or given up."""
+    if not messages:
+        return ""
+    rows = "".join(
+        f'<li class="msg-{m["state"]}">{t("booking.msg_kind_" + m["kind"], lang)} · '
+        f'{t("booking.channel_" + m["channel"], lang)}: {t("booking.msg_state_" + m["state"], lang)}</li>'
+        for m in messages)
+    return f'<ul class="messages" id="messages">{rows}</ul>'
 
 
 def message_page(lang: str, lobby: str, title_id: str, text: str, switch_path: str) -> str:

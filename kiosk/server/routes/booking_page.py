@@ -151,6 +151,7 @@ async def book(request: Request, service_id: str, day: str):
         text = await backend.run(slots_of, request, service, when, lang, error=exc.message(lang),
                                  given={**given, "slot": fields.get("slot", "")})
         return page(text, exc.http_status)
+    backend.kick_outbox()
     return RedirectResponse(f"/b/{booking.code}?lang={lang}&done=booked", status_code=303)
 
 
@@ -178,8 +179,12 @@ def card(request: Request, booking, lang: str, *, error: str | None = None, done
     url = f"{backend.config.lobby.public_url.rstrip('/')}/b/{booking.code}"
     service = backend.config.service_by_id.get(booking.service_id)
     before = service.booking.checkin_before_min if service and service.booking else 30
+    from kiosk.notify import messages_of
+
+    sent = messages_of(backend.engine, booking.code)
     return html.booking_page(booking, names["service_name"], names["agency_name"], slot_local, lang,
-                             lobby_name(request), url, checkin_before_min=before, error=error, done=done)
+                             lobby_name(request), url, checkin_before_min=before, error=error, done=done,
+                             messages=sent)
 
 
 @router.get("/b/{code}", response_class=HTMLResponse)
@@ -203,6 +208,7 @@ async def cancel(request: Request, code: str):
         await backend.write(backend.engine.bookings.cancel, booking.code)
     except queue_errors.BookingRefused as exc:
         return page(card(request, booking, lang, error=exc.message(lang)), exc.http_status)
+    backend.kick_outbox()
     return RedirectResponse(f"/b/{booking.code}?lang={lang}&done=cancelled", status_code=303)
 
 
@@ -265,6 +271,7 @@ async def move(request: Request, code: str, day: str):
         backend.booking_budget.give_back(address)
         return page(await backend.run(move_slots, request, booking, service, when, lang, exc.message(lang)),
                     exc.http_status)
+    backend.kick_outbox()
     return RedirectResponse(f"/b/{booking.code}?lang={lang}&done=moved", status_code=303)
 
 
