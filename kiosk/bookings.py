@@ -294,21 +294,58 @@ class BookingDesk:
         lang = lang if lang in ("id", "en") else self.config.lobby.default_language
         person = self._fields(settings, given, local_day(self.config, now))
         with self.engine.store.write() as conn:
-            slot_at = self._take_place(conn, service, day, slot_time, person, now)
-            for _attempt in range(8):
-                code = self.code_factory()
-                if not conn.execute("SELECT 1 FROM bookings WHERE code = ?", (code,)).fetchone():
-                    break
-            else:  # eight collisions in 8.5e11: the factory is broken, not the visitor
-                raise RuntimeError("the booking code factory keeps repeating itself")
-            cursor = conn.execute(
-                "INSERT INTO bookings (code, service_id, agency_id, day, slot_time, slot_at, state, name, phone, email, "
-                "nik_hash, lang, address, created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (code, service.id, service.agency, day.isoformat(), slot_time, iso(slot_at), person["name"],
-                 person["phone"], person["email"], person["nik_hash"], lang, address[:64], iso(now), iso(now)))
-            booking = self._booking(conn, cursor.lastrowid)
-            self._queue_messages(conn, booking, "confirmed", now)
-            return booking
+            return self._book_in(conn, service, day, slot_time, person, lang, address, now)
+
+    def _book_in(self, conn, service: Service, day: date, slot_time: str, person: dict, lang: str, address: str,
+                 now: datetime) -> Booking:
+        slot_at = self._take_place(conn, service, day, slot_time, person, now)
+        for _attempt in range(8):
+            code = self.code_factory()
+            if not conn.execute("SELECT 1 FROM bookings WHERE code = ?", (code,)).fetchone():
+                break
+        else:  # eight collisions in 8.5e11: the factory is broken, not the visitor
+            raise RuntimeError("the booking code factory keeps repeating itself")
+        cursor = conn.execute(
+            "INSERT INTO bookings (code, service_id, agency_id, day, slot_time, slot_at, state, name, phone, email, "
+            "nik_hash, lang, address, created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (code, service.id, service.agency, day.isoformat(), slot_time, iso(slot_at), person["name"],
+             person["phone"], person["email"], person["nik_hash"], lang, address[:64], iso(now), iso(now)))
+        booking = self._booking(conn, cursor.lastrowid)
+        self._queue_messages(conn, booking, "confirmed", now)
+        return booking
+
+    def import_rows(self, rows: list[dict], *, partial: bool = False) -> tuple[list[Booking], list[tuple[int, str]]]:
+        """Bookings made elsewhere (a CSV of service_id, day, time and the service's fields, optionally lang):
+        every row checked by the rules of the booking page (no per-address limit). Returns the bookings made
+        and (row number, problem) for every bad row; unless ``partial``, one bad row imports nothing."""
+        now = self.engine.clock.now()
+        made: list[Booking] = []
+        problems: list[tuple[int, str]] = []
+        try:
+            self._import_in(rows, partial, now, made, problems)
+        except _Discarded:
+            made = []  # rolled back: one bad row imports nothing
+        return made, problems
+
+    def _import_in(self, rows, partial, now, made, problems) -> None:
+        with self.engine.store.write() as conn:
+            for number, row in enumerate(rows, start=1):
+                conn.execute("SAVEPOINT import_row")
+                try:
+                    service, settings = self._settings(str(row.get("service_id") or "").strip())
+                    day = _parse_day(str(row.get("day") or ""))
+                    slot_time = str(row.get("time") or "").strip()
+                    lang = str(row.get("lang") or self.config.lobby.default_language).strip()
+                    person = self._fields(settings, row, local_day(self.config, now))
+                    made.append(self._book_in(conn, service, day, slot_time, person,
+                                              lang if lang in ("id", "en") else "id", "import", now))
+                    conn.execute("RELEASE import_row")
+                except errors.QueueError as exc:
+                    conn.execute("ROLLBACK TO import_row")
+                    conn.execute("RELEASE import_row")
+                    problems.append((number, exc.message("en")))
+            if problems and not partial:
+                raise _Discarded()
 
     def _booking(self, conn, booking_id: int) -> Booking:
         return Booking.from_row(self.engine._one(conn, "SELECT * FROM bookings WHERE id = ?", (booking_id,)))
@@ -421,6 +458,17 @@ class BookingDesk:
                 "service_id": row["service_id"], "booked": 0, "checked_in": 0, "cancelled": 0, "no_show": 0})
             entry[row["state"]] = row["n"]
         return list(by_service.values())
+
+
+class _Discarded(Exception):
+    """Raised to roll an import back (kiosk.store.Store.write rolls back on any exception)."""
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise refused("booking.bad_day", "bad_day", day=text.strip()[:20]) from None
 
 
 def _field_word(field: str, lang: str) -> str:

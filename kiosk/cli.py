@@ -28,6 +28,8 @@ COMMANDS = {
     "preview-ticket": ("kiosk.printer.preview:main", "render a sample ticket to PNG, no printer needed"),
     "report": ("kiosk.reports:main", "visits, waiting times and the SKM/IKM index for a period"),
     "backup": ("kiosk.backup:main", "an online, consistent copy of the database"),
+    "import-bookings": ("kiosk.booking_cli:import_main",
+                        "bookings made elsewhere, from a CSV file, every bad row reported with its line"),
     "enrol": ("kiosk.enrol_cli:enrol_main", "on a new PC: pair it with the queue server and keep its own device key"),
     "devices": ("kiosk.enrol_cli:devices_main",
                 "on the server PC: list, approve, rename or revoke enrolled devices (list|approve|refuse|rename|revoke)"),
@@ -98,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     enrol_arguments(parsers)
     from kiosk.sign_pack_cli import add_arguments as sign_pack_arguments  # light: no Qt, no ffmpeg until used
+    from kiosk.booking_cli import add_arguments as booking_arguments  # light: no server
+
+    booking_arguments(parsers)
 
     sign_pack_arguments(parsers)
     return parser
