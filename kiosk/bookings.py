@@ -131,6 +131,57 @@ def outstanding_bookings(conn, config: Config, service: Service, now: datetime) 
         (service.id, day, earliest)).fetchone()[0]
 
 
+def slot_starts(config: Config, service: Service, day: date) -> list[tuple[str, datetime]]:
+    """The slot starts ('HH:MM', UTC) of a day that the status function keeps open from start to last minute."""
+    tz = config.lobby.tz
+    step = timedelta(minutes=service.booking.slot_minutes)
+    starts = []
+    for span in opening_spans(config, service, day):
+        at = datetime.combine(day, span.start, tzinfo=tz)
+        end = datetime.combine(day, span.end, tzinfo=tz) if span.end != time(0, 0) else \
+            datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+        while at + step <= end:
+            last_minute = at + step - timedelta(minutes=1)
+            if service_status(config, service, at, 0).is_open and \
+                    service_status(config, service, last_minute, 0).is_open:
+                starts.append((at.strftime("%H:%M"), at.astimezone(timezone.utc)))
+            at += step
+    return starts
+
+
+def stranded_bookings(config: Config, db_path, today: date) -> list[str]:
+    """Live bookings (today on) that ``config`` would strand: their service no longer bookable, or their slot
+    gone (other hours, a new holiday or break, another slot length). Read-only; [] without a database."""
+    import sqlite3
+    from pathlib import Path
+
+    path = Path(db_path)
+    if not path.is_file():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'bookings'").fetchone():
+            return []
+        rows = conn.execute("SELECT code, service_id, day, slot_time FROM bookings WHERE state = 'booked' "
+                            "AND day >= ? ORDER BY day, slot_time, code", (today.isoformat(),)).fetchall()
+    finally:
+        conn.close()
+    found, cache = [], {}
+    services = config.service_by_id
+    for code, service_id, day, slot in rows:
+        service = services.get(service_id)
+        where = f"booking {format_booking_code(code)} ({service_id} {day} {slot})"
+        if service is None or service.booking is None or not service.booking.enabled:
+            found.append(f"{where}: the service takes no bookings in this config")
+            continue
+        key = (service_id, day)
+        if key not in cache:
+            cache[key] = {hhmm for hhmm, _at in slot_starts(config, service, date.fromisoformat(day))}
+        if slot not in cache[key]:
+            found.append(f"{where}: that slot is closed in this config")
+    return found
+
+
 class BookingDesk:
     """The bookings of one lobby, over the engine's store, clock and config."""
 
@@ -162,21 +213,7 @@ class BookingDesk:
         return [today + timedelta(days=n) for n in range(settings.days_ahead + 1)]
 
     def _slot_starts(self, service: Service, day: date) -> list[tuple[str, datetime]]:
-        """The slot starts of a day that the status function keeps open from start to end."""
-        tz = self.config.lobby.tz
-        step = timedelta(minutes=service.booking.slot_minutes)
-        starts = []
-        for span in opening_spans(self.config, service, day):
-            at = datetime.combine(day, span.start, tzinfo=tz)
-            end = datetime.combine(day, span.end, tzinfo=tz) if span.end != time(0, 0) else \
-                datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
-            while at + step <= end:
-                last_minute = at + step - timedelta(minutes=1)
-                if service_status(self.config, service, at, 0).is_open and \
-                        service_status(self.config, service, last_minute, 0).is_open:
-                    starts.append((at.strftime("%H:%M"), at.astimezone(timezone.utc)))
-                at += step
-        return starts
+        return slot_starts(self.config, service, day)
 
     def _taken(self, conn, service_id: str, day: str) -> dict[str, int]:
         return dict(conn.execute(

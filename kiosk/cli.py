@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["check-config"].add_argument(
         "--running-against", type=Path, metavar="OLD",
         help="the config the server runs now: say what of the edit applies live and what needs a restart")
+    parsers["check-config"].add_argument(
+        "--db", type=Path, help="the database whose bookings the config must keep (default server.database)")
     parsers["hash-pin"].add_argument("--pin", help="the PIN (asked for when omitted)")
     # only a --config given on purpose sets the minimum length (server.pin_length) of the new PIN
     parsers["hash-pin"].set_defaults(config=None)
@@ -153,6 +155,16 @@ def check_config(args) -> int:
 
     for note in listen_notes(config) + printer_notes(config.printer) + voice_notes(config) + sign_notes(config):
         print(f"  note: {note}")
+    from kiosk.bookings import stranded_bookings
+    from kiosk.clock import SystemClock
+
+    db_path = getattr(args, "db", None) or config.path(config.server.database)
+    stranded = stranded_bookings(config, db_path, SystemClock().now().astimezone(config.lobby.tz).date())
+    for line in stranded:
+        print(f"  stranded: {line}; move or cancel it before the server runs this config")
+    if stranded:
+        print(f"{len(stranded)} booking(s) would be stranded by this config", file=sys.stderr)
+        return 1
     if getattr(args, "running_against", None) is not None:
         running = load_or_report(args.running_against)
         if running is None:

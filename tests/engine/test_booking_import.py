@@ -49,3 +49,31 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(make_engine, tmp_path
     store = Store(tmp_path / "queue.sqlite")
     assert [r["name"] for r in store.query("SELECT name FROM bookings ORDER BY id")] == ["Siti 1", "Siti 2"]
     store.close()
+
+
+def test_check_config_reports_the_bookings_a_new_schedule_would_strand(make_engine, tmp_path, capsys, monkeypatch):
+    import tomlkit
+
+    from kiosk.bookings import stranded_bookings
+    from kiosk.config import load_config
+    from support.bookings import person
+
+    engine = make_engine(booking_config(), path=tmp_path / "queue.sqlite")
+    from datetime import date as day_
+    booking = engine.bookings.book("paspor", day_(2026, 11, 24), "14:00", person())
+    engine.bookings.book("paspor", day_(2026, 11, 24), "09:00", person(2))
+    path = write_config(tmp_path)
+    assert stranded_bookings(load_config(path), tmp_path / "queue.sqlite", day_(2026, 11, 23)) == []
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    document["schedule"]["weekly"]["tue"] = ["08:00-13:00"]  # Tuesday afternoon closed
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    assert stranded_bookings(load_config(path), tmp_path / "queue.sqlite", day_(2026, 11, 23)) == [
+        f"booking {booking.display_code} (paspor 2026-11-24 14:00): that slot is closed in this config"]
+    from kiosk import clock as clock_module
+    from support.configs import MONDAY_9
+
+    monkeypatch.setattr(clock_module.SystemClock, "now", lambda self: MONDAY_9)
+    capsys.readouterr()
+    assert main(["check-config", str(path), "--db", str(tmp_path / "queue.sqlite")]) == 1
+    out = capsys.readouterr().out
+    assert f"stranded: booking {booking.display_code} (paspor 2026-11-24 14:00): that slot is closed" in out
