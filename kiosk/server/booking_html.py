@@ -159,10 +159,12 @@ def message_list(messages: list[dict], lang: str) -> str:
     """What became of the booking's messages (e-mail, SMS gateway): sent, being retried, or given up."""
     if not messages:
         return ""
-    rows = "".join(
-        f'<li class="msg-{m["state"]}">{t("booking.msg_kind_" + m["kind"], lang)} · '
-        f'{t("booking.channel_" + m["channel"], lang)}: {t("booking.msg_state_" + m["state"], lang)}</li>'
-        for m in messages)
+    rows = []
+    for message in messages:
+        kind, channel, state = message["kind"], message["channel"], message["state"]
+        rows.append(f'<li class="msg-{state}">{t(f"booking.msg_kind_{kind}", lang)} · '
+                    f'{t(f"booking.channel_{channel}", lang)}: {t(f"booking.msg_state_{state}", lang)}</li>')
+    rows = "".join(rows)
     return f'<ul class="messages" id="messages">{rows}</ul>'
 
 

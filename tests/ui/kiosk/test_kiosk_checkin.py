@@ -44,6 +44,7 @@ def test_a_scanned_qr_on_the_home_screen_prints_a_booked_ticket(qtbot, kiosk, se
     code = book(server, "2026-11-23", "0930")
     assert kiosk.home_screen.booking_button.isVisible()
     assert kiosk.home_screen.booking_button.text() == "Saya sudah booking"
+    kiosk.grab().save(str(SCREENSHOTS / "kiosk-home-booking.png"))
     with qtbot.waitSignal(kiosk.ticket_shown, timeout=8000) as shown:
         scan(kiosk, f"{server.config.lobby.public_url}/b/{code}", target=kiosk.home_screen.take_button)
     ticket = shown.args[0]
