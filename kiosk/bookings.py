@@ -482,6 +482,28 @@ class BookingDesk:
                 "INSERT INTO booking_messages (booking_id, kind, channel, created_at, next_attempt_at) "
                 "VALUES (?, ?, ?, ?, ?)", (booking.id, kind, channel, iso(now), iso(now)))
 
+    REMINDERS = (("reminder_day", timedelta(hours=24)), ("reminder_hour", timedelta(hours=1)))
+
+    def queue_reminders(self) -> int:
+        """Queue the day-before and hour-before reminders of bookings now that close to their slot (once each;
+        none for a slot nearer than the next reminder's lead when it was booked). The number queued."""
+        now = self.engine.clock.now()
+        queued = 0
+        with self.engine.store.write() as conn:
+            for kind, lead in self.REMINDERS:
+                rows = conn.execute(
+                    "SELECT b.* FROM bookings b WHERE b.state = 'booked' AND b.slot_at > ? AND b.slot_at <= ? "
+                    "AND round((julianday(b.slot_at) - julianday(b.changed_at)) * 86400) > ? AND NOT EXISTS "
+                    "(SELECT 1 FROM booking_messages m WHERE m.booking_id = b.id AND m.kind = ?)",
+                    (iso(now), iso(now + lead), int(lead.total_seconds()), kind))
+                names = [d[0] for d in rows.description]
+                for row in rows.fetchall():
+                    booking = Booking.from_row(dict(zip(names, row)))
+                    before = conn.execute("SELECT count(*) FROM booking_messages").fetchone()[0]
+                    self._queue_messages(conn, booking, kind, now)
+                    queued += conn.execute("SELECT count(*) FROM booking_messages").fetchone()[0] - before
+        return queued
+
     def counts(self, day: str) -> list[dict]:
         """Per service: bookings of the day by state (the report's and the API's numbers)."""
         with self.engine.store.write() as conn:

@@ -25,7 +25,7 @@ from kiosk.dates import long_date
 from kiosk.i18n import t
 
 log = logging.getLogger(__name__)
-KINDS = ("confirmed", "moved", "cancelled")
+KINDS = ("confirmed", "moved", "cancelled", "reminder_day", "reminder_hour")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ def compose(config: Config, kind: str, booking: Booking) -> Message:
     service_name = service.name.get(lang) if service else booking.service_id
     slot = datetime.fromisoformat(booking.slot_at).astimezone(config.lobby.tz)
     fields = {"code": booking.display_code, "service": service_name, "lobby": config.lobby.name,
-              "day": long_date(slot.date(), lang), "time": slot.strftime("%H:%M")}
+              "day": long_date(slot.date(), lang), "time": slot.strftime("%H:%M"),
+              "before": service.booking.checkin_before_min if service and service.booking else 30}
     link = f"{config.lobby.public_url.rstrip('/')}/b/{booking.code}"
     return Message(kind, booking, t(f"booking.msg_{kind}_subject", lang, **fields),
                    t(f"booking.msg_{kind}", lang, **fields), link)
@@ -119,6 +120,7 @@ class Outbox:
     def deliver_due(self, limit: int = 50) -> int:
         """Try every due message once; the number sent."""
         engine = self.engine
+        engine.bookings.queue_reminders()
         now = engine.clock.now()
         rows = engine.store.query(
             "SELECT m.id AS message_id, m.kind AS message_kind, m.channel, m.attempts, b.* FROM booking_messages m "

@@ -134,3 +134,24 @@ def test_no_message_for_a_channel_the_booking_cannot_be_reached_on(make_engine, 
                                                    "sender": "antrean@mpp.example"}}, fields=("name", "phone"))
     booking = engine.bookings.book("paspor", MONDAY, "10:00", person())
     assert messages_of(engine, booking.code) == []
+
+
+def test_reminders_the_day_before_and_the_hour_before_once_each(make_engine, smtp, clock):
+    controller, inbox = smtp
+    engine = notify_engine(make_engine, {"email": {"host": "127.0.0.1", "port": controller.port,
+                                                   "sender": "antrean@mpp.example"}})
+    outbox = Outbox(engine)
+    tuesday_10 = MONDAY_9.replace(day=24, hour=10)
+    booking = engine.bookings.book("paspor", tuesday_10.date(), "10:00", {**person(), "email": "siti@example.org"})
+    soon = engine.bookings.book("paspor", MONDAY, "09:30", {**person(2), "email": "ani@example.org"})
+    outbox.deliver_due()
+    # booked 30 minutes ahead: no hour-before reminder for it (it was booked inside that hour)
+    assert [m["kind"] for m in messages_of(engine, soon.code)] == ["confirmed"]
+    clock.set(tuesday_10.replace(day=23, hour=10, minute=1))  # 23 h 59 min before
+    outbox.deliver_due()
+    outbox.deliver_due()
+    clock.set(tuesday_10.replace(hour=9, minute=5))
+    outbox.deliver_due()
+    assert [m["kind"] for m in messages_of(engine, booking.code)] == ["confirmed", "reminder_day", "reminder_hour"]
+    assert [subject(m).split(":")[0] for m in inbox.mails if m["To"] == "siti@example.org"][1:] == [
+        "Besok", "Satu jam lagi"]
