@@ -463,3 +463,23 @@ class FilesView(View):
 
     role: str
     files: list[FileEntryView]
+
+
+class ImportedBookingView(View):
+    code: str                     # 'K7QM-4XPD'
+    service_id: str
+    day: str
+    slot_time: str
+
+
+class ImportProblemView(View):
+    row: int                      # 1 = the first row sent
+    message: str
+
+
+class ImportBookingsView(View):
+    """``POST /api/v1/bookings/import``: the bookings made and every refused row (none made unless ``partial``
+    when a row is refused)."""
+
+    imported: list[ImportedBookingView]
+    problems: list[ImportProblemView]

@@ -209,6 +209,7 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
                                   "1 a second per device or session (burst 10)"),
     ("POST", "/api/v1/tickets"): ("kiosk key", "lan", ISSUE_LIMIT),
     ("POST", "/api/v1/bookings/check-in"): ("kiosk key", "lan", ISSUE_LIMIT + ", shared with issuing"),
+    ("POST", "/api/v1/bookings/import"): ("manager key", "lan", "one engine thread; 2,000 rows a request"),
     ("POST", "/api/v1/tickets/void"): ("supervisor session", "lan", STAFF_LIMIT),
     ("GET", "/api/v1/tickets/{token}"): ("ticket holder", "visitor", VISITOR_LIMIT),
     ("POST", "/api/v1/tickets/{token}/rejoin"): ("ticket holder", "visitor", VISITOR_LIMIT),

@@ -118,3 +118,21 @@ def test_the_kiosk_checks_a_booking_in_and_gets_a_booked_ticket(server, guest, c
         kiosk.check_in(code.lower(), lang="en")
     assert again.value.status == 409 and "already checked in" in str(again.value)
     kiosk.close()
+
+
+def test_the_manager_imports_bookings_row_by_row_and_the_guest_wifi_cannot(server, guest):
+    from support.configs import DEVICE_KEYS
+
+    rows = [{"service_id": "paspor", "day": "2026-11-24", "time": "10:00", "name": "Siti", "phone": "081234560001",
+             "nik": NIK},
+            {"service_id": "paspor", "day": "2026-11-24", "time": "10:00", "name": "Budi", "phone": "081234560002",
+             "nik": "123"}]
+    manager = {"Authorization": f"Bearer {DEVICE_KEYS['manager']}"}
+    with httpx.Client(base_url=server.url, timeout=5.0) as lan:
+        refused = lan.post("/api/v1/bookings/import", json={"rows": rows}, headers=manager).json()
+        assert refused == {"imported": [], "problems": [{"row": 2, "message": "The NIK must be 16 digits."}]}
+        kept = lan.post("/api/v1/bookings/import", json={"rows": rows, "partial": True}, headers=manager).json()
+        assert [(b["service_id"], b["slot_time"]) for b in kept["imported"]] == [("paspor", "10:00")]
+        kiosk_key = {"Authorization": f"Bearer {DEVICE_KEYS['kiosk']}"}
+        assert lan.post("/api/v1/bookings/import", json={"rows": rows}, headers=kiosk_key).status_code == 403
+    assert guest.post("/api/v1/bookings/import", json={"rows": rows}, headers=manager).json()["error"] == "lan_only"
