@@ -32,6 +32,8 @@ COMMANDS = {
                 "move the days before a date to the archive file beside the database; reports still read them"),
     "restore": ("kiosk.restore:main",
                 "put a backup back as the database (checked first; a newer database is kept unless --force)"),
+    "import-bookings": ("kiosk.booking_cli:import_main",
+                        "bookings made elsewhere, from a CSV file, every bad row reported with its line"),
     "enrol": ("kiosk.enrol_cli:enrol_main", "on a new PC: pair it with the queue server and keep its own device key"),
     "devices": ("kiosk.enrol_cli:devices_main",
                 "on the server PC: list, approve, rename or revoke enrolled devices (list|approve|refuse|rename|revoke)"),
@@ -68,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["check-config"].add_argument(
         "--running-against", type=Path, metavar="OLD",
         help="the config the server runs now: say what of the edit applies live and what needs a restart")
+    parsers["check-config"].add_argument(
+        "--db", type=Path, help="the database whose bookings the config must keep (default server.database)")
     parsers["hash-pin"].add_argument("--pin", help="the PIN (asked for when omitted)")
     # only a --config given on purpose sets the minimum length (server.pin_length) of the new PIN
     parsers["hash-pin"].set_defaults(config=None)
@@ -130,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     enrol_arguments(parsers)
     from kiosk.sign_pack_cli import add_arguments as sign_pack_arguments  # light: no Qt, no ffmpeg until used
+    from kiosk.booking_cli import add_arguments as booking_arguments  # light: no server
+
+    booking_arguments(parsers)
 
     sign_pack_arguments(parsers)
     return parser
@@ -180,6 +187,16 @@ def check_config(args) -> int:
 
     for note in listen_notes(config) + location_notes(config) + printer_notes(config.printer) + voice_notes(config) + sign_notes(config):
         print(f"  note: {note}")
+    from kiosk.bookings import stranded_bookings
+    from kiosk.clock import SystemClock
+
+    db_path = getattr(args, "db", None) or config.path(config.server.database)
+    stranded = stranded_bookings(config, db_path, SystemClock().now().astimezone(config.lobby.tz).date())
+    for line in stranded:
+        print(f"  stranded: {line}; move or cancel it before the server runs this config")
+    if stranded:
+        print(f"{len(stranded)} booking(s) would be stranded by this config", file=sys.stderr)
+        return 1
     if getattr(args, "running_against", None) is not None:
         running = load_or_report(args.running_against)
         if running is None:

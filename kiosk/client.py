@@ -151,6 +151,12 @@ class ApiClient:
             body["request_id"] = request_id
         return self.request("POST", "/api/v1/tickets", body=body, lang=lang)
 
+    def check_in(self, code: str, lang: str | None = None) -> dict:
+        """Check a booking in (its code as typed or scanned): its ticket, marked as booked with its slot."""
+        lang = _lang(lang or self.lang)
+        body = {"code": code, "lang": lang if lang in TICKET_LANGS else i18n.FALLBACK}
+        return self.request("POST", "/api/v1/bookings/check-in", body=body, lang=lang)
+
     def ticket(self, token: str) -> dict:
         return self.request("GET", f"/api/v1/tickets/{quote(token, safe='')}")
 

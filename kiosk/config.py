@@ -180,6 +180,10 @@ class Limits(Model):
     visitor_requests_per_second: float = Field(
         default=20, gt=0, description="requests a second one address may make of the visitor side (phone page, its feed)")
     visitor_burst: int = Field(default=60, ge=1, description="visitor-side requests one address may make at once")
+    booking_per_hour: int = Field(default=10, ge=1, le=100_000,
+                                  description="bookings (new or moved) one client address may make an hour on the booking page")
+    booking_misses_per_hour: int = Field(
+        default=30, ge=1, le=100_000, description="unknown booking codes one client address may ask for an hour (guessing)")
 
 
 class ServerSettings(Model):
@@ -252,6 +256,34 @@ class Location(Model):
     floor: str = Field(default="", max_length=10, description="e.g. '1', 'G', '2'")
     zone: str = Field(default="", max_length=10, description="e.g. 'B'")
     text: Text | None = Field(default=None, description="a short text in each language, e.g. 'Loket 1–4'")
+BOOKING_FIELDS = ("name", "phone", "email", "nik")
+
+
+class BookingSettings(Model):
+    """Booking ahead (antrean online) for one service: the slots a day offers and what the visitor gives."""
+    enabled: bool = True
+    slot_minutes: int = Field(default=30, ge=5, le=240, description="length of one time slot")
+    places_per_slot: int = Field(default=4, ge=1, le=500, description="bookings one slot takes")
+    days_ahead: int = Field(default=7, ge=0, le=90, description="a visitor may book today and this many days ahead")
+    walk_in_share: float = Field(
+        default=0.3, ge=0, le=1,
+        description="share of the service's daily_quota kept for walk-ins (bookings take at most the rest)")
+    checkin_before_min: int = Field(default=30, ge=0, le=240, description="check-in opens this many minutes before the slot")
+    checkin_after_min: int = Field(default=15, ge=0, le=240, description="check-in closes this many minutes after the slot starts")
+    fields: list[Literal["name", "phone", "email", "nik"]] = Field(
+        default=["name", "phone"], description="what the visitor is asked: name, phone, email, nik (nothing else)")
+    per_person_per_day: int = Field(
+        default=1, ge=1, le=10, description="bookings one NIK or phone number may hold for this service on one day")
+
+    @field_validator("fields")
+    @classmethod
+    def _unique_fields(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a field is listed twice")
+        if not set(value) & {"phone", "email", "nik"}:
+            raise ValueError("ask for at least one of phone, email, nik: the per-person limit and the booking's "
+                             "messages need one")
+        return value
 
 
 class Service(Model):
@@ -268,6 +300,7 @@ class Service(Model):
     target_wait_minutes: int | None = Field(
         default=None, ge=1, description="the counters are alerted when a ticket waits longer; default queue.target_wait_minutes")
     location: Location | None = Field(default=None, description="where its visitors wait; default its first counter's")
+    booking: BookingSettings | None = Field(default=None, description="booking ahead; none = walk-in only")
 
 
 class Counter(Model):
@@ -314,6 +347,9 @@ class Schedule(Model):
 class QueuePolicy(Model):
     max_consecutive_priority: int = Field(
         default=2, ge=1, description="priority tickets go first, but at most this many in a row while regular ones wait")
+    max_consecutive_booked: int = Field(
+        default=2, ge=1,
+        description="checked-in bookings whose slot has begun go before walk-ins, but at most this many in a row while a walk-in waits")
     recalls_before_no_show: int = Field(default=1, ge=0, description="recalls needed before a ticket can be marked no-show")
     rejoin_grace_minutes: int = Field(default=30, ge=0, description="a no-show can re-queue within this time")
     no_show_undo_s: int = Field(
@@ -521,6 +557,33 @@ class SignSettings(Model):
     with_agency: bool = Field(default=False, description="end each signed call with the agency's name sign")
 
 
+class EmailSettings(Model):
+    """Booking messages by e-mail over SMTP."""
+    host: str = Field(min_length=1)
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = Field(min_length=3, description="the From address, e.g. 'MPP Balikpapan <antrean@mpp.example.go.id>'")
+    starttls: bool = False
+    user: str = ""
+    password_env: str = Field(default="", description="the environment variable holding the SMTP password (never the file)")
+    timeout_s: float = Field(default=10, gt=0, le=120)
+
+
+class WebhookSettings(Model):
+    """Booking messages as a JSON POST to the SMS/WhatsApp gateway the lobby contracts."""
+    url: str = Field(pattern=r"^https?://", description="the gateway's URL")
+    token_env: str = Field(default="", description="the environment variable holding a bearer token for the gateway")
+    timeout_s: float = Field(default=10, gt=0, le=120)
+
+
+class NotifySettings(Model):
+    """Messages about bookings (confirmed, moved, cancelled): queued with the booking, sent in the background
+    and retried, so a gateway that is down never holds a booking up."""
+    email: EmailSettings | None = None
+    webhook: WebhookSettings | None = None
+    max_attempts: int = Field(default=6, ge=1, le=50, description="tries before a message is given up (state failed)")
+    retry_seconds: int = Field(default=30, ge=1, le=3600, description="the first wait after a failure; doubled each time, at most an hour")
+
+
 class Config(Model):
     lobby: Lobby
     server: ServerSettings = ServerSettings()
@@ -540,6 +603,7 @@ class Config(Model):
                                            "without --profile a display shows the whole lobby")
     counter_app: CounterSettings = CounterSettings()
     sign: SignSettings = SignSettings()
+    notify: NotifySettings = NotifySettings()
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Field(default=Path("."), exclude=True)

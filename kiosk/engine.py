@@ -75,6 +75,13 @@ class Ticket:
     counter_id: str | None
     recalls: int
     transfers: int
+    booking_id: int | None = None   # a checked-in booking's ticket (kiosk.bookings)
+    slot_at: str | None = None      # its slot (UTC), the time it is called ahead of walk-ins from
+    booked_name: str | None = None  # the name the booking gave, where the service asks for one
+
+    @property
+    def booked(self) -> bool:
+        return self.booking_id is not None
 
     @classmethod
     def from_row(cls, row: dict) -> "Ticket":
@@ -85,7 +92,13 @@ class Ticket:
     def public(self) -> dict:
         """What may be shown to the ticket holder or a device: everything but the token."""
         data = asdict(self)
-        data.pop("token")
+        for key in ("token", "booking_id", "slot_at", "booked_name"):
+            data.pop(key)
+        data["booked"] = self.booked
+        if self.booked:
+            data["slot_at"] = self.slot_at
+            if self.booked_name:
+                data["booked_name"] = self.booked_name
         return data
 
 
@@ -126,6 +139,9 @@ class QueueEngine:
             # the key of the survey tokens: one per database, so every process and a restart agree
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('survey_key', ?)", (secret_factory(),))
             self._survey_key = conn.execute("SELECT value FROM meta WHERE key = 'survey_key'").fetchone()[0].encode()
+        from kiosk.bookings import BookingDesk
+
+        self.bookings = BookingDesk(self)
 
     def replace_config(self, plan) -> int:
         """Switch to the config of a kiosk.live_config.ReloadPlan between two writes (the caller's thread is
@@ -308,8 +324,13 @@ class QueueEngine:
 
     def _status(self, conn, service: Service, now: datetime) -> ServiceStatus:
         day = local_day(self.config, now).isoformat()
-        # only a quota needs the day's count
-        issued = self._issued_today(conn, service.id, day) if service.daily_quota is not None else 0
+        # only a quota needs the day's count; the bookings still to come hold their places
+        issued = 0
+        if service.daily_quota is not None:
+            issued = self._issued_today(conn, service.id, day)
+            if service.booking is not None:
+                from kiosk.bookings import outstanding_bookings
+                issued += outstanding_bookings(conn, self.config, service, now)
         return service_status(self.config, service, now, issued)
 
     # ------------------------------------------------------------------ visitors
@@ -325,8 +346,6 @@ class QueueEngine:
             raise errors.PriorityNotAllowed(service_id)
         lang = lang if lang in ("id", "en") else self.config.lobby.default_language
         now = self.clock.now()
-        day = local_day(self.config, now).isoformat()
-        group = self.groups[service.group]
         with self.store.write() as conn:
             if request_id is not None:
                 # before the open/quota checks: the visitor already holds this number
@@ -338,29 +357,44 @@ class QueueEngine:
             status = self._status(conn, service, now)
             if not status.is_open:
                 raise errors.ServiceUnavailable(status)
-            number = conn.execute(
-                "INSERT INTO numbering (group_id, day, last_number) VALUES (?, ?, 1) "
-                "ON CONFLICT (group_id, day) DO UPDATE SET last_number = last_number + 1 RETURNING last_number",
-                (group.id, day),
-            ).fetchone()[0]
-            if number > MAX_TICKET_NUMBER:
-                # a code past it could not be read back (kiosk.codes); the rollback keeps the counter at the limit
-                raise errors.InvalidState(msgid="error.group_numbers_used", fields={"prefix": group.prefix, "max": MAX_TICKET_NUMBER})
-            code = format_code(group.prefix, number)
-            seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
-            queued_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the event below
-            cursor = conn.execute(
-                "INSERT INTO tickets (token, code, group_id, day, number, service_id, issued_service_id, agency_id, "
-                "priority, lang, device, state, queued_seq, issued_at, request_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?)",
-                (self.token_factory(), code, group.id, day, number, service.id, service.id, service.agency,
-                 int(priority), lang, device, queued_seq, iso(now), request_id),
-            )
-            ticket = self._ticket(conn, cursor.lastrowid)
-            seq = self._emit(conn, EventType.TICKET_ISSUED, now, ticket_id=ticket.id, **self._ticket_payload(ticket))
-            assert seq == queued_seq, "events.seq must be the queue order"
-            ahead = self._people_ahead(conn, ticket)
-            return Issued(ticket, ahead, self._estimate(conn, service, ahead), seq)
+            return self._issue_in(conn, service, now, priority=priority, lang=lang, device=device,
+                                  request_id=request_id)
+
+    def _issue_in(self, conn, service: Service, now: datetime, *, priority: bool, lang: str, device: str | None,
+                  request_id: str | None = None, booking: dict | None = None) -> Issued:
+        """The next number of the service's group, inside the caller's write transaction (a walk-in's, or a
+        booking's check-in: ``booking`` is its row, and the ticket keeps its id, slot and the name given)."""
+        day = local_day(self.config, now).isoformat()
+        group = self.groups[service.group]
+        number = conn.execute(
+            "INSERT INTO numbering (group_id, day, last_number) VALUES (?, ?, 1) "
+            "ON CONFLICT (group_id, day) DO UPDATE SET last_number = last_number + 1 RETURNING last_number",
+            (group.id, day),
+        ).fetchone()[0]
+        if number > MAX_TICKET_NUMBER:
+            # a code past it could not be read back (kiosk.codes); the rollback keeps the counter at the limit
+            raise errors.InvalidState(msgid="error.group_numbers_used", fields={"prefix": group.prefix, "max": MAX_TICKET_NUMBER})
+        code = format_code(group.prefix, number)
+        seq_row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        queued_seq = (seq_row[0] if seq_row else 0) + 1  # the seq of the event below
+        cursor = conn.execute(
+            "INSERT INTO tickets (token, code, group_id, day, number, service_id, issued_service_id, agency_id, "
+            "priority, lang, device, state, queued_seq, issued_at, request_id, booking_id, slot_at, booked_name) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?)",
+            (self.token_factory(), code, group.id, day, number, service.id, service.id, service.agency,
+             int(priority), lang, device, queued_seq, iso(now), request_id,
+             booking["id"] if booking else None, booking["slot_at"] if booking else None,
+             (booking["name"] or None) if booking else None),
+        )
+        ticket = self._ticket(conn, cursor.lastrowid)
+        booked = {}
+        if ticket.booked:
+            booked = {"slot_at": ticket.slot_at, **({"booked_name": ticket.booked_name} if ticket.booked_name else {})}
+        seq = self._emit(conn, EventType.TICKET_ISSUED, now, ticket_id=ticket.id, **self._ticket_payload(ticket),
+                         **booked)
+        assert seq == queued_seq, "events.seq must be the queue order"
+        ahead = self._people_ahead(conn, ticket)
+        return Issued(ticket, ahead, self._estimate(conn, service, ahead), seq)
 
     def _replay_issue(self, conn, row: dict, service: Service, priority: bool, device: str | None) -> Issued:
         """The ticket an earlier request with this request_id made, as it stands now; writes nothing."""
@@ -393,8 +427,10 @@ class QueueEngine:
             surveyed = conn.execute("SELECT 1 FROM surveys WHERE ticket_id = ?", (ticket.id,)).fetchone() is not None
             survey = "done" if surveyed else (self._survey_closed(ticket, self.clock.now()) or "open")
             seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            public = ticket.public()
+            public.pop("booked_name", None)  # the holder's page shows no name: the phone may be anyone's
             return {
-                **ticket.public(),
+                **public,
                 "people_ahead": ahead,
                 "estimate_minutes": self._estimate(conn, service, ahead) if ticket.state == "waiting" else 0,
                 "counter_number": counter.number if counter else None,
@@ -486,41 +522,65 @@ class QueueEngine:
             conn.execute("UPDATE counter_state SET status = 'open', reason = NULL WHERE counter_id = ?", (counter.id,))
             self._emit(conn, EventType.COUNTER_RESUMED, now, counter_id=counter.id)
 
-    def _next_for(self, conn, counter: Counter, streak: int) -> tuple[int | None, int]:
-        """The ticket call-next takes, and the counter's priority streak after taking it.
+    def _next_for(self, conn, counter: Counter, streak: int, booked_streak: int = 0,
+                  now: datetime | None = None) -> tuple[int | None, int, int]:
+        """The ticket call-next takes, and the counter's priority and booked streaks after taking it.
 
         Oldest priority ticket first, but at most N priority calls in a row while a regular
         one waits. The streak counts only those calls: a priority call with no regular
         ticket waiting harms no one, and a regular call ends the streak.
+
+        Among regular tickets, a checked-in booking whose slot has begun ("due") goes before the
+        walk-ins, oldest slot first, but at most ``queue.max_consecutive_booked`` booked calls in a
+        row while a walk-in waits; a booking checked in before its slot waits as a walk-in until then
+        (docs/booking.md, "Who is called next").
         """
+        now_iso = iso(now or self.clock.now())
         oldest = {}
         for priority in (1, 0):
             best = None
             for service_id in counter.services:
                 row = conn.execute(
                     "SELECT queued_seq, id FROM tickets WHERE service_id = ? AND state = 'waiting' AND priority = ? "
-                    "ORDER BY queued_seq LIMIT 1", (service_id, priority)).fetchone()
+                    "AND (priority = 1 OR slot_at IS NULL OR slot_at > ?) "
+                    "ORDER BY queued_seq LIMIT 1", (service_id, priority, now_iso)).fetchone()
                 if row and (best is None or row[0] < best[0]):
                     best = row
             oldest[priority] = best
-        regular, prio = oldest[0], oldest[1]
+        due = None
+        for service_id in counter.services:
+            row = conn.execute(
+                "SELECT slot_at, queued_seq, id FROM tickets WHERE service_id = ? AND state = 'waiting' "
+                "AND priority = 0 AND slot_at IS NOT NULL AND slot_at <= ? ORDER BY slot_at, queued_seq LIMIT 1",
+                (service_id, now_iso)).fetchone()
+            if row and (due is None or row[:2] < due[:2]):
+                due = row
+        walk_in, prio = oldest[0], oldest[1]
+        if due and (walk_in is None or booked_streak < self.config.queue.max_consecutive_booked):
+            regular, next_booked = (due[2],), (booked_streak + 1 if walk_in else 0)
+        elif walk_in:
+            regular, next_booked = (walk_in[1],), 0
+        else:
+            regular, next_booked = None, booked_streak
         if prio and regular is None:
-            return prio[1], 0
+            return prio[1], 0, booked_streak
         if prio and streak < self.config.queue.max_consecutive_priority:
-            return prio[1], streak + 1
+            return prio[1], streak + 1, booked_streak
         if regular:
-            return regular[1], 0
-        return None, streak
+            return regular[0], 0, next_booked
+        return None, streak, booked_streak
 
-    def _call(self, conn, counter: Counter, ticket_id: int, now: datetime, streak: int) -> Ticket:
+    def _call(self, conn, counter: Counter, ticket_id: int, now: datetime, streak: int,
+              booked_streak: int | None = None) -> Ticket:
         conn.execute(
             "UPDATE tickets SET state = 'called', called_at = ?, counter_id = ?, recalls = 0, started_at = NULL, "
             # the first call's time and counter, for the report's waiting time (store.m009_day_aggregates)
             "first_call_counter_id = CASE WHEN first_called_at IS NULL THEN ? ELSE first_call_counter_id END, "
             "first_called_at = coalesce(first_called_at, ?), "
             f"served_by = {_OFFICER} WHERE id = ?", (iso(now), counter.id, counter.id, iso(now), counter.id, ticket_id))
-        conn.execute("UPDATE counter_state SET ticket_id = ?, priority_streak = ? WHERE counter_id = ?",
-                     (ticket_id, streak, counter.id))
+        conn.execute("UPDATE counter_state SET ticket_id = ?, priority_streak = ?, "
+                     "booked_streak = coalesce(?, booked_streak) WHERE counter_id = ?",
+                     (ticket_id, streak, booked_streak, counter.id))
         ticket = self._ticket(conn, ticket_id)
         self._emit(conn, EventType.CALLED, now, ticket_id=ticket.id, counter_id=counter.id,
                    counter_number=counter.number, recall=0, queued_seq=ticket.queued_seq,
@@ -534,10 +594,11 @@ class QueueEngine:
             self._roll_over(conn, now)
             state = self._require_open(conn, counter)
             self._require_free(conn, counter, state)
-            ticket_id, streak = self._next_for(conn, counter, state["priority_streak"])
+            ticket_id, streak, booked_streak = self._next_for(
+                conn, counter, state["priority_streak"], state["booked_streak"], now)
             if ticket_id is None:
                 raise errors.NothingWaiting()
-            return self._call(conn, counter, ticket_id, now, streak)
+            return self._call(conn, counter, ticket_id, now, streak, booked_streak)
 
     def find_ticket(self, ref: str) -> Ticket:
         """A ticket of today by its code ('A-012', 'a12', 'A012') or by its token / status URL."""
@@ -1129,12 +1190,20 @@ class QueueEngine:
             day_row = self._one(conn, "SELECT value FROM meta WHERE key = 'day'")
             cursor = conn.execute(
                 "SELECT id, code, service_id, agency_id, priority, state, counter_id, queued_seq, issued_at, called_at, "
-                "recalls FROM tickets WHERE state IN ('waiting', 'called', 'serving') ORDER BY id")
+                "recalls, booking_id, slot_at, booked_name FROM tickets WHERE state IN ('waiting', 'called', 'serving') "
+                "ORDER BY id")
             names = [d[0] for d in cursor.description]
             tickets = []
             for row in cursor.fetchall():
                 ticket = dict(zip(names, row))
                 ticket["priority"] = bool(ticket["priority"])
+                booking_id, booked_name = ticket.pop("booking_id"), ticket.pop("booked_name")
+                if booking_id is None:  # a walk-in's ticket: the keys of before there were bookings
+                    del ticket["slot_at"]
+                else:
+                    ticket["booked"] = True
+                    if booked_name:
+                        ticket["booked_name"] = booked_name
                 tickets.append(ticket)
             counters = {}
             for row in conn.execute("SELECT counter_id, status, reason, ticket_id, user FROM counter_state ORDER BY counter_id"):

@@ -167,3 +167,14 @@ class SupervisorRequired(QueueError):
 class VoidRefused(QueueError):
     code = "void_refused"
     http_status = 422
+
+
+class BookingRefused(QueueError):
+    """A booking, move, cancellation or check-in refused: ``reason`` says which rule (the sentence says it
+    to the visitor, with what to do)."""
+    code = "booking_refused"
+
+    def __init__(self, *, msgid: str, fields: dict, reason: str, http_status: int = 409):
+        self.http_status = http_status
+        self.reason = reason
+        self._worded(msgid, fields, reason=reason)

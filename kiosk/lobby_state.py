@@ -66,6 +66,10 @@ class LobbyState:
                 "counter_id": None, "queued_seq": event["seq"], "issued_at": event["at"], "called_at": None,
                 "recalls": 0,
             }
+            if payload.get("slot_at"):  # a checked-in booking (kiosk.bookings)
+                self.tickets[tid].update(booked=True, slot_at=payload["slot_at"])
+                if payload.get("booked_name"):
+                    self.tickets[tid]["booked_name"] = payload["booked_name"]
         elif kind == EventType.CALLED:
             ticket = self.tickets.setdefault(tid, {"id": tid})  # absent: a no-show called back within grace
             ticket.update(

@@ -412,12 +412,38 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
         served: dict[str, int] = {}
         for row in tables["per_agency"].dicts():  # the population each IKM speaks for
             served[row["agency_id"]] = served.get(row["agency_id"], 0) + (row["served"] or 0)
+        tables["bookings"] = _bookings_table(conn, params, names)
         tables.update(_skm_tables(conn, config, params, names["agency"], served))
         tables.update(_officer_tables(conn, config, params))
         tables.update(_survey_honesty_tables(conn, config, params, names))
     finally:
         conn.close()
     return Report(date_from, date_to, agency, config.lobby.name, now or datetime.now(config.lobby.tz), tables)
+
+
+def _bookings_table(conn, params: dict, names: dict) -> Table:
+    """Bookings per service and day: made, checked in, no-show, cancelled; punctuality (minutes the check-in
+    came before the slot, mean) and the mean wait of booked tickets beside the walk-ins' of the same day."""
+    rows = conn.execute(
+        "SELECT b.day, b.service_id, count(*), sum(b.state = 'checked_in'), sum(b.state = 'no_show'), "
+        "sum(b.state = 'cancelled'), "
+        "avg(CASE WHEN t.id IS NOT NULL THEN round((julianday(b.slot_at) - julianday(t.issued_at)) * 1440.0, 6) END) "
+        "FROM bookings b JOIN service_agency s ON s.service_id = b.service_id "
+        "LEFT JOIN tickets t ON t.id = b.ticket_id "
+        "WHERE b.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency) "
+        "GROUP BY b.day, b.service_id ORDER BY b.day, b.service_id", params).fetchall()
+    waits = {(day, sid, booked): wait for day, sid, booked, wait in conn.execute(  # the first call is on the ticket
+        "SELECT t.day, t.issued_service_id, t.booking_id IS NOT NULL, "
+        "avg(round((julianday(t.first_called_at) - julianday(t.issued_at)) * 1440.0, 6)) "
+        "FROM tickets t JOIN service_agency s ON s.service_id = t.issued_service_id "
+        "WHERE t.state != 'voided' AND t.first_called_at IS NOT NULL AND t.day BETWEEN :from AND :to "
+        "AND (:agency IS NULL OR s.agency_id = :agency) GROUP BY 1, 2, 3", params)}
+    columns = ["day", "service_id", "service", "booked", "checked_in", "no_show", "cancelled",
+               "checkin_minutes_before_slot_mean", "wait_booked_min_mean", "wait_walk_in_min_mean"]
+    out = [(day, sid, names["service"].get(sid, sid), made, checked, missed, cancelled, _round(early),
+            _round(waits.get((day, sid, 1))), _round(waits.get((day, sid, 0))))
+           for day, sid, made, checked, missed, cancelled, early in rows]
+    return Table("bookings", "Booking / Bookings", columns, out)
 
 
 def _skm_tables(conn, config: Config, params: dict, agency_names: dict, served: dict[str, int]) -> dict[str, Table]:

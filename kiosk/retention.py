@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 # fails for a column named like one that is in neither this list nor NOT_PERSONAL.
 PERSONAL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("surveys", "comment", "submitted_at"),
+    # booking ahead (m008_bookings): who booked, how to reach them, the NIK's keyed hash, the booking's address
+    ("bookings", "name", "slot_at"), ("bookings", "phone", "slot_at"), ("bookings", "email", "slot_at"),
+    ("bookings", "nik_hash", "slot_at"), ("bookings", "address", "slot_at"),
+    ("tickets", "booked_name", "issued_at"),
 )
 # Columns named like personal data that are not about a visitor: device and pairing names, a device's address,
 # the migrations' names.

@@ -59,6 +59,12 @@ def _spans_on(config: Config, service: Service, day: date) -> list[Span]:
     return sorted((_span(s) for s in weekly.get(weekday, [])), key=lambda s: s.start)
 
 
+def opening_spans(config: Config, service: Service, day: date) -> list[Span]:
+    """The service's opening hours of a day as configured (breaks and holidays not applied: ask
+    :func:`service_status` whether a moment of them takes tickets)."""
+    return _spans_on(config, service, day)
+
+
 def _holiday(config: Config, day: date):
     for holiday in config.schedule.holidays:
         if holiday.date == day:

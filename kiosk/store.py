@@ -186,6 +186,56 @@ def m007_session_devices(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m008_bookings(db: sqlite_utils.Database) -> None:
+    # Bookings ahead (antrean online). A slot is (service, day, slot_time); `places` counts the live bookings
+    # of a slot and its UNIQUE row is what two processes race for (kiosk.engine books under BEGIN IMMEDIATE).
+    # The NIK is kept only as a keyed hash: enough for the per-person limit, useless to a thief.
+    # A checked-in booking's ticket carries booking_id and slot_at; counters keep a booked-call streak.
+    _run_each(db, """
+        CREATE TABLE bookings (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            service_id TEXT NOT NULL,
+            agency_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            slot_time TEXT NOT NULL,
+            slot_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            nik_hash TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL DEFAULT 'id',
+            address TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            moves INTEGER NOT NULL DEFAULT 0,
+            ticket_id INTEGER
+        );
+        CREATE INDEX bookings_slot ON bookings (service_id, day, slot_time, state);
+        CREATE INDEX bookings_phone ON bookings (service_id, day, phone) WHERE phone != '';
+        CREATE INDEX bookings_nik ON bookings (service_id, day, nik_hash) WHERE nik_hash != '';
+        CREATE TABLE booking_messages (
+            id INTEGER PRIMARY KEY,
+            booking_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX booking_messages_due ON booking_messages (state, next_attempt_at);
+        ALTER TABLE tickets ADD COLUMN booking_id INTEGER;
+        ALTER TABLE tickets ADD COLUMN slot_at TEXT;
+        ALTER TABLE tickets ADD COLUMN booked_name TEXT;
+        ALTER TABLE counter_state ADD COLUMN booked_streak INTEGER NOT NULL DEFAULT 0
+        """)
+
+
+@migrations()
 def m009_day_aggregates(db: sqlite_utils.Database) -> None:
     # What the report needs per ticket, kept on the ticket row by the engine in the call's transaction: the first
     # call's time and counter (a recall, transfer or rejoin does not move them). Before this the report grouped the

@@ -90,6 +90,7 @@ class TicketPrint:
     paper_mm: Literal[58, 80] = 80
     location: str = ""  # where to wait: 'Tunggu di Zona B, lantai 1 · Loket 1–4'
     local_tz: tzinfo | None = field(default=None, compare=False)
+    booked_slot: str | None = None  # a checked-in booking's slot, local 'HH:MM': printed as a band
 
     def __post_init__(self):
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
@@ -251,6 +252,10 @@ def ticket_lines(ticket: TicketPrint) -> list[Line]:
         # padded so the black band is wider than the word
         lines.append(TextLine(f" {label('priority', lang)} ", size=2, bold=True, invert=True))
         lines.append(TextLine(""))  # the band would touch the service name
+    if ticket.booked_slot:
+        lines.append(TextLine(f" {printable(t('ticket.label.booked', lang, time=ticket.booked_slot))} ",
+                              size=2 if columns >= 40 else 1, bold=True, invert=True))
+        lines.append(TextLine(""))
     text(ticket.service_name, size=2, bold=True)
     if ticket.location.strip():
         text(ticket.location, bold=True)

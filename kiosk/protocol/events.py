@@ -92,7 +92,9 @@ class DayRolledOver(Payload):
 
 
 class TicketIssued(TicketPayload):
-    pass
+    # a checked-in booking's ticket (kiosk.bookings) says so; a walk-in's event has neither key
+    slot_at: str | None = None       # the booking's slot (UTC)
+    booked_name: str | None = None   # the name the booking gave, where the service asks one
 
 
 class Rejoined(TicketPayload):

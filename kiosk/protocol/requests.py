@@ -26,6 +26,23 @@ class IssueRequest(Body):
                     "Idempotency-Key header")
 
 
+class CheckInRequest(Body):
+    code: str = Field(min_length=1, max_length=200,
+                      description="the booking code as typed ('K7QM-4XPD', any case) or scanned (its /b/<code> link)")
+    lang: Literal["id", "en"] | None = Field(default=None, description="the visitor's language; default: the booking's")
+
+
+ImportCell = Annotated[str, Field(max_length=254)]
+
+
+class ImportBookingsRequest(Body):
+    rows: list[dict[Annotated[str, Field(max_length=32)], ImportCell]] = Field(
+        min_length=1, max_length=2000,
+        description="one object per booking: service_id, day (YYYY-MM-DD), time (HH:MM), the service's fields "
+                    "(name, phone, email, nik) and optionally lang, as the CSV of `mpp-kiosk import-bookings`")
+    partial: bool = Field(default=False, strict=True, description="import the good rows even when some are refused")
+
+
 class SurveyRequest(Body):
     scores: list[Annotated[int, Field(strict=True, ge=1, le=4)]] = Field(
         min_length=9, max_length=9, description="U1..U9 of the SKM, each 1 (tidak baik) to 4 (sangat baik)")

@@ -92,6 +92,8 @@ class _TicketFields(View):
     counter_id: str | None = None
     recalls: int = 0
     transfers: int = 0
+    booked: bool = False          # checked in from a booking (kiosk.bookings)
+    slot_at: str | None = None    # the booking's slot (UTC)
 
 
 class TicketView(_TicketFields):
@@ -99,6 +101,7 @@ class TicketView(_TicketFields):
 
     id: int
     queued_seq: int
+    booked_name: str | None = None  # the name the booking gave, where the service asks for one (staff only)
 
 
 # --------------------------------------------------------------------------- the server's answers
@@ -133,6 +136,11 @@ class IssuedTicketView(View):
     agency_short_name: str
     seq: int
     replayed: bool
+    # a checked-in booking's ticket (POST /api/v1/bookings/check-in); left out for a walk-in
+    booked: bool = False
+    slot_time: str | None = None      # the booking's slot, local 'HH:MM', printed on the ticket
+    booking_code: str | None = None   # 'K7QM-4XPD'
+    booked_name: str | None = None
 
 
 class TicketStatusView(_TicketFields):
@@ -465,3 +473,23 @@ class FilesView(View):
 
     role: str
     files: list[FileEntryView]
+
+
+class ImportedBookingView(View):
+    code: str                     # 'K7QM-4XPD'
+    service_id: str
+    day: str
+    slot_time: str
+
+
+class ImportProblemView(View):
+    row: int                      # 1 = the first row sent
+    message: str
+
+
+class ImportBookingsView(View):
+    """``POST /api/v1/bookings/import``: the bookings made and every refused row (none made unless ``partial``
+    when a row is refused)."""
+
+    imported: list[ImportedBookingView]
+    problems: list[ImportProblemView]

@@ -36,6 +36,14 @@ VISITOR_ROUTES: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("GET", r"/t/[^/]+/panel"),
         ("POST", r"/t/[^/]+/rejoin"),
         ("POST", r"/t/[^/]+/survey"),
+        ("GET", r"/booking"),
+        ("GET", r"/booking/[^/]+"),
+        ("*", r"/booking/[^/]+/[^/]+"),
+        ("GET", r"/b/[^/]+"),
+        ("POST", r"/b/[^/]+/cancel"),
+        ("GET", r"/b/[^/]+/move"),
+        ("*", r"/b/[^/]+/move/[^/]+"),
+        ("GET", r"/b/[^/]+/booking\.ics"),
         ("GET", r"/static/.+"),
         ("GET", r"/favicon\.ico"),
         ("GET", r"/api/v1/tickets/[^/]+"),
@@ -183,6 +191,8 @@ LOGIN_LIMIT = ("server.login_attempts_per_minute wrong PINs per user and address
                "per address; limits.login_failures_per_user per user (not at an address that logged the user in)")
 VISITOR_LIMIT = "server.limits.visitor_requests_per_second per address"
 STAFF_LIMIT = "one engine thread; staff session per counter"
+BOOKING_LIMIT = VISITOR_LIMIT + "; server.limits.booking_per_hour bookings and moves per address"
+BOOKING_CODE_LIMIT = VISITOR_LIMIT + "; server.limits.booking_misses_per_hour unknown codes per address"
 # the engine's survey rules (kiosk.engine.SURVEY_REFUSALS): the visitor, not a device or staff member
 SURVEY_ROLE = "ticket holder, with its phone page's survey token; refused with a device key or staff session"
 SURVEY_LIMIT = VISITOR_LIMIT + "; once per ticket, after queue.survey_min_service_seconds of service"
@@ -198,6 +208,8 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("GET", "/api/v1/settings"): ("any device key or staff session", "lan",
                                   "1 a second per device or session (burst 10)"),
     ("POST", "/api/v1/tickets"): ("kiosk key", "lan", ISSUE_LIMIT),
+    ("POST", "/api/v1/bookings/check-in"): ("kiosk key", "lan", ISSUE_LIMIT + ", shared with issuing"),
+    ("POST", "/api/v1/bookings/import"): ("manager key", "lan", "one engine thread; 2,000 rows a request"),
     ("POST", "/api/v1/tickets/void"): ("supervisor session", "lan", STAFF_LIMIT),
     ("GET", "/api/v1/tickets/{token}"): ("ticket holder", "visitor", VISITOR_LIMIT),
     ("POST", "/api/v1/tickets/{token}/rejoin"): ("ticket holder", "visitor", VISITOR_LIMIT),
@@ -231,6 +243,16 @@ ROUTE_ACCESS: dict[tuple[str, str], tuple[str, Side, str]] = {
     ("POST", "/t/{token}/rejoin"): ("ticket holder", "visitor", VISITOR_LIMIT),
     ("POST", "/t/{token}/survey"): (SURVEY_ROLE, "visitor", SURVEY_LIMIT),
     ("GET", "/static"): ("anyone", "visitor", VISITOR_LIMIT),
+    ("GET", "/booking"): ("anyone (the booking page)", "visitor", VISITOR_LIMIT),
+    ("GET", "/booking/{service_id}"): ("anyone (the booking page)", "visitor", VISITOR_LIMIT),
+    ("GET", "/booking/{service_id}/{day}"): ("anyone (the booking page)", "visitor", VISITOR_LIMIT),
+    ("POST", "/booking/{service_id}/{day}"): ("anyone (the booking page)", "visitor", BOOKING_LIMIT),
+    ("GET", "/b/{code}"): ("booking holder (its code)", "visitor", BOOKING_CODE_LIMIT),
+    ("POST", "/b/{code}/cancel"): ("booking holder (its code)", "visitor", BOOKING_CODE_LIMIT),
+    ("GET", "/b/{code}/move"): ("booking holder (its code)", "visitor", BOOKING_CODE_LIMIT),
+    ("GET", "/b/{code}/move/{day}"): ("booking holder (its code)", "visitor", BOOKING_CODE_LIMIT),
+    ("POST", "/b/{code}/move/{day}"): ("booking holder (its code)", "visitor", BOOKING_CODE_LIMIT + "; " + BOOKING_LIMIT),
+    ("GET", "/b/{code}/booking.ics"): ("booking holder (its code)", "visitor", BOOKING_CODE_LIMIT),
     ("GET", "/openapi.json"): ("anyone on the LAN", "lan", "none"),
     ("GET", "/api/v1/files"): ("any device key or staff session (its role's files)", "lan", "none (read only)"),
     ("GET", "/api/v1/files/{name:path}"): ("any device key or staff session (a file of its role's manifest)", "lan",

@@ -18,6 +18,7 @@ import math
 import re
 import sqlite3
 import time
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -43,7 +44,7 @@ from kiosk.server.devices_api import DeviceWatch, install_device_routes
 from kiosk.server.errors import ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
-from kiosk.server.routes import counters, devices, files, lobby, phone_page, sessions, settings, tickets
+from kiosk.server.routes import booking_page, bookings, counters, devices, files, lobby, phone_page, sessions, settings, tickets
 from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
@@ -308,6 +309,9 @@ class Backend:
         self.issue_budget = Buckets(limits.issue_per_minute / 60, limits.issue_burst, monotonic)
         # per device or session: a window fetches at its start and after each config_changed
         self.settings_budget = Buckets(SETTINGS_PER_SECOND, SETTINGS_BURST, monotonic)
+        # the booking page, per client address: bookings made and unknown codes asked for, an hour
+        self.booking_budget = Buckets(limits.booking_per_hour / 3600, limits.booking_per_hour, monotonic)
+        self.booking_misses = Buckets(limits.booking_misses_per_hour / 3600, limits.booking_misses_per_hour, monotonic)
         self.worker: EngineWorker | None = None
         self.hub: EventHub | None = None
         self._tick_task: asyncio.Task | None = None
@@ -326,6 +330,11 @@ class Backend:
         await self.write(self.maintenance.at_start)
         self.device_watch.start()
         self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
+        from kiosk.notify import Outbox
+
+        self.outbox = Outbox(self.engine)
+        self._outbox_kick = asyncio.Event()
+        self._outbox_task = asyncio.create_task(self._deliver_messages(), name="booking-messages")
         if self.config_path is not None:
             from kiosk.config_watch import ConfigWatcher
 
@@ -338,10 +347,11 @@ class Backend:
     async def stop(self) -> None:
         if self.config_watcher is not None:
             await asyncio.to_thread(self.config_watcher.stop)
-        if self._tick_task:
-            self._tick_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._tick_task
+        for task in (self._tick_task, getattr(self, "_outbox_task", None)):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.device_watch.stop()
         if self.hub:
             await self.hub.stop()
@@ -350,6 +360,25 @@ class Backend:
         if self.owns_engine:
             self.engine.store.close()
         log.info("queue server stopped")
+
+    def kick_outbox(self) -> None:
+        """A booking queued messages: send them now rather than at the next round."""
+        kick = getattr(self, "_outbox_kick", None)
+        if kick is not None:
+            kick.set()
+
+    async def _deliver_messages(self) -> None:
+        """Booking messages (kiosk.notify) on a thread of their own: a slow gateway never holds the engine."""
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._outbox_kick.wait(), timeout=self.tick_seconds)
+            self._outbox_kick.clear()
+            if not self.outbox.notifiers:
+                continue
+            try:
+                await asyncio.to_thread(self.outbox.deliver_due)
+            except Exception:
+                log.exception("delivering booking messages failed")
 
     async def _ticker(self) -> None:
         while True:
@@ -524,9 +553,33 @@ class Backend:
             if not replay:
                 self.issue_budget.give_back(device)  # no ticket made (closed, full, bad id): nothing spent
             raise
-        ticket = issued.ticket
         if issued.replayed:
-            log.info("issue replayed for %s: request %s already made %s", device, request.request_id, ticket.code)
+            log.info("issue replayed for %s: request %s already made %s", device, request.request_id,
+                     issued.ticket.code)
+        return self.issued_view(issued, lang)
+
+    def check_in(self, code: str, lang: str | None, device: str) -> dict:
+        """A booking's check-in at the kiosk: its ticket, marked as booked with its slot."""
+        wait = self.issue_budget.take(device)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            raise ApiProblem("issue_rate_limited", headers={"Retry-After": str(seconds)}, retry_after=seconds)
+        try:
+            issued = self.engine.bookings.check_in(code, device=device)
+        except Exception:
+            self.issue_budget.give_back(device)  # no ticket made: nothing spent
+            raise
+        ticket = issued.ticket
+        slot = datetime.fromisoformat(ticket.slot_at).astimezone(self.config.lobby.tz)
+        booking = self.engine.bookings.view(code)
+        view = self.issued_view(issued, lang or ticket.lang)
+        view.update(booked=True, slot_time=slot.strftime("%H:%M"), booking_code=booking.display_code)
+        if ticket.booked_name:
+            view["booked_name"] = ticket.booked_name
+        return view
+
+    def issued_view(self, issued, lang: str) -> dict:
+        ticket = issued.ticket
         return {
             "id": ticket.id,
             "code": ticket.code,
@@ -704,12 +757,13 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     # -- the routes, one router per resource; enrolment and reports keep state of their own
 
     for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router, files.router,
-                   settings.router):
+                   settings.router, bookings.router):
         app.include_router(router)
     # reports: built on threads of their own, never on the engine's
     install_report_routes(app, backend, lang_of=lang_of, authed=AUTHED)
     install_device_routes(app, backend, lang_of=lang_of, authed=AUTHED, monotonic=monotonic)
     app.include_router(phone_page.router)
+    app.include_router(booking_page.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

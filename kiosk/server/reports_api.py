@@ -39,7 +39,8 @@ MAX_PERIOD_DAYS = 366  # a leap year; longer periods are several reports
 # Reports at once; more wait their turn, so two cores are never all busy with reports.
 MAX_CONCURRENT_REPORTS = 2
 TABLE_NAMES = ("per_day", "per_week", "per_month", "per_agency", "per_service", "per_counter",
-               "busiest_hours", "wait_distribution", "quota_use", "voided", "skm", "per_officer", "survey_refusals",
+               "busiest_hours", "wait_distribution", "quota_use", "voided", "bookings", "skm", "per_officer",
+               "survey_refusals",
                "survey_bursts")
 PERIODS = ("day", "week", "month")
 FORMATS = {

@@ -56,6 +56,9 @@ def lobby_config_path(tmp_path, fake_printer) -> Path:
     data["queue"] = {**data.get("queue", {}), "survey_min_service_seconds": 0}
     # the same for the counter's question on a finish right after the call (tested in tests/ui/counter)
     data["counter_app"] = {**data.get("counter_app", {}), "finish_confirm_within_s": 0}
+    # the booked visitor of the journey's end books KTP-el today: 5-minute slots, so the next one is near
+    data["services"][0]["booking"] = {"slot_minutes": 5, "places_per_slot": 5, "days_ahead": 0,
+                                      "fields": ["name", "phone"], "checkin_before_min": 30, "checkin_after_min": 15}
     return write_config(tmp_path / "config.toml", data)
 
 
@@ -226,3 +229,28 @@ def test_one_visitor_through_the_whole_lobby(qtbot, lobby, browser, fake_printer
         assert skm[agency_id]["respondents"] == 1
         assert skm[agency_id]["ikm"] == expected_ikm
         assert skm[agency_id]["grade"] == "A"
+
+    # -- a booked visitor: books on the phone, scans the booking's QR at the kiosk (a scanner's burst of keys),
+    #    gets a ticket of the same numbering marked as booked, and the counter sees the mark and the name
+    page.goto(f"{lobby.url}/booking/ktp")
+    page.click(".choices a >> nth=0")  # today
+    page.check("input[name=slot]:not([disabled]) >> nth=0")
+    page.fill("input[name=name]", "Siti Aminah")
+    page.fill("input[name=phone]", "0812 3456 7890")
+    page.click("button[type=submit]")
+    booking_url = page.url.split("?")[0]
+    assert page.inner_text("#state") == "Terjadwal"
+    kiosk.reset_to_home()
+    qtbot.waitUntil(lambda: kiosk.current == "home", timeout=5000)
+    with qtbot.waitSignal(kiosk.ticket_shown, timeout=10000) as shown:
+        for char in booking_url:
+            qtbot.keyClick(kiosk, char)
+        qtbot.keyClick(kiosk, Qt.Key.Key_Return)
+    booked = shown.args[0]
+    assert booked["booked"] and booked["code"] == "A-002" and booked["booked_name"] == "Siti Aminah"
+    printed = strip_status_requests(fake_printer.wait_for_ticket(timeout=5, count=2))
+    assert b"BOOKING " + booked["slot_time"].encode() in printed
+    qtbot.waitUntil(lambda: [t["code"] for t in counter.waiting_tickets()] == ["A-002"], timeout=5000)
+    press(qtbot, counter, Qt.Key.Key_F1, "call_next")
+    assert counter.current_ticket()["booked"]
+    assert counter.ticket_panel.booked_badge.text() == f"Booking {booked['slot_time']} · Siti Aminah"

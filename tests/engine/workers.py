@@ -50,3 +50,33 @@ def issue_with_request_id(worker: int, path: str, request_id: str, count: int, s
     except Exception as exc:
         failures.append(repr(exc))
     results.put((worker, answers, failures))
+
+
+def book_many(worker: int, path: str, count: int, start, results) -> None:
+    """Book ``count`` different people into one slot (Monday 10:00 of the passport service) at the
+    moment the other processes do; reports the codes it got and the refusals' reasons."""
+    from datetime import date
+
+    from kiosk.errors import BookingRefused
+
+    from support.bookings import booking_config, person
+
+    codes, refusals, failures = [], [], []
+    try:
+        start.wait(timeout=60)
+        store = Store(path)
+        engine = QueueEngine(booking_config(places_per_slot=5), store, FakeClock(MONDAY_9),
+                             token_factory=counting_tokens(f"w{worker}-"))
+        start.wait(timeout=60)
+        for n in range(count):
+            try:
+                codes.append(engine.bookings.book("paspor", date(2026, 11, 23), "10:00",
+                                                  person(worker * 100 + n)).code)
+            except BookingRefused as exc:
+                refusals.append(exc.reason)
+            except Exception as exc:  # counted and reported: the test wants zero
+                failures.append(repr(exc))
+        store.close()
+    except Exception as exc:
+        failures.append(repr(exc))
+    results.put((worker, codes, refusals, failures))

@@ -70,6 +70,7 @@ QLabel#todayMessage[kind="info"] {{ color: {theme.MUTED_TEXT}; }}
 QLabel#securityMessage[kind="error"] {{ color: {theme.RED}; }}
 QLabel#securityMessage[kind="info"] {{ color: {theme.MUTED_TEXT}; }}
 QLabel#priorityBadge {{ color: {theme.WHITE}; background: {theme.PRIORITY}; border-radius: 4px; padding: 2px 10px; }}
+QLabel#bookedBadge {{ color: {theme.WHITE}; background: {theme.NAVY}; border-radius: 4px; padding: 2px 10px; }}
 QPushButton {{ background: {theme.CARD}; color: {theme.ACCENT}; border: 1px solid {theme.ACCENT};
               border-radius: 6px; padding: 6px 14px; }}
 QPushButton:focus {{ border: 2px solid {theme.INK}; }}
@@ -135,6 +136,16 @@ def card() -> QFrame:
 
 # ---------------------------------------------------------------------------- login
 
+
+
+def booked_text(ticket: dict, now: datetime, lang: str) -> str:
+    """'Booking 09:30 · Siti Aminah' for a checked-in booking's ticket (its slot in the lobby's time)."""
+    if not ticket.get("booked"):
+        return ""
+    slot = parse_time(ticket.get("slot_at"))
+    hhmm = slot.astimezone(now.tzinfo).strftime("%H:%M") if slot and now.tzinfo else ""
+    name = ticket.get("booked_name") or ""
+    return t("counter.booked", lang, time=hhmm) + (f" · {name}" if name else "")
 
 class LoginPanel(QWidget):
     """Counter, user and PIN; ``submitted(counter_id, user, pin)`` on the button or Enter.
@@ -301,8 +312,13 @@ class TicketPanel(QFrame):
         self.priority_badge = QLabel()
         self.priority_badge.setObjectName("priorityBadge")
         self.priority_badge.setFont(font(14, True))
+        self.booked_badge = QLabel()  # a checked-in booking: its slot, and the name where the service asks one
+        self.booked_badge.setObjectName("bookedBadge")
+        self.booked_badge.setFont(font(14, True))
+        self.booked_badge.hide()
         top.addWidget(self.state_label)
         top.addStretch(1)
+        top.addWidget(self.booked_badge)
         top.addWidget(self.priority_badge)
         layout.addLayout(top)
         self.code_label = QLabel()
@@ -340,6 +356,8 @@ class TicketPanel(QFrame):
             t(f"counter.{state}", lang) + (f" · {t('counter.recalled_times', lang, count=recalls)}" if recalls else ""))
         self.priority_badge.setText(t("counter.priority", lang))
         self.priority_badge.setVisible(bool(ticket.get("priority")))
+        self.booked_badge.setText(booked_text(ticket, now, lang))
+        self.booked_badge.setVisible(bool(ticket.get("booked")))
         self.code_label.setText(ticket["code"])
         self.code_label.setFont(font(64, True))
         self.service_label.setText(service_name)
@@ -353,6 +371,7 @@ class TicketPanel(QFrame):
     def show_idle(self, status: str, reason: str | None, lang: str) -> None:
         self._set_paused(status == "paused")
         self.priority_badge.hide()
+        self.booked_badge.hide()
         self.elapsed_label.hide()
         self.waited_label.show()
         self.code_label.setFont(font(30, True))

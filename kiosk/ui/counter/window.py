@@ -639,7 +639,7 @@ class CounterWindow(QWidget):
 
         if view.ticket is not None:
             self.ticket_panel.show_ticket(view.ticket, self._service_name(view.ticket["service_id"]),
-                                          self.clock.now(), lang)
+                                          self.clock.now().astimezone(self.config.lobby.tz), lang)
         else:
             self.ticket_panel.show_idle(view.status, view.reason, lang)
         idle = connected and view.ticket is None and view.status == "open"

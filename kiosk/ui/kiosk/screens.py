@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpacerItem, QVBoxLayout, QWidget
 
 from kiosk.ui.common import theme
 from kiosk.ui.kiosk.keyboard import OnScreenKeyboard
@@ -167,6 +167,7 @@ class Screen(QWidget):
 class HomeScreen(Screen):
     take_number = Signal()
     take_priority = Signal()  # one tap: a priority number (the service chosen next may still refuse it)
+    have_booking = Signal()
     title_key = "kiosk.welcome"
     hint_key = "kiosk.home_hint"
 
@@ -189,16 +190,26 @@ class HomeScreen(Screen):
         self.priority_button.setMinimumWidth(900)
         self.priority_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.priority_button.clicked.connect(self.take_priority)
+        # shown when a service takes bookings (kiosk.bookings): the check-in screen, or a scan anywhere
+        self.booking_button = make_button("nav", "", min_height=110)
+        self.booking_button.setMinimumWidth(900)
+        self.booking_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.booking_button.clicked.connect(self.have_booking)
+        self.booking_button.setVisible(False)
+        # the gaps between the lines (their full sizes): tightened on a short screen with three buttons
+        self._gaps = [(QSpacerItem(0, size, QSizePolicy.Minimum, QSizePolicy.Fixed), size) for size in (20, 30, 24, 12)]
         self.layout_.addStretch(2)
         self.layout_.addWidget(self.title_label)
         self.layout_.addWidget(self.lobby_label)
-        self.layout_.addSpacing(20)
+        self.layout_.addItem(self._gaps[0][0])
         self.layout_.addWidget(self.hint_label)
-        self.layout_.addSpacing(30)
+        self.layout_.addItem(self._gaps[1][0])
         self.layout_.addWidget(self.status_label)
         self.layout_.addWidget(self.take_button, 0, Qt.AlignHCenter)
-        self.layout_.addSpacing(24)
+        self.layout_.addItem(self._gaps[2][0])
         self.layout_.addWidget(self.priority_button, 0, Qt.AlignHCenter)
+        self.layout_.addItem(self._gaps[3][0])
+        self.layout_.addWidget(self.booking_button, 0, Qt.AlignHCenter)
         self.layout_.addStretch(3)
 
     def set_status(self, status, lang: str) -> None:
@@ -218,6 +229,7 @@ class HomeScreen(Screen):
         self.status_label.setText(text[:1].upper() + text[1:])
         self.status_label.setVisible(closed)
         self.priority_button.setVisible(not closed)
+        self.booking_button.setText(t("kiosk.have_booking", lang))
         self._fit()
 
     def set_accessible(self, on: bool) -> None:
@@ -231,21 +243,31 @@ class HomeScreen(Screen):
     def _fit(self) -> None:
         # a short screen (1366x768, 1280x800, or the lower half in the accessible layout): smaller buttons and
         # no second lobby name (the header has it), so both buttons stay whole and touchable
-        short = self.height() < (420 if self.accessible else 720)
+        stacked = not self.booking_button.isHidden()  # "I have a booking" as well: a third button
+        short = self.height() < ((520 if stacked else 420) if self.accessible else 720)
         # a portrait screen: the priority line in two (who it is for under "Prioritas:")
         text = "♿  " + t("kiosk.priority_home", self.lang)
         self.priority_button.ensurePolished()  # the style sheet's font, for its metrics
+        full = min(900, max(600, self.width() - 100))
         narrow = self.priority_button.fontMetrics().horizontalAdvance(text) + 100 > self.width() - 80
         self.priority_button.setText(text.replace(": ", ":\n", 1) if narrow else text)
-        self.take_button.setMinimumWidth(min(900, max(600, self.width() - 100)))
-        self.priority_button.setMinimumWidth(min(900, max(600, self.width() - 100)))
+        self.take_button.setMinimumWidth(full)
+        self.priority_button.setMinimumWidth(full)
+        self.booking_button.setMinimumWidth(full)
         self.lobby_label.setVisible(not self.accessible and not short)
+        # on a short screen with three buttons the hint line gives way (the buttons say what they do)
+        self.hint_label.setVisible(not (short and stacked))
+        for gap, size in self._gaps:
+            gap.changeSize(0, min(size, 8) if short and stacked else size, QSizePolicy.Minimum, QSizePolicy.Fixed)
+        self.layout_.invalidate()
         if self.accessible:
-            self.take_button.setFixedHeight(110 if short else 150)
-            self.priority_button.setFixedHeight(80 if short else 100)
+            self.take_button.setFixedHeight((96 if stacked else 110) if short else 150)
+            priority = (72 if stacked else 80) if short else 100
         else:
-            self.take_button.setFixedHeight(170 if short else 220)
-            self.priority_button.setFixedHeight((120 if short else 150) if narrow else 100 if short else 120)
+            self.take_button.setFixedHeight((130 if stacked else 170) if short else (190 if stacked else 220))
+            priority = (120 if short else 150) if narrow else 100 if short else 120
+        self.priority_button.setFixedHeight(priority)
+        self.booking_button.setFixedHeight(60 if short else 80)
 
 
 class AgencyScreen(Screen):
@@ -555,6 +577,76 @@ class PrintingScreen(Screen):
         self.hint_label.setVisible(True)
 
 
+class CheckInScreen(Screen):
+    """A booking's check-in: the code typed on the on-screen keyboard (a scan types it anywhere); the
+    server's sentence for a refusal stays on screen with the way to a walk-in number."""
+
+    submitted = Signal(str)
+    walk_in = Signal()
+    title_key = "kiosk.checkin_title"
+    hint_key = "kiosk.checkin_hint"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.code_label = make_label("query", wrap=False, align=Qt.AlignCenter)
+        self.code_label.setMinimumHeight(84)
+        self.refusal_label = make_label("checkin-refusal", align=Qt.AlignCenter)
+        self.refusal_label.setVisible(False)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(24)
+        self.submit_button = make_button("take", "", min_height=110)
+        self.submit_button.clicked.connect(lambda: self.submitted.emit(self.code()))
+        self.walk_in_button = make_button("nav", "", min_height=110)
+        self.walk_in_button.clicked.connect(self.walk_in)
+        buttons.addWidget(self.submit_button, 3)
+        buttons.addWidget(self.walk_in_button, 2)
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.text_changed.connect(self._typed)
+        self.layout_.addWidget(self.title_label)
+        self.layout_.addWidget(self.hint_label)
+        self.layout_.addWidget(self.code_label)
+        self.layout_.addWidget(self.refusal_label)
+        self.layout_.addStretch(1)
+        self.layout_.addLayout(buttons)
+        self.layout_.addWidget(self.keyboard)
+
+    def code(self) -> str:
+        return self.keyboard.text().replace(" ", "").upper()
+
+    def reset(self) -> None:
+        self.keyboard.clear()
+        self.show_refusal("")
+
+    def show_refusal(self, sentence: str) -> None:
+        self.refusal_label.setText(sentence)
+        self.refusal_label.setVisible(bool(sentence))
+
+    def set_busy(self, busy: bool) -> None:
+        self.submit_button.setEnabled(not busy)
+
+    def _typed(self, _text: str) -> None:
+        self.show_refusal("")
+        self._show_code()
+
+    def _show_code(self) -> None:
+        code = self.code()
+        shown = f"{code[:4]}-{code[4:]}" if len(code) > 4 else code
+        self.code_label.setText(t("kiosk.checkin_code", self.lang, code=shown) if code
+                                else t("kiosk.checkin_code_empty", self.lang))
+        self.submit_button.setEnabled(len(code) >= 8)
+
+    def retranslate(self, lang: str) -> None:
+        super().retranslate(lang)
+        self.keyboard.set_language(lang)
+        self.submit_button.setText(t("kiosk.checkin_submit", lang))
+        self.walk_in_button.setText(t("kiosk.checkin_walk_in", lang))
+        self._show_code()
+
+    def set_accessible(self, on: bool) -> None:
+        super().set_accessible(on)
+        self.keyboard.set_compact(on)
+
+
 class TicketScreen(Screen):
     done = Signal()
 
@@ -585,6 +677,8 @@ class TicketScreen(Screen):
         left.addWidget(self.number_caption)
         left.addWidget(self.code_label)
         left.addWidget(self.priority_label, 0, Qt.AlignHCenter)
+        self.booked_label = make_label("priority-mark", wrap=False, align=Qt.AlignCenter)
+        left.addWidget(self.booked_label, 0, Qt.AlignHCenter)
         for widget in (self.service_label, self.agency_label, self.location_label, self.ahead_label,
                        self.estimate_label, self.fault_label):
             left.addWidget(widget)
@@ -640,6 +734,8 @@ class TicketScreen(Screen):
         self.code_label.setText(ticket.get("code", ""))
         self.priority_label.setText(f"  {t('kiosk.priority_mark', lang)}  ")
         self.priority_label.setVisible(bool(ticket.get("priority")))
+        self.booked_label.setText(f"  {t('kiosk.booked_badge', lang, time=ticket.get('slot_time') or '')}  ")
+        self.booked_label.setVisible(bool(ticket.get("booked")))
         self.service_label.setText(ticket.get("service_name", ""))
         self.agency_label.setText(ticket.get("agency_name", ""))
         self.agency_label.setVisible(not self.accessible)

@@ -18,6 +18,8 @@ QLabel[kind="clock"] {{ font-size: 44px; font-weight: bold; color: {T.YELLOW}; }
 QLabel[kind="header-title"] {{ font-size: 54px; font-weight: bold; color: {T.YELLOW}; }}
 QLabel[kind="header-title-alert"] {{ font-size: 50px; font-weight: bold; color: {T.AMBER_TEXT}; }}
 QLabel[kind="header-hint"] {{ font-size: 32px; color: {T.PALE}; }}
+QLabel[kind="checkin-refusal"] {{ background: {T.RED}; color: {T.WHITE}; font-size: 34px; font-weight: bold;
+    padding: 18px 24px; border-radius: 12px; }}
 QLabel[kind="notice"] {{ background: {T.RED}; color: {T.WHITE}; font-size: 32px; font-weight: bold;
                          padding: 14px 24px; border-radius: 10px; }}
 

@@ -47,6 +47,7 @@ from kiosk.protocol.views import AgencyView, CatalogView, ServiceView
 from kiosk.ui.kiosk.keyboard import NumericPad
 from kiosk.ui.kiosk.screens import (
     AgencyScreen,
+    CheckInScreen,
     ConfirmScreen,
     HomeScreen,
     OfflineScreen,
@@ -56,6 +57,7 @@ from kiosk.ui.kiosk.screens import (
     ServiceScreen,
     TicketScreen,
 )
+from kiosk.ui.kiosk.scanner import ScanBuffer
 from kiosk.ui.kiosk.search import ServiceSearch
 from kiosk.ui.kiosk.speech_model import (Choices, KeyLayout, SpeechQueue, agency_text, item_phrase, printing_phrases,
                                          requirements_text, service_text, ticket_phrases, wait_text)
@@ -78,7 +80,7 @@ EXIT_HOLD_MS = 3_000        # the technician's long press in the top-left corner
 EXIT_CORNER_PX = 110
 PIN_LOCK_AFTER = 5          # wrong PINs in a row before the pad locks for a while
 PIN_LOCK_S = 60
-NAV_SCREENS = ("agencies", "search", "services", "confirm")
+NAV_SCREENS = ("agencies", "search", "services", "confirm", "checkin")
 HELP_NOTICE_MS = 15_000     # "help is coming" stays this long
 class _ScreenStack(QStackedWidget):
     """The screens. The header and footer keep their height and the screens get what is
@@ -206,7 +208,8 @@ class _ActivityWatch(QObject):
                 self.window.note_activity()
                 if event.type() == QEvent.KeyPress and not self.window.pin_overlay.isVisible():
                     # the visitor's keypad: every key is the kiosk's, none reaches a widget
-                    if not event.isAutoRepeat():
+                    # a barcode scanner types too: its burst (ending in Enter) is a check-in, not keypad keys
+                    if not event.isAutoRepeat() and not self.window.scan_key(event):
                         self.window.key_pressed(QKeySequence(event.key()).toString())
                     return True
         return False
@@ -360,15 +363,21 @@ class KioskWindow(QWidget):
         self.printing_screen = PrintingScreen()
         self.ticket_screen = TicketScreen()
         self.offline_screen = OfflineScreen()
+        self.checkin_screen = CheckInScreen()
         self.screens: dict[str, Screen] = {
             "home": self.home_screen, "agencies": self.agency_screen, "search": self.search_screen,
             "services": self.service_screen, "confirm": self.confirm_screen, "printing": self.printing_screen,
-            "ticket": self.ticket_screen, "offline": self.offline_screen,
+            "ticket": self.ticket_screen, "offline": self.offline_screen, "checkin": self.checkin_screen,
         }
         for screen in self.screens.values():
             self.stack.addWidget(screen)
         self.home_screen.take_number.connect(lambda: self._take(priority=False))
         self.home_screen.take_priority.connect(lambda: self._take(priority=True))
+        self.home_screen.have_booking.connect(self.open_check_in)
+        self.home_screen.booking_button.setVisible(_takes_bookings(self.config))
+        self.checkin_screen.submitted.connect(self.check_in)
+        self.checkin_screen.walk_in.connect(lambda: self._go("agencies"))
+        self.scanner = ScanBuffer()
         self.agency_screen.agency_chosen.connect(self._choose_agency)
         self.agency_screen.search_requested.connect(self._open_search)
         self.service_screen.service_chosen.connect(self._choose_service)
@@ -491,8 +500,24 @@ class KioskWindow(QWidget):
         else:
             event.ignore()
 
+    def scan_key(self, event) -> bool:
+        """Every key also goes to the barcode scanner's buffer (on any screen). True when the key is the
+        scanner's, not the keypad's: the third and later keys of a fast burst (unless a keypad key), and the Enter
+        ending one
+        (then the booking's QR or code is checked in)."""
+        now = self.monotonic()
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            scanned = self.scanner.enter(now)
+            if scanned:
+                self.check_in(scanned)
+                return True
+            return False
+        self.scanner.key(event.text(), now)
+        # a key of the keypad layout is always the keypad's; any other, in a scanner's burst, the scanner's
+        return self.scanner.in_burst and self.key_layout.action(QKeySequence(event.key()).toString()) is None
+
     def keyPressEvent(self, event) -> None:
-        # Escape and every other key do nothing: there is no keyboard for visitors.
+        # every key of the window goes through _ActivityWatch (the keypad and the scanner); nothing else acts
         event.accept()
 
     def resizeEvent(self, event) -> None:
@@ -743,6 +768,7 @@ class KioskWindow(QWidget):
             self.idle_timer.setInterval(config.kiosk.idle_seconds * 1000)
             self.ticket_timer.setInterval(config.kiosk.ticket_seconds * 1000)
             self.language_button.setVisible(len(config.lobby.languages) > 1)
+            self.home_screen.booking_button.setVisible(_takes_bookings(config))
             log.info("kiosk: new settings from the server applied between visitors")
         if config is not None or self._held_catalogs is not None:
             held, self._held_catalogs = self._held_catalogs, None
@@ -769,6 +795,7 @@ class KioskWindow(QWidget):
             self.set_accessible(self.config.kiosk.accessible_layout)
         self._history.clear()
         self.search_screen.reset()
+        self.checkin_screen.reset()
         self.agency_screen.grid.show_page(0)
         if self.lang != self.config.lobby.default_language:
             self.set_language(self.config.lobby.default_language)
@@ -1150,7 +1177,82 @@ class KioskWindow(QWidget):
         self.tasks.run(work, on_done=self._issued, on_error=self._issue_failed)
         return True
 
-    def _ticket_print(self, ticket: dict, lang: str, service: ServiceView, agency: AgencyView | None) -> TicketPrint:
+    def open_check_in(self) -> None:
+        self.checkin_screen.reset()
+        self._go("checkin")
+
+    def check_in(self, code: str) -> bool:
+        """Check a booking in (a scan anywhere, or the code typed) and print its ticket, marked as booked.
+        False when a ticket is already on its way."""
+        if self.issuing or self._closed or self.current in ("offline", "printing"):
+            return False
+        self.issuing = True
+        self.checkin_screen.set_busy(True)
+        self._go("printing", push=False)
+        lang, api, printer = self.lang, self.api, self.printer
+        services, agencies = self.services_by_id(), self.agencies_by_id()
+        make_print = self._ticket_print
+        tapped_at = time.perf_counter()
+
+        def work() -> IssueResult:
+            started = time.perf_counter()
+            status: PrinterStatus = printer.check()
+            checked = time.perf_counter()
+            # not retried: a lost answer would come back "already checked in"; the staff reprint from the counter
+            ticket = api.check_in(code, lang=lang)
+            issued = time.perf_counter()
+            service = services.get(ticket.get("service_id"))
+            agency = agencies.get(ticket.get("agency_id"))
+            fault, printed_at = None, None
+            if not status.can_print:
+                fault = PrinterFault(status.kind, status.detail)
+            else:
+                try:
+                    printer.print_ticket(make_print(ticket, lang, service, agency))
+                    printed_at = time.perf_counter()
+                except PrinterFault as exc:
+                    fault = exc
+                except Exception as exc:  # never lose an issued number to a printing bug
+                    log.exception("kiosk: printing failed unexpectedly")
+                    fault = PrinterFault.of("setup", f"{type(exc).__name__}: {exc}")
+            steps = {"queued": started - tapped_at, "check": checked - started, "issue": issued - checked,
+                     "print": (printed_at or time.perf_counter()) - issued}
+            return IssueResult(ticket, fault, tapped_at, printed_at, {k: v * 1000 for k, v in steps.items()}, 1)
+
+        self.tasks.run(work, on_done=self._checked_in, on_error=self._check_in_failed)
+        return True
+
+    def _checked_in(self, result: IssueResult) -> None:
+        self.checkin_screen.set_busy(False)
+        self.checkin_screen.reset()
+        self._issued(result)
+
+    def _check_in_failed(self, exc: BaseException) -> None:
+        self.issuing = False
+        if self._closed:
+            return
+        self.checkin_screen.set_busy(False)
+        status, code, message = _api_error_parts(exc)
+        if code == "device_revoked":
+            self._revoked(message)
+            return
+        if not _is_api_error(exc):
+            log.error("kiosk: check-in failed: %r", exc)
+            message, status = "", 0
+        if status is None:
+            self.online = False
+            self.connection_changed.emit(False)
+            self._history.clear()
+            self._go("offline", push=False)
+            self.refresh_timer.start(self.retry_ms)
+            return
+        # a refusal (too early, too late, cancelled, ...): its sentence stays on the check-in screen
+        self._history = ["home"]
+        self._go("checkin", push=False)
+        self.checkin_screen.show_refusal(message or t("kiosk.checkin_failed", self.lang))
+
+    def _ticket_print(self, ticket: dict, lang: str, service: ServiceView | None,
+                      agency: AgencyView | None) -> TicketPrint:
         """The ticket to print: its names from the answer, else from the catalog the visitor chose from."""
         config = self.config
         issued_at = ticket.get("issued_at")
@@ -1158,7 +1260,7 @@ class KioskWindow(QWidget):
         return TicketPrint(
             lobby_name=config.lobby.name,
             agency_name=ticket.get("agency_name") or (agency.name if agency else ""),
-            service_name=ticket.get("service_name") or service.name,
+            service_name=ticket.get("service_name") or (service.name if service else ""),
             code=ticket["code"],
             priority=bool(ticket.get("priority")),
             issued_at=moment,
@@ -1170,6 +1272,7 @@ class KioskWindow(QWidget):
             paper_mm=config.printer.paper_mm,
             location=service.location,
             local_tz=config.lobby.tz,
+            booked_slot=ticket.get("slot_time") if ticket.get("booked") else None,
         )
 
     def _issued(self, result: IssueResult) -> None:
@@ -1296,6 +1399,10 @@ class KioskWindow(QWidget):
             self._pin_locked_until = self.monotonic() + PIN_LOCK_S
         self.pin_overlay.pad.clear()
         self.pin_overlay.message.setText(t("kiosk.exit_wrong", self.lang))
+
+
+def _takes_bookings(config: Config) -> bool:
+    return any(s.booking is not None and s.booking.enabled for s in config.services)
 
 
 def _choices(catalogs: dict[str, CatalogView]) -> tuple:
