@@ -266,6 +266,8 @@ class SettingsView(View):
     role: str = Field(description="whose view this is: kiosk, display, counter-app, manager or staff")
     config: dict[str, Any] = Field(description="config.toml's sections without device keys, PIN hashes or the TLS "
                                                "key; staff names only for counter PCs, none for kiosks and displays")
+    profile: str | None = Field(default=None, description="for a display device: the [[displays]] profile whose "
+                                "device names it (it shows that zone), else null")
 
 
 class SeqView(View):

@@ -68,13 +68,51 @@ class Zone:
     @classmethod
     def of_profile(cls, config, name: str) -> "Zone":
         """The zone of ``[[displays]]`` profile ``name``; ValueError (a sentence) when there is none."""
-        profile = next((p for p in config.displays if p.name == name), None)
-        if profile is None:
-            known = ", ".join(p.name for p in config.displays) or "none"
-            raise ValueError(f"no display profile {name!r} in [[displays]] (profiles: {known})")
+        profile = profile_named(config, name)
         agencies = frozenset(profile.agencies)
         counters = frozenset(profile.counters) | {c.id for c in config.counters if c.agency in agencies}
         return cls(profile.name, agencies, counters, profile.voice)
+
+
+def profile_named(config, name: str | None):
+    """The ``[[displays]]`` profile called ``name`` (None for None); ValueError (a sentence) when there is none."""
+    if not name:
+        return None
+    profile = next((p for p in config.displays if p.name == name), None)
+    if profile is None:
+        known = ", ".join(p.name for p in config.displays) or "none"
+        raise ValueError(f"no display profile {name!r} in [[displays]] (profiles: {known})")
+    return profile
+
+
+def display_languages(config, profile=None) -> list[str]:
+    """The display's languages: the profile's if it names them, else the lobby's default first, then the others."""
+    if profile is not None and profile.languages:
+        return list(dict.fromkeys(profile.languages))
+    langs = [config.lobby.default_language]
+    return langs + [lang for lang in config.lobby.languages if lang not in langs]
+
+
+def spoken_config(config, profile=None):
+    """The config the display's voice reads: a profile's languages are the languages it speaks."""
+    if profile is None or not profile.languages:
+        return config
+    audio = config.audio.model_copy(update={"languages": list(dict.fromkeys(profile.languages))})
+    return config.model_copy(update={"audio": audio})
+
+
+def ticker_text(config, langs: list[str], profile=None, notices=()) -> str:
+    """The running text: the profile's (else [display]'s) ticker, then the notices (config's, then the API's),
+    each in the display's languages."""
+    ticker = profile.ticker if profile is not None and profile.ticker is not None else config.display.ticker
+    return "   •   ".join(text.get(lang) for text in [ticker, *config.display.notices, *notices] for lang in langs)
+
+
+def signage_items(config, profile=None) -> list:
+    """The playlist between calls: the profile's, else [display]'s."""
+    if profile is not None and profile.signage:
+        return list(profile.signage)
+    return list(config.display.signage)
 
 
 def is_current(state, call: Call) -> bool:

@@ -37,7 +37,8 @@ from kiosk.sign_packs import info_clip_is_stand_in
 from kiosk.ui.common import theme
 from kiosk.ui.display.announcer import Announcer
 from kiosk.ui.display.board import (REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, Zone, brief_playlist,
-                                     counter_lines, lobby_notice, waiting_pages, zone_counters)
+                                     counter_lines, display_languages, lobby_notice, profile_named, spoken_config,
+                                     ticker_text, waiting_pages, zone_counters)
 from kiosk.ui.common.live import LiveLobby
 from kiosk.ui.display.sign_panel import SignPanel
 
@@ -150,7 +151,10 @@ class DisplayWindow(QWidget):
         self.key = key
         self.clock = clock or SystemClock()
         self.monotonic = monotonic
-        self.langs = _display_languages(config)
+        # a [[displays]] profile: its zone, languages, layout, ticker and signage (None: the whole lobby)
+        self.profile = profile_named(config, profile)
+        self.langs = _display_languages(config, self.profile)
+        self.api_notices: list = []  # the notices the server holds (manager API), shown on the ticker
         self.setWindowTitle(f"{config.lobby.name} — display")
         self.setObjectName("display")
         self.flash_seconds = float(config.display.flash_seconds)
@@ -176,7 +180,7 @@ class DisplayWindow(QWidget):
             from kiosk.audio.speech import synthesizer_from_config
 
             synthesizer = synthesizer_from_config(config)
-        self.announcer = Announcer(config, synthesizer, self)
+        self.announcer = Announcer(spoken_config(config, self.profile), synthesizer, self)
         from kiosk.tls import client_ssl_context
 
         # ssl_context: an enrolled PC's (kiosk.device_file.window_credential) pins the fingerprint of its device file
@@ -209,6 +213,14 @@ class DisplayWindow(QWidget):
         self._refresh_waiting()
 
     # ------------------------------------------------------------------ building
+
+    def _ticker_text(self) -> str:
+        return ticker_text(self.config, self.langs, self.profile, self.api_notices)
+
+    @property
+    def one_counter(self) -> bool:
+        """A profile for one counter (a small screen above a loket): its number and state, large."""
+        return self.profile is not None and self.profile.layout == "counter"
 
     def _text(self, key: str, joiner: str = " · ") -> str:
         return joiner.join(t(f"display.{key}", lang) for lang in self.langs)
@@ -288,6 +300,25 @@ class DisplayWindow(QWidget):
         right.addWidget(self.counters_frame, 1)
         body.addLayout(right, 40)
 
+        # one counter's screen (layout = "counter"): its name, the number it serves and its state, large
+        self.counter_screen = QFrame(self, objectName="counterScreen")
+        screen = QVBoxLayout(self.counter_screen)
+        self.counter_screen_name = QLabel(self.counter_screen, objectName="counterScreenName")
+        self.counter_screen_code = QLabel(self.counter_screen, objectName="counterScreenCode")
+        self.counter_screen_state = QLabel(self.counter_screen, objectName="counterScreenState")
+        for label in (self.counter_screen_name, self.counter_screen_code, self.counter_screen_state):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setWordWrap(label is self.counter_screen_state)
+            screen.addWidget(label, 1 if label is self.counter_screen_code else 0)
+        body.addWidget(self.counter_screen, 1)
+        self.counter_screen.setVisible(self.one_counter)
+        if self.one_counter:
+            # the whole body is the counter's; the lobby's notice (a break, closing) goes on top of it
+            body.setStretch(0, 0)
+            body.setStretch(1, 0)
+            screen.insertWidget(0, self.notice_label)
+
         # waiting per agency
         self.waiting_frame = QFrame(self, objectName="waiting")
         waiting = QHBoxLayout(self.waiting_frame)
@@ -307,7 +338,10 @@ class DisplayWindow(QWidget):
             # a long text must not widen the window: it is sized (or wrapped) to the space it gets
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self.ticker = Ticker(_ticker_text(config, self.langs), self)
+        if self.one_counter:  # the counter's screen has the whole body: no calls of others, no board
+            for part in (self.slot, self.sign_frame, self.counters_frame, self.waiting_frame):
+                part.hide()
+        self.ticker = Ticker(self._ticker_text(), self)
         self.ticker.setObjectName("ticker")
         outer.addWidget(self.ticker)
 
@@ -337,6 +371,7 @@ class DisplayWindow(QWidget):
     def readable_labels(self) -> list[QLabel]:
         """Every visible label a visitor must read from 5 m: each is held to 1/20 of the screen's height."""
         labels = [self.slot_caption, self.notice_label, self.time_label, self.waiting_title,
+                  self.counter_screen_name, self.counter_screen_code, self.counter_screen_state,
                   self.sign_panel.title, self.sign_panel.caption, *self.waiting_chips]
         for card in self.cards:
             labels += [card.code, card.counter, card.agency, card.recall]
@@ -422,6 +457,13 @@ class DisplayWindow(QWidget):
         self._layout_counter_rows()
         QTimer.singleShot(0, self._layout_counter_rows)  # the closed counters' rows need the frame's width
 
+        # one counter's screen: the number as large as the body allows, the words at twice the readable size
+        body_height = height - self.header.height() - self.ticker.height()
+        self.counter_screen_name.setFont(self._font(0.1, bold=True))
+        self.counter_screen_code.setFont(_pixel_font(min(round(body_height * 0.45), round(width * 0.22)), bold=True))
+        self.counter_screen_state.setFont(self._font(0.08, bold=True))
+        self.counter_screen.layout().setContentsMargins(pad * 2, pad, pad * 2, pad)
+
         self.waiting_title.setFont(self._font(READABLE, bold=True))
         self.waiting_page_label.setFont(self._font(0.026))
         # always room for "2/4", so the chips' space does not change when pages appear
@@ -471,6 +513,12 @@ class DisplayWindow(QWidget):
             QLabel#waitingChip {{ background: {theme.PANEL}; color: {theme.WHITE}; border-radius: {radius}px;
                                  padding: 0px {pad * 2}px; }}
             QLabel#waitingNone {{ color: {theme.GREY_TEXT}; }}
+            QFrame#counterScreen {{ background: {theme.NAVY_DARK}; border-radius: {radius}px; }}
+            QLabel#counterScreenName {{ color: {theme.WHITE}; }}
+            QLabel#counterScreenCode {{ color: {theme.YELLOW}; }}
+            QLabel#counterScreenState {{ color: {theme.PALE}; }}
+            QLabel#counterScreenState[status="paused"] {{ color: {theme.AMBER_TEXT}; }}
+            QLabel#counterScreenState[status="closed"] {{ color: {theme.GREY_TEXT}; }}
             QLabel#offline {{ background: {theme.RED}; color: {theme.WHITE}; border: 3px solid {theme.WHITE};
                              border-radius: {radius}px; padding: {pad}px {pad * 3}px; }}
         """
@@ -493,6 +541,11 @@ class DisplayWindow(QWidget):
                 QLabel#recallBadge {{ background: {theme.PRIORITY}; color: {theme.WHITE}; border-radius: {radius}px;
                                       padding: 0px {radius * 2}px; }}
             """)
+        if self.one_counter:
+            # the counter's own new call flashes its number as the lobby's cards do
+            bright = self._flash_on and self._card_flashing(self.cards[0], now)
+            self.counter_screen_code.setStyleSheet(
+                f"background: {theme.YELLOW}; color: {theme.NAVY}; border-radius: {radius}px;" if bright else "")
 
     def _card_flashing(self, card: CallCard, now: float) -> bool:
         return card.call is not None and now - card.since < self.flash_seconds
@@ -515,7 +568,7 @@ class DisplayWindow(QWidget):
         self._waiting_timer.start(WAITING_PAGE_MS)
         self._offline_timer.start(OFFLINE_GRACE_MS)
         self.ticker.start()
-        if self.config.sign.enabled:
+        if self.config.sign.enabled and not self.one_counter:
             self.sign_panel.start()
 
     def shutdown(self) -> None:
@@ -717,6 +770,31 @@ class DisplayWindow(QWidget):
         if lines != self._counter_lines:
             self._counter_lines = lines
             self._layout_counter_rows()
+        if self.one_counter:
+            self._show_counter_screen()
+
+    def _show_counter_screen(self) -> None:
+        """The one counter's screen: "Loket 3", then the number it serves large, then its state in words."""
+        line = self._counter_lines[0] if self._counter_lines else None
+        if line is None:
+            return
+        self.counter_screen_name.setText(f"{t('display.counter', self.langs[0])} {line.number}")
+        serving = line.status == "serving"
+        self.counter_screen_code.setText(line.code if serving else "")
+        self.counter_screen_code.setVisible(serving)
+        if serving:
+            state = self._text("counter_screen_serving", "\n")
+        else:
+            state = "\n".join(line.text(lang) for lang in self.langs)
+        self.counter_screen_state.setText(state)
+        self.counter_screen_state.setProperty("status", line.status)
+        self.counter_screen_state.style().unpolish(self.counter_screen_state)
+        self.counter_screen_state.style().polish(self.counter_screen_state)
+
+    def counter_screen_text(self) -> tuple[str, str, str]:
+        """(name, code, state) of the one counter's screen, e.g. ('Loket 3', 'B-001', 'Sedang melayani')."""
+        return (self.counter_screen_name.text(), self.counter_screen_code.text() if self.counter_screen_code.isVisible()
+                else "", self.counter_screen_state.text())
 
     def counter_board_text(self) -> list[str]:
         """Every counter's line (all pages), e.g. ['Loket 1 A-003', 'Loket 2 Jeda: Salat', 'Loket 3 Tutup']."""
@@ -821,12 +899,13 @@ class DisplayWindow(QWidget):
         """A new config from the server (kiosk.settings_sync), at once: names, ticker, languages, waiting
         chips; the next call's chime, voice packs and sign clips (a call being played finishes as it was)."""
         self.config = config
-        self.announcer.use_config(config)
+        self.announcer.use_config(spoken_config(config, self.profile))
         self.sign_panel.info_clip = info_clip_path(config)  # read when the panel next goes idle
         self.sign_panel.info_stand_in = info_clip_is_stand_in(config)
-        self.langs = _display_languages(config)
+        self.profile = profile_named(config, self.profile.name) if self.profile is not None else None
+        self.langs = _display_languages(config, self.profile)
         self.setWindowTitle(f"{config.lobby.name} — display")
-        self.ticker.text = _ticker_text(config, self.langs)
+        self.ticker.text = self._ticker_text()
         self.ticker.update()
         self._waiting_items = None  # names may have changed: lay the chips out again
         self._refresh_waiting()
@@ -902,18 +981,21 @@ def _pixel_font(pixels: int, bold: bool = False) -> QFont:
     return font
 
 
-def _display_languages(config) -> list[str]:
-    """The display's languages: the lobby's default first, then the others."""
-    langs = [config.lobby.default_language]
-    langs += [lang for lang in config.lobby.languages if lang not in langs]
-    return langs
-
-
-def _ticker_text(config, langs: list[str]) -> str:
-    return "   •   ".join(config.display.ticker.get(lang) for lang in langs)
+def _display_languages(config, profile=None) -> list[str]:
+    return display_languages(config, profile)
 
 
 # --------------------------------------------------------------------------- the sub-command
+
+def device_profile(config, credential) -> str | None:
+    """The profile this display's device takes without --profile: the server's word (an enrolled PC's settings
+    answer), else the [[displays]] profile that names the device of config.toml's key."""
+    from kiosk.live_config import profile_for_device
+
+    if credential.profile and any(p.name == credential.profile for p in config.displays):
+        return credential.profile
+    return profile_for_device(config, credential.name)
+
 
 def main(args) -> int:
     """``mpp-kiosk display [--config PATH] [--server URL]``; exit codes in kiosk.ui.common.entry."""
@@ -924,8 +1006,11 @@ def main(args) -> int:
     profile = getattr(args, "profile", None)
 
     def build(config, credential) -> DisplayWindow:
+        chosen = profile or device_profile(config, credential)
+        if chosen:
+            log.info("display: profile %r (%s)", chosen, "--profile" if profile else f"device {credential.name!r}")
         return DisplayWindow(config, credential.url, credential.key, ssl_context=credential.ssl_context,
-                             profile=profile)
+                             profile=chosen)
 
     def check(config) -> str | None:
         if profile:
