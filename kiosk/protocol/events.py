@@ -39,6 +39,8 @@ class EventType(StrEnum):
     DEVICE_REVOKED = "device_revoked"
     # the server took a new config.toml (kiosk.live_config): windows fetch their settings again
     CONFIG_CHANGED = "config_changed"
+    # a manager put up or took down a notice (POST/DELETE /api/v1/notices): the displays' tickers follow
+    NOTICES_CHANGED = "notices_changed"
 
 
 # Shown to staff (counter window, supervisor panel) as they happen.
@@ -46,7 +48,8 @@ SECURITY_EVENTS = frozenset({EventType.LOGIN_LOCKED, EventType.COUNTER_TAKEN_OVE
 # The lobby's devices changed (enrolment): the server's key cache follows them.
 DEVICE_EVENTS = frozenset({EventType.DEVICE_ENROLLED, EventType.DEVICE_RENAMED, EventType.DEVICE_REVOKED})
 # Events after which no queue, ticket or counter is different: windows need not refresh for them.
-NO_QUEUE_CHANGE = frozenset({EventType.PRINTER_FAULT, EventType.SURVEY_SUBMITTED, *SECURITY_EVENTS, *DEVICE_EVENTS})
+NO_QUEUE_CHANGE = frozenset({EventType.PRINTER_FAULT, EventType.SURVEY_SUBMITTED, EventType.NOTICES_CHANGED,
+                             *SECURITY_EVENTS, *DEVICE_EVENTS})
 # Every other type changes what a window shows of the queue.
 QUEUE_EVENTS = frozenset(set(EventType) - NO_QUEUE_CHANGE)
 
@@ -207,8 +210,21 @@ class ConfigChanged(Payload):
     needs_restart: list[str]  # keys edited that apply only at the next start, e.g. ["server.port"]
 
 
+class NoticeEntry(BaseModel):
+    """One notice on the displays' ticker."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: int
+    text: dict[str, str]      # lang -> words: {"id": "...", "en": "..."}
+    until: str | None         # ISO time it ends by itself, or None (until taken down)
+
+
+class NoticesChanged(Payload):
+    notices: list[NoticeEntry]  # every notice up now, oldest first (the whole list: a display just takes it)
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.DAY_ROLLED_OVER: DayRolledOver,
+    EventType.NOTICES_CHANGED: NoticesChanged,
     EventType.TICKET_ISSUED: TicketIssued,
     EventType.REJOINED: Rejoined,
     EventType.CALLED: Called,

@@ -457,3 +457,19 @@ class FilesView(View):
 
     role: str
     files: list[FileEntryView]
+
+
+class NoticeItemView(View):
+    id: int
+    text: dict[str, str] = Field(description="lang -> words")
+    until: str | None = Field(description="ISO time it ends by itself, or null")
+
+
+class NoticesView(View):
+    """GET /api/v1/notices: the notices up now, oldest first (the displays show them on their ticker)."""
+    notices: list[NoticeItemView]
+
+
+class NoticeAddedView(View):
+    id: int
+    seq: int = Field(description="the notices_changed event every display follows")

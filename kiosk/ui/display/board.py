@@ -108,6 +108,27 @@ def ticker_text(config, langs: list[str], profile=None, notices=()) -> str:
     return "   •   ".join(text.get(lang) for text in [ticker, *config.display.notices, *notices] for lang in langs)
 
 
+class _NoticeWords(dict):
+    """A notice from the server ({"id": ..., "en": ...}) read like a config Text: ``.get(lang)``."""
+
+    def get(self, lang, default=None):
+        return super().get(lang) or super().get("id") or default or ""
+
+
+def active_notices(notices: list[dict], now: datetime) -> list:
+    """The server's notices still up at ``now`` (one past its ``until`` leaves the ticker by itself)."""
+    active = []
+    for notice in notices:
+        until = notice.get("until")
+        try:
+            if until and datetime.fromisoformat(until) <= now:
+                continue
+        except (TypeError, ValueError):
+            pass
+        active.append(_NoticeWords(notice.get("text") or {}))
+    return active
+
+
 def signage_items(config, profile=None) -> list:
     """The playlist between calls: the profile's, else [display]'s."""
     if profile is not None and profile.signage:

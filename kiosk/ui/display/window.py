@@ -37,10 +37,12 @@ from kiosk.sign_packs import info_clip_is_stand_in
 from kiosk.ui.common import theme
 from kiosk.ui.display.announcer import Announcer
 from kiosk.ui.display.board import (REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, Zone, brief_playlist,
-                                     counter_lines, display_languages, lobby_notice, profile_named, spoken_config,
-                                     ticker_text, waiting_pages, zone_counters)
+                                     active_notices, counter_lines, display_languages, lobby_notice, profile_named, signage_items,
+                                     spoken_config, ticker_text, waiting_pages, zone_counters)
 from kiosk.ui.common.live import LiveLobby
+from kiosk.ui.common.tasks import Tasks
 from kiosk.ui.display.sign_panel import SignPanel
+from kiosk.ui.display.signage import SignagePanel
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +157,7 @@ class DisplayWindow(QWidget):
         self.profile = profile_named(config, profile)
         self.langs = _display_languages(config, self.profile)
         self.api_notices: list = []  # the notices the server holds (manager API), shown on the ticker
+        self._tasks = Tasks(max_threads=1, parent=self)
         self.setWindowTitle(f"{config.lobby.name} — display")
         self.setObjectName("display")
         self.flash_seconds = float(config.display.flash_seconds)
@@ -207,6 +210,10 @@ class DisplayWindow(QWidget):
         self._offline_timer = QTimer(self)
         self._offline_timer.setSingleShot(True)
         self._offline_timer.timeout.connect(self._offline_grace_over)
+        self._last_call_at = float("-inf")  # monotonic: when the last call of this display came
+        self._signage_timer = QTimer(self)  # when the lobby may be quiet enough for signage
+        self._signage_timer.setSingleShot(True)
+        self._signage_timer.timeout.connect(self._signage_check)
         self._tick_clock()
         self._show_calls()
         self._refresh_counters()
@@ -215,7 +222,34 @@ class DisplayWindow(QWidget):
     # ------------------------------------------------------------------ building
 
     def _ticker_text(self) -> str:
-        return ticker_text(self.config, self.langs, self.profile, self.api_notices)
+        now = self.clock.now()
+        return ticker_text(self.config, self.langs, self.profile, active_notices(self.api_notices, now))
+
+    def _refresh_ticker(self) -> None:
+        text = self._ticker_text()
+        if text != self.ticker.text:
+            self.ticker.text = text
+            self.ticker.update()
+
+    def _fetch_notices(self) -> None:
+        """The notices the server holds, off the GUI thread (at each snapshot: a start or a reconnect)."""
+        from kiosk.client import ApiClient
+
+        def fetch():
+            client = ApiClient(self.server_url, self.key, ssl_context=self.live.ssl_context)
+            try:
+                return client.notices()
+            finally:
+                client.close()
+
+        self._tasks.run(fetch, on_done=self._take_notices,
+                        on_error=lambda exc: log.warning("display: the notices could not be read: %s", exc))
+
+    def _take_notices(self, notices: list) -> None:
+        if self._closed:
+            return
+        self.api_notices = list(notices)
+        self._refresh_ticker()
 
     @property
     def one_counter(self) -> bool:
@@ -274,6 +308,12 @@ class DisplayWindow(QWidget):
         for card in self.cards:
             slot.addWidget(card, 1)
         left.addWidget(self.slot, 1)
+        # signage between calls, in the calls' place (kiosk/ui/display/signage.py)
+        self.signage = SignagePanel(signage_items(config, self.profile), lambda file: resolve(self.config, file),
+                                    info_clip_path(config), self)
+        self.signage.hide()
+        self.signage.item_skipped.connect(self._on_signage_skipped)
+        left.addWidget(self.signage, 1)
         body.addLayout(left, 60)
 
         # right column: sign language, the counter board
@@ -570,14 +610,19 @@ class DisplayWindow(QWidget):
         self.ticker.start()
         if self.config.sign.enabled and not self.one_counter:
             self.sign_panel.start()
+        self._last_call_at = self.monotonic()  # what the snapshot shows stays up a while first
+        self._arm_signage(self.config.display.signage_after_s)
 
     def shutdown(self) -> None:
         """Stop the stream, the players, the timers and the speech thread. Safe to call twice."""
         if self._closed:
             return
         self._closed = True
-        for timer in (self._slot_timer, self._flash_timer, self._clock_timer, self._waiting_timer, self._offline_timer):
+        for timer in (self._slot_timer, self._flash_timer, self._clock_timer, self._waiting_timer, self._offline_timer,
+                      self._signage_timer):
             timer.stop()
+        self.signage.shutdown()
+        self._tasks.wait(3000)
         self.ticker.stop()
         self.live.stop()
         self.sign_panel.shutdown()
@@ -592,6 +637,7 @@ class DisplayWindow(QWidget):
     def _on_snapshot(self) -> None:
         state = self.live.state
         self._snapshots += 1
+        self._fetch_notices()
         if self._snapshots == 1:
             # what was called before the display started was announced then: show it, quietly
             self.board.load(state)
@@ -607,6 +653,8 @@ class DisplayWindow(QWidget):
         self._refresh_waiting()
 
     def _on_event(self, event: dict) -> None:
+        if event["type"] == EventType.NOTICES_CHANGED:
+            self._take_notices(event["payload"]["notices"])
         if event["type"] in (EventType.CALLED, EventType.RECALLED):
             self._new_call(Call.from_entry(call_entry(event)))
         else:
@@ -622,6 +670,7 @@ class DisplayWindow(QWidget):
     def _new_call(self, call: Call) -> None:
         if not self.board.add(call):
             return
+        self._pause_signage()
         if self.zone is None or self.zone.voice:
             self.announcer.announce(call.seq, call.code, call.counter_number)
         if self.config.sign.enabled:
@@ -641,6 +690,49 @@ class DisplayWindow(QWidget):
         self.sign_log.append((key, self.monotonic()))
         if not self.sign_panel.waiting_calls:
             self.sign_panel.playback_rate = 1.0  # caught up: the last call of a burst at its own pace
+
+    # ------------------------------------------------------------------ signage between calls
+
+    @property
+    def signage_visible(self) -> bool:
+        return self.signage.isVisible()
+
+    def _arm_signage(self, seconds: float) -> None:
+        if self.signage.items and not self.one_counter and not self._closed:
+            self._signage_timer.start(max(1, math.ceil(seconds * 1000)))
+
+    def _pause_signage(self) -> None:
+        """A call: the calls take the screen back at once; signage waits for the lobby to be quiet again."""
+        self._last_call_at = self.monotonic()
+        self.signage.pause()
+        if self.signage.isVisible():
+            self.signage.hide()
+            self.slot.show()
+        self._arm_signage(self.config.display.signage_after_s)
+
+    def _quiet(self) -> bool:
+        """Every call has had its time on screen and was spoken and signed."""
+        return not self.board.queue and not self.announcer.busy and not self.sign_panel.busy
+
+    def _signage_check(self) -> None:
+        if self._closed or not self.signage.playable:
+            return
+        since = self.monotonic() - self._last_call_at
+        after = self.config.display.signage_after_s
+        if since < after or not self._quiet():
+            self._arm_signage(max(0.5, after - since))
+            return
+        self.slot.hide()
+        self.signage.show()
+        self.signage.resume()
+        if not self.signage.playable:  # every item broken: the calls stay, never a black screen
+            self._on_signage_skipped("", "")
+
+    def _on_signage_skipped(self, _name: str, _why: str) -> None:
+        if not self.signage.playable and self.signage.isVisible():
+            self.signage.pause()
+            self.signage.hide()
+            self.slot.show()
 
     def _local_day(self, at: str) -> str | None:
         try:
@@ -905,8 +997,7 @@ class DisplayWindow(QWidget):
         self.profile = profile_named(config, self.profile.name) if self.profile is not None else None
         self.langs = _display_languages(config, self.profile)
         self.setWindowTitle(f"{config.lobby.name} — display")
-        self.ticker.text = self._ticker_text()
-        self.ticker.update()
+        self._refresh_ticker()
         self._waiting_items = None  # names may have changed: lay the chips out again
         self._refresh_waiting()
         log.info("display: new settings from the server applied")
@@ -968,6 +1059,8 @@ class DisplayWindow(QWidget):
     # ------------------------------------------------------------------ clock
 
     def _tick_clock(self) -> None:
+        if hasattr(self, "ticker"):
+            self._refresh_ticker()  # a notice ends at its own time
         now = self.clock.now().astimezone(self.config.lobby.tz)
         self.time_label.setText(now.strftime("%H:%M"))
         self.date_label.setText(long_date(now.date(), self.langs[0]))
