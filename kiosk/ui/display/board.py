@@ -168,10 +168,14 @@ class CounterLine:
     status: str            # serving | open | paused | closed
     code: str | None = None
     reason: str | None = None
+    until: str | None = None  # a paused counter's end, "13:00", where the config has one (the lobby's break)
 
     def text(self, lang: str) -> str:
         if self.status == "serving":
             return t("display.counter_serving", lang, code=self.code)
+        if self.status == "paused" and self.until:
+            return t("display.counter_paused_until", lang, reason=pause_reason_text(self.reason, lang),
+                     time=self.until)
         if self.status == "paused":
             return t("display.counter_paused", lang, reason=pause_reason_text(self.reason, lang))
         return t(f"display.counter_{self.status}", lang)
@@ -186,8 +190,9 @@ def pause_reason_text(reason: str | None, lang: str) -> str:
     return reason or t("counter.reason_break", lang)
 
 
-def counter_lines(state, counters) -> list[CounterLine]:
-    """Each configured counter's state, in the config's order."""
+def counter_lines(state, counters, pause_until: str | None = None) -> list[CounterLine]:
+    """Each configured counter's state, in the config's order; ``pause_until`` ("13:00"): when the paused
+    counters come back, where the config says (a break of [schedule] going on now)."""
     lines = []
     for counter in counters:
         entry = state.counters.get(counter.id) or {"status": "closed", "reason": None, "ticket_id": None}
@@ -199,7 +204,8 @@ def counter_lines(state, counters) -> list[CounterLine]:
         if status == "open" and code:
             status = "serving"
         lines.append(CounterLine(counter.id, counter.number, counter.agency, status, code,
-                                 entry.get("reason") if status == "paused" else None))
+                                 entry.get("reason") if status == "paused" else None,
+                                 pause_until if status == "paused" else None))
     return lines
 
 

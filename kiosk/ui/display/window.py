@@ -55,7 +55,8 @@ TICKER_FRAME_MS = 33
 READABLE = 0.05
 CODE = 0.095
 CARD_COUNTER = 0.06
-CATCH_UP_RATE = 1.5  # the sign clips' speed while calls wait to be signed
+CATCH_UP_RATE = 1.5
+CATCH_UP_AFTER_RESTART_S = 300  # calls missed while the display was down, at most this old, are announced  # the sign clips' speed while calls wait to be signed
 
 
 # --------------------------------------------------------------------------- widgets
@@ -146,8 +147,10 @@ class DisplayWindow(QWidget):
 
     def __init__(self, config, server_url: str, key: str, *, synthesizer=None, clock: Clock | None = None,
                  parent: QWidget | None = None, ssl_context=None, monotonic=time.monotonic,
-                 profile: str | None = None):
+                 profile: str | None = None, handled_file=None):
         super().__init__(parent)
+        # the seq of the last call this display took (a restart mid-burst announces what came meanwhile)
+        self.handled_file = handled_file
         self.config = config
         self.server_url = server_url
         self.key = key
@@ -641,6 +644,7 @@ class DisplayWindow(QWidget):
         if self._snapshots == 1:
             # what was called before the display started was announced then: show it, quietly
             self.board.load(state)
+            self._catch_up(state)
         else:
             # a resync after a long outage: calls made meanwhile are still new to the hall
             for entry in state.recent_calls:
@@ -667,9 +671,48 @@ class DisplayWindow(QWidget):
             self._refresh_counters()
             self._refresh_waiting()
 
+    def _catch_up(self, state) -> None:
+        """Restarted mid-burst: the calls made since the last one this display took (by its handled file),
+        of the last few minutes, are new to the hall: shown, spoken and signed once."""
+        handled = _read_handled(self.handled_file)
+        if handled is None:
+            self._save_handled(self.board.last_seq)
+            return
+        now = self.clock.now()
+        missed = []
+        for entry in state.recent_calls:
+            call = Call.from_entry(entry)
+            try:
+                recent = (now - datetime.fromisoformat(call.at)).total_seconds() <= CATCH_UP_AFTER_RESTART_S
+            except (TypeError, ValueError):
+                recent = False
+            if call.seq > handled and recent:
+                missed.append(call)
+        last = self.board.last_seq
+        if missed:
+            self.board.last_seq = handled
+            for call in sorted(missed, key=lambda c: c.seq):
+                self._new_call(call)
+        self.board.seen(last)
+        self._save_handled(self.board.last_seq)
+
+    def _save_handled(self, seq: int) -> None:
+        if self.handled_file is None:
+            return
+        path = self.handled_file
+
+        def write():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(path.name + ".tmp")
+            temp.write_text(str(int(seq)), encoding="utf-8")
+            os.replace(temp, path)
+
+        self._tasks.run(write, on_error=lambda exc: log.warning("display: cannot keep %s: %s", path, exc))
+
     def _new_call(self, call: Call) -> None:
         if not self.board.add(call):
             return
+        self._save_handled(call.seq)
         self._pause_signage()
         if self.zone is None or self.zone.voice:
             self.announcer.announce(call.seq, call.code, call.counter_number)
@@ -858,7 +901,9 @@ class DisplayWindow(QWidget):
     # ------------------------------------------------------------------ the counter board and the notice
 
     def _refresh_counters(self) -> None:
-        lines = counter_lines(self.live.state, zone_counters(self.config, self.zone))
+        notice = lobby_notice(self.config, self.clock.now())
+        pause_until = f"{notice.until:%H:%M}" if notice is not None and notice.kind == "break" else None
+        lines = counter_lines(self.live.state, zone_counters(self.config, self.zone), pause_until)
         if lines != self._counter_lines:
             self._counter_lines = lines
             self._layout_counter_rows()
@@ -978,6 +1023,8 @@ class DisplayWindow(QWidget):
             self.notice_label.setVisible(bool(text))
             # the notice takes the caption's place: four cards still fit below it
             self.slot_caption.setVisible(not text)
+            if hasattr(self, "_counter_lines"):
+                self._refresh_counters()  # a break began or ended: the paused counters' end time with it
 
     def _next_pages(self) -> None:
         self._next_waiting_page()
@@ -1074,6 +1121,15 @@ def _pixel_font(pixels: int, bold: bool = False) -> QFont:
     return font
 
 
+def _read_handled(path) -> int | None:
+    if path is None:
+        return None
+    try:
+        return int(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
 def _display_languages(config, profile=None) -> list[str]:
     return display_languages(config, profile)
 
@@ -1102,8 +1158,9 @@ def main(args) -> int:
         chosen = profile or device_profile(config, credential)
         if chosen:
             log.info("display: profile %r (%s)", chosen, "--profile" if profile else f"device {credential.name!r}")
+        handled = config.path(config.server.database).parent / f"display-{chosen or 'lobby'}.seq"
         return DisplayWindow(config, credential.url, credential.key, ssl_context=credential.ssl_context,
-                             profile=chosen)
+                             profile=chosen, handled_file=handled)
 
     def check(config) -> str | None:
         if profile:

@@ -135,3 +135,36 @@ def test_a_one_counter_screen_shows_its_number_and_state_large(qtbot, tmp_path, 
                 assert QFontMetrics(label.font()).height() >= screen[1] / 20, label.objectName()
         finally:
             window.shutdown()
+
+
+def test_a_pause_shows_its_end_time_where_the_config_has_one(qtbot, tmp_path, synthesizer):
+    from datetime import timedelta
+
+    config = profiles_config(tmp_path, {"name": "loket-3", "counters": ["loket-3"], "layout": "counter"})
+    lunch = MONDAY_9 + timedelta(hours=3, minutes=10)  # 12:10, within [schedule] 12:00-13:00 "Istirahat siang"
+    with running_server(config, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9)) as server:
+        for counter_id in ("loket-1", "loket-3"):
+            server.engine.open_counter(counter_id)
+        server.engine.pause("loket-1", "prayer")
+        server.engine.pause("loket-3", "prayer")
+        server.notify()
+        lobby = DisplayWindow(config, server.url, server.key("display"), synthesizer=synthesizer, clock=FakeClock(lunch))
+        small = DisplayWindow(config, server.url, server.key("display"), synthesizer=synthesizer,
+                              clock=FakeClock(lunch), profile="loket-3")
+        morning = DisplayWindow(config, server.url, server.key("display"), synthesizer=synthesizer,
+                                clock=FakeClock(MONDAY_9))
+        windows = [lobby, small, morning]
+        for window in windows:
+            qtbot.addWidget(window)
+            window.resize(1366, 768)
+            window.show()
+            window.start()
+        try:
+            qtbot.waitUntil(lambda: all(w.live.connected for w in windows), timeout=5000)
+            qtbot.waitUntil(lambda: "Loket 1 Jeda: Salat sampai 13:00" in lobby.counter_board_text(), timeout=3000)
+            assert small.counter_screen_text()[2] == "Jeda: Salat sampai 13:00\nPaused: Prayer until 13:00"
+            # outside a configured break the pause has no end time to show
+            qtbot.waitUntil(lambda: "Loket 1 Jeda: Salat" in morning.counter_board_text(), timeout=3000)
+        finally:
+            for window in windows:
+                window.shutdown()
