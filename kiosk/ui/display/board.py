@@ -170,12 +170,15 @@ class CounterLine:
     reason: str | None = None
     until: str | None = None  # a paused counter's end, "13:00", where the config has one (the lobby's break)
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, fit=None) -> str:
+        """The state in words; ``fit(text) -> bool`` (a narrow board row): the shortest wording that fits."""
         if self.status == "serving":
             return t("display.counter_serving", lang, code=self.code)
         if self.status == "paused" and self.until:
-            return t("display.counter_paused_until", lang, reason=pause_reason_text(self.reason, lang),
-                     time=self.until)
+            reason = pause_reason_text(self.reason, lang)
+            words = [t(f"display.{msgid}", lang, reason=reason, time=self.until)
+                     for msgid in ("counter_paused_until", "counter_paused_until_short", "counter_paused_time")]
+            return next((text for text in words if fit is None or fit(text)), words[-1])
         if self.status == "paused":
             return t("display.counter_paused", lang, reason=pause_reason_text(self.reason, lang))
         return t(f"display.counter_{self.status}", lang)

@@ -933,17 +933,23 @@ class DisplayWindow(QWidget):
         return (self.counter_screen_name.text(), self.counter_screen_code.text() if self.counter_screen_code.isVisible()
                 else "", self.counter_screen_state.text())
 
+    def _state_fits(self, text: str) -> bool:
+        """A counter's state fits its column on the board (beside "Loket 12"), at the readable size."""
+        room = self.counters_frame.width() * 0.6
+        return room <= 0 or QFontMetrics(self._font(READABLE)).horizontalAdvance(text) <= room
+
     def counter_board_text(self) -> list[str]:
         """Every counter's line (all pages), e.g. ['Loket 1 A-003', 'Loket 2 Jeda: Salat', 'Loket 3 Tutup']."""
         lang = self.langs[0]
-        return [f"{t('display.counter', lang)} {line.number} {line.text(lang)}" for line in self._counter_lines]
+        return [f"{t('display.counter', lang)} {line.number} {line.text(lang, self._state_fits)}"
+                for line in self._counter_lines]
 
     def _counter_rows_all(self) -> list[tuple[str, str, str]]:
         """(left, right, status) rows: each counter that is open, serving or paused on its own row, then the
         closed ones together ("Tutup | 4, 5, 6, …"), as many numbers a row as fit at the readable size."""
         lang = self.langs[0]
         word = t("display.counter", lang)
-        rows = [(f"{word} {line.number}", line.text(lang), line.status)
+        rows = [(f"{word} {line.number}", line.text(lang, self._state_fits), line.status)
                 for line in self._counter_lines if line.status != "closed"]
         closed = [line.number for line in self._counter_lines if line.status == "closed"]
         if closed:

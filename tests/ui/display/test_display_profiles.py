@@ -161,7 +161,7 @@ def test_a_pause_shows_its_end_time_where_the_config_has_one(qtbot, tmp_path, sy
             window.start()
         try:
             qtbot.waitUntil(lambda: all(w.live.connected for w in windows), timeout=5000)
-            qtbot.waitUntil(lambda: "Loket 1 Jeda: Salat sampai 13:00" in lobby.counter_board_text(), timeout=3000)
+            qtbot.waitUntil(lambda: "Loket 1 Salat s/d 13:00" in lobby.counter_board_text(), timeout=3000)
             assert small.counter_screen_text()[2] == "Jeda: Salat sampai 13:00\nPaused: Prayer until 13:00"
             # outside a configured break the pause has no end time to show
             qtbot.waitUntil(lambda: "Loket 1 Jeda: Salat" in morning.counter_board_text(), timeout=3000)
