@@ -11,7 +11,8 @@ HTTP; the bench waits for the display to be idle first, so nothing queues. It ti
     sent) to the big slot's code label being painted with the new code;
   - call → first audio: from the call-next returning to the announcer's player in
     PlayingState on the chime, and to its position passing 0;
-and samples the display's resident memory while announcements play.
+and samples the display's resident memory while announcements play, and once the lobby is quiet, while
+signage (the sign information clip and a clip as videos) plays between calls.
 Then bursts: three calls from three counters within 3 s (at 0, 1.5 and 3 s), with the real
 sign clips at their own speed; it times the last call → its signing starts and → its voice
 starts (the announcements queue).
@@ -55,7 +56,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from kiosk.audio.speech import Pyttsx3Synthesizer  # noqa: E402
 from kiosk.client import ApiClient  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
-from kiosk.config import load_config  # noqa: E402
+from kiosk.config import SignageItem, load_config  # noqa: E402
 from kiosk.ui.common.app import make_app, place_on_screen  # noqa: E402
 from kiosk.ui.display.window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9, shipped_config_with_limits  # noqa: E402
@@ -103,7 +104,10 @@ class PaintClock(QObject):
 def run(rounds: int, bursts: int, folder: Path) -> dict:
     config = load_config(ROOT / "config.toml")
     config = config.model_copy(update={
-        "display": config.display.model_copy(update={"flash_seconds": 1.0}),
+        # signage (the sign information clip and a sign clip as videos) only once the timed calls are done
+        "display": config.display.model_copy(update={"flash_seconds": 1.0, "signage_after_s": 600, "signage": [
+            SignageItem(kind="sign_info", seconds=2),
+            SignageItem(kind="video", file=config.path(config.sign.clips_dir) / "digit_1.mp4", seconds=2)]}),
         "audio": config.audio.model_copy(update={"cache_dir": folder / "voice"}),
     })
     app = make_app()
@@ -174,6 +178,18 @@ def run(rounds: int, bursts: int, folder: Path) -> dict:
         wait_until(lambda: not announcer.busy, what="the last announcement")
         staff.close()
         burst_sign_s, burst_voice_s = run_bursts(window, server, config, bursts)
+        # the lobby quiet: signage between calls, and the memory while it plays
+        window.config = window.config.model_copy(update={
+            "display": window.config.display.model_copy(update={"signage_after_s": 1.0})})
+        window._arm_signage(1.0)
+        wait_until(lambda: window.signage_visible, timeout=60, what="the signage")
+        signage_rss = []
+        end = time.monotonic() + (2.5 if rounds <= 3 else 6.0)
+        while time.monotonic() < end:
+            QApplication.processEvents()
+            signage_rss.append(process.memory_info().rss / 2**20)
+            time.sleep(0.05)
+        signage_items = len(window.signage.history)
         window.shutdown()
         window.close()
     app.processEvents()
@@ -192,6 +208,8 @@ def run(rounds: int, bursts: int, folder: Path) -> dict:
         "burst_last_call_to_signing_s_p95": round(percentile(burst_sign_s, 0.95), 2),
         "burst_last_call_to_signing_s_max": round(max(burst_sign_s), 2),
         "burst_last_call_to_voice_s_p95": round(percentile(burst_voice_s, 0.95), 2),
+        "rss_with_signage_mb_max": round(max(signage_rss), 1),
+        "signage_items_played": signage_items,
     }
 
 
@@ -314,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
           f"p95 {result['call_to_audio_playing_ms_p95']} ms; position > 0: "
           f"p95 {result['call_to_audio_position_ms_p95']} ms")
     print(f"display RSS during playback: max {result['rss_during_playback_mb_max']} MB")
+    print(f"display RSS with signage playing: max {result['rss_with_signage_mb_max']} MB "
+          f"({result['signage_items_played']} playlist items shown)")
     print(f"{result['bursts']} bursts of 3 calls in 3 s: last call → its signing starts p95 "
           f"{result['burst_last_call_to_signing_s_p95']} s (max {result['burst_last_call_to_signing_s_max']} s), "
           f"→ its voice p95 {result['burst_last_call_to_voice_s_p95']} s")
@@ -323,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = [("display p95 ≤ 50 ms", result["call_to_display_ms_p95"] <= TARGETS["display_p95_ms"]),
               ("audio p95 ≤ 400 ms", result["call_to_audio_playing_ms_p95"] <= TARGETS["audio_p95_ms"]),
               ("RSS ≤ 200 MB", result["rss_during_playback_mb_max"] <= TARGETS["rss_mb"]),
+              ("RSS with signage ≤ 200 MB", result["rss_with_signage_mb_max"] <= TARGETS["rss_mb"]),
               ("burst: last call → signing p95 ≤ 10 s",
                result["burst_last_call_to_signing_s_p95"] <= TARGETS["burst_sign_p95_s"]),
               ("burst: last call → voice p95 ≤ 12 s",

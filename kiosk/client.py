@@ -133,6 +133,17 @@ class ApiClient:
         """This device's settings from the server: {version, role, config} (kiosk.settings_sync builds a Config)."""
         return self.request("GET", "/api/v1/settings")
 
+    def notices(self) -> list[dict]:
+        """The notices up now on the displays' ticker: [{id, text: {id, en}, until}]."""
+        return self.request("GET", "/api/v1/notices")["notices"]
+
+    def add_notice(self, text: dict, until: str | None = None) -> dict:
+        """Put a notice up (manager key): {id, seq}."""
+        return self.request("POST", "/api/v1/notices", body={"text": text, "until": until})
+
+    def remove_notice(self, notice_id: int) -> dict:
+        return self.request("DELETE", f"/api/v1/notices/{int(notice_id)}")
+
     def catalog(self, lang: str | None = None) -> dict:
         lang = _lang(lang or self.lang)
         return self.request("GET", "/api/v1/catalog", params={"lang": lang}, lang=lang)

@@ -521,20 +521,40 @@ class KioskSettings(ScreenSettings):
         return value
 
 
+class SignageItem(Model):
+    """One item of a display's signage playlist: a video, an image or the sign information clip."""
+    kind: Literal["video", "image", "sign_info"]
+    file: Path | None = Field(default=None, description="the video or image (relative to config.toml's folder)")
+    seconds: float = Field(default=10, gt=0, le=3600, description="how long it stays (a video: at most this long)")
+
+
 class DisplaySettings(ScreenSettings):
     recent_calls: int = Field(default=6, ge=1, le=12, description=(
         "no longer used: the display shows up to 4 current calls large and a counter board instead of a "
         "list of previous calls; still accepted so an older config.toml loads"))
     flash_seconds: float = Field(default=6, ge=1, le=60)
     ticker: Text = Text(id="Selamat datang", en="Welcome")
+    notices: list[Text] = Field(default=[], description="notices on every display's ticker after its running text")
+    signage: list[SignageItem] = Field(default=[], description="the whole-lobby display's playlist between calls")
+    signage_after_s: float = Field(default=20, ge=1, le=600, description=(
+        "signage starts (or resumes) this long after the last call took the screen and every call was spoken "
+        "and signed"))
 
 
 class DisplayProfile(Model):
     """A zone's display: it shows and announces only the calls of its agencies and counters."""
     name: str = Field(min_length=1, description="the profile's name, for mpp-kiosk display --profile NAME")
+    device: str = Field(default="", description="the display device (server.devices[].name, or an enrolled "
+                        "PC's name) that takes this profile without --profile")
     agencies: list[str] = Field(default=[], description="agency ids whose calls, counters and waiting it shows")
     counters: list[str] = Field(default=[], description="counter ids it shows besides its agencies' counters")
     voice: bool = Field(default=True, description="announce its calls aloud (when audio.enabled is on)")
+    languages: list[Lang] = Field(default=[], description="the languages it shows and speaks, first the main one; "
+                                  "default the lobby's")
+    layout: Literal["lobby", "counter"] = Field(default="lobby", description="lobby: the calls, the counter board "
+                                                "and the waiting; counter: one counter's number and state, large")
+    ticker: Text | None = Field(default=None, description="its own running text; default display.ticker")
+    signage: list[SignageItem] = Field(default=[], description="played between calls; default display.signage")
 
 
 class CounterSettings(ScreenSettings):
@@ -785,6 +805,19 @@ def _date_or_none(value) -> date | None:
         return None
 
 
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _signage_item_problems(key: str, item, problems: list[str]) -> None:
+    if not isinstance(item, SignageItem):
+        return
+    if item.kind == "sign_info" and item.file is not None:
+        problems.append(f"{key}.file: a 'sign_info' item plays sign.info_clip; it takes no file")
+    elif item.kind != "sign_info" and item.file is None:
+        problems.append(f"{key}.file: a {item.kind!r} item needs its file")
+
+
 def cross_check(config: Config) -> list[str]:
     """Checks that span sections: ids that refer to other ids, uniqueness, files.
 
@@ -848,6 +881,29 @@ def cross_check(config: Config) -> list[str]:
             refer(f"displays[{i}].counters[{j}]", cid, counters, "counter")
         if isinstance(profile, DisplayProfile) and not profile.agencies and not profile.counters:
             problems.append(f"displays[{i}]: name its agencies or counters (a display of everything needs no profile)")
+        if isinstance(profile, DisplayProfile) and profile.layout == "counter" \
+                and (profile.agencies or len(profile.counters) != 1):
+            problems.append(f"displays[{i}].layout: 'counter' shows one counter: name exactly one in counters "
+                            "and no agencies")
+        lobby_langs = config.lobby.languages if config.lobby is not None else []
+        for j, lang in enumerate(profile.languages if isinstance(profile.languages, list) else []):
+            if isinstance(lobby_langs, list) and isinstance(lang, str) and lang not in lobby_langs:
+                problems.append(f"displays[{i}].languages[{j}]: {lang!r} is not in lobby.languages")
+    devices_seen: dict[str, int] = {}
+    for i, profile in enumerate(config.displays):
+        device = getattr(profile, "device", "")
+        if not isinstance(device, str) or not device:
+            continue
+        if device in devices_seen:
+            problems.append(f"displays[{i}].device: {device!r} already takes displays[{devices_seen[device]}]")
+        devices_seen.setdefault(device, i)
+        role = next((d.role for d in config.server.devices if getattr(d, "name", None) == device), "display")
+        if role != "display":
+            problems.append(f"displays[{i}].device: {device!r} is a {role!r} device, not a display")
+        for j, item in enumerate(profile.signage if isinstance(profile.signage, list) else []):
+            _signage_item_problems(f"displays[{i}].signage[{j}]", item, problems)
+    for j, item in enumerate(config.display.signage if isinstance(config.display.signage, list) else []):
+        _signage_item_problems(f"display.signage[{j}]", item, problems)
     lobby = config.lobby if config.lobby is not None else Lobby.model_construct(name=None)
     if isinstance(lobby.languages, list) and isinstance(lobby.default_language, str) \
             and lobby.default_language not in lobby.languages:
@@ -892,6 +948,12 @@ def cross_check(config: Config) -> list[str]:
             problems.append(f"{key}: file not found: {config.path(rel)}")
 
     must_exist("lobby.logo", lobby.logo)
+    signage = [(f"display.signage[{j}]", item) for j, item in enumerate(_list(config.display.signage))]
+    for i, profile in enumerate(config.displays):
+        signage += [(f"displays[{i}].signage[{j}]", item) for j, item in enumerate(_list(getattr(profile, "signage", [])))]
+    for key, item in signage:
+        if isinstance(item, SignageItem) and item.file is not None:
+            must_exist(f"{key}.file", item.file)
     for i, agency in enumerate(config.agencies):
         must_exist(f"agencies[{i}].logo", agency.logo)
     if config.audio.enabled is True:

@@ -110,6 +110,8 @@ class WindowCredential:
     key: str
     ssl_context: object
     source: str  # "config" or the device file's path
+    name: str = ""  # the device's name (server.devices[].name, or the enrolled PC's)
+    profile: str | None = None  # a display's [[displays]] profile, as the server's settings answer gave it
 
 
 def window_credential(config, role: str, url: str | None = None) -> WindowCredential | None:
@@ -118,10 +120,10 @@ def window_credential(config, role: str, url: str | None = None) -> WindowCreden
     Raises DeviceFileError for a device file that cannot be used."""
     from kiosk.tls import client_ssl_context
 
-    key = config.server.key_for(role)
-    if key:
+    device = next((d for d in config.server.devices if d.role == role), None)
+    if device is not None:
         url = (url or config.server.base_url).rstrip("/")
-        return WindowCredential(url, key, client_ssl_context(config, url), "config")
+        return WindowCredential(url, device.key, client_ssl_context(config, url), "config", device.name)
     device = load_device_credential(role)
     if device is None:
         return None
@@ -132,4 +134,4 @@ def window_credential(config, role: str, url: str | None = None) -> WindowCreden
         context = client_ssl_context(config, url)
     else:
         context = client_ssl_context({"url": url, "tls_fingerprint": device.tls_fingerprint}, url)
-    return WindowCredential(url, device.key, context, str(device.path))
+    return WindowCredential(url, device.key, context, str(device.path), device.name)

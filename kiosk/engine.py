@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from kiosk import aggregates, errors
@@ -48,6 +48,11 @@ VOIDABLE_STATES = ("waiting", "called", "no_show")
 
 def iso(when: datetime) -> str:
     return when.isoformat(timespec="milliseconds")
+
+
+def _utc_iso(when: datetime) -> str:
+    """In UTC, so that times compare as text (a notice's end against now)."""
+    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 # the officer logged in at a counter (one parameter: the counter id), as a SQL expression
@@ -886,6 +891,43 @@ class QueueEngine:
                 and 1 <= from_number <= to_number <= MAX_TICKET_NUMBER):
             raise errors.VoidRefused(msgid="error.void_range_bounds", fields={"max": MAX_TICKET_NUMBER})
         return group.id, from_number, to_number
+
+    # ------------------------------------------------------------------ notices on the displays' ticker
+
+    def notices(self) -> list[dict]:
+        """Every notice up now, oldest first: [{id, text: {id, en}, until}] (one ended by its time is not)."""
+        with self.store.read() as conn:
+            return self._notices(conn, self.clock.now())
+
+    def _notices(self, conn, now: datetime) -> list[dict]:
+        rows = conn.execute("SELECT id, text_id, text_en, until FROM notices WHERE removed_at IS NULL "
+                            "AND (until IS NULL OR until > ?) ORDER BY id", (_utc_iso(now),)).fetchall()
+        return [{"id": row[0], "text": {"id": row[1], "en": row[2]}, "until": row[3]} for row in rows]
+
+    def add_notice(self, text_id: str, text_en: str, until: datetime | None, by: str) -> tuple[int, int]:
+        """Put a notice up: (its id, the seq of the notices_changed event every display follows)."""
+        now = self.clock.now()
+        if until is not None and until <= now:
+            raise errors.NoticeInvalid(msgid="error.notice_ended", fields={})
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            cursor = conn.execute(
+                "INSERT INTO notices (text_id, text_en, until, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                (text_id, text_en, _utc_iso(until) if until is not None else None, iso(now), by))
+            notice_id = cursor.lastrowid
+            seq = self._emit(conn, EventType.NOTICES_CHANGED, now, notices=self._notices(conn, now))
+        return notice_id, seq
+
+    def remove_notice(self, notice_id: int, by: str) -> int:
+        """Take a notice down: the seq of the notices_changed event."""
+        now = self.clock.now()
+        with self.store.write() as conn:
+            self._roll_over(conn, now)
+            cursor = conn.execute("UPDATE notices SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL",
+                                  (iso(now), by, int(notice_id)))
+            if cursor.rowcount == 0:
+                raise errors.NotFound(msgid="error.notice_not_found", fields={"id": notice_id})
+            return self._emit(conn, EventType.NOTICES_CHANGED, now, notices=self._notices(conn, now))
 
     # ------------------------------------------------------------------ devices and surveys
 

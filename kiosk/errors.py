@@ -49,6 +49,11 @@ class QueueError(Exception):
         return {"error": self.code, "message": self.message(lang), **self.details}
 
 
+class NoticeInvalid(QueueError):
+    code = "notice_invalid"
+    http_status = 422
+
+
 class NotFound(QueueError):
     code = "not_found"
     http_status = 404

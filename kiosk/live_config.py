@@ -45,15 +45,24 @@ def config_version(config: Config) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def settings_for(config: Config, role: str) -> dict:
-    """The config one device may read (see the module's docstring), with its version."""
+def profile_for_device(config: Config, device_name: str | None) -> str | None:
+    """The [[displays]] profile that names this display device (``device = "..."``), or None."""
+    if not device_name:
+        return None
+    return next((p.name for p in config.displays if p.device == device_name), None)
+
+
+def settings_for(config: Config, role: str, device_name: str | None = None) -> dict:
+    """The config one device may read (see the module's docstring), with its version; for a display
+    device, the [[displays]] profile that names it."""
     data = public_part(config)
     if role in _NO_STAFF_ROLES:
         data["staff"] = []
     else:  # counter PCs: who may log in where, to offer the counters; the PIN is checked by the server
         data["staff"] = [{"user": s["user"], "name": s["name"], "counters": s["counters"],
                           "supervisor": s["supervisor"]} for s in data["staff"]]
-    return {"version": config_version(config), "role": role, "config": data}
+    profile = profile_for_device(config, device_name) if role == "display" else None
+    return {"version": config_version(config), "role": role, "config": data, "profile": profile}
 
 
 def changed_sections(old: Config, new: Config) -> list[str]:

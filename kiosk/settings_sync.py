@@ -42,6 +42,7 @@ class Settings:
     version: str
     source: str          # "server" or the saved copy's path
     file_warnings: tuple[str, ...] = ()
+    profile: str | None = None  # a display's [[displays]] profile, as the server names it for this device
 
 
 def cache_path(device_dir: Path) -> Path:
@@ -80,6 +81,11 @@ def config_from_settings(answer: dict, server_url: str, base_dir: Path) -> tuple
     return config, missing
 
 
+def _profile(answer: dict) -> str | None:
+    profile = answer.get("profile")
+    return profile if isinstance(profile, str) and profile else None
+
+
 def save_copy(answer: dict, path: Path) -> None:
     """Atomically, readable by this user only (it names the lobby's staff on a counter PC)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +118,7 @@ def load_settings(fetch: Callable[[], dict], server_url: str, device_dir: Path, 
         reason = f"the server did not answer ({getattr(exc, 'message', None) or exc})"
     else:
         save_copy(answer, cache)
-        return Settings(config, str(answer.get("version", "")), "server", tuple(warnings))
+        return Settings(config, str(answer.get("version", "")), "server", tuple(warnings), _profile(answer))
     try:
         answer = json.loads(cache.read_text(encoding="utf-8"))
         config, warnings = config_from_settings(answer, server_url, files(answer, Path(device_dir) / "files"))
@@ -124,4 +130,4 @@ def load_settings(fetch: Callable[[], dict], server_url: str, device_dir: Path, 
     # logged only now: without a copy the caller says it all in one sentence
     log.warning("settings: %s; started from the saved copy of version %s (%s)", reason,
                 str(answer.get("version", ""))[:12], cache)
-    return Settings(config, str(answer.get("version", "")), str(cache), tuple(warnings))
+    return Settings(config, str(answer.get("version", "")), str(cache), tuple(warnings), _profile(answer))

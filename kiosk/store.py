@@ -299,6 +299,24 @@ def m011_ticket_officer(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m012_notices(db: sqlite_utils.Database) -> None:
+    # Notices a manager puts on the displays' ticker (POST /api/v1/notices): kept until removed or until
+    # their own end; a removed one keeps its row (who put it up and who took it down).
+    _run_each(db, """
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            text_id TEXT NOT NULL,
+            text_en TEXT NOT NULL,
+            until TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            removed_at TEXT,
+            removed_by TEXT
+        )
+    """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

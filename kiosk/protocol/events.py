@@ -42,6 +42,8 @@ class EventType(StrEnum):
     # a visitor at a kiosk asked for help (the help button or key); staff acknowledge it
     HELP_REQUESTED = "help_requested"
     HELP_ACKNOWLEDGED = "help_acknowledged"
+    # a manager put up or took down a notice (POST/DELETE /api/v1/notices): the displays' tickers follow
+    NOTICES_CHANGED = "notices_changed"
 
 
 # Shown to staff (counter window, supervisor panel) as they happen.
@@ -51,8 +53,8 @@ DEVICE_EVENTS = frozenset({EventType.DEVICE_ENROLLED, EventType.DEVICE_RENAMED, 
 # A visitor's call for help and its answer: the counters and the supervisor show it until acknowledged.
 HELP_EVENTS = frozenset({EventType.HELP_REQUESTED, EventType.HELP_ACKNOWLEDGED})
 # Events after which no queue, ticket or counter is different: windows need not refresh for them.
-NO_QUEUE_CHANGE = frozenset({EventType.PRINTER_FAULT, EventType.SURVEY_SUBMITTED, *SECURITY_EVENTS, *DEVICE_EVENTS,
-                             *HELP_EVENTS})
+NO_QUEUE_CHANGE = frozenset({EventType.PRINTER_FAULT, EventType.SURVEY_SUBMITTED, EventType.NOTICES_CHANGED,
+                             *SECURITY_EVENTS, *DEVICE_EVENTS, *HELP_EVENTS})
 # Every other type changes what a window shows of the queue.
 QUEUE_EVENTS = frozenset(set(EventType) - NO_QUEUE_CHANGE)
 
@@ -228,8 +230,21 @@ class HelpAcknowledged(Payload):
     user: str                 # who is coming
 
 
+class NoticeEntry(BaseModel):
+    """One notice on the displays' ticker."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: int
+    text: dict[str, str]      # lang -> words: {"id": "...", "en": "..."}
+    until: str | None         # ISO time it ends by itself, or None (until taken down)
+
+
+class NoticesChanged(Payload):
+    notices: list[NoticeEntry]  # every notice up now, oldest first (the whole list: a display just takes it)
+
+
 PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.DAY_ROLLED_OVER: DayRolledOver,
+    EventType.NOTICES_CHANGED: NoticesChanged,
     EventType.TICKET_ISSUED: TicketIssued,
     EventType.REJOINED: Rejoined,
     EventType.CALLED: Called,

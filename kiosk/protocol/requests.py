@@ -1,6 +1,7 @@
 """The request bodies the server accepts: strict (no unknown field), bounded, described for OpenAPI."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,3 +96,15 @@ class PrinterFaultRequest(Body):
     kind: str = Field(min_length=1, max_length=40, description="e.g. 'paper_out', 'cover_open', 'offline'")
     message: str = Field(default="", max_length=300)
     code: str | None = Field(default=None, max_length=16, description="the ticket code being printed, if any")
+
+
+class NoticeText(Body):
+    id: str = Field(min_length=1, max_length=200, description="the notice in Indonesian")
+    en: str = Field(min_length=1, max_length=200, description="the notice in English")
+
+
+class NoticeRequest(Body):
+    """POST /api/v1/notices: a notice on every display's ticker, e.g. "Layanan Samsat tutup pukul 12:00 hari ini"."""
+    text: NoticeText
+    until: datetime | None = Field(default=None, description="when it ends by itself (with its UTC offset); "
+                                   "none: until DELETE /api/v1/notices/{id}")

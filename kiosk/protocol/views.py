@@ -284,6 +284,8 @@ class SettingsView(View):
     role: str = Field(description="whose view this is: kiosk, display, counter-app, manager or staff")
     config: dict[str, Any] = Field(description="config.toml's sections without device keys, PIN hashes or the TLS "
                                                "key; staff names only for counter PCs, none for kiosks and displays")
+    profile: str | None = Field(default=None, description="for a display device: the [[displays]] profile whose "
+                                "device names it (it shows that zone), else null")
 
 
 class SeqView(View):
@@ -493,3 +495,17 @@ class ImportBookingsView(View):
 
     imported: list[ImportedBookingView]
     problems: list[ImportProblemView]
+class NoticeItemView(View):
+    id: int
+    text: dict[str, str] = Field(description="lang -> words")
+    until: str | None = Field(description="ISO time it ends by itself, or null")
+
+
+class NoticesView(View):
+    """GET /api/v1/notices: the notices up now, oldest first (the displays show them on their ticker)."""
+    notices: list[NoticeItemView]
+
+
+class NoticeAddedView(View):
+    id: int
+    seq: int = Field(description="the notices_changed event every display follows")

@@ -44,7 +44,8 @@ from kiosk.server.devices_api import DeviceWatch, install_device_routes
 from kiosk.server.errors import ApiProblem, request_lang
 from kiosk.server.events import EventHub
 from kiosk.server.reports_api import install_report_routes
-from kiosk.server.routes import booking_page, bookings, counters, devices, files, lobby, phone_page, sessions, settings, tickets
+from kiosk.server.routes import (booking_page, bookings, counters, devices, files, lobby, notices, phone_page,
+                                 sessions, settings, tickets)
 from kiosk.server.worker import EngineWorker
 from kiosk.store import Store
 
@@ -757,7 +758,7 @@ def create_app(config: Config, engine: QueueEngine | None = None, *, clock: Cloc
     # -- the routes, one router per resource; enrolment and reports keep state of their own
 
     for router in (lobby.router, tickets.router, sessions.router, counters.router, devices.router, files.router,
-                   settings.router, bookings.router):
+                   settings.router, bookings.router, notices.router):
         app.include_router(router)
     # reports: built on threads of their own, never on the engine's
     install_report_routes(app, backend, lang_of=lang_of, authed=AUTHED)

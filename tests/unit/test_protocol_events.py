@@ -53,6 +53,8 @@ def drive_a_day(engine: QueueEngine, registry: DeviceRegistry, clock: FakeClock)
     engine.void_tickets(codes=[waiting.code], reason="a test ticket", by_user="supervisor1")  # ticket_voided
     engine.call_next("loket-2")                                     # the transferred one
     engine.record_printer_fault("kiosk1", "paper_out", "no paper", first.code)                 # printer_fault
+    notice_id, _ = engine.add_notice("Samsat tutup pukul 12:00", "Samsat closes at 12:00", None, "manager1")
+    engine.remove_notice(notice_id, "manager1")                                                # notices_changed
     done = next(t for t in (first, second) if engine.find_ticket(t.code).state == "done")
     engine.submit_survey(done.token, [4] * 9, survey_token=engine.survey_token(done.token))   # survey_submitted
     engine.record_login_locked("user", "petugas1", "10.0.0.9", 5, 300)                        # login_locked

@@ -22,4 +22,4 @@ async def settings(request: Request, who: Principal = Depends(known_caller)):
     if wait is not None:
         seconds = max(1, math.ceil(wait))
         raise ApiProblem("settings_rate_limited", headers={"Retry-After": str(seconds)}, retry_after=seconds)
-    return settings_for(backend.config, who.role)
+    return settings_for(backend.config, who.role, who.name if who.kind == "device" else None)

@@ -85,6 +85,8 @@ def run_window(args, build: Callable[[Config, WindowCredential], Window], *, com
 
 def run_from_server(args, build, device, *, command: str, settings, check=None) -> int:
     """An enrolled PC without config.toml: its settings from the server (or their last good copy)."""
+    import dataclasses
+
     from kiosk.client import ApiClient
     from kiosk.device_file import WindowCredential
     from kiosk.logs import setup_logging
@@ -93,7 +95,7 @@ def run_from_server(args, build, device, *, command: str, settings, check=None) 
 
     url = (getattr(args, "server", None) or device.server_url).rstrip("/")
     context = client_ssl_context({"url": url, "tls_fingerprint": device.tls_fingerprint}, url)
-    credential = WindowCredential(url, device.key, context, str(device.path))
+    credential = WindowCredential(url, device.key, context, str(device.path), device.name)
     device_dir = device.path.parent
     setup_logging(command, device_dir / "logs")
     api = ApiClient(url, device.key, ssl_context=context)
@@ -107,6 +109,8 @@ def run_from_server(args, build, device, *, command: str, settings, check=None) 
     # the lobby's files (logos, chime, packs) from the server into this PC's cache; its last good copy
     # when the server is away
     config = with_device_files(loaded.config, api, device.role)
+    if loaded.profile:
+        credential = dataclasses.replace(credential, profile=loaded.profile)
     for note in loaded.file_warnings:
         log.warning("settings: %s (not on this PC yet)", note)
     if check is not None and (problem := check(config)):

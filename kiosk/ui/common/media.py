@@ -60,6 +60,9 @@ class PostedPlayer:
     def stop(self) -> None:
         post(self.player, "stop")
 
+    def pause(self) -> None:
+        post(self.player, "pause")
+
     def set_rate(self, rate: float) -> None:
         post(self.player, "setPlaybackRate", Q_ARG(float, float(rate)))
 

@@ -68,13 +68,72 @@ class Zone:
     @classmethod
     def of_profile(cls, config, name: str) -> "Zone":
         """The zone of ``[[displays]]`` profile ``name``; ValueError (a sentence) when there is none."""
-        profile = next((p for p in config.displays if p.name == name), None)
-        if profile is None:
-            known = ", ".join(p.name for p in config.displays) or "none"
-            raise ValueError(f"no display profile {name!r} in [[displays]] (profiles: {known})")
+        profile = profile_named(config, name)
         agencies = frozenset(profile.agencies)
         counters = frozenset(profile.counters) | {c.id for c in config.counters if c.agency in agencies}
         return cls(profile.name, agencies, counters, profile.voice)
+
+
+def profile_named(config, name: str | None):
+    """The ``[[displays]]`` profile called ``name`` (None for None); ValueError (a sentence) when there is none."""
+    if not name:
+        return None
+    profile = next((p for p in config.displays if p.name == name), None)
+    if profile is None:
+        known = ", ".join(p.name for p in config.displays) or "none"
+        raise ValueError(f"no display profile {name!r} in [[displays]] (profiles: {known})")
+    return profile
+
+
+def display_languages(config, profile=None) -> list[str]:
+    """The display's languages: the profile's if it names them, else the lobby's default first, then the others."""
+    if profile is not None and profile.languages:
+        return list(dict.fromkeys(profile.languages))
+    langs = [config.lobby.default_language]
+    return langs + [lang for lang in config.lobby.languages if lang not in langs]
+
+
+def spoken_config(config, profile=None):
+    """The config the display's voice reads: a profile's languages are the languages it speaks."""
+    if profile is None or not profile.languages:
+        return config
+    audio = config.audio.model_copy(update={"languages": list(dict.fromkeys(profile.languages))})
+    return config.model_copy(update={"audio": audio})
+
+
+def ticker_text(config, langs: list[str], profile=None, notices=()) -> str:
+    """The running text: the profile's (else [display]'s) ticker, then the notices (config's, then the API's),
+    each in the display's languages."""
+    ticker = profile.ticker if profile is not None and profile.ticker is not None else config.display.ticker
+    return "   •   ".join(text.get(lang) for text in [ticker, *config.display.notices, *notices] for lang in langs)
+
+
+class _NoticeWords(dict):
+    """A notice from the server ({"id": ..., "en": ...}) read like a config Text: ``.get(lang)``."""
+
+    def get(self, lang, default=None):
+        return super().get(lang) or super().get("id") or default or ""
+
+
+def active_notices(notices: list[dict], now: datetime) -> list:
+    """The server's notices still up at ``now`` (one past its ``until`` leaves the ticker by itself)."""
+    active = []
+    for notice in notices:
+        until = notice.get("until")
+        try:
+            if until and datetime.fromisoformat(until) <= now:
+                continue
+        except (TypeError, ValueError):
+            pass
+        active.append(_NoticeWords(notice.get("text") or {}))
+    return active
+
+
+def signage_items(config, profile=None) -> list:
+    """The playlist between calls: the profile's, else [display]'s."""
+    if profile is not None and profile.signage:
+        return list(profile.signage)
+    return list(config.display.signage)
 
 
 def is_current(state, call: Call) -> bool:
@@ -109,10 +168,17 @@ class CounterLine:
     status: str            # serving | open | paused | closed
     code: str | None = None
     reason: str | None = None
+    until: str | None = None  # a paused counter's end, "13:00", where the config has one (the lobby's break)
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, fit=None) -> str:
+        """The state in words; ``fit(text) -> bool`` (a narrow board row): the shortest wording that fits."""
         if self.status == "serving":
             return t("display.counter_serving", lang, code=self.code)
+        if self.status == "paused" and self.until:
+            reason = pause_reason_text(self.reason, lang)
+            words = [t(f"display.{msgid}", lang, reason=reason, time=self.until)
+                     for msgid in ("counter_paused_until", "counter_paused_until_short", "counter_paused_time")]
+            return next((text for text in words if fit is None or fit(text)), words[-1])
         if self.status == "paused":
             return t("display.counter_paused", lang, reason=pause_reason_text(self.reason, lang))
         return t(f"display.counter_{self.status}", lang)
@@ -127,8 +193,9 @@ def pause_reason_text(reason: str | None, lang: str) -> str:
     return reason or t("counter.reason_break", lang)
 
 
-def counter_lines(state, counters) -> list[CounterLine]:
-    """Each configured counter's state, in the config's order."""
+def counter_lines(state, counters, pause_until: str | None = None) -> list[CounterLine]:
+    """Each configured counter's state, in the config's order; ``pause_until`` ("13:00"): when the paused
+    counters come back, where the config says (a break of [schedule] going on now)."""
     lines = []
     for counter in counters:
         entry = state.counters.get(counter.id) or {"status": "closed", "reason": None, "ticket_id": None}
@@ -140,7 +207,8 @@ def counter_lines(state, counters) -> list[CounterLine]:
         if status == "open" and code:
             status = "serving"
         lines.append(CounterLine(counter.id, counter.number, counter.agency, status, code,
-                                 entry.get("reason") if status == "paused" else None))
+                                 entry.get("reason") if status == "paused" else None,
+                                 pause_until if status == "paused" else None))
     return lines
 
 

@@ -37,9 +37,12 @@ from kiosk.sign_packs import info_clip_is_stand_in
 from kiosk.ui.common import theme
 from kiosk.ui.display.announcer import Announcer
 from kiosk.ui.display.board import (REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, Zone, brief_playlist,
-                                     counter_lines, lobby_notice, waiting_pages, zone_counters)
+                                     active_notices, counter_lines, display_languages, lobby_notice, profile_named, signage_items,
+                                     spoken_config, ticker_text, waiting_pages, zone_counters)
 from kiosk.ui.common.live import LiveLobby
+from kiosk.ui.common.tasks import Tasks
 from kiosk.ui.display.sign_panel import SignPanel
+from kiosk.ui.display.signage import SignagePanel
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,8 @@ TICKER_FRAME_MS = 33
 READABLE = 0.05
 CODE = 0.095
 CARD_COUNTER = 0.06
-CATCH_UP_RATE = 1.5  # the sign clips' speed while calls wait to be signed
+CATCH_UP_RATE = 1.5
+CATCH_UP_AFTER_RESTART_S = 300  # calls missed while the display was down, at most this old, are announced  # the sign clips' speed while calls wait to be signed
 
 
 # --------------------------------------------------------------------------- widgets
@@ -143,14 +147,20 @@ class DisplayWindow(QWidget):
 
     def __init__(self, config, server_url: str, key: str, *, synthesizer=None, clock: Clock | None = None,
                  parent: QWidget | None = None, ssl_context=None, monotonic=time.monotonic,
-                 profile: str | None = None):
+                 profile: str | None = None, handled_file=None):
         super().__init__(parent)
+        # the seq of the last call this display took (a restart mid-burst announces what came meanwhile)
+        self.handled_file = handled_file
         self.config = config
         self.server_url = server_url
         self.key = key
         self.clock = clock or SystemClock()
         self.monotonic = monotonic
-        self.langs = _display_languages(config)
+        # a [[displays]] profile: its zone, languages, layout, ticker and signage (None: the whole lobby)
+        self.profile = profile_named(config, profile)
+        self.langs = _display_languages(config, self.profile)
+        self.api_notices: list = []  # the notices the server holds (manager API), shown on the ticker
+        self._tasks = Tasks(max_threads=1, parent=self)
         self.setWindowTitle(f"{config.lobby.name} — display")
         self.setObjectName("display")
         self.flash_seconds = float(config.display.flash_seconds)
@@ -176,7 +186,7 @@ class DisplayWindow(QWidget):
             from kiosk.audio.speech import synthesizer_from_config
 
             synthesizer = synthesizer_from_config(config)
-        self.announcer = Announcer(config, synthesizer, self)
+        self.announcer = Announcer(spoken_config(config, self.profile), synthesizer, self)
         from kiosk.tls import client_ssl_context
 
         # ssl_context: an enrolled PC's (kiosk.device_file.window_credential) pins the fingerprint of its device file
@@ -203,12 +213,51 @@ class DisplayWindow(QWidget):
         self._offline_timer = QTimer(self)
         self._offline_timer.setSingleShot(True)
         self._offline_timer.timeout.connect(self._offline_grace_over)
+        self._last_call_at = float("-inf")  # monotonic: when the last call of this display came
+        self._signage_timer = QTimer(self)  # when the lobby may be quiet enough for signage
+        self._signage_timer.setSingleShot(True)
+        self._signage_timer.timeout.connect(self._signage_check)
         self._tick_clock()
         self._show_calls()
         self._refresh_counters()
         self._refresh_waiting()
 
     # ------------------------------------------------------------------ building
+
+    def _ticker_text(self) -> str:
+        now = self.clock.now()
+        return ticker_text(self.config, self.langs, self.profile, active_notices(self.api_notices, now))
+
+    def _refresh_ticker(self) -> None:
+        text = self._ticker_text()
+        if text != self.ticker.text:
+            self.ticker.text = text
+            self.ticker.update()
+
+    def _fetch_notices(self) -> None:
+        """The notices the server holds, off the GUI thread (at each snapshot: a start or a reconnect)."""
+        from kiosk.client import ApiClient
+
+        def fetch():
+            client = ApiClient(self.server_url, self.key, ssl_context=self.live.ssl_context)
+            try:
+                return client.notices()
+            finally:
+                client.close()
+
+        self._tasks.run(fetch, on_done=self._take_notices,
+                        on_error=lambda exc: log.warning("display: the notices could not be read: %s", exc))
+
+    def _take_notices(self, notices: list) -> None:
+        if self._closed:
+            return
+        self.api_notices = list(notices)
+        self._refresh_ticker()
+
+    @property
+    def one_counter(self) -> bool:
+        """A profile for one counter (a small screen above a loket): its number and state, large."""
+        return self.profile is not None and self.profile.layout == "counter"
 
     def _text(self, key: str, joiner: str = " · ") -> str:
         return joiner.join(t(f"display.{key}", lang) for lang in self.langs)
@@ -262,6 +311,12 @@ class DisplayWindow(QWidget):
         for card in self.cards:
             slot.addWidget(card, 1)
         left.addWidget(self.slot, 1)
+        # signage between calls, in the calls' place (kiosk/ui/display/signage.py)
+        self.signage = SignagePanel(signage_items(config, self.profile), lambda file: resolve(self.config, file),
+                                    info_clip_path(config), self)
+        self.signage.hide()
+        self.signage.item_skipped.connect(self._on_signage_skipped)
+        left.addWidget(self.signage, 1)
         body.addLayout(left, 60)
 
         # right column: sign language, the counter board
@@ -288,6 +343,25 @@ class DisplayWindow(QWidget):
         right.addWidget(self.counters_frame, 1)
         body.addLayout(right, 40)
 
+        # one counter's screen (layout = "counter"): its name, the number it serves and its state, large
+        self.counter_screen = QFrame(self, objectName="counterScreen")
+        screen = QVBoxLayout(self.counter_screen)
+        self.counter_screen_name = QLabel(self.counter_screen, objectName="counterScreenName")
+        self.counter_screen_code = QLabel(self.counter_screen, objectName="counterScreenCode")
+        self.counter_screen_state = QLabel(self.counter_screen, objectName="counterScreenState")
+        for label in (self.counter_screen_name, self.counter_screen_code, self.counter_screen_state):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setWordWrap(label is self.counter_screen_state)
+            screen.addWidget(label, 1 if label is self.counter_screen_code else 0)
+        body.addWidget(self.counter_screen, 1)
+        self.counter_screen.setVisible(self.one_counter)
+        if self.one_counter:
+            # the whole body is the counter's; the lobby's notice (a break, closing) goes on top of it
+            body.setStretch(0, 0)
+            body.setStretch(1, 0)
+            screen.insertWidget(0, self.notice_label)
+
         # waiting per agency
         self.waiting_frame = QFrame(self, objectName="waiting")
         waiting = QHBoxLayout(self.waiting_frame)
@@ -307,7 +381,10 @@ class DisplayWindow(QWidget):
             # a long text must not widen the window: it is sized (or wrapped) to the space it gets
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self.ticker = Ticker(_ticker_text(config, self.langs), self)
+        if self.one_counter:  # the counter's screen has the whole body: no calls of others, no board
+            for part in (self.slot, self.sign_frame, self.counters_frame, self.waiting_frame):
+                part.hide()
+        self.ticker = Ticker(self._ticker_text(), self)
         self.ticker.setObjectName("ticker")
         outer.addWidget(self.ticker)
 
@@ -337,6 +414,7 @@ class DisplayWindow(QWidget):
     def readable_labels(self) -> list[QLabel]:
         """Every visible label a visitor must read from 5 m: each is held to 1/20 of the screen's height."""
         labels = [self.slot_caption, self.notice_label, self.time_label, self.waiting_title,
+                  self.counter_screen_name, self.counter_screen_code, self.counter_screen_state,
                   self.sign_panel.title, self.sign_panel.caption, *self.waiting_chips]
         for card in self.cards:
             labels += [card.code, card.counter, card.agency, card.recall]
@@ -422,6 +500,13 @@ class DisplayWindow(QWidget):
         self._layout_counter_rows()
         QTimer.singleShot(0, self._layout_counter_rows)  # the closed counters' rows need the frame's width
 
+        # one counter's screen: the number as large as the body allows, the words at twice the readable size
+        body_height = height - self.header.height() - self.ticker.height()
+        self.counter_screen_name.setFont(self._font(0.1, bold=True))
+        self.counter_screen_code.setFont(_pixel_font(min(round(body_height * 0.45), round(width * 0.22)), bold=True))
+        self.counter_screen_state.setFont(self._font(0.08, bold=True))
+        self.counter_screen.layout().setContentsMargins(pad * 2, pad, pad * 2, pad)
+
         self.waiting_title.setFont(self._font(READABLE, bold=True))
         self.waiting_page_label.setFont(self._font(0.026))
         # always room for "2/4", so the chips' space does not change when pages appear
@@ -471,6 +556,12 @@ class DisplayWindow(QWidget):
             QLabel#waitingChip {{ background: {theme.PANEL}; color: {theme.WHITE}; border-radius: {radius}px;
                                  padding: 0px {pad * 2}px; }}
             QLabel#waitingNone {{ color: {theme.GREY_TEXT}; }}
+            QFrame#counterScreen {{ background: {theme.NAVY_DARK}; border-radius: {radius}px; }}
+            QLabel#counterScreenName {{ color: {theme.WHITE}; }}
+            QLabel#counterScreenCode {{ color: {theme.YELLOW}; }}
+            QLabel#counterScreenState {{ color: {theme.PALE}; }}
+            QLabel#counterScreenState[status="paused"] {{ color: {theme.AMBER_TEXT}; }}
+            QLabel#counterScreenState[status="closed"] {{ color: {theme.GREY_TEXT}; }}
             QLabel#offline {{ background: {theme.RED}; color: {theme.WHITE}; border: 3px solid {theme.WHITE};
                              border-radius: {radius}px; padding: {pad}px {pad * 3}px; }}
         """
@@ -493,6 +584,11 @@ class DisplayWindow(QWidget):
                 QLabel#recallBadge {{ background: {theme.PRIORITY}; color: {theme.WHITE}; border-radius: {radius}px;
                                       padding: 0px {radius * 2}px; }}
             """)
+        if self.one_counter:
+            # the counter's own new call flashes its number as the lobby's cards do
+            bright = self._flash_on and self._card_flashing(self.cards[0], now)
+            self.counter_screen_code.setStyleSheet(
+                f"background: {theme.YELLOW}; color: {theme.NAVY}; border-radius: {radius}px;" if bright else "")
 
     def _card_flashing(self, card: CallCard, now: float) -> bool:
         return card.call is not None and now - card.since < self.flash_seconds
@@ -515,16 +611,21 @@ class DisplayWindow(QWidget):
         self._waiting_timer.start(WAITING_PAGE_MS)
         self._offline_timer.start(OFFLINE_GRACE_MS)
         self.ticker.start()
-        if self.config.sign.enabled:
+        if self.config.sign.enabled and not self.one_counter:
             self.sign_panel.start()
+        self._last_call_at = self.monotonic()  # what the snapshot shows stays up a while first
+        self._arm_signage(self.config.display.signage_after_s)
 
     def shutdown(self) -> None:
         """Stop the stream, the players, the timers and the speech thread. Safe to call twice."""
         if self._closed:
             return
         self._closed = True
-        for timer in (self._slot_timer, self._flash_timer, self._clock_timer, self._waiting_timer, self._offline_timer):
+        for timer in (self._slot_timer, self._flash_timer, self._clock_timer, self._waiting_timer, self._offline_timer,
+                      self._signage_timer):
             timer.stop()
+        self.signage.shutdown()
+        self._tasks.wait(3000)
         self.ticker.stop()
         self.live.stop()
         self.sign_panel.shutdown()
@@ -539,9 +640,11 @@ class DisplayWindow(QWidget):
     def _on_snapshot(self) -> None:
         state = self.live.state
         self._snapshots += 1
+        self._fetch_notices()
         if self._snapshots == 1:
             # what was called before the display started was announced then: show it, quietly
             self.board.load(state)
+            self._catch_up(state)
         else:
             # a resync after a long outage: calls made meanwhile are still new to the hall
             for entry in state.recent_calls:
@@ -554,6 +657,8 @@ class DisplayWindow(QWidget):
         self._refresh_waiting()
 
     def _on_event(self, event: dict) -> None:
+        if event["type"] == EventType.NOTICES_CHANGED:
+            self._take_notices(event["payload"]["notices"])
         if event["type"] in (EventType.CALLED, EventType.RECALLED):
             self._new_call(Call.from_entry(call_entry(event)))
         else:
@@ -566,9 +671,49 @@ class DisplayWindow(QWidget):
             self._refresh_counters()
             self._refresh_waiting()
 
+    def _catch_up(self, state) -> None:
+        """Restarted mid-burst: the calls made since the last one this display took (by its handled file),
+        of the last few minutes, are new to the hall: shown, spoken and signed once."""
+        handled = _read_handled(self.handled_file)
+        if handled is None:
+            self._save_handled(self.board.last_seq)
+            return
+        now = self.clock.now()
+        missed = []
+        for entry in state.recent_calls:
+            call = Call.from_entry(entry)
+            try:
+                recent = (now - datetime.fromisoformat(call.at)).total_seconds() <= CATCH_UP_AFTER_RESTART_S
+            except (TypeError, ValueError):
+                recent = False
+            if call.seq > handled and recent:
+                missed.append(call)
+        last = self.board.last_seq
+        if missed:
+            self.board.last_seq = handled
+            for call in sorted(missed, key=lambda c: c.seq):
+                self._new_call(call)
+        self.board.seen(last)
+        self._save_handled(self.board.last_seq)
+
+    def _save_handled(self, seq: int) -> None:
+        if self.handled_file is None:
+            return
+        path = self.handled_file
+
+        def write():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(path.name + ".tmp")
+            temp.write_text(str(int(seq)), encoding="utf-8")
+            os.replace(temp, path)
+
+        self._tasks.run(write, on_error=lambda exc: log.warning("display: cannot keep %s: %s", path, exc))
+
     def _new_call(self, call: Call) -> None:
         if not self.board.add(call):
             return
+        self._save_handled(call.seq)
+        self._pause_signage()
         if self.zone is None or self.zone.voice:
             self.announcer.announce(call.seq, call.code, call.counter_number)
         if self.config.sign.enabled:
@@ -588,6 +733,49 @@ class DisplayWindow(QWidget):
         self.sign_log.append((key, self.monotonic()))
         if not self.sign_panel.waiting_calls:
             self.sign_panel.playback_rate = 1.0  # caught up: the last call of a burst at its own pace
+
+    # ------------------------------------------------------------------ signage between calls
+
+    @property
+    def signage_visible(self) -> bool:
+        return self.signage.isVisible()
+
+    def _arm_signage(self, seconds: float) -> None:
+        if self.signage.items and not self.one_counter and not self._closed:
+            self._signage_timer.start(max(1, math.ceil(seconds * 1000)))
+
+    def _pause_signage(self) -> None:
+        """A call: the calls take the screen back at once; signage waits for the lobby to be quiet again."""
+        self._last_call_at = self.monotonic()
+        self.signage.pause()
+        if self.signage.isVisible():
+            self.signage.hide()
+            self.slot.show()
+        self._arm_signage(self.config.display.signage_after_s)
+
+    def _quiet(self) -> bool:
+        """Every call has had its time on screen and was spoken and signed."""
+        return not self.board.queue and not self.announcer.busy and not self.sign_panel.busy
+
+    def _signage_check(self) -> None:
+        if self._closed or not self.signage.playable:
+            return
+        since = self.monotonic() - self._last_call_at
+        after = self.config.display.signage_after_s
+        if since < after or not self._quiet():
+            self._arm_signage(max(0.5, after - since))
+            return
+        self.slot.hide()
+        self.signage.show()
+        self.signage.resume()
+        if not self.signage.playable:  # every item broken: the calls stay, never a black screen
+            self._on_signage_skipped("", "")
+
+    def _on_signage_skipped(self, _name: str, _why: str) -> None:
+        if not self.signage.playable and self.signage.isVisible():
+            self.signage.pause()
+            self.signage.hide()
+            self.slot.show()
 
     def _local_day(self, at: str) -> str | None:
         try:
@@ -713,22 +901,55 @@ class DisplayWindow(QWidget):
     # ------------------------------------------------------------------ the counter board and the notice
 
     def _refresh_counters(self) -> None:
-        lines = counter_lines(self.live.state, zone_counters(self.config, self.zone))
+        notice = lobby_notice(self.config, self.clock.now())
+        pause_until = f"{notice.until:%H:%M}" if notice is not None and notice.kind == "break" else None
+        lines = counter_lines(self.live.state, zone_counters(self.config, self.zone), pause_until)
         if lines != self._counter_lines:
             self._counter_lines = lines
             self._layout_counter_rows()
+        if self.one_counter:
+            self._show_counter_screen()
+
+    def _show_counter_screen(self) -> None:
+        """The one counter's screen: "Loket 3", then the number it serves large, then its state in words."""
+        line = self._counter_lines[0] if self._counter_lines else None
+        if line is None:
+            return
+        self.counter_screen_name.setText(f"{t('display.counter', self.langs[0])} {line.number}")
+        serving = line.status == "serving"
+        self.counter_screen_code.setText(line.code if serving else "")
+        self.counter_screen_code.setVisible(serving)
+        if serving:
+            state = self._text("counter_screen_serving", "\n")
+        else:
+            state = "\n".join(line.text(lang) for lang in self.langs)
+        self.counter_screen_state.setText(state)
+        self.counter_screen_state.setProperty("status", line.status)
+        self.counter_screen_state.style().unpolish(self.counter_screen_state)
+        self.counter_screen_state.style().polish(self.counter_screen_state)
+
+    def counter_screen_text(self) -> tuple[str, str, str]:
+        """(name, code, state) of the one counter's screen, e.g. ('Loket 3', 'B-001', 'Sedang melayani')."""
+        return (self.counter_screen_name.text(), self.counter_screen_code.text() if self.counter_screen_code.isVisible()
+                else "", self.counter_screen_state.text())
+
+    def _state_fits(self, text: str) -> bool:
+        """A counter's state fits its column on the board (beside "Loket 12"), at the readable size."""
+        room = self.counters_frame.width() * 0.6
+        return room <= 0 or QFontMetrics(self._font(READABLE)).horizontalAdvance(text) <= room
 
     def counter_board_text(self) -> list[str]:
         """Every counter's line (all pages), e.g. ['Loket 1 A-003', 'Loket 2 Jeda: Salat', 'Loket 3 Tutup']."""
         lang = self.langs[0]
-        return [f"{t('display.counter', lang)} {line.number} {line.text(lang)}" for line in self._counter_lines]
+        return [f"{t('display.counter', lang)} {line.number} {line.text(lang, self._state_fits)}"
+                for line in self._counter_lines]
 
     def _counter_rows_all(self) -> list[tuple[str, str, str]]:
         """(left, right, status) rows: each counter that is open, serving or paused on its own row, then the
         closed ones together ("Tutup | 4, 5, 6, …"), as many numbers a row as fit at the readable size."""
         lang = self.langs[0]
         word = t("display.counter", lang)
-        rows = [(f"{word} {line.number}", line.text(lang), line.status)
+        rows = [(f"{word} {line.number}", line.text(lang, self._state_fits), line.status)
                 for line in self._counter_lines if line.status != "closed"]
         closed = [line.number for line in self._counter_lines if line.status == "closed"]
         if closed:
@@ -808,6 +1029,8 @@ class DisplayWindow(QWidget):
             self.notice_label.setVisible(bool(text))
             # the notice takes the caption's place: four cards still fit below it
             self.slot_caption.setVisible(not text)
+            if hasattr(self, "_counter_lines"):
+                self._refresh_counters()  # a break began or ended: the paused counters' end time with it
 
     def _next_pages(self) -> None:
         self._next_waiting_page()
@@ -821,13 +1044,13 @@ class DisplayWindow(QWidget):
         """A new config from the server (kiosk.settings_sync), at once: names, ticker, languages, waiting
         chips; the next call's chime, voice packs and sign clips (a call being played finishes as it was)."""
         self.config = config
-        self.announcer.use_config(config)
+        self.announcer.use_config(spoken_config(config, self.profile))
         self.sign_panel.info_clip = info_clip_path(config)  # read when the panel next goes idle
         self.sign_panel.info_stand_in = info_clip_is_stand_in(config)
-        self.langs = _display_languages(config)
+        self.profile = profile_named(config, self.profile.name) if self.profile is not None else None
+        self.langs = _display_languages(config, self.profile)
         self.setWindowTitle(f"{config.lobby.name} — display")
-        self.ticker.text = _ticker_text(config, self.langs)
-        self.ticker.update()
+        self._refresh_ticker()
         self._waiting_items = None  # names may have changed: lay the chips out again
         self._refresh_waiting()
         log.info("display: new settings from the server applied")
@@ -889,6 +1112,8 @@ class DisplayWindow(QWidget):
     # ------------------------------------------------------------------ clock
 
     def _tick_clock(self) -> None:
+        if hasattr(self, "ticker"):
+            self._refresh_ticker()  # a notice ends at its own time
         now = self.clock.now().astimezone(self.config.lobby.tz)
         self.time_label.setText(now.strftime("%H:%M"))
         self.date_label.setText(long_date(now.date(), self.langs[0]))
@@ -902,18 +1127,30 @@ def _pixel_font(pixels: int, bold: bool = False) -> QFont:
     return font
 
 
-def _display_languages(config) -> list[str]:
-    """The display's languages: the lobby's default first, then the others."""
-    langs = [config.lobby.default_language]
-    langs += [lang for lang in config.lobby.languages if lang not in langs]
-    return langs
+def _read_handled(path) -> int | None:
+    if path is None:
+        return None
+    try:
+        return int(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
 
 
-def _ticker_text(config, langs: list[str]) -> str:
-    return "   •   ".join(config.display.ticker.get(lang) for lang in langs)
+def _display_languages(config, profile=None) -> list[str]:
+    return display_languages(config, profile)
 
 
 # --------------------------------------------------------------------------- the sub-command
+
+def device_profile(config, credential) -> str | None:
+    """The profile this display's device takes without --profile: the server's word (an enrolled PC's settings
+    answer), else the [[displays]] profile that names the device of config.toml's key."""
+    from kiosk.live_config import profile_for_device
+
+    if credential.profile and any(p.name == credential.profile for p in config.displays):
+        return credential.profile
+    return profile_for_device(config, credential.name)
+
 
 def main(args) -> int:
     """``mpp-kiosk display [--config PATH] [--server URL]``; exit codes in kiosk.ui.common.entry."""
@@ -924,8 +1161,12 @@ def main(args) -> int:
     profile = getattr(args, "profile", None)
 
     def build(config, credential) -> DisplayWindow:
+        chosen = profile or device_profile(config, credential)
+        if chosen:
+            log.info("display: profile %r (%s)", chosen, "--profile" if profile else f"device {credential.name!r}")
+        handled = config.path(config.server.database).parent / f"display-{chosen or 'lobby'}.seq"
         return DisplayWindow(config, credential.url, credential.key, ssl_context=credential.ssl_context,
-                             profile=profile)
+                             profile=chosen, handled_file=handled)
 
     def check(config) -> str | None:
         if profile:

@@ -13,7 +13,7 @@ from .conftest import open_display
 def xx(tmp_path, monkeypatch):
     with pseudo_language(tmp_path / "locale") as lang:
         # the display shows the lobby's languages; here only the pseudo one
-        monkeypatch.setattr(display_window, "_display_languages", lambda config: [lang])
+        monkeypatch.setattr(display_window, "_display_languages", lambda config, profile=None: [lang])
         yield lang
 
 

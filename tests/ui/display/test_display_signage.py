@@ -1,0 +1,132 @@
+"""Signage between calls: the playlist in order, a broken file skipped, a call pauses it at once, it resumes."""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtGui import QColor, QImage
+
+from kiosk.clock import FakeClock
+from kiosk.config import parse_config
+from kiosk.ui.display.window import DisplayWindow
+from support.configs import MONDAY_9, config_dict
+from support.server import running_server
+
+from .conftest import display_config
+
+
+def picture(path, colour: str):
+    image = QImage(64, 36, QImage.Format.Format_RGB32)
+    image.fill(QColor(colour))
+    assert image.save(str(path))
+    return path.name
+
+
+def signage_config(tmp_path, items, *, sign=True):
+    base = display_config(tmp_path)
+    data = config_dict(**{key: base.model_dump(mode="json")[key] for key in ("audio", "sign", "display")})
+    data["display"] |= {"signage": items, "signage_after_s": 1}
+    data["sign"]["enabled"] = sign
+    return parse_config(data, base_dir=tmp_path)
+
+
+def open_window(qtbot, config, server, synthesizer, screen=(1366, 768)):
+    window = DisplayWindow(config, server.url, server.key("display"), synthesizer=synthesizer, clock=FakeClock(MONDAY_9))
+    qtbot.addWidget(window)
+    window.resize(*screen)
+    window.show()
+    window.start()
+    return window
+
+
+def test_the_playlist_plays_in_order_and_skips_a_broken_file(qtbot, tmp_path, synthesizer, caplog):
+    a, b = picture(tmp_path / "a.png", "#c0392b"), picture(tmp_path / "b.png", "#27ae60")
+    (tmp_path / "broken.png").write_bytes(b"not a picture")
+    (tmp_path / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 and then nothing")
+    config = signage_config(tmp_path, [
+        {"kind": "image", "file": a, "seconds": 0.3},
+        {"kind": "image", "file": "broken.png", "seconds": 0.3},
+        {"kind": "video", "file": "broken.mp4", "seconds": 0.3},
+        {"kind": "image", "file": b, "seconds": 0.3},
+        {"kind": "sign_info", "seconds": 0.6},
+    ])
+    caplog.set_level(logging.WARNING, logger="kiosk.ui.display.signage")
+    with running_server(config, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9)) as server:
+        window = open_window(qtbot, config, server, synthesizer)
+        try:
+            assert not window.signage_visible  # what the snapshot shows stays up first
+            qtbot.waitUntil(lambda: window.signage_visible, timeout=3000)
+            assert not window.slot.isVisible()
+            qtbot.waitUntil(lambda: len(window.signage.history) >= 5, timeout=8000)
+            assert list(window.signage.history)[:5] == ["a.png", "b.png", "sign_info", "a.png", "b.png"]
+            # each broken file skipped once, logged, and never shown again
+            assert sorted(name for name, _ in window.signage.skipped) == ["broken.mp4", "broken.png"]
+            assert {r.getMessage().split(" skipped")[0] for r in caplog.records} >= {"signage: broken.png",
+                                                                                   "signage: broken.mp4"}
+            assert window.signage_visible and window.signage.view.image is not None  # a picture, not black
+        finally:
+            window.shutdown()
+
+
+def test_a_playlist_of_broken_files_leaves_the_calls_on_screen(qtbot, tmp_path, synthesizer):
+    (tmp_path / "broken.png").write_bytes(b"not a picture")
+    config = signage_config(tmp_path, [{"kind": "image", "file": "broken.png", "seconds": 0.3},
+                                       {"kind": "sign_info", "seconds": 0.3}], sign=False)
+    with running_server(config, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9)) as server:
+        window = open_window(qtbot, config, server, synthesizer)
+        try:
+            qtbot.waitUntil(lambda: len(window.signage.skipped) == 2, timeout=4000)  # no info clip: sign is off
+            assert not window.signage_visible and window.slot.isVisible()
+            assert window.counter_label.text() == "Belum ada panggilan"
+        finally:
+            window.shutdown()
+
+
+def test_a_call_pauses_signage_at_once_and_it_resumes_after(qtbot, tmp_path, synthesizer):
+    a, b = picture(tmp_path / "a.png", "#c0392b"), picture(tmp_path / "b.png", "#27ae60")
+    config = signage_config(tmp_path, [{"kind": "image", "file": a, "seconds": 4},
+                                       {"kind": "image", "file": b, "seconds": 4}], sign=False)
+    with running_server(config, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9)) as server:
+        window = open_window(qtbot, config, server, synthesizer)
+        try:
+            qtbot.waitUntil(lambda: window.live.connected and window.signage_visible, timeout=4000)
+            assert window.signage.current_name == "a.png"
+            server.engine.issue_ticket("paspor")
+            server.engine.open_counter("loket-3")
+            ticket = server.engine.call_next("loket-3")
+            server.notify()
+            # within the call's own event: the call is on screen and signage stopped
+            qtbot.waitUntil(lambda: window.shown_calls() == [(ticket.code, "Loket 3")], timeout=3000)
+            assert not window.signage_visible and window.slot.isVisible() and window.signage.paused
+            left = window.signage._remaining_ms
+            qtbot.waitUntil(lambda: window.announcer.enqueue_counts and not window.announcer.busy, timeout=4000)
+            assert not window.signage_visible  # spoken, but signage_after_s is not over yet
+            qtbot.waitUntil(lambda: window.signage_visible, timeout=4000)
+            # it goes on with the picture it was showing, for what was left of its time
+            assert window.signage.current_name == "a.png" and list(window.signage.history) == ["a.png"]
+            assert 0 < left < 4000
+        finally:
+            window.shutdown()
+
+
+def test_a_managers_notice_reaches_the_ticker_live_and_at_a_start(qtbot, tmp_path, synthesizer):
+    config = signage_config(tmp_path, [], sign=False)
+    with running_server(config, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9)) as server:
+        window = open_window(qtbot, config, server, synthesizer)
+        manager = server.client("manager")
+        try:
+            qtbot.waitUntil(lambda: window.live.connected, timeout=4000)
+            added = manager.add_notice({"id": "Samsat tutup pukul 12:00", "en": "Samsat closes at 12:00"})
+            server.notify()
+            qtbot.waitUntil(lambda: "Samsat tutup pukul 12:00   •   Samsat closes at 12:00" in window.ticker.text,
+                            timeout=3000)
+            later = open_window(qtbot, config, server, synthesizer)  # a display started now reads it too
+            try:
+                qtbot.waitUntil(lambda: "Samsat closes at 12:00" in later.ticker.text, timeout=4000)
+            finally:
+                later.shutdown()
+            manager.remove_notice(added["id"])
+            server.notify()
+            qtbot.waitUntil(lambda: "Samsat" not in window.ticker.text, timeout=3000)
+        finally:
+            manager.close()
+            window.shutdown()
