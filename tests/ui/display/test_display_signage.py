@@ -117,8 +117,8 @@ def test_a_managers_notice_reaches_the_ticker_live_and_at_a_start(qtbot, tmp_pat
             qtbot.waitUntil(lambda: window.live.connected, timeout=4000)
             added = manager.add_notice({"id": "Samsat tutup pukul 12:00", "en": "Samsat closes at 12:00"})
             server.notify()
-            qtbot.waitUntil(lambda: "Samsat tutup pukul 12:00   •   Samsat closes at 12:00" in window.ticker.text,
-                            timeout=3000)
+            qtbot.waitUntil(lambda: "Samsat tutup pukul 12:00" in window.ticker.text
+                            and "Samsat closes at 12:00" in window.ticker.text, timeout=8000)
             later = open_window(qtbot, config, server, synthesizer)  # a display started now reads it too
             try:
                 qtbot.waitUntil(lambda: "Samsat closes at 12:00" in later.ticker.text, timeout=4000)
