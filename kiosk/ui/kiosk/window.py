@@ -1228,24 +1228,10 @@ class KioskWindow(QWidget):
         self._issued(result)
 
     def _check_in_failed(self, exc: BaseException) -> None:
-        self.issuing = False
-        if self._closed:
+        failed = self._request_failed(exc, self.checkin_screen, "check-in")
+        if failed is None:
             return
-        self.checkin_screen.set_busy(False)
-        status, code, message = _api_error_parts(exc)
-        if code == "device_revoked":
-            self._revoked(message)
-            return
-        if not _is_api_error(exc):
-            log.error("kiosk: check-in failed: %r", exc)
-            message, status = "", 0
-        if status is None:
-            self.online = False
-            self.connection_changed.emit(False)
-            self._history.clear()
-            self._go("offline", push=False)
-            self.refresh_timer.start(self.retry_ms)
-            return
+        _status, _code, message = failed
         # a refusal (too early, too late, cancelled, ...): its sentence stays on the check-in screen
         self._history = ["home"]
         self._go("checkin", push=False)
@@ -1303,17 +1289,19 @@ class KioskWindow(QWidget):
         self.refresh_catalog()
         self.ticket_shown.emit(ticket)
 
-    def _issue_failed(self, exc: BaseException) -> None:
+    def _request_failed(self, exc: BaseException, screen, what: str) -> tuple | None:
+        """What an issue or a check-in that failed has in common: (status, code, sentence) of a refusal to show,
+        or None when it is handled here (the window closed, the device revoked, or no answer: offline)."""
         self.issuing = False
         if self._closed:
-            return
-        self.confirm_screen.set_busy(False)
+            return None
+        screen.set_busy(False)
         status, code, message = _api_error_parts(exc)
         if code == "device_revoked":
             self._revoked(message)
-            return
+            return None
         if not _is_api_error(exc):
-            log.error("kiosk: issuing failed: %r", exc)
+            log.error("kiosk: %s failed: %r", what, exc)
             message, status = "", 0
         if status is None:
             # no answer, even to the retries with the same request_id (the client tells
@@ -1323,7 +1311,14 @@ class KioskWindow(QWidget):
             self._history.clear()
             self._go("offline", push=False)
             self.refresh_timer.start(self.retry_ms)
+            return None
+        return status, code, message
+
+    def _issue_failed(self, exc: BaseException) -> None:
+        failed = self._request_failed(exc, self.confirm_screen, "issuing")
+        if failed is None:
             return
+        status, code, message = failed
         # a refusal (closed, full, over the server's issue limit): the server's sentence, and the visitor
         # may tap again; never retried here, the answer was not lost
         if status:
