@@ -24,3 +24,6 @@ def pytest_configure(config):
     except ImportError:  # a run without PySide6 (the Qt-free part)
         return
     guard_singletons()
+
+
+from support.smtp import smtp  # noqa: E402,F401 - a real local SMTP server for the tests of e-mail (booking messages)

@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import re
 import time
-from email import message_from_bytes
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from kiosk.config import parse_config
+
 from support.bookings import NIK, booking_config
-from support.server import free_port, running_server
+from support.server import running_server
 
 
-class Inbox:
-    def __init__(self):
-        self.mails = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.mails.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 @pytest.fixture

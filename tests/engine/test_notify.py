@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
-from email import message_from_bytes
 from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-from aiosmtpd.controller import Controller
 
 from kiosk.notify import Outbox, messages_of
+
 from support.bookings import booking_config, counting_codes, person
 from support.configs import MONDAY_9
 from support.server import free_port
@@ -20,22 +18,6 @@ from support.server import free_port
 MONDAY = MONDAY_9.date()
 
 
-class Inbox:
-    def __init__(self):
-        self.mails = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.mails.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 class Receiver:
