@@ -127,6 +127,19 @@ def slot_time(value: str) -> str:
     return f"{value[:2]}:{value[2:]}" if len(value) == 4 and value.isdigit() else value
 
 
+async def _posted_form(request: Request, backend, lang: str):
+    """(the form's fields, None), or (None, the answer) when the address is over its booking budget: a booking
+    and a move take the same budget."""
+    try:
+        fields = await form_fields(request)
+    except ValueError:
+        fields = {}
+    wait = backend.booking_budget.take(address_of(request))
+    if wait is not None:
+        return None, too_many(request, lang, wait)
+    return fields, None
+
+
 @router.post("/booking/{service_id}/{day}")
 async def book(request: Request, service_id: str, day: str):
     backend = get_backend(request)
@@ -134,14 +147,10 @@ async def book(request: Request, service_id: str, day: str):
     service, when = bookable(request, service_id), parse_day(day)
     if service is None or when is None:
         return not_found(request, lang)
-    try:
-        fields = await form_fields(request)
-    except ValueError:
-        fields = {}
+    fields, refused = await _posted_form(request, backend, lang)
+    if refused is not None:
+        return refused
     address = address_of(request)
-    wait = backend.booking_budget.take(address)
-    if wait is not None:
-        return too_many(request, lang, wait)
     given = {k: fields.get(k, "")[:254] for k in service.booking.fields}
     try:
         booking = await backend.write(backend.engine.bookings.book, service.id, when, slot_time(fields.get("slot", "")),
@@ -257,14 +266,10 @@ async def move(request: Request, code: str, day: str):
     service, when = bookable(request, booking.service_id), parse_day(day)
     if service is None or when is None:
         return not_found(request, lang)
-    try:
-        fields = await form_fields(request)
-    except ValueError:
-        fields = {}
+    fields, refused = await _posted_form(request, backend, lang)
+    if refused is not None:
+        return refused
     address = address_of(request)
-    wait = backend.booking_budget.take(address)
-    if wait is not None:
-        return too_many(request, lang, wait)
     try:
         await backend.write(backend.engine.bookings.move, booking.code, when, slot_time(fields.get("slot", "")))
     except queue_errors.BookingRefused as exc:
