@@ -3,12 +3,12 @@ no JavaScript, nothing from another site. Every sentence is the catalog's (``boo
 service names are lobby data."""
 from __future__ import annotations
 
-import io
+import functools
 from datetime import date, datetime, timezone
 from html import escape
 
 import qrcode
-import qrcode.image.svg
+import qrcode.constants
 
 from kiosk.dates import day_name, long_date
 from kiosk.i18n import other_language, t
@@ -120,12 +120,30 @@ def slots_page(service_name: str, day: date, slots: list, lang: str, lobby: str,
     return shell(lang, t("booking.title", lang), body, lobby=lobby, switch_path=f"{base}/{day.isoformat()}")
 
 
+@functools.lru_cache(maxsize=2048)
 def qr_svg(text: str) -> str:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    svg = buffer.getvalue().decode("utf-8")
-    return svg[svg.index("<svg"):]
+    """The QR of ``text`` as inline SVG: one path, a run of dark modules per subpath, 1.2 mm a module with a
+    two-module quiet zone (what qrcode's SvgPathImage drew at box_size 12, in a tenth of its markup and time).
+    Cached: a booking's link never changes, and a phone reloads its booking's page."""
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()  # the quiet zone included
+    runs = []
+    for y, row in enumerate(matrix):
+        x, width = 0, len(row)
+        while x < width:
+            if row[x]:
+                start = x
+                while x < width and row[x]:
+                    x += 1
+                runs.append(f"M{start},{y}h{x - start}v1h{start - x}z")
+            else:
+                x += 1
+    size = len(matrix)
+    mm = f"{size * 1.2:g}mm"
+    return (f'<svg width="{mm}" height="{mm}" version="1.1" viewBox="0 0 {size} {size}" '
+            f'xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges"><path d="{"".join(runs)}"/></svg>')
 
 
 def booking_page(booking, service_name: str, agency_name: str, slot_local: datetime, lang: str, lobby: str,
