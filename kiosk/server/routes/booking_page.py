@@ -181,7 +181,9 @@ async def find(request: Request, code: str):
         return None, not_found(request, lang)
 
 
-def card(request: Request, booking, lang: str, *, error: str | None = None, done: str | None = None) -> str:
+async def card(request: Request, booking, lang: str, *, error: str | None = None, done: str | None = None) -> str:
+    """The booking's page; the messages sent about it are read on the engine thread (the store's lock is the
+    engine's: a read here on the event loop would wait out every write in flight)."""
     backend = get_backend(request)
     names = backend.names(booking.service_id, booking.agency_id, lang)
     slot_local = datetime.fromisoformat(booking.slot_at).astimezone(backend.config.lobby.tz)
@@ -190,7 +192,7 @@ def card(request: Request, booking, lang: str, *, error: str | None = None, done
     before = service.booking.checkin_before_min if service and service.booking else 30
     from kiosk.notify import messages_of
 
-    sent = messages_of(backend.engine, booking.code)
+    sent = await backend.run(messages_of, backend.engine, booking.code)
     return html.booking_page(booking, names["service_name"], names["agency_name"], slot_local, lang,
                              lobby_name(request), url, checkin_before_min=before, error=error, done=done,
                              messages=sent)
@@ -203,7 +205,7 @@ async def view(request: Request, code: str):
         return refusal
     lang = lang_of(request, booking.lang)
     done = request.query_params.get("done")
-    return page(card(request, booking, lang, done=t(f"booking.done_{done}", lang) if done in DONE else None))
+    return page(await card(request, booking, lang, done=t(f"booking.done_{done}", lang) if done in DONE else None))
 
 
 @router.post("/b/{code}/cancel")
@@ -216,7 +218,7 @@ async def cancel(request: Request, code: str):
     try:
         await backend.write(backend.engine.bookings.cancel, booking.code)
     except queue_errors.BookingRefused as exc:
-        return page(card(request, booking, lang, error=exc.message(lang)), exc.http_status)
+        return page(await card(request, booking, lang, error=exc.message(lang)), exc.http_status)
     backend.kick_outbox()
     return RedirectResponse(f"/b/{booking.code}?lang={lang}&done=cancelled", status_code=303)
 
@@ -230,7 +232,7 @@ async def move_days(request: Request, code: str):
     lang = lang_of(request, booking.lang)
     service = bookable(request, booking.service_id)
     if service is None or booking.state != "booked":
-        return page(card(request, booking, lang, error=t("booking.cannot_move", lang)), 409)
+        return page(await card(request, booking, lang, error=t("booking.cannot_move", lang)), 409)
     listed = await backend.run(_days, backend.engine.bookings, service.id)
     return page(html.days_page(service.id, service.name.get(lang), listed, lang, lobby_name(request),
                                base=f"/b/{booking.code}/move"))
