@@ -213,7 +213,15 @@ class BookingDesk:
         return [today + timedelta(days=n) for n in range(settings.days_ahead + 1)]
 
     def _slot_starts(self, service: Service, day: date) -> list[tuple[str, datetime]]:
-        return slot_starts(self.config, service, day)
+        """slot_starts, kept per service and day for the config in force (a pure function of it: 50 status
+        checks a day, asked again by every slot page and booking); a new config starts afresh."""
+        config = self.config
+        if getattr(self, "_starts_config", None) is not config or len(self._starts) > 512:
+            self._starts_config, self._starts = config, {}
+        key = (service.id, day)
+        if key not in self._starts:
+            self._starts[key] = slot_starts(config, service, day)
+        return list(self._starts[key])
 
     def _taken(self, conn, service_id: str, day: str) -> dict[str, int]:
         return dict(conn.execute(
