@@ -6,6 +6,8 @@ queued signals; it keeps a ``LobbyState`` that applies each event once.
 """
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.lobby_state import LobbyState
@@ -14,6 +16,7 @@ from kiosk.lobby_state import LobbyState
 class LiveLobby(QObject):
     snapshot_loaded = Signal()
     event_applied = Signal(dict)      # an event that changed this window's state (never one seen before)
+    drained = Signal()                # the last queued event was one seen before: nothing behind it any more
     connection_changed = Signal(bool)  # True: connected
     trust_refused = Signal(object)     # the ssl.SSLError of a refused certificate (kiosk.tls.failure_sentence)
     _snapshot_in = Signal(dict)
@@ -29,6 +32,8 @@ class LiveLobby(QObject):
         self.state = LobbyState()
         self.connected = False
         self._stream = None
+        self._queued = 0  # events handed over by the stream's thread and not yet applied here
+        self._queued_lock = threading.Lock()
         # Signals emitted from the stream's thread arrive here on the GUI thread.
         self._snapshot_in.connect(self._on_snapshot)
         self._event_in.connect(self._on_event)
@@ -39,7 +44,7 @@ class LiveLobby(QObject):
 
         self._stream = EventStream(
             self.base_url, self.credential,
-            on_event=self._event_in.emit, on_status=self._status_in.emit, on_snapshot=self._snapshot_in.emit,
+            on_event=self._hand_over, on_status=self._status_in.emit, on_snapshot=self._snapshot_in.emit,
             since=since, ssl_context=self.ssl_context,
         )
         self._stream.start()
@@ -53,9 +58,27 @@ class LiveLobby(QObject):
         self.state = LobbyState(snapshot)
         self.snapshot_loaded.emit()
 
+    def _hand_over(self, event: dict) -> None:
+        """On the stream's thread: one more event on its way to the GUI thread."""
+        with self._queued_lock:
+            self._queued += 1
+        self._event_in.emit(event)
+
+    @property
+    def behind(self) -> int:
+        """Events already received and queued behind the one being handled now. A window that redraws for each
+        event redraws once for a backlog (after a reconnect, a burst of 20 counters) when this is 0: the last of
+        the backlog is handled with the board made true, and the event loop never falls minutes behind."""
+        with self._queued_lock:
+            return self._queued
+
     def _on_event(self, event: dict) -> None:
+        with self._queued_lock:
+            self._queued = max(0, self._queued - 1)
         if self.state.apply(event):
             self.event_applied.emit(event)
+        elif not self.behind:
+            self.drained.emit()
 
     def _on_status(self, status: str) -> None:
         if status == "untrusted" and self._stream is not None:

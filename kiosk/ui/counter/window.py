@@ -390,6 +390,7 @@ class CounterWindow(QWidget):
         self.live = CounterLive(self.server_url, answer["token"], self, ssl_context=self.api.ssl_context)
         self.live.snapshot_loaded.connect(self._refresh)
         self.live.event_applied.connect(self._on_event)
+        self.live.drained.connect(self._refresh)
         self.live.connection_changed.connect(self._on_connection)
         self.live.trust_refused.connect(lambda _problem: self._on_connection(False))
         self.live.unauthorized.connect(self._session_ended)
@@ -571,7 +572,8 @@ class CounterWindow(QWidget):
         self._refresh()
 
     def _on_event(self, event: dict) -> None:
-        self._refresh()
+        if self.live is None or not self.live.behind:  # a backlog (a reconnect, a busy hall) is drawn once, by its last event
+            self._refresh()
         # today's figures change when this counter ends a service (whoever pressed the button)
         if event.get("type") in (EventType.FINISHED, EventType.NO_SHOW) and event.get("counter_id") == self.counter_id:
             self._load_stats()

@@ -190,10 +190,12 @@ class DisplayWindow(QWidget):
         from kiosk.tls import client_ssl_context
 
         # ssl_context: an enrolled PC's (kiosk.device_file.window_credential) pins the fingerprint of its device file
+        self._board_stale = False  # an event changed the queue and the board has not been drawn for it yet
         self.live = LiveLobby(server_url, key, self,
                               ssl_context=ssl_context if ssl_context is not None else client_ssl_context(config, server_url))
         self.live.snapshot_loaded.connect(self._on_snapshot)
         self.live.event_applied.connect(self._on_event)
+        self.live.drained.connect(self._draw_if_stale)
         self.live.connection_changed.connect(self._on_connection)
         # the stream's own status words tell a refused key from a server that is away
         self.live._status_in.connect(self._on_stream_status)
@@ -661,12 +663,23 @@ class DisplayWindow(QWidget):
             self._take_notices(event["payload"]["notices"])
         if event["type"] in (EventType.CALLED, EventType.RECALLED):
             self._new_call(Call.from_entry(call_entry(event)))
+            if self.live.behind:
+                # a call takes its slot in its own event even in a backlog: the finish queued behind it must
+                # not make it vanish unseen (the counter board and the waiting counts wait for the last event)
+                self._update_slots()
         else:
             self.board.seen(event["seq"])
         if event["type"] == EventType.DAY_ROLLED_OVER:
             self.board.new_day()
         if event["type"] not in NO_QUEUE_CHANGE:
-            # within this one event: a transfer, finish, no-show, void or pause shows now
+            self._board_stale = True
+        self._draw_if_stale()
+
+    def _draw_if_stale(self) -> None:
+        if self._board_stale and not self.live.behind:
+            # within this one event: a transfer, finish, no-show, void or pause shows now (with events queued
+            # behind it, the last of them draws the board once: a backlog never keeps the loop busy for minutes)
+            self._board_stale = False
             self._update_slots()
             self._refresh_counters()
             self._refresh_waiting()

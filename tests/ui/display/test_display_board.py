@@ -197,3 +197,34 @@ def test_the_shipped_lobbys_counter_board_pages_through_every_counter_once(qtbot
                     (row[0], row[1]) for page in pages for row in page]
             finally:
                 window.shutdown()
+
+
+def test_a_backlog_of_events_is_drawn_once_and_ends_true(qtbot, config, server, display):
+    """200 events reach the display while its GUI thread is busy (a reconnect, a hall of 20 counters): it applies
+    every one and draws the board for the last, instead of once per event (the kill -9 fault test's display
+    spent two minutes redrawing a backlog while the test's own timer could not fire)."""
+    draws = []
+    refresh = display._refresh_counters
+    display._refresh_counters = lambda: (draws.append(display.live.state.seq), refresh())[1]
+    applied = []
+    display.live.event_applied.connect(lambda event: applied.append(event["seq"]))
+    issue(server, "ktp", "ktp", "paspor")
+    for _ in range(50):  # 200 events: a counter opened, paused, resumed and closed 50 times
+        server.engine.open_counter("loket-1")
+        server.engine.pause("loket-1")
+        server.engine.resume("loket-1")
+        server.engine.close_counter("loket-1")
+    server.engine.open_counter("loket-2")
+    server.notify()
+    last = server.engine.events_since(0, limit=100_000)[-1]["seq"]
+    time.sleep(1.5)  # the GUI thread busy elsewhere: the stream's thread queues the events meanwhile
+    assert display.live.behind >= 150
+    qtbot.waitUntil(lambda: display.live.state.seq == last and display.live.behind == 0, timeout=10_000)
+    qtbot.wait(50)
+    assert len(applied) >= 200
+    assert 1 <= len(draws) <= 5, draws
+    assert draws[-1] == last
+    waiting = dict(item.rsplit(" ", 1) for item in display.waiting_text())
+    assert waiting == {"Disdukcapil": "2", "Imigrasi": "1"}, waiting
+    board = display.counter_board_text()
+    assert board == ["Loket 1 Tutup", "Loket 2 Buka", "Loket 3 Tutup"], board
