@@ -180,12 +180,14 @@ def check_config(args) -> int:
         f"{len(config.counters)} counters, {len(config.staff)} staff"
     )
     from kiosk.audio.packs import coverage_notes as voice_notes
-    from kiosk.config import listen_notes, location_notes
+    from kiosk.config import kiosk_notes, listen_notes, location_notes
     from kiosk.sign_packs import coverage_notes as sign_notes
 
     from kiosk.printer.backends import printer_notes
 
-    for note in listen_notes(config) + location_notes(config) + printer_notes(config.printer) + voice_notes(config) + sign_notes(config):
+    notes = (listen_notes(config) + location_notes(config) + kiosk_notes(config) + printer_notes(config.printer)
+             + voice_notes(config) + sign_notes(config))
+    for note in notes:
         print(f"  note: {note}")
     from kiosk.bookings import stranded_bookings
     from kiosk.clock import SystemClock

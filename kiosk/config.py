@@ -1034,6 +1034,34 @@ def location_notes(config: Config) -> list[str]:
             f"them): their tickets do not say where to wait: {', '.join(missing)}"]
 
 
+def kiosk_notes(config: Config) -> list[str]:
+    """check-config: agency colours the kiosk cannot put its white text on at 7:1 (it shows the panel colour
+    instead, so the agency loses its colour), and counters no staff member may log in to."""
+    from kiosk.ui.common import theme  # plain colours and the WCAG formula: no Qt
+
+    notes = []
+    weak = []
+    for agency in config.agencies:
+        if agency.colour:
+            ratio = theme.contrast(theme.WHITE, agency.colour)
+            if ratio < 7.0:
+                weak.append(f"{agency.id} {agency.colour} ({ratio:.1f}:1)")
+    if weak:
+        notes.append(f"{len(weak)} agency colour(s) give white text less than 7:1, so the kiosk shows those "
+                     f"tiles in its panel colour instead; choose a darker colour: {', '.join(weak)}")
+    if not config.staff:
+        notes.append("no staff member may log in to a counter: [[staff]] is empty (add one with a PIN hash from "
+                     "`mpp-kiosk hash-pin`)")
+    else:
+        covered = {cid for member in config.staff for cid in member.counters}
+        if "*" not in covered:
+            orphans = [c.id for c in config.counters if c.id not in covered]
+            if orphans:
+                notes.append(f"no staff member may log in to {len(orphans)} counter(s): {', '.join(orphans)} "
+                             f"(add the counter to a staff member's counters, or '*')")
+    return notes
+
+
 def listen_notes(config: Config) -> list[str]:
     """What the server's listening addresses mean for who can reach what: not errors, but what a
     technician must know before the doors open (shown by check-config)."""

@@ -594,7 +594,36 @@ def test_check_config_takes_the_path_from_config_option_too(tmp_path):
     assert lines[0] == f"{path}: OK — 2 agencies, 4 services, 2 counters, 1 staff"
     # a config with no locations: check-config says which services' tickets will not say where to wait
     assert lines[1:] == ["  note: 4 service(s) have no location (services[].location, or one on a counter that "
-                         "serves them): their tickets do not say where to wait: ktp, kk, akta, paspor"]
+                         "serves them): their tickets do not say where to wait: ktp, kk, akta, paspor",
+                         "  note: no staff member may log in to 1 counter(s): imigrasi-1 (add the counter to a "
+                         "staff member's counters, or '*')"]
+
+
+def test_check_config_names_agency_colours_below_7_to_1_and_counters_nobody_may_open(tmp_path):
+    data = minimal_config()
+    data["agencies"][0]["colour"] = "#4A90E2"  # a light blue: white text on it 3.3:1
+    data["agencies"][1]["colour"] = "#777777"
+    path = tmp_path / "lobby.toml"
+    path.write_text(_to_toml(data), encoding="utf-8")
+    result = run_cli("check-config", str(path))
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stdout.splitlines() if line.startswith("  note: ")]
+    [colours] = [note for note in notes if "agency colour" in note]
+    assert colours == ("  note: 2 agency colour(s) give white text less than 7:1, so the kiosk shows those tiles "
+                       "in its panel colour instead; choose a darker colour: dukcapil #4A90E2 (3.3:1), "
+                       "imigrasi #777777 (4.5:1)")
+    assert any("imigrasi-1" in note and "no staff member may log in" in note for note in notes)
+
+    data["staff"] = []
+    path.write_text(_to_toml(data), encoding="utf-8")
+    notes = run_cli("check-config", str(path)).stdout
+    assert "no staff member may log in to a counter: [[staff]] is empty" in notes
+
+    data = minimal_config()
+    data["staff"][0]["counters"] = ["*"]
+    path.write_text(_to_toml(data), encoding="utf-8")
+    notes = run_cli("check-config", str(path)).stdout
+    assert "agency colour" not in notes and "no staff member" not in notes
 
 
 def test_check_config_prints_every_problem_and_exits_1(tmp_path):

@@ -65,6 +65,16 @@ def test_search_in_the_test_config():
     ("passport", "imigrasi-paspor-baru"),
     ("skck", "polresta-skck"),
     ("kartu keluarga", "dukcapil-kk"),
+    # what visitors say, in capitals as they write it: the word on the card, not the agency's name
+    ("SIM", "polresta-sim-perpanjang"),          # the driving licence is at "Polresta"
+    ("driving licence", "polresta-sim-perpanjang"),
+    ("BPJS", "bpjs-kesehatan-daftar"),
+    ("KTP", "dukcapil-ktp-rekam"),
+    ("STNK", "samsat-pkb"),                      # the yearly STNK endorsement is paid with the vehicle tax
+    ("pajak motor", "samsat-pkb"),
+    ("NPWP", "kpp-npwp"),
+    ("akta", "dukcapil-akta-lahir"),
+    ("akta kematian", "dukcapil-akta-mati"),
 ])
 def test_search_in_the_shipped_lobby(query, expected):
     search = ServiceSearch(load_config(SHIPPED))
