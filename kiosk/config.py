@@ -56,6 +56,13 @@ class Text(Model):
         return self.en if lang == "en" else self.id
 
 
+class NoticeText(Text):
+    """A notice on the displays' ticker, and its clip in the sign pack where there is one."""
+
+    sign: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$", description=(
+        "the key of its sign-language clip (the pack's token notice:<sign>): signed between calls"))
+
+
 class TextList(Model):
     id: list[str] = []
     en: list[str] = []
@@ -534,7 +541,9 @@ class DisplaySettings(ScreenSettings):
         "list of previous calls; still accepted so an older config.toml loads"))
     flash_seconds: float = Field(default=6, ge=1, le=60)
     ticker: Text = Text(id="Selamat datang", en="Welcome")
-    notices: list[Text] = Field(default=[], description="notices on every display's ticker after its running text")
+    notices: list[NoticeText] = Field(default=[], description=(
+        "notices on every display's ticker after its running text; one with sign = \"key\" is also signed "
+        "between calls where the sign pack has the clip notice:<key>"))
     signage: list[SignageItem] = Field(default=[], description="the whole-lobby display's playlist between calls")
     signage_after_s: float = Field(default=20, ge=1, le=600, description=(
         "signage starts (or resumes) this long after the last call took the screen and every call was spoken "

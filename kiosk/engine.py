@@ -895,16 +895,18 @@ class QueueEngine:
     # ------------------------------------------------------------------ notices on the displays' ticker
 
     def notices(self) -> list[dict]:
-        """Every notice up now, oldest first: [{id, text: {id, en}, until}] (one ended by its time is not)."""
+        """Every notice up now, oldest first: [{id, text: {id, en}, until, sign}] (one ended by its time is not);
+        ``sign``: the key of its clip in the sign pack, or None."""
         with self.store.read() as conn:
             return self._notices(conn, self.clock.now())
 
     def _notices(self, conn, now: datetime) -> list[dict]:
-        rows = conn.execute("SELECT id, text_id, text_en, until FROM notices WHERE removed_at IS NULL "
+        rows = conn.execute("SELECT id, text_id, text_en, until, sign FROM notices WHERE removed_at IS NULL "
                             "AND (until IS NULL OR until > ?) ORDER BY id", (_utc_iso(now),)).fetchall()
-        return [{"id": row[0], "text": {"id": row[1], "en": row[2]}, "until": row[3]} for row in rows]
+        return [{"id": row[0], "text": {"id": row[1], "en": row[2]}, "until": row[3], "sign": row[4]} for row in rows]
 
-    def add_notice(self, text_id: str, text_en: str, until: datetime | None, by: str) -> tuple[int, int]:
+    def add_notice(self, text_id: str, text_en: str, until: datetime | None, by: str,
+                   sign: str | None = None) -> tuple[int, int]:
         """Put a notice up: (its id, the seq of the notices_changed event every display follows)."""
         now = self.clock.now()
         if until is not None and until <= now:
@@ -912,8 +914,8 @@ class QueueEngine:
         with self.store.write() as conn:
             self._roll_over(conn, now)
             cursor = conn.execute(
-                "INSERT INTO notices (text_id, text_en, until, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                (text_id, text_en, _utc_iso(until) if until is not None else None, iso(now), by))
+                "INSERT INTO notices (text_id, text_en, until, created_at, created_by, sign) VALUES (?, ?, ?, ?, ?, ?)",
+                (text_id, text_en, _utc_iso(until) if until is not None else None, iso(now), by, sign))
             notice_id = cursor.lastrowid
             seq = self._emit(conn, EventType.NOTICES_CHANGED, now, notices=self._notices(conn, now))
         return notice_id, seq

@@ -24,7 +24,8 @@ def add_arguments(parsers) -> None:
     imp.add_argument("dir", type=Path, help="the new pack folder")
     add = sub.add_parser("add", help="check a video recorded elsewhere and add it to the pack as TOKEN's clip")
     add.add_argument("pack", type=Path)
-    add.add_argument("token", help="e.g. 'loket', 'A', '12', 'agency:dukcapil', 'silakan menuju loket'")
+    add.add_argument("token", help="e.g. 'loket', 'A', '12', 'agency:dukcapil', 'silakan menuju loket', "
+                     "'notice:samsat-tutup-12' (a whole notice)")
     add.add_argument("file", type=Path, help="the video (any format ffmpeg reads)")
     for parser in (cov, exp, imp, add):
         # SUPPRESS: given after the action it wins, else the one before it (or ./config.toml) stays
@@ -98,7 +99,7 @@ def clip_file_name(token: str) -> str:
 
     kind = token_kind(token)
     prefix = {"letters": "letter" if len(token) == 1 else "letters"}.get(kind, kind)
-    slug = re.sub(r"[^a-z0-9]+", "_", token.lower().removeprefix("agency:")).strip("_")
+    slug = re.sub(r"[^a-z0-9]+", "_", token.lower().removeprefix("agency:").removeprefix("notice:")).strip("_")
     return f"{prefix}_{slug}.mp4"
 
 
@@ -126,7 +127,7 @@ def add_clip(pack: Path, token: str, source: Path):
         problems.append(f"{pack} has no {PACK_FILE}; write one first (docs/voice-and-sign.md#sign-packs shows one).")
     if token_parts(token) is None:
         problems.append(f"{token!r} is not a token: use a phrase word, letters A-Z, a whole number, "
-                        f"agency:<id>, or such tokens joined by spaces.")
+                        f"agency:<id>, such tokens joined by spaces, or notice:<key>.")
     if problems:
         raise AddError(problems)
     try:

@@ -40,6 +40,7 @@ _REQUIRED = ("signer", "region", "licence", "date", "consent")
 _NUMBER_RE = re.compile(r"0|[1-9][0-9]{0,3}")
 _LETTERS_RE = re.compile(r"[A-Z]{1,3}")
 _AGENCY_RE = re.compile(r"agency:[a-z0-9][a-z0-9_-]*")
+_NOTICE_RE = re.compile(r"notice:[a-z0-9][a-z0-9_-]{0,59}")  # a whole notice signed in one clip
 
 
 class PackError(ProblemsError):
@@ -74,6 +75,8 @@ class SignPack:
 def token_parts(token: str) -> list[str] | None:
     """The single tokens a clip's token is made of (a phrase has several), or None if it is no token."""
     parts, rest = [], token.strip()
+    if _NOTICE_RE.fullmatch(rest):
+        return [rest]  # a notice's clip stands alone: never part of a phrase
     while rest:
         word = next((w for w in WORDS if rest == w or rest.startswith(w + " ")), None)
         piece = word if word is not None else rest.split(" ", 1)[0]
@@ -86,7 +89,7 @@ def token_parts(token: str) -> list[str] | None:
 
 
 def token_kind(token: str) -> str:
-    """'phrase', 'word', 'number', 'letters', 'agency' (or 'unknown')."""
+    """'phrase', 'word', 'number', 'letters', 'agency', 'notice' (or 'unknown')."""
     parts = token_parts(token)
     if parts is None:
         return "unknown"
@@ -98,6 +101,8 @@ def token_kind(token: str) -> str:
         return "number"
     if _AGENCY_RE.fullmatch(token):
         return "agency"
+    if _NOTICE_RE.fullmatch(token):
+        return "notice"
     return "letters"
 
 
@@ -167,7 +172,7 @@ def _load_pack(folder: Path, _version: tuple[int, int]) -> SignPack:
         where = f"clips.{token!r}" if " " in token else f"clips.{token}"
         if token_parts(token) is None:
             problems.append(f"{where}: not a token (a phrase word, letters A-Z, a whole number, "
-                            f"agency:<id>, or such tokens joined by spaces)")
+                            f"agency:<id>, such tokens joined by spaces, or notice:<key>)")
         problems += _file_problems(folder, where, name)
     info_clip = data.get("info_clip")
     if info_clip is not None:
@@ -356,6 +361,16 @@ def pack_call_playlist(config, code: str, counter_number: str, agency_id: str | 
     return select_clips(call_units(code, counter_number, packs.numbers, agency), packs.table())
 
 
+def notice_playlist(config, sign: str | None) -> list[PlaylistItem]:
+    """A notice signed: its one clip (token ``notice:<sign>``) from the pack, else from the stand-ins; [] when
+    neither has it (the notice is then on the ticker only: a notice is never spelt out letter by letter)."""
+    if not sign:
+        return []
+    token = f"notice:{sign}"
+    clip = active_packs(config).table().get(token)
+    return [_item(token, clip)] if clip is not None else []
+
+
 def pack_info_clip(config) -> Path | None:
     """The pack's own information clip, else the stand-ins' (the config's info_clip names it)."""
     packs = active_packs(config)
@@ -461,4 +476,9 @@ def coverage_notes(config) -> list[str]:
     for need in coverage(config, pack):
         fallback = " (a stand-in or the text is shown instead)" if packs.pack is not None else ""
         notes.append(f"{which} lacks {need.sentence()}{fallback}")
+    table = packs.table()
+    for notice in config.display.notices:
+        if notice.sign and f"notice:{notice.sign}" not in table:
+            notes.append(f"display.notices: no sign pack has the clip notice:{notice.sign} for {notice.id!r}: "
+                         f"it is on the ticker only (add it with `mpp-kiosk sign-pack add`)")
     return notes

@@ -317,6 +317,14 @@ def m012_notices(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m013_notice_sign(db: sqlite_utils.Database) -> None:
+    # a notice may name its clip in the sign pack (token "notice:<sign>"): the displays sign it between calls
+    _run_each(db, """
+        ALTER TABLE notices ADD COLUMN sign TEXT
+    """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

@@ -236,6 +236,7 @@ class NoticeEntry(BaseModel):
     id: int
     text: dict[str, str]      # lang -> words: {"id": "...", "en": "..."}
     until: str | None         # ISO time it ends by itself, or None (until taken down)
+    sign: str | None = None   # the key of its clip in the sign pack (token "notice:<sign>"), or None
 
 
 class NoticesChanged(Payload):

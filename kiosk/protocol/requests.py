@@ -106,5 +106,8 @@ class NoticeText(Body):
 class NoticeRequest(Body):
     """POST /api/v1/notices: a notice on every display's ticker, e.g. "Layanan Samsat tutup pukul 12:00 hari ini"."""
     text: NoticeText
+    sign: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$",
+                             description="the key of its clip in the sign pack (token notice:<sign>, e.g. "
+                                         "'samsat-tutup-12'): the displays sign it between calls where the pack has it")
     until: datetime | None = Field(default=None, description="when it ends by itself (with its UTC offset); "
                                    "none: until DELETE /api/v1/notices/{id}")

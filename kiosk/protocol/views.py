@@ -499,6 +499,7 @@ class NoticeItemView(View):
     id: int
     text: dict[str, str] = Field(description="lang -> words")
     until: str | None = Field(description="ISO time it ends by itself, or null")
+    sign: str | None = Field(default=None, description="the key of its sign-language clip (notice:<sign>), or null")
 
 
 class NoticesView(View):

@@ -36,7 +36,7 @@ def test_a_manager_puts_a_notice_up_and_takes_it_down(server, clock):
     assert answer.status_code == 201, answer.text
     notice_id = answer.json()["id"]
     listed = httpx.get(f"{server.url}/api/v1/notices", headers=key("display")).json()["notices"]
-    assert listed == [{"id": notice_id, "text": SAMSAT, "until": None}]
+    assert listed == [{"id": notice_id, "text": SAMSAT, "until": None, "sign": None}]
     # every display follows it live: one event with the whole list, valid by its payload model
     events = [e for e in server.engine.events_since(0) if e["type"] == EventType.NOTICES_CHANGED]
     assert events[-1]["payload"] == {"notices": listed}
@@ -58,6 +58,20 @@ def test_a_manager_puts_a_notice_up_and_takes_it_down(server, clock):
     past = httpx.post(f"{server.url}/api/v1/notices", headers=key("manager"),
                       json={"text": SAMSAT, "until": MONDAY_9.isoformat()})
     assert past.status_code == 422 and past.json()["error"] == "notice_invalid"
+
+
+def test_a_notice_names_its_sign_clip_by_a_plain_key(server):
+    answer = httpx.post(f"{server.url}/api/v1/notices", headers=key("manager"),
+                        json={"text": SAMSAT, "sign": "samsat-tutup-12"})
+    assert answer.status_code == 201, answer.text
+    listed = httpx.get(f"{server.url}/api/v1/notices", headers=key("display")).json()["notices"]
+    assert [n["sign"] for n in listed] == ["samsat-tutup-12"]
+    events = [e for e in server.engine.events_since(0) if e["type"] == EventType.NOTICES_CHANGED]
+    assert events[-1]["payload"]["notices"][0]["sign"] == "samsat-tutup-12"
+    for bad in ("Samsat Tutup", "../clip", "x" * 61, "", "notice:samsat"):
+        refused = httpx.post(f"{server.url}/api/v1/notices", headers=key("manager"), json={"text": SAMSAT, "sign": bad})
+        assert refused.status_code == 422, (bad, refused.text)
+    assert len(server.engine.notices()) == 1
 
 
 def test_notices_survive_a_server_restart(server):

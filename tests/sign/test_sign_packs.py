@@ -59,7 +59,7 @@ def test_every_problem_of_a_manifest_is_reported_at_once(tmp_path):
         "date: must be YYYY-MM-DD, got '30-11-2026'",
         'numbers: must be "whole" or "digits", got \'words\'',
         ("clips.'hello world': not a token (a phrase word, letters A-Z, a whole number, agency:<id>, "
-         "or such tokens joined by spaces)"),
+         "such tokens joined by spaces, or notice:<key>)"),
         f"clips.A: file not found: {(tmp_path / 'pack').resolve() / 'missing.mp4'}",
         "clips.12: '../loket.mp4' must be a file inside the pack folder",
     ]

@@ -26,7 +26,8 @@ async def add_notice(request: Request, body: NoticeRequest, who: Principal = Dep
     until = body.until
     if until is not None and until.tzinfo is None:
         until = until.replace(tzinfo=backend.config.lobby.tz)  # a time without offset is the lobby's own
-    notice_id, seq = await backend.write(backend.engine.add_notice, body.text.id, body.text.en, until, who.name)
+    notice_id, seq = await backend.write(backend.engine.add_notice, body.text.id, body.text.en, until, who.name,
+                                         body.sign)
     return {"id": notice_id, "seq": seq}
 
 

@@ -129,6 +129,25 @@ def active_notices(notices: list[dict], now: datetime) -> list:
     return active
 
 
+NOTICE_SIGN_EVERY_S = 60  # a notice with a clip is signed again between calls after this long
+
+
+def signed_notices(config, notices: list[dict], now: datetime) -> list[tuple[tuple, str, object]]:
+    """The notices up now that name a sign clip: (key, sign, words) — config's first, then the server's.
+    ``words.get(lang)`` gives its text; the key stays the same while the notice is up."""
+    found = [(("config", i), notice.sign, notice) for i, notice in enumerate(config.display.notices) if notice.sign]
+    for notice in notices:
+        until = notice.get("until")
+        try:
+            if until and datetime.fromisoformat(until) <= now:
+                continue
+        except (TypeError, ValueError):
+            pass
+        if notice.get("sign"):
+            found.append((("api", notice.get("id")), notice["sign"], _NoticeWords(notice.get("text") or {})))
+    return found
+
+
 def signage_items(config, profile=None) -> list:
     """The playlist between calls: the profile's, else [display]'s."""
     if profile is not None and profile.signage:

@@ -34,7 +34,10 @@ STAND_IN_BADGE = "CONTOH · stand-in"
 
 
 def token_caption(token: str) -> str:
-    """How a token reads under the video: words capitalised, letters and digits as they are."""
+    """How a token reads under the video: words capitalised, letters and digits as they are; a notice's clip
+    has no caption (its words are the panel's title and the ticker's)."""
+    if token.startswith("notice:"):
+        return ""
     return token.upper() if len(token) == 1 else token.capitalize()
 
 
@@ -127,6 +130,7 @@ class _SignedCall:
     key: Hashable
     title: str
     items: list[PlaylistItem]
+    notice: bool = False  # a notice signed between calls: the first call that comes stops it
 
 
 class SignPanel(QWidget):
@@ -135,6 +139,8 @@ class SignPanel(QWidget):
     call_started = Signal(object)       # key
     call_finished = Signal(object)      # key
     idle_started = Signal()
+    notice_started = Signal(object)     # key of a notice being signed between calls
+    notice_finished = Signal(object, bool)  # key, True when it was signed to its end (False: a call stopped it)
 
     def __init__(self, info_clip: Path | None = None, *, idle_caption: str = "", parent: QWidget | None = None,
                  playback_rate: float = 1.0, missing_ms: int = MISSING_TOKEN_MS, info_stand_in: bool = False,
@@ -152,6 +158,7 @@ class SignPanel(QWidget):
         self._item: PlaylistItem | None = None
         self._idle = False
         self._closed = False
+        self._generation = 0  # a step scheduled before a notice was stopped is about nothing any more
 
         self.title = QLabel(self)
         self.title.setObjectName("signTitle")
@@ -191,13 +198,41 @@ class SignPanel(QWidget):
         self._go_idle()
 
     def play_call(self, key: Hashable, items: list[PlaylistItem], title: str = "") -> None:
-        """Queue one call's playlist; calls are signed one after another, never cut short."""
+        """Queue one call's playlist; calls are signed one after another, never cut short (a notice is)."""
         if self._closed or not items:
             return
         self.queued_keys.append(key)
         self._queue.append(_SignedCall(key, title, list(items)))
+        if self._call is not None and self._call.notice:
+            self._stop_notice()
         if self._call is None:
             self._next_call()
+
+    def play_notice(self, key: Hashable, items: list[PlaylistItem], title: str = "") -> bool:
+        """Sign a notice between calls: only when no call is signed or waiting (False: not now); the first
+        call that comes stops it at once."""
+        if self._closed or not items or self._call is not None or self._queue:
+            return False
+        self._queue.append(_SignedCall(key, title, list(items), notice=True))
+        self._next_call()
+        return True
+
+    @property
+    def signing_notice(self) -> Hashable | None:
+        """The key of the notice being signed now, or None."""
+        return self._call.key if self._call is not None and self._call.notice else None
+
+    def _stop_notice(self) -> None:
+        notice, self._call = self._call, None
+        self._generation += 1
+        self._step_timer.stop()
+        self._watchdog.stop()
+        self._text_token = None
+        if self._item is not None:
+            self._record(self._item.token, "interrupted")
+        self._item = None
+        self.media.stop()
+        self.notice_finished.emit(notice.key, False)
 
     @property
     def waiting_calls(self) -> int:
@@ -212,7 +247,8 @@ class SignPanel(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._call is not None or bool(self._queue)
+        """A call is being signed or waits (a notice between calls is not: a call stops it)."""
+        return (self._call is not None and not self._call.notice) or bool(self._queue)
 
     @property
     def showing_stand_in(self) -> bool:
@@ -245,7 +281,10 @@ class SignPanel(QWidget):
             self.media.stop()  # end the information loop
         self._call = self._queue.pop(0)
         self.title.setText(self._call.title)
-        self.call_started.emit(self._call.key)
+        if self._call.notice:
+            self.notice_started.emit(self._call.key)
+        else:
+            self.call_started.emit(self._call.key)
         self._next_item()
 
     def _next_item(self) -> None:
@@ -254,7 +293,10 @@ class SignPanel(QWidget):
             return
         if not call.items:
             self._item = None
-            self.call_finished.emit(call.key)
+            if call.notice:
+                self.notice_finished.emit(call.key, True)
+            else:
+                self.call_finished.emit(call.key)
             self._next_call()
             return
         self._item = item = call.items.pop(0)
@@ -290,7 +332,8 @@ class SignPanel(QWidget):
         self._watchdog.stop()
         self._record(item.token, "ended")
         # the next clip starts from the event loop, not inside the player's own signal
-        QTimer.singleShot(0, self._next_item)
+        generation = self._generation
+        QTimer.singleShot(0, self, lambda: generation == self._generation and self._next_item())
 
     def _clip_failed(self, outcome: str) -> None:
         item = self._item

@@ -33,12 +33,13 @@ from kiosk.i18n import t
 from kiosk.lobby_state import call_entry
 from kiosk.protocol.events import NO_QUEUE_CHANGE, EventType
 from kiosk.sign import call_playlist, info_clip_path
-from kiosk.sign_packs import info_clip_is_stand_in
+from kiosk.sign_packs import info_clip_is_stand_in, notice_playlist
 from kiosk.ui.common import theme
 from kiosk.ui.display.announcer import Announcer
-from kiosk.ui.display.board import (REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, Zone, brief_playlist,
-                                     active_notices, counter_lines, display_languages, lobby_notice, profile_named, signage_items,
-                                     spoken_config, ticker_text, waiting_pages, zone_counters)
+from kiosk.ui.display.board import (NOTICE_SIGN_EVERY_S, REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, Zone,
+                                     active_notices, brief_playlist, counter_lines, display_languages, lobby_notice,
+                                     profile_named, signage_items, signed_notices, spoken_config, ticker_text,
+                                     waiting_pages, zone_counters)
 from kiosk.ui.common.live import LiveLobby
 from kiosk.ui.common.tasks import Tasks
 from kiosk.ui.display.sign_panel import SignPanel
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 FLASH_PERIOD_MS = 500        # one colour change per half second: 1 flash/s, far below the 3/s seizure limit
 WAITING_PAGE_MS = 7000       # how long one page of the waiting counts stays
 OFFLINE_GRACE_MS = 3000      # no "connection lost" sign during an ordinary start-up
+NOTICE_CHECK_MS = 2000       # a notice with a sign clip is signed within this long of going up, between calls
 TICKER_PX_PER_S = 90
 TICKER_FRAME_MS = 33
 # shares of the screen's height; READABLE is the least a visitor must read from 5 m (1/20 of the height)
@@ -256,6 +258,26 @@ class DisplayWindow(QWidget):
         self.api_notices = list(notices)
         self._refresh_ticker()
 
+    def _sign_a_notice(self) -> None:
+        """Between calls, the next notice due whose clip a sign pack has: signed once, again a minute later."""
+        panel = self.sign_panel
+        if self._closed or panel.busy or panel.signing_notice is not None:
+            return
+        now = self.monotonic()
+        for key, sign, words in signed_notices(self.config, self.api_notices, self.clock.now()):
+            last = self._notice_signed_at.get(key)
+            if last is not None and now - last < NOTICE_SIGN_EVERY_S:
+                continue
+            items = notice_playlist(self.config, sign)
+            if not items:
+                continue  # no clip: the ticker has it (check-config names the missing clip)
+            text = words.get(self.langs[0])
+            fits = QFontMetrics(panel.title.font()).horizontalAdvance(text) <= panel.title.width()
+            if panel.play_notice(key, items, text if fits else t("display.notice_signed", self.langs[0])):
+                self._notice_signed_at[key] = now
+                self.notice_sign_log.append((key, now))
+            return
+
     @property
     def one_counter(self) -> bool:
         """A profile for one counter (a small screen above a loket): its number and state, large."""
@@ -334,6 +356,12 @@ class DisplayWindow(QWidget):
                                     stand_in_badge=self._text("stand_in"))
         sign_layout.addWidget(self.sign_panel)
         self.sign_frame.setVisible(bool(config.sign.enabled))
+        # notices with a clip in the sign pack are signed between calls: 2 s after they go up, then every minute
+        self.notice_sign_log: deque[tuple[tuple, float]] = deque(maxlen=1000)
+        self._notice_signed_at: dict[tuple, float] = {}
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setInterval(NOTICE_CHECK_MS)
+        self._notice_timer.timeout.connect(self._sign_a_notice)
         right.addWidget(self.sign_frame)
 
         self.counters_frame = QFrame(self, objectName="counters")
@@ -615,6 +643,7 @@ class DisplayWindow(QWidget):
         self.ticker.start()
         if self.config.sign.enabled and not self.one_counter:
             self.sign_panel.start()
+            self._notice_timer.start()
         self._last_call_at = self.monotonic()  # what the snapshot shows stays up a while first
         self._arm_signage(self.config.display.signage_after_s)
 
@@ -624,7 +653,7 @@ class DisplayWindow(QWidget):
             return
         self._closed = True
         for timer in (self._slot_timer, self._flash_timer, self._clock_timer, self._waiting_timer, self._offline_timer,
-                      self._signage_timer):
+                      self._signage_timer, self._notice_timer):
             timer.stop()
         self.signage.shutdown()
         self._tasks.wait(3000)
