@@ -1,6 +1,8 @@
 """Qt application set-up shared by every window: fonts, screens, the technician's exit."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import sys
@@ -13,7 +15,34 @@ from kiosk.ui.common import theme
 from kiosk.ui.common.pyside_fix import guard_singletons
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Two malloc arenas instead of glibc's 8 per core: a window's threads (media decoders, the event stream,
+    speech, background tasks) each take an arena of their own otherwise, and the freed memory scattered over
+    them stays resident (the display with signage: 216 MB → under 200 MB). Called before the first thread;
+    False where the C library has no mallopt (not glibc)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(M_ARENA_MAX, int(arenas)))
+    except (OSError, AttributeError):
+        return False
+
+
+def release_free_memory() -> bool:
+    """Hand the C heap's free pages back to the system (glibc malloc_trim): a display that decodes video all
+    day frees frames by the thousand, and without this the pages stay resident. A few ms; False if not glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
+    limit_malloc_arenas()
     guard_singletons()  # before any window exists (see pyside_fix)
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setFont(QFont(theme.FONT_FAMILY, 14))

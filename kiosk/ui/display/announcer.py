@@ -73,6 +73,7 @@ class Announcer(QObject):
         self.history: deque[PlayRecord] = deque(maxlen=HISTORY)  # bounded: the display runs for months
         self._queue: list[Announcement] = []
         self._files: list[tuple[Hashable, Path]] = []  # the announcement being played, file by file
+        self._phrase_started: deque = deque(maxlen=HISTORY)  # calls whose first phrase has begun to play
         self._current: PlayRecord | None = None
         self._last_sound_ended = float("-inf")  # monotonic: when the player last finished a file
         self._speech_failing = False
@@ -134,6 +135,7 @@ class Announcer(QObject):
                 del self.enqueue_counts[old]
         announcement = Announcement(key, code, str(counter_number))
         self._queue.append(announcement)
+        self._shorten_current()
         self.enqueued.emit(key)
         config, synthesizer, voice_packs = self.config, self.synthesizer, self.voice_packs
         self._tasks.run(
@@ -198,6 +200,8 @@ class Announcer(QObject):
             self._files = [(announcement.key, path) for path in files]
         key, path = self._files.pop(0)
         self._current = PlayRecord(key, Path(path))
+        if self._chime is None or Path(path) != Path(self._chime):
+            self._phrase_started.append(key)  # this call's words have begun: a shortened rest drops the others
         self.history.append(self._current)
         self._watchdog.start(UNKNOWN_DURATION_LIMIT_MS)
         self.media.set_source(path)
@@ -215,6 +219,22 @@ class Announcer(QObject):
         if time.monotonic() - self._last_sound_ended < CHIME_FRESH_S:
             chime = []
         return chime + phrases[:1]  # the first phrase: the first language's (or a voice pack's joined call)
+
+    def _shorten_current(self) -> None:
+        """A call now waits behind the one being played: the rest of that one in its short form too (as
+        ``_catch_up``): its first phrase if it has not been spoken yet, no other language, no repeat. In a
+        burst the first call's English and repeat would otherwise hold every later call back (bench: the
+        last of 3 calls in 3 s heard after 12 s)."""
+        current = self._current
+        if current is None:
+            return
+        rest = [entry for entry in self._files if entry[0] == current.key]
+        if not rest:
+            return
+        chime = Path(self._chime) if self._chime is not None else None
+        spoken = current.key in self._phrase_started
+        keep = [] if spoken else [entry for entry in rest if chime is None or Path(entry[1]) != chime][:1]
+        self._files = keep + [entry for entry in self._files if entry[0] != current.key]
 
     def _on_playback_state(self, state) -> None:
         record = self._current

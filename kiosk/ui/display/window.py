@@ -35,6 +35,7 @@ from kiosk.protocol.events import NO_QUEUE_CHANGE, EventType
 from kiosk.sign import call_playlist, info_clip_path
 from kiosk.sign_packs import info_clip_is_stand_in, notice_playlist
 from kiosk.ui.common import theme
+from kiosk.ui.common.app import release_free_memory
 from kiosk.ui.display.announcer import Announcer
 from kiosk.ui.display.board import (NOTICE_SIGN_EVERY_S, REPEATED_WORDS, SLOTS, Call, CallSlots, CounterLine, Notice, Zone,
                                      active_notices, brief_playlist, counter_lines, display_languages, lobby_notice,
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 FLASH_PERIOD_MS = 500        # one colour change per half second: 1 flash/s, far below the 3/s seizure limit
 WAITING_PAGE_MS = 7000       # how long one page of the waiting counts stays
 OFFLINE_GRACE_MS = 3000      # no "connection lost" sign during an ordinary start-up
+TRIM_MEMORY_MS = 5000       # the C heap's free pages handed back this often (a few ms on the GUI thread)
 NOTICE_CHECK_MS = 2000       # a notice with a sign clip is signed within this long of going up, between calls
 TICKER_PX_PER_S = 90
 TICKER_FRAME_MS = 33
@@ -221,6 +223,9 @@ class DisplayWindow(QWidget):
         self._signage_timer = QTimer(self)  # when the lobby may be quiet enough for signage
         self._signage_timer.setSingleShot(True)
         self._signage_timer.timeout.connect(self._signage_check)
+        self._trim_timer = QTimer(self)  # the video frames freed meanwhile go back to the system
+        self._trim_timer.setInterval(TRIM_MEMORY_MS)
+        self._trim_timer.timeout.connect(release_free_memory)
         self._tick_clock()
         self._show_calls()
         self._refresh_counters()
@@ -644,6 +649,7 @@ class DisplayWindow(QWidget):
         if self.config.sign.enabled and not self.one_counter:
             self.sign_panel.start()
             self._notice_timer.start()
+        self._trim_timer.start()
         self._last_call_at = self.monotonic()  # what the snapshot shows stays up a while first
         self._arm_signage(self.config.display.signage_after_s)
 
@@ -653,7 +659,7 @@ class DisplayWindow(QWidget):
             return
         self._closed = True
         for timer in (self._slot_timer, self._flash_timer, self._clock_timer, self._waiting_timer, self._offline_timer,
-                      self._signage_timer, self._notice_timer):
+                      self._signage_timer, self._notice_timer, self._trim_timer):
             timer.stop()
         self.signage.shutdown()
         self._tasks.wait(3000)

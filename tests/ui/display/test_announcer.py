@@ -98,6 +98,29 @@ def test_calls_in_quick_succession_never_overlap(qtbot, tmp_path, short_chime):
     announcer.shutdown()
 
 
+@pytest.mark.parametrize("second_comes_during,first_call_plays", [
+    ("chi", ["chi", "id-"]),  # during its chime: its first phrase is still spoken, then no more of it
+    ("id-", ["chi", "id-"]),  # during its first phrase: that phrase ends, its English and its repeat are left out
+])
+def test_a_call_that_comes_while_one_plays_shortens_the_rest_of_it(qtbot, tmp_path, short_chime,
+                                                                   second_comes_during, first_call_plays):
+    config = audio_config(tmp_path, languages=["id", "en"], repeat=2)
+    announcer = Announcer(config, FakeSynthesizer(tmp_path / "voice", duration_s=0.6))
+    events = record(announcer)
+    finished = []
+    announcer.announcement_finished.connect(finished.append)
+    announcer.announce(7, "A-001", "2")
+    qtbot.waitUntil(lambda: any(e[0] == "start" and e[2].startswith(second_comes_during) for e in events),
+                    timeout=5000)
+    announcer.announce(8, "B-002", "3")
+    qtbot.waitUntil(lambda: finished == [7, 8], timeout=15000)
+    starts = [(e[1], e[2][:3]) for e in events if e[0] == "start"]
+    # the last of the burst, with nobody behind it, in full: [chime, id, en] x repeat 2
+    assert starts == [(7, f) for f in first_call_plays] + [(8, f) for f in ["chi", "id-", "en-"] * 2]
+    assert_one_after_another(events)
+    announcer.shutdown()
+
+
 def test_speech_failure_is_logged_once_and_calls_still_chime(qtbot, tmp_path, short_chime, caplog):
     config = audio_config(tmp_path)
     announcer = Announcer(config, FakeSynthesizer(tmp_path / "voice", fail="espeak-ng is not installed"))
