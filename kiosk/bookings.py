@@ -315,8 +315,9 @@ class BookingDesk:
         for column in ("phone", "nik_hash", "email"):
             if person.get(column):
                 held = conn.execute(
+                    # "!= ''" lets SQLite use the partial index of that column (a bound value does not)
                     f"SELECT count(*) FROM bookings WHERE service_id = ? AND day = ? AND {column} = ? "
-                    f"AND state IN (?, ?) AND id != ?",
+                    f"AND {column} != '' AND state IN (?, ?) AND id != ?",
                     (service.id, day_text, person[column], *LIVE_STATES, other)).fetchone()[0]
                 if held >= settings.per_person_per_day:
                     raise refused("booking.person_limit", "person_limit", limit=settings.per_person_per_day)

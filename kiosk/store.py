@@ -325,6 +325,16 @@ def m013_notice_sign(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m014_booking_indexes(db: sqlite_utils.Database) -> None:
+    # a booking checks the e-mail's other bookings of the day (the per-person limit), and a booking's page reads
+    # its messages: without these, both scanned the day's bookings and every message (bench/booking.py)
+    _run_each(db, """
+        CREATE INDEX bookings_email ON bookings (service_id, day, email) WHERE email != '';
+        CREATE INDEX booking_messages_booking ON booking_messages (booking_id)
+    """)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

@@ -92,6 +92,36 @@ def test_one_phone_or_one_nik_holds_one_booking_a_day_per_service(make_desk):
     assert desk.book("paspor", MONDAY + timedelta(days=1), "11:00", same_phone).state == "booked"
 
 
+def test_a_booking_finds_the_persons_other_bookings_and_its_messages_by_index(make_desk):
+    """The per-person limit and a booking's page read through indexes, not a scan of the day (bench/booking.py)."""
+    engine = make_desk(places_per_slot=10)
+    booked = engine.bookings.book("paspor", MONDAY, "10:00", {**person(1), "email": "siti@example.org"})
+    statements = []
+    conn = engine.store.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        engine.bookings.book("paspor", MONDAY, "11:00", {**person(2), "email": "rina@example.org"})
+        from kiosk.notify import messages_of
+
+        messages_of(engine, booked.code)
+    finally:
+        conn.set_trace_callback(None)
+    index_of = {"phone": "bookings_phone", "email": "bookings_email", "nik_hash": "bookings_nik"}
+    used = {}
+    for statement in statements:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            continue
+        plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {statement}"))
+        for column, index in index_of.items():
+            if f" {column} = '" in statement:
+                used[column] = index in plan
+        if "FROM booking_messages" in statement:
+            used["messages"] = "booking_messages_booking" in plan
+    asked = {"phone", "nik_hash"} | ({"email"} if "email" in engine.config.service_by_id["paspor"].booking.fields
+                                      else set())
+    assert used == {column: True for column in asked | {"messages"}}, used
+
+
 def test_the_fields_are_checked_and_nothing_unasked_is_kept(make_desk):
     engine = make_desk()
     desk = engine.bookings
