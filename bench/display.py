@@ -16,7 +16,7 @@ signage (the sign information clip and a clip as videos) plays between calls.
 Then bursts: three calls from three counters within 3 s (at 0, 1.5 and 3 s), with the real
 sign clips at their own speed; it times the last call → its signing starts and → its voice
 starts (the announcements queue).
-Targets: display p95 ≤ 50 ms, audio (PlayingState) p95 ≤ 400 ms, RSS ≤ 200 MB,
+Targets: display p95 ≤ 30 ms (issue 16; it was 50), audio (PlayingState) p95 ≤ 400 ms, RSS ≤ 200 MB,
 burst: last call → signing p95 ≤ 10 s, → voice p95 ≤ 12 s.
 
 Then with a voice pack (audio.voice_packs for id and en: every fragment the config needs, spoken by
@@ -66,7 +66,7 @@ COUNTER = "dukcapil-1"
 # (counter, staff user) of a burst: three agencies' counters calling within 3 s
 BURST = [("dukcapil-2", "dukcapil-agus"), ("imigrasi-1", "imigrasi-dewi"), ("polresta-1", "polresta-bambang")]
 BURST_GAP_S = 1.5
-TARGETS = {"display_p95_ms": 50.0, "audio_p95_ms": 400.0, "rss_mb": 200.0, "burst_sign_p95_s": 10.0,
+TARGETS = {"display_p95_ms": 30.0, "audio_p95_ms": 400.0, "rss_mb": 200.0, "burst_sign_p95_s": 10.0,
            "burst_voice_p95_s": 12.0, "voice_pack_first_sound_p95_ms": 150.0}
 ISSUE_LIMITS = {"issue_per_minute": 100_000, "issue_burst": 100_000}
 
@@ -190,6 +190,7 @@ def run(rounds: int, bursts: int, folder: Path) -> dict:
             signage_rss.append(process.memory_info().rss / 2**20)
             time.sleep(0.05)
         signage_items = len(window.signage.history)
+        trims = list(window.trim_ms)
         window.shutdown()
         window.close()
     app.processEvents()
@@ -210,6 +211,7 @@ def run(rounds: int, bursts: int, folder: Path) -> dict:
         "burst_last_call_to_voice_s_p95": round(percentile(burst_voice_s, 0.95), 2),
         "rss_with_signage_mb_max": round(max(signage_rss), 1),
         "signage_items_played": signage_items,
+        "heap_trim_ms_max": round(max(trims), 2) if trims else None,
     }
 
 
@@ -340,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"with a voice pack (id and en, 48 kHz, no chime), call → first sound (the call's WAV playing): "
           f"p50 {result['voice_pack_first_sound_ms_p50']} ms, p95 {result['voice_pack_first_sound_ms_p95']} ms "
           f"({result['voice_pack_calls_joined']} calls joined from fragments)")
-    checks = [("display p95 ≤ 50 ms", result["call_to_display_ms_p95"] <= TARGETS["display_p95_ms"]),
+    checks = [("display p95 ≤ 30 ms", result["call_to_display_ms_p95"] <= TARGETS["display_p95_ms"]),
               ("audio p95 ≤ 400 ms", result["call_to_audio_playing_ms_p95"] <= TARGETS["audio_p95_ms"]),
               ("RSS ≤ 200 MB", result["rss_during_playback_mb_max"] <= TARGETS["rss_mb"]),
               ("RSS with signage ≤ 200 MB", result["rss_with_signage_mb_max"] <= TARGETS["rss_mb"]),

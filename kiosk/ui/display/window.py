@@ -223,9 +223,10 @@ class DisplayWindow(QWidget):
         self._signage_timer = QTimer(self)  # when the lobby may be quiet enough for signage
         self._signage_timer.setSingleShot(True)
         self._signage_timer.timeout.connect(self._signage_check)
+        self.trim_ms: deque[float] = deque(maxlen=100)  # how long each hand-back took
         self._trim_timer = QTimer(self)  # the video frames freed meanwhile go back to the system
         self._trim_timer.setInterval(TRIM_MEMORY_MS)
-        self._trim_timer.timeout.connect(release_free_memory)
+        self._trim_timer.timeout.connect(self._trim_memory)
         self._tick_clock()
         self._show_calls()
         self._refresh_counters()
@@ -262,6 +263,14 @@ class DisplayWindow(QWidget):
             return
         self.api_notices = list(notices)
         self._refresh_ticker()
+
+    def _trim_memory(self) -> None:
+        """The freed heap back to the system while the lobby is quiet: never in the seconds after a call, when
+        the board, the voice and the signs are busy (the few ms it takes would delay the next call's paint)."""
+        if self.monotonic() - self._last_call_at >= TRIM_MEMORY_MS / 1000 and not self.announcer.busy:
+            started = time.perf_counter()
+            release_free_memory()
+            self.trim_ms.append((time.perf_counter() - started) * 1000)
 
     def _sign_a_notice(self) -> None:
         """Between calls, the next notice due whose clip a sign pack has: signed once, again a minute later."""
