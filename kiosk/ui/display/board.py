@@ -117,16 +117,15 @@ class _NoticeWords(dict):
 
 def active_notices(notices: list[dict], now: datetime) -> list:
     """The server's notices still up at ``now`` (one past its ``until`` leaves the ticker by itself)."""
-    active = []
-    for notice in notices:
-        until = notice.get("until")
-        try:
-            if until and datetime.fromisoformat(until) <= now:
-                continue
-        except (TypeError, ValueError):
-            pass
-        active.append(_NoticeWords(notice.get("text") or {}))
-    return active
+    return [_NoticeWords(notice.get("text") or {}) for notice in notices if _still_up(notice, now)]
+
+
+def _still_up(notice: dict, now: datetime) -> bool:
+    until = notice.get("until")
+    try:
+        return not (until and datetime.fromisoformat(until) <= now)
+    except (TypeError, ValueError):
+        return True
 
 
 NOTICE_SIGN_EVERY_S = 60  # a notice with a clip is signed again between calls after this long
@@ -137,13 +136,7 @@ def signed_notices(config, notices: list[dict], now: datetime) -> list[tuple[tup
     ``words.get(lang)`` gives its text; the key stays the same while the notice is up."""
     found = [(("config", i), notice.sign, notice) for i, notice in enumerate(config.display.notices) if notice.sign]
     for notice in notices:
-        until = notice.get("until")
-        try:
-            if until and datetime.fromisoformat(until) <= now:
-                continue
-        except (TypeError, ValueError):
-            pass
-        if notice.get("sign"):
+        if notice.get("sign") and _still_up(notice, now):
             found.append((("api", notice.get("id")), notice["sign"], _NoticeWords(notice.get("text") or {})))
     return found
 
