@@ -34,6 +34,10 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   rm -f .venv/.installed-*; touch "$stamp"
 fi
+# the editable install leaves kiosk/ as source: its bytecode compiled once here, so no start of the server or a
+# window compiles ~70 modules again (0.07 s of every server start; where PYTHONDONTWRITEBYTECODE is set, every
+# start). A stale file after an edit is ignored by Python and compiled in memory, so this is never wrong.
+.venv/bin/python -m compileall -q kiosk >/dev/null || true
 
 case "${1:-}" in
   run)
