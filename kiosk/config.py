@@ -231,12 +231,37 @@ class ServerSettings(Model):
         return None
 
 
+PICTOGRAMS_DIR = Path(__file__).resolve().parent.parent / "assets" / "pictograms"
+
+
+def pictogram_names() -> list[str]:
+    """The shipped pictograms, by the name config.toml uses (the file name without .svg)."""
+    return sorted(p.stem for p in PICTOGRAMS_DIR.glob("*.svg"))
+
+
+def _known_pictogram(value: str | None) -> str | None:
+    if value is None:
+        return value
+    names = pictogram_names()
+    if value not in names:
+        raise ValueError(f"no shipped pictogram {value!r} (assets/pictograms){_hint(value, names)}")
+    return value
+
+
 class Agency(Model):
     id: Ident
     name: str = Field(min_length=1)
     short_name: str = Field(min_length=1, max_length=24)
     colour: str = "#1F4E79"
     logo: Path | None = None
+    pictogram: str | None = Field(default=None, description="a shipped pictogram (assets/pictograms/<name>.svg), e.g. 'id-card'")
+    name_en: str | None = Field(default=None, min_length=1, description="the full name in English; default name")
+    short_name_en: str | None = Field(default=None, min_length=1, max_length=24, description="default short_name")
+
+    @field_validator("pictogram")
+    @classmethod
+    def _agency_pictogram(cls, value: str | None) -> str | None:
+        return _known_pictogram(value)
 
     @field_validator("colour")
     @classmethod
@@ -308,6 +333,12 @@ class Service(Model):
         default=None, ge=1, description="the counters are alerted when a ticket waits longer; default queue.target_wait_minutes")
     location: Location | None = Field(default=None, description="where its visitors wait; default its first counter's")
     booking: BookingSettings | None = Field(default=None, description="booking ahead; none = walk-in only")
+    pictogram: str | None = Field(default=None, description="a shipped pictogram (assets/pictograms/<name>.svg), e.g. 'passport'")
+
+    @field_validator("pictogram")
+    @classmethod
+    def _service_pictogram(cls, value: str | None) -> str | None:
+        return _known_pictogram(value)
 
 
 class Counter(Model):
@@ -1058,6 +1089,12 @@ def kiosk_notes(config: Config) -> list[str]:
     if weak:
         notes.append(f"{len(weak)} agency colour(s) give white text less than 7:1, so the kiosk shows those "
                      f"tiles in its panel colour instead; choose a darker colour: {', '.join(weak)}")
+    bare = [f"agencies: {a.id}" for a in config.agencies if not a.pictogram and not a.logo]
+    bare += [f"services: {s.id}" for s in config.services if not s.pictogram]
+    if bare:
+        notes.append(f"{len(bare)} agency or service tile(s) have neither a pictogram nor a logo, so a visitor who "
+                     f"reads little finds nothing to recognise there (set pictogram = one of assets/pictograms): "
+                     f"{', '.join(bare)}")
     if not config.staff:
         notes.append("no staff member may log in to a counter: [[staff]] is empty (add one with a PIN hash from "
                      "`mpp-kiosk hash-pin`)")
