@@ -1089,12 +1089,14 @@ def kiosk_notes(config: Config) -> list[str]:
     if weak:
         notes.append(f"{len(weak)} agency colour(s) give white text less than 7:1, so the kiosk shows those "
                      f"tiles in its panel colour instead; choose a darker colour: {', '.join(weak)}")
-    bare = [f"agencies: {a.id}" for a in config.agencies if not a.pictogram and not a.logo]
-    bare += [f"services: {s.id}" for s in config.services if not s.pictogram]
-    if bare:
-        notes.append(f"{len(bare)} agency or service tile(s) have neither a pictogram nor a logo, so a visitor who "
-                     f"reads little finds nothing to recognise there (set pictogram = one of assets/pictograms): "
-                     f"{', '.join(bare)}")
+    bare_agencies = [a.id for a in config.agencies if not a.pictogram and not a.logo]
+    bare_services = [s.id for s in config.services if not s.pictogram]
+    if bare_agencies or bare_services:
+        named = [f"agencies {', '.join(bare_agencies)}" if bare_agencies else "",
+                 f"services {', '.join(bare_services)}" if bare_services else ""]
+        notes.append(f"{len(bare_agencies) + len(bare_services)} tile(s) have neither a pictogram nor a logo, so a "
+                     f"visitor who reads little finds nothing to recognise there (pictogram = a name of "
+                     f"assets/pictograms): {'; '.join(n for n in named if n)}")
     if not config.staff:
         notes.append("no staff member may log in to a counter: [[staff]] is empty (add one with a PIN hash from "
                      "`mpp-kiosk hash-pin`)")

@@ -595,6 +595,9 @@ def test_check_config_takes_the_path_from_config_option_too(tmp_path):
     # a config with no locations: check-config says which services' tickets will not say where to wait
     assert lines[1:] == ["  note: 4 service(s) have no location (services[].location, or one on a counter that "
                          "serves them): their tickets do not say where to wait: ktp, kk, akta, paspor",
+                         "  note: 6 tile(s) have neither a pictogram nor a logo, so a visitor who reads little finds "
+                         "nothing to recognise there (pictogram = a name of assets/pictograms): agencies dukcapil, "
+                         "imigrasi; services ktp, kk, akta, paspor",
                          "  note: no staff member may log in to 1 counter(s): imigrasi-1 (add the counter to a "
                          "staff member's counters, or '*')"]
 

@@ -45,8 +45,8 @@ def test_check_config_names_tiles_with_neither_pictogram_nor_logo(tmp_path):
     data["services"][0].pop("pictogram")
     notes = [n for n in kiosk_notes(parse_config(data)) if "neither a pictogram nor a logo" in n]
     assert len(notes) == 1
-    assert f"agencies: {data['agencies'][0]['id']}" in notes[0] and f"services: {data['services'][0]['id']}" in notes[0]
+    assert notes[0].endswith(f"agencies {data['agencies'][0]['id']}; services {data['services'][0]['id']}")
     (tmp_path / "logo.png").write_bytes(b"\x89PNG")
     data["agencies"][0]["logo"] = "logo.png"  # a logo is enough for an agency
     notes = [n for n in kiosk_notes(parse_config(data, base_dir=tmp_path)) if "neither a pictogram nor a logo" in n]
-    assert f"agencies: {data['agencies'][0]['id']}" not in notes[0]
+    assert notes[0].endswith(f": services {data['services'][0]['id']}")
