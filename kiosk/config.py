@@ -234,18 +234,21 @@ class ServerSettings(Model):
 PICTOGRAMS_DIR = Path(__file__).resolve().parent.parent / "assets" / "pictograms"
 
 
-def pictogram_names() -> list[str]:
-    """The shipped pictograms, by the name config.toml uses (the file name without .svg)."""
-    return sorted(p.stem for p in PICTOGRAMS_DIR.glob("*.svg"))
+@functools.cache
+def pictogram_names() -> tuple[str, ...]:
+    """The shipped pictograms, by the name config.toml uses (the file name without .svg); the folder is read
+    once, not for each of a lobby's hundred tiles."""
+    return tuple(sorted(p.stem for p in PICTOGRAMS_DIR.glob("*.svg")))
 
 
-def _known_pictogram(value: str | None) -> str | None:
-    if value is None:
-        return value
+def _known_pictogram(value: str) -> str:
     names = pictogram_names()
     if value not in names:
         raise ValueError(f"no shipped pictogram {value!r} (assets/pictograms){_hint(value, names)}")
     return value
+
+
+Pictogram = Annotated[str, AfterValidator(_known_pictogram)]
 
 
 class Agency(Model):
@@ -254,14 +257,9 @@ class Agency(Model):
     short_name: str = Field(min_length=1, max_length=24)
     colour: str = "#1F4E79"
     logo: Path | None = None
-    pictogram: str | None = Field(default=None, description="a shipped pictogram (assets/pictograms/<name>.svg), e.g. 'id-card'")
+    pictogram: Pictogram | None = Field(default=None, description="a shipped pictogram (assets/pictograms/<name>.svg), e.g. 'id-card'")
     name_en: str | None = Field(default=None, min_length=1, description="the full name in English; default name")
     short_name_en: str | None = Field(default=None, min_length=1, max_length=24, description="default short_name")
-
-    @field_validator("pictogram")
-    @classmethod
-    def _agency_pictogram(cls, value: str | None) -> str | None:
-        return _known_pictogram(value)
 
     @field_validator("colour")
     @classmethod
@@ -333,12 +331,7 @@ class Service(Model):
         default=None, ge=1, description="the counters are alerted when a ticket waits longer; default queue.target_wait_minutes")
     location: Location | None = Field(default=None, description="where its visitors wait; default its first counter's")
     booking: BookingSettings | None = Field(default=None, description="booking ahead; none = walk-in only")
-    pictogram: str | None = Field(default=None, description="a shipped pictogram (assets/pictograms/<name>.svg), e.g. 'passport'")
-
-    @field_validator("pictogram")
-    @classmethod
-    def _service_pictogram(cls, value: str | None) -> str | None:
-        return _known_pictogram(value)
+    pictogram: Pictogram | None = Field(default=None, description="a shipped pictogram (assets/pictograms/<name>.svg), e.g. 'passport'")
 
 
 class Counter(Model):
