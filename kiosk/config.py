@@ -231,7 +231,8 @@ class ServerSettings(Model):
         return None
 
 
-PICTOGRAMS_DIR = Path(__file__).resolve().parent.parent / "assets" / "pictograms"
+# the shipped set, through the package's lobby template (a link to assets/ in a checkout, a copy in the wheel)
+PICTOGRAMS_DIR = Path(__file__).resolve().parent / "lobby_template" / "assets" / "pictograms"
 
 
 @functools.cache
