@@ -1163,13 +1163,19 @@ class QueueEngine:
                     "daily_quota": service.daily_quota,
                     "issued_today": issued.get(service.id, 0),
                     "location": location_text(service_location(self.config, service.id), lang),
+                    "pictogram": service.pictogram,
                 })
         agencies = []
+        english = lang == "en"
         for agency in self.config.agencies:
             mine = [s for s in services if s["agency_id"] == agency.id]
             agencies.append({
-                "id": agency.id, "name": agency.name, "short_name": agency.short_name, "colour": agency.colour,
+                "id": agency.id, "colour": agency.colour,
+                # in English the English names where the config gives them (the Indonesian ones otherwise)
+                "name": (english and agency.name_en) or agency.name,
+                "short_name": (english and agency.short_name_en) or agency.short_name,
                 "logo": str(agency.logo) if agency.logo else None,
+                "pictogram": agency.pictogram,
                 "waiting": sum(s["waiting"] for s in mine),
                 "services": [s["id"] for s in mine],
             })

@@ -35,6 +35,7 @@ class ServiceView(View):
     daily_quota: int | None = None
     issued_today: int = 0
     location: str = ""            # where to wait, in the request's language ('' when the config names none)
+    pictogram: str | None = None  # a shipped pictogram's name (assets/pictograms/<name>.svg)
 
     @property
     def is_open(self) -> bool:
@@ -47,6 +48,7 @@ class AgencyView(View):
     short_name: str
     colour: str
     logo: str | None = None
+    pictogram: str | None = None  # a shipped pictogram's name (assets/pictograms/<name>.svg)
     waiting: int
     services: list[str]           # service ids, in the config's order
 

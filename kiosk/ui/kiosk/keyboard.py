@@ -13,6 +13,7 @@ from kiosk.i18n import t
 
 LETTER_ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
 DIGITS = "1234567890"
+NARROW_PX = 1400
 
 KEY_STYLE = f"""
 QPushButton {{
@@ -21,6 +22,7 @@ QPushButton {{
 }}
 QPushButton:pressed {{ background: {theme.YELLOW}; color: {theme.NAVY}; }}
 QPushButton[role="action"] {{ font-size: 24px; }}
+QPushButton[role="action"][narrow="true"] {{ font-size: 20px; }}
 """
 
 
@@ -64,6 +66,8 @@ class OnScreenKeyboard(QWidget):
         rows[1].addWidget(self.delete_key, 2)
         rows[2].addWidget(self.clear_key, 2)
         rows[2].addWidget(self.space_key, 4)
+        self._action_row = rows[2]
+        self.narrow = False  # under NARROW_PX wide (a portrait kiosk): the action keys' words smaller, clear wider
         self.set_language(lang)
         self.set_compact(False)
 
@@ -105,8 +109,22 @@ class OnScreenKeyboard(QWidget):
     def set_language(self, lang: str) -> None:
         self._lang = lang
         self.space_key.setText(t("kiosk.key_space", lang))
-        self.delete_key.setText(t("kiosk.key_delete", lang))
+        delete = t("kiosk.key_delete", lang)
+        self.delete_key.setText(delete.replace(" ", "\n", 1) if self.narrow else delete)  # "⌫" over its word
         self.clear_key.setText(t("kiosk.key_clear", lang))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_PX
+        if narrow != self.narrow:
+            self.narrow = narrow
+            for key in (self.space_key, self.delete_key, self.clear_key):
+                key.setProperty("narrow", narrow)
+                key.style().unpolish(key)
+                key.style().polish(key)
+            self._action_row.setStretchFactor(self.clear_key, 3 if narrow else 2)
+            self._action_row.setStretchFactor(self.space_key, 3 if narrow else 4)
+            self.set_language(self._lang)
 
     def set_compact(self, compact: bool) -> None:
         """Compact: no digit row and lower keys (the accessible layout has half the height)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpacerItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QSizePolicy, QSpacerItem, QVBoxLayout, QWidget
 
 from kiosk.ui.common import theme
 from kiosk.ui.kiosk.keyboard import OnScreenKeyboard
@@ -26,6 +26,7 @@ from kiosk.ui.kiosk.widgets import (
     Card,
     FitText,
     PagedGrid,
+    beside_pictogram,
     keep_space_when_hidden,
     make_button,
     make_label,
@@ -34,6 +35,10 @@ from kiosk.ui.kiosk.widgets import (
     tile_background,
 )
 
+CONFIRM_PICTOGRAM_PX = 96
+SHORT_CONFIRM_PICTOGRAM_PX = 64
+SHORT_PICTOGRAM_PX = 44  # on a tile of a short screen (1366x768, 1280x800)
+PICTOGRAM_PX = 56  # on a tile; readable from a wheelchair's distance, leaving the name its two lines
 STATE_BACKGROUND = {"open": theme.GREEN, "closed": theme.RED, "full": theme.RED}
 
 
@@ -60,8 +65,11 @@ class AgencyTile(Card):
         super().__init__("agency")
         keep_space_when_hidden(self)
         self.agency_id = ""
-        self.short_label = self.add(FitText(px=32, min_px=20, bold=True, lines=2))
-        self.name_label = self.add(FitText(px=21, min_px=16, lines=3), 1)
+        self.short_label = FitText(px=32, min_px=18, bold=True, lines=2, fit_lines=True)
+        top, self.pictogram = beside_pictogram(self.short_label, PICTOGRAM_PX)
+        self.box.addLayout(top)
+        # the full name where the tile has room for all of it (the services screen shows it in full)
+        self.name_label = self.add(FitText(px=21, min_px=16, lines=3, whole=True), 1)
         self.waiting_label = self.add(FitText(px=22, min_px=18, bold=True))
         self.clicked.connect(lambda: on_choose(self.agency_id))
 
@@ -69,6 +77,8 @@ class AgencyTile(Card):
         self.agency_id = agency.id
         self.short_label.setText(agency.short_name)
         self.name_label.setText(agency.name)
+        # white on the tile: tile_background keeps white text at 7:1, so the pictogram reads as well
+        self.pictogram.show_pictogram(agency.pictogram, theme.WHITE)
         self.waiting_label.setText(t("kiosk.waiting_count", lang, count=agency.waiting))
         background = tile_background(agency.colour or theme.PANEL)
         stripe = agency.colour or theme.PANEL
@@ -87,14 +97,27 @@ class ServiceCard(Card):
         keep_space_when_hidden(self)
         self.service_id = ""
         self.agencies: dict[str, AgencyView] = {}
-        self.agency_label = self.add(FitText(px=22, min_px=18, bold=True, colour=theme.YELLOW)) if with_agency else None
-        self.name_label = self.add(FitText(px=30, min_px=20, bold=True, lines=2), 1)
+        self.name_label = FitText(px=30, min_px=20, bold=True, lines=2)
+        self.agency_label = None
+        names: QWidget = self.name_label
+        if with_agency:  # a search result: its agency above its name, both beside the pictogram
+            self.agency_label = FitText(px=20, min_px=16, bold=True, colour=theme.YELLOW)
+            self.box.setContentsMargins(22, 8, 22, 8)  # a search result is one of a row under the keyboard's rows
+            names = QWidget()
+            column = QVBoxLayout(names)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
+            column.addWidget(self.agency_label)
+            column.addWidget(self.name_label, 1)
+        top, self.pictogram = beside_pictogram(names, PICTOGRAM_PX)
+        self.box.addLayout(top, 1)
         row = QHBoxLayout()
         row.setSpacing(14)
         self.status_label = FitText(px=24, min_px=16, bold=True, background=theme.GREEN, padding=6,
                                     align=Qt.AlignCenter)
         self.status_label.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
-        self.queue_label = FitText(px=24, min_px=17, colour=theme.PALE, lines=2, align=Qt.AlignLeft | Qt.AlignVCenter)
+        self.queue_label = FitText(px=24, min_px=17, colour=theme.PALE, lines=2, fit_lines=True,
+                                  align=Qt.AlignLeft | Qt.AlignVCenter)
         self.queue_label.setMinimumWidth(150)
         row.addWidget(self.status_label)
         row.addWidget(self.queue_label, 1)
@@ -106,12 +129,17 @@ class ServiceCard(Card):
         state = service.status.state
         open_ = service.is_open
         self.name_label.setText(service.name)
+        # grey like the name on a closed service: the card reads as not for now
+        self.pictogram.show_pictogram(service.pictogram, theme.WHITE if open_ else theme.GREY_TEXT)
         if self.agency_label is not None:
             agency = self.agencies.get(service.agency_id)
             self.agency_label.setText(agency.short_name if agency else "")
         self.status_label.setText(status_sentence(service))
         self.status_label.set_colour(theme.WHITE, STATE_BACKGROUND.get(state, theme.RED))
-        self.queue_label.setText(queue_line(service, lang))
+        # a search result has its agency's line too: its wait is the count alone (the confirmation gives the
+        # estimate), so the name keeps its two lines
+        self.queue_label.setText(queue_line(service, lang) if self.agency_label is None
+                                 else t("kiosk.waiting_count", lang, count=service.waiting))
         self.name_label.set_colour(theme.WHITE if open_ else theme.GREY_TEXT)
         self.queue_label.set_colour(theme.PALE if open_ else theme.GREY_TEXT)
         # closed and full services take no ticket; a touch says why (the window), the chip says it already
@@ -132,6 +160,8 @@ class Screen(QWidget):
         super().__init__(parent)
         self.lang = "id"
         self.accessible = False
+        self.portrait = False  # a standing kiosk (1080x1920)
+        self.short = False     # a landscape screen under 900 px high (1366x768, 1280x800)
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(40, 16, 40, 16)
         self.layout_.setSpacing(16)
@@ -162,6 +192,16 @@ class Screen(QWidget):
         self.layout_.setContentsMargins(40, 8 if on else 16, 40, 8 if on else 16)
         self.layout_.setSpacing(10 if on else 16)
         self._sync_titles()
+        self._shape()
+
+    def set_form(self, portrait: bool, short: bool) -> None:
+        """The screen the kiosk opens on (the window tells at every resize): each screen shapes itself for it."""
+        if (portrait, short) != (self.portrait, self.short):
+            self.portrait, self.short = portrait, short
+            self._shape()
+
+    def _shape(self) -> None:
+        """Lay out for the accessible layout, a portrait or a short screen (nothing to do on most screens)."""
 
 
 class HomeScreen(Screen):
@@ -278,19 +318,19 @@ class AgencyScreen(Screen):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        top = QHBoxLayout()
-        top.setSpacing(24)
+        self.top = QBoxLayout(QBoxLayout.LeftToRight)
+        self.top.setSpacing(24)
         titles = QVBoxLayout()
         titles.addWidget(self.title_label)
         titles.addWidget(self.hint_label)
-        top.addLayout(titles, 1)
+        self.top.addLayout(titles, 1)
         self.search_button = make_button("search", "", min_height=96)
-        self.search_button.setMinimumWidth(760)
         self.search_button.clicked.connect(self.search_requested)
-        top.addWidget(self.search_button)
-        self.layout_.addLayout(top)
+        self.top.addWidget(self.search_button)
+        self.layout_.addLayout(self.top)
         self.grid = PagedGrid(lambda: AgencyTile(self.agency_chosen.emit), columns=5, rows=3)
         self.layout_.addWidget(self.grid, 1)
+        self._shape()
 
     def set_agencies(self, agencies: list[AgencyView], lang: str) -> None:
         self.lang = lang
@@ -301,11 +341,24 @@ class AgencyScreen(Screen):
         self.search_button.setText("⌕  " + t("kiosk.search_button", lang))
         self.grid.set_items(self.grid.items, lang)
 
-    def set_accessible(self, on: bool) -> None:
-        super().set_accessible(on)
-        self.grid.set_nav("sides" if on else "bottom")
-        self.grid.set_shape(5, 2 if on else 3)
-        self.search_button.setFixedHeight(76 if on else 96)
+    def _shape(self) -> None:
+        on, portrait, short = self.accessible, self.portrait, self.short
+        # portrait: the search under the title, three tiles a row; short: two rows, the page buttons at the sides
+        self.top.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
+        self.search_button.setMinimumWidth(0 if portrait else 640 if short else 760)
+        self._sync_titles()  # no hint line on a short screen
+        self.grid.set_nav("sides" if on and not portrait else "bottom")
+        if portrait:
+            self.grid.set_shape(3, 3 if on else 5)
+        else:
+            self.grid.set_shape(4 if short else 5, (1 if short else 2) if on else (2 if short else 3))
+        self.search_button.setFixedHeight(76 if on or short else 96)
+        for tile in self.grid.slots:  # a short tile: a smaller pictogram leaves the name its two lines
+            tile.pictogram.set_px(SHORT_PICTOGRAM_PX if short and not portrait else PICTOGRAM_PX)
+
+    def _sync_titles(self) -> None:
+        super()._sync_titles()
+        self.hint_label.setVisible(self.hint_label.isVisibleTo(self) and not self.short)
 
 
 class ServiceScreen(Screen):
@@ -354,11 +407,14 @@ class ServiceScreen(Screen):
         super().retranslate(lang)
         self.grid.retranslate(lang)
 
-    def set_accessible(self, on: bool) -> None:
-        super().set_accessible(on)
+    def _shape(self) -> None:
+        on, portrait, short = self.accessible, self.portrait, self.short
         self.band.setVisible(not on)
-        self.grid.set_nav("sides" if on else "bottom")
-        self.grid.set_shape(2, 2 if on else 4)
+        self.grid.set_nav("sides" if (on or short) and not portrait else "bottom")
+        if portrait:
+            self.grid.set_shape(1 if on else 2, 3 if on else 5)
+        else:
+            self.grid.set_shape(2, (1 if short else 2) if on else (2 if short else 4))
 
 
 class SearchScreen(Screen):
@@ -442,13 +498,18 @@ class SearchScreen(Screen):
         self.grid.setVisible(found > 0)
         self.grid.retranslate(lang)
 
-    def set_accessible(self, on: bool) -> None:
-        super().set_accessible(on)
-        self.keyboard.set_compact(on)
+    def _shape(self) -> None:
+        on, portrait, short = self.accessible, self.portrait, self.short
+        self.keyboard.set_compact(on or short)
         self.grid.show_page_label = False  # the count line says which page
-        self.grid.set_shape(3, 1 if on else 2)
-        self.query_label.setFixedHeight(60 if on else 84)
-        self.layout_.setContentsMargins(40, 4 if on else 16, 40, 4 if on else 16)
+        if portrait:
+            self.grid.set_nav("bottom")
+            self.grid.set_shape(1 if on else 2, 2 if on else 3)
+        else:  # a short screen: two wider results, their names and waits whole
+            self.grid.set_nav("sides")
+            self.grid.set_shape(2 if short else 3, 1 if on or short else 2)
+        self.query_label.setFixedHeight(60 if on or short else 84)
+        self.layout_.setContentsMargins(40, 4 if on or short else 16, 40, 4 if on or short else 16)
         self.retranslate(self.lang)
 
 
@@ -463,10 +524,15 @@ class ConfirmScreen(Screen):
         self.busy = False
         self.title_label.setProperty("kind", "confirm-title")
         self.agency_label = make_label("agency-name")
-        self.layout_.addWidget(self.title_label)
-        self.layout_.addWidget(self.agency_label)
-        columns = QHBoxLayout()
-        columns.setSpacing(40)
+        names = QWidget()
+        stacked = QVBoxLayout(names)
+        stacked.setContentsMargins(0, 0, 0, 0)
+        stacked.addWidget(self.title_label)
+        stacked.addWidget(self.agency_label)
+        heading, self.pictogram = beside_pictogram(names, CONFIRM_PICTOGRAM_PX, spacing=20)
+        self.layout_.addLayout(heading)
+        self.columns = QBoxLayout(QBoxLayout.LeftToRight)
+        self.columns.setSpacing(40)
         left = QVBoxLayout()
         left.setSpacing(10)
         self.requirements_title = make_label("section")
@@ -494,9 +560,9 @@ class ConfirmScreen(Screen):
         right.addStretch(1)
         right.addWidget(self.priority_toggle)
         right.addWidget(self.confirm_button)
-        columns.addLayout(left, 5)
-        columns.addLayout(right, 4)
-        self.layout_.addLayout(columns, 1)
+        self.columns.addLayout(left, 5)
+        self.columns.addLayout(right, 4)
+        self.layout_.addLayout(self.columns, 1)
         self.set_accessible(False)
 
     def title(self, lang: str) -> str:
@@ -529,7 +595,8 @@ class ConfirmScreen(Screen):
         if service is None:
             return
         self.agency_label.setText(self.agency.name if self.agency is not None else "")
-        self.agency_label.setVisible(not self.accessible)
+        self.agency_label.setVisible(not self.accessible and not self.short)
+        self.pictogram.show_pictogram(service.pictogram, theme.WHITE, shown=not self.accessible)
         self.requirements_title.setText(t("kiosk.requirements", lang))
         requirements = service.requirements
         self.requirements_list.setText(
@@ -550,11 +617,22 @@ class ConfirmScreen(Screen):
         self.confirm_button.setVisible(self.can_issue)
         self.set_busy(self.busy)
 
-    def set_accessible(self, on: bool) -> None:
-        super().set_accessible(on)
-        self.agency_label.setVisible(not on and self.agency is not None)
-        self.confirm_button.setFixedHeight(110 if on else 150)
-        self.priority_toggle.setFixedHeight(110 if on else 130)
+    def _shape(self) -> None:
+        on, portrait, short = self.accessible, self.portrait, self.short
+        # portrait: the requirements above the buttons; short: lower buttons, and the agency's name (secondary:
+        # the visitor just chose it) gives its line up
+        self.columns.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
+        self.agency_label.setVisible(not on and not short and self.agency is not None)
+        self.confirm_button.setFixedHeight(110 if on or short else 150)
+        self.priority_toggle.setFixedHeight(96 if short else 110 if on else 130)
+        self.status_label.setFixedHeight(48 if short else 56)
+        self.pictogram.set_px(SHORT_CONFIRM_PICTOGRAM_PX if short else CONFIRM_PICTOGRAM_PX)
+        self.confirm_button.setProperty("compact", short)
+        restyle(self.confirm_button)
+        # the lower half has no row to spare, and the header above it names the service: the pictogram with
+        # the title it stands beside, in the standard layout only (the card just touched showed it)
+        if self.service is not None:
+            self.pictogram.show_pictogram(self.service.pictogram, theme.WHITE, shown=not on)
 
 
 class PrintingScreen(Screen):
@@ -660,8 +738,8 @@ class TicketScreen(Screen):
         self.title_label.setAlignment(Qt.AlignCenter)
         self.title_label.setMinimumHeight(90)
         self.layout_.addWidget(self.title_label)
-        columns = QHBoxLayout()
-        columns.setSpacing(60)
+        self.columns = QBoxLayout(QBoxLayout.LeftToRight)
+        self.columns.setSpacing(60)
         left = QVBoxLayout()
         left.setSpacing(6)
         self.number_caption = make_label("ticket-caption", align=Qt.AlignCenter)
@@ -696,9 +774,9 @@ class TicketScreen(Screen):
         right.addWidget(self.scan_label)
         right.addStretch(1)
         right.addWidget(self.done_button)
-        columns.addLayout(left, 3)
-        columns.addLayout(right, 2)
-        self.layout_.addLayout(columns, 1)
+        self.columns.addLayout(left, 3)
+        self.columns.addLayout(right, 2)
+        self.layout_.addLayout(self.columns, 1)
 
     def title(self, lang: str) -> str:
         return t("kiosk.printer_fallback" if self.printer_failed else "kiosk.take_ticket", lang)
@@ -730,7 +808,7 @@ class TicketScreen(Screen):
         if not ticket:
             return
         self.number_caption.setText(t("kiosk.your_number", lang))
-        self.number_caption.setVisible(not self.accessible)
+        self.number_caption.setVisible(not self.accessible and not self.short)
         self.code_label.setText(ticket.get("code", ""))
         self.priority_label.setText(f"  {t('kiosk.priority_mark', lang)}  ")
         self.priority_label.setVisible(bool(ticket.get("priority")))
@@ -748,13 +826,17 @@ class TicketScreen(Screen):
         self.scan_label.setText(t("kiosk.scan_hint", lang))
         self.done_button.setText(t("kiosk.done", lang))
 
-    def set_accessible(self, on: bool) -> None:
-        super().set_accessible(on)
-        self.code_label.setProperty("compact", on)
+    def _shape(self) -> None:
+        on, portrait, short = self.accessible, self.portrait, self.short
+        # portrait: the QR code under the number; short: the smaller number and code, as in the lower half
+        self.columns.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
+        self.columns.setSpacing(20 if portrait else 60)
+        self.code_label.setProperty("compact", on or short)
         restyle(self.code_label)
-        self.qr_side = 250 if on else 380
+        self.qr_side = 250 if on or short else 320 if portrait else 380
         self.done_button.setFixedHeight(84 if on else 96)
-        self.number_caption.setVisible(not on)
+        self.title_label.setMinimumHeight(60 if short else 90)
+        self.number_caption.setVisible(not on and not short)  # the big number says what it is
         self.agency_label.setVisible(not on)
         if self.ticket:
             self._draw_qr()

@@ -61,6 +61,7 @@ QPushButton[kind="take"]:pressed {{ background: {T.WHITE}; }}
 QPushButton[kind="priority-home"] {{ font-size: 34px; background: {T.PRIORITY}; color: {T.WHITE};
                                      border: 4px solid {T.WHITE}; border-radius: 22px; }}
 QPushButton[kind="confirm"] {{ font-size: 48px; background: {T.GREEN}; color: {T.WHITE}; border: 4px solid {T.WHITE}; }}
+QPushButton[kind="confirm"][compact="true"] {{ font-size: 38px; }}
 QPushButton[kind="confirm"]:disabled {{ background: {DISABLED_BG}; color: {T.GREY_TEXT}; }}
 QPushButton[kind="search"] {{ font-size: 32px; font-weight: normal; text-align: left; padding-left: 28px;
                               background: {T.PANEL}; border: 3px solid {T.PALE}; }}

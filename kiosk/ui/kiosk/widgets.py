@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget, QGridLayout
 
 from kiosk.ui.common import theme
+from kiosk.ui.common.pictograms import pictogram_pixmap
 from kiosk.i18n import t
 
 # A touch target of 15 mm at the 96 dpi Qt assumes for logical pixels.
@@ -71,15 +72,21 @@ class FitText(QWidget):
     """Text drawn as large as its box allows (``px`` down to ``min_px``), wrapped at words,
     and cut with '…' only if even ``min_px`` does not fit. Touches go through to the parent.
 
+    ``fit_lines``: ask the layout for only as many of its ``lines`` as the text needs at ``px`` in its width (a
+    short name on one line leaves the line to the text under it). ``whole``: a secondary text (a tile's full
+    agency name) is drawn whole or not at all, never cut; the heading beside it says what the tile is.
+
     Painted by hand rather than a QLabel so that a long agency or service name never
     makes its tile (and so the window) grow past the screen.
     """
 
     def __init__(self, text: str = "", *, px: int = 30, min_px: int | None = None, bold: bool = False,
                  colour: str = theme.WHITE, align=Qt.AlignLeft | Qt.AlignTop, lines: int = 1,
-                 background: str | None = None, padding: int = 0, parent: QWidget | None = None):
+                 background: str | None = None, padding: int = 0, fit_lines: bool = False, whole: bool = False,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self._text = text
+        self.fit_lines, self.whole = fit_lines, whole
         self.px, self.min_px = px, min_px or px
         self.bold = bold
         self.colour = colour
@@ -121,9 +128,18 @@ class FitText(QWidget):
     def sizeHint(self) -> QSize:
         metrics = QFontMetrics(self._font(self.px))
         width = metrics.horizontalAdvance(self._text) + 2 * self.padding + 2
-        return QSize(min(width, 900), metrics.lineSpacing() * self.lines + 2 * self.padding)
+        return QSize(min(width, 900), metrics.lineSpacing() * self._hint_lines(metrics) + 2 * self.padding)
+
+    def _hint_lines(self, metrics: QFontMetrics) -> int:
+        if not self.fit_lines or self.width() <= 1:
+            return self.lines
+        room = QRect(0, 0, max(1, self.width() - 2 * self.padding), 100_000)
+        needed = -(-metrics.boundingRect(room, self._flags(), self._text).height() // metrics.lineSpacing())
+        return max(1, min(self.lines, needed))
 
     def minimumSizeHint(self) -> QSize:
+        if self.whole:
+            return QSize(0, 0)  # it gives its room up first, and is then not drawn
         return QSize(0, QFontMetrics(self._font(self.min_px)).lineSpacing() + 2 * self.padding)
 
     def _flags(self) -> int:
@@ -146,7 +162,7 @@ class FitText(QWidget):
                 chosen = (width, height, px, text)
                 break
         if chosen is None:
-            chosen = (width, height, self.min_px, self._elide(text, self.min_px, width, height))
+            chosen = (width, height, self.min_px, "" if self.whole else self._elide(text, self.min_px, width, height))
         self._fitted = chosen
         return chosen
 
@@ -168,6 +184,8 @@ class FitText(QWidget):
     def resizeEvent(self, event) -> None:
         self._fitted = None
         super().resizeEvent(event)
+        if self.fit_lines and event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # the lines it needs follow its width
 
     def paintEvent(self, event) -> None:
         _w, _h, px, text = self._fit()
@@ -239,6 +257,43 @@ class Card(QPushButton):
 
     def minimumSizeHint(self) -> QSize:
         return self.minimumSize()
+
+
+class Pictogram(QLabel):
+    """A shipped pictogram drawn ``px`` square in one colour; hidden while its item names none (or an unknown
+    one), so the text beside it takes the room."""
+
+    def __init__(self, px: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name: str | None = None
+        self.colour = theme.WHITE
+        self.px = px
+        self.setFixedSize(px, px)
+        self.setAttribute(Qt.WA_TransparentForMouseEvents)  # the card under it takes the touch
+
+    def set_px(self, px: int) -> None:
+        if px != self.px:
+            self.px = px
+            self.setFixedSize(px, px)
+            if self.name:
+                self.show_pictogram(self.name, self.colour, not self.isHidden())
+
+    def show_pictogram(self, name: str | None, colour: str = theme.WHITE, shown: bool = True) -> None:
+        self.name, self.colour = name, colour
+        pixmap = pictogram_pixmap(name, self.px, colour, self.devicePixelRatioF())
+        self.setPixmap(pixmap)
+        self.setVisible(shown and not pixmap.isNull())
+
+
+def beside_pictogram(text: QWidget, px: int, spacing: int = 12) -> tuple[QHBoxLayout, Pictogram]:
+    """A row of a pictogram (top-aligned) and ``text`` taking the rest of the width."""
+    row = QHBoxLayout()
+    row.setSpacing(spacing)
+    pictogram = Pictogram(px)
+    text.setAttribute(Qt.WA_TransparentForMouseEvents)
+    row.addWidget(pictogram, 0, Qt.AlignTop)
+    row.addWidget(text, 1)
+    return row, pictogram
 
 
 class PagedGrid(QWidget):

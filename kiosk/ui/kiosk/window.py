@@ -82,6 +82,7 @@ PIN_LOCK_AFTER = 5          # wrong PINs in a row before the pad locks for a whi
 PIN_LOCK_S = 60
 NAV_SCREENS = ("agencies", "search", "services", "confirm", "checkin")
 HELP_NOTICE_MS = 15_000     # "help is coming" stays this long
+SHORT_PX = 900             # a landscape screen under this height is short: the screens drop a row
 class _ScreenStack(QStackedWidget):
     """The screens. The header and footer keep their height and the screens get what is
     left: a QStackedWidget would otherwise claim its largest page's minimum and squeeze
@@ -522,6 +523,10 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        # the screen the kiosk opens on: a standing one (portrait) or a short landscape one (1366x768, 1280x800)
+        portrait, short = self.height() > self.width(), self.width() > self.height() and self.height() < SHORT_PX
+        for screen in self.screens.values():
+            screen.set_form(portrait, short)
         self._fit_bottom_bar()
         self._fit_header()
         self.exit_corner.raise_()
