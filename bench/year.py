@@ -45,11 +45,12 @@ COPIES = 12
 IDS = {"tickets": ("id",), "events": ("seq", "ticket_id"), "surveys": ("ticket_id",)}
 UNIQUE_TEXT = {"tickets": ("token", "request_id")}
 DAYS = {"tickets": ("day",), "numbering": ("day",), "survey_refusals": ("day",), "day_visits": ("day",),
-        "day_hours": ("day",), "day_aggregates": ("day",)}
+        "day_hours": ("day",), "day_officers": ("day",), "day_aggregates": ("day",)}
 TIMES = {"tickets": ("issued_at", "called_at", "started_at", "finished_at", "no_show_at", "voided_at", "first_called_at"),
          "events": ("at",), "surveys": ("submitted_at",), "survey_refusals": ("first_at", "last_at")}
 # tickets before the day aggregates: a ticket added forgets its day's aggregates (store.m009_day_aggregates)
-TABLES = ("tickets", "events", "surveys", "numbering", "survey_refusals", "day_visits", "day_hours", "day_aggregates")
+TABLES = ("tickets", "events", "surveys", "numbering", "survey_refusals", "day_visits", "day_hours", "day_officers",
+          "day_aggregates")
 
 
 def cache_dir() -> Path:
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
             partial.rename(month)
             print(f"simulated the month in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     span = (last - first).days + 1
-    year = folder / f"year-v3-{month.stem}.sqlite"  # v3: with the day aggregates
+    year = folder / f"year-v4-{month.stem}.sqlite"  # v4: with the day aggregates and the per-officer ones
     if not year.exists():
         started = time.perf_counter()
         replicate(config, month, year, span, last)

@@ -65,11 +65,12 @@ _MOVED = {
     "numbering": "day < :before",
     "day_visits": "day < :before",
     "day_hours": "day < :before",
+    "day_officers": "day < :before",
     "day_aggregates": "day < :before",
 }
 # deleted children first (surveys reference tickets), copied parents first
 _DELETE_ORDER = ("surveys", "events", "survey_refusals", "numbering", "day_aggregates", "day_visits", "day_hours",
-                 "tickets")
+                 "day_officers", "tickets")
 
 
 def archive_days(config: Config, db_path: Path | str, before: date, *, archive: Path | str | None = None,

@@ -31,6 +31,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from kiosk import aggregates
 from kiosk.config import Config
 from kiosk.i18n import FALLBACK, t
 
@@ -273,6 +274,7 @@ _ARCHIVED = {
     "survey_refusals": "SELECT * FROM arc.survey_refusals WHERE day < '{before}'",
     "day_visits": "SELECT * FROM arc.day_visits WHERE day < '{before}'",
     "day_hours": "SELECT * FROM arc.day_hours WHERE day < '{before}'",
+    "day_officers": "SELECT * FROM arc.day_officers WHERE day < '{before}'",
     "day_aggregates": "SELECT * FROM arc.day_aggregates WHERE day < '{before}'",
 }
 
@@ -473,28 +475,27 @@ def _skm_tables(conn, config: Config, params: dict, agency_names: dict, served: 
     return {"skm": Table("skm", "Indeks Kepuasan Masyarakat (IKM) / Satisfaction index", columns, rows)}
 
 
+# Per officer: the sums and counts of the period's built days (day_officers) and of its other days (temp.unbuilt,
+# from their tickets by the index on day, through the text that builds a day), added up.
+_OFFICERS = f"""
+SELECT f.officer, {", ".join(f"sum(f.{column})" for column in aggregates.OFFICER_COLUMNS[3:])}
+FROM (SELECT {", ".join(aggregates.OFFICER_COLUMNS)} FROM day_officers WHERE day IN ({_BUILT})
+      UNION ALL {aggregates.OFFICER_FIGURES.format(where="day IN (SELECT day FROM temp.unbuilt)")}) f
+JOIN temp.service_agency s ON s.service_id = f.service_id
+WHERE :agency IS NULL OR s.agency_id = :agency
+GROUP BY f.officer ORDER BY f.officer
+"""
+
+
 def _officer_tables(conn, config: Config, params: dict) -> dict[str, Table]:
-    """Per officer (tickets.served_by: who was logged in at the counter when the ticket was finished or marked
-    no-show): served, mean service time, no-shows, and the surveys of the visitors they served with their IKM."""
-    elements = [e[0] for e in SURVEY_ELEMENTS]
-    where = ("t.served_by IS NOT NULL AND t.state != 'voided' AND t.day BETWEEN :from AND :to "
-             "AND (:agency IS NULL OR s.agency_id = :agency)")
-    figures = conn.execute(f"""
-        SELECT t.served_by, sum(t.state = 'done'), avg(CASE WHEN t.state = 'done'
-               THEN round((julianday(t.finished_at) - julianday(t.started_at)) * 1440.0, 6) END),
-               sum(t.state = 'no_show')
-        FROM tickets t JOIN temp.service_agency s ON s.service_id = t.issued_service_id
-        WHERE {where} GROUP BY t.served_by ORDER BY t.served_by""", params).fetchall()
-    surveys = {row[0]: row[1:] for row in conn.execute(f"""
-        SELECT t.served_by, count(*), {", ".join(f"avg(v.{e})" for e in elements)}
-        FROM surveys v JOIN tickets t ON t.id = v.ticket_id
-        JOIN temp.service_agency s ON s.service_id = t.issued_service_id
-        WHERE {where} GROUP BY t.served_by""", params)}
+    """Per officer (tickets.served_by: who was logged in at the counter when the ticket was called, finished or
+    marked no-show): served, mean service time, no-shows, and the surveys of the visitors they served with their
+    IKM. From the day aggregates (kiosk.aggregates) and the unbuilt days' tickets: temp.unbuilt is _Figures'."""
     names = {staff.user: staff.name for staff in config.staff}
     rows = []
-    for user, served, service_mean, no_shows in figures:
-        respondents, *nrr = surveys.get(user, (0,))
-        ikm = round(ikm_from_nrr(nrr), 2) if respondents else None
+    for user, served, no_shows, timed, microminutes, respondents, *score_sums in conn.execute(_OFFICERS, params):
+        service_mean = microminutes / (timed * 1_000_000) if timed else None  # one rounding: the exact mean
+        ikm = round(ikm_from_nrr([total / respondents for total in score_sums]), 2) if respondents else None
         rows.append((user, names.get(user, user), served, no_shows, _round(service_mean), respondents, ikm))
     columns = ["officer_user", "officer", "served", "no_shows", "service_mean_min", "respondents", "ikm"]
     return {"per_officer": Table("per_officer", "Per petugas / Per officer", columns, rows)}

@@ -335,6 +335,41 @@ def m014_booking_indexes(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations()
+def m015_day_officers(db: sqlite_utils.Database) -> None:
+    # The report's per-officer figures per closed day (kiosk.aggregates: sums and counts, issue 19): before this
+    # the per-officer table read every ticket and survey of its period. A survey counts on its ticket's day and may
+    # come after that day was built: a survey added, removed or re-scored forgets the day, as a ticket's change
+    # does (erasing its comment, kiosk.retention, does not). The days built already get their figures here.
+    from kiosk import aggregates  # lazily: kiosk.aggregates reads the config module, the store needs neither
+
+    scores = ", ".join(aggregates.SURVEY_ELEMENTS)
+    _run_each(db, f"""
+        CREATE TABLE day_officers (
+            day TEXT NOT NULL,
+            service_id TEXT NOT NULL,
+            officer TEXT NOT NULL,
+            served INTEGER NOT NULL,
+            no_shows INTEGER NOT NULL,
+            timed INTEGER NOT NULL,
+            service_microminutes INTEGER NOT NULL,
+            respondents INTEGER NOT NULL,
+            {", ".join(f"{u} INTEGER NOT NULL" for u in aggregates.SURVEY_SUMS)},
+            PRIMARY KEY (day, service_id, officer)
+        )
+        """)
+    forget = ("INSERT OR IGNORE INTO day_forgotten (day) SELECT day FROM day_aggregates WHERE day IN "
+              "(SELECT day FROM tickets WHERE id IN ({ids})); "
+              "DELETE FROM day_aggregates WHERE day IN (SELECT day FROM tickets WHERE id IN ({ids}));")
+    for event, change, ids in (("INSERT", "INSERT", "NEW.ticket_id"),
+                               ("UPDATE", f"UPDATE OF ticket_id, {scores}", "OLD.ticket_id, NEW.ticket_id"),
+                               ("DELETE", "DELETE", "OLD.ticket_id")):
+        db.execute(f"CREATE TRIGGER surveys_{event.lower()}_forgets_day AFTER {change} ON surveys BEGIN "
+                   f"{forget.format(ids=ids)} END")
+    for (day,) in db.execute("SELECT day FROM day_aggregates").fetchall():
+        aggregates.build_officers(db.conn, day)
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():

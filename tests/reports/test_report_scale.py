@@ -15,6 +15,8 @@ from support.configs import make_config
 from support import report_before_m009
 from support.simulate import simulate
 
+from .test_report_officer_aggregates import UNDO_M015
+
 DAY_1, DAY_2 = date(2026, 11, 2), date(2026, 11, 3)
 
 @pytest.fixture(scope="module")
@@ -130,8 +132,9 @@ def test_the_migration_fills_the_first_calls_of_an_older_database(days, monkeypa
         source.backup(target)
     old_report = _old_way(config, old, monkeypatch, DAY_1, DAY_2)
     expected = _tables(old_report)
-    with sqlite3.connect(old) as conn:  # the database as m008 left it
-        for statement in ("DROP INDEX tickets_day", "DROP INDEX surveys_submitted", "DROP TABLE day_aggregates",
+    with sqlite3.connect(old) as conn:  # the database as m008 left it (m015 first: its triggers read m009's tables)
+        for statement in (*UNDO_M015, "DROP INDEX tickets_day", "DROP INDEX surveys_submitted",
+                          "DROP TABLE day_aggregates",
                           "DROP TABLE day_visits", "DROP TABLE day_hours", "DROP TABLE day_forgotten",
                           "DROP TRIGGER tickets_insert_forgets_day",
                           "DROP TRIGGER tickets_update_forgets_day", "DROP TRIGGER tickets_delete_forgets_day",
