@@ -56,3 +56,17 @@ def pictogram_pixmap(name: str | None, px: int, colour: str = "#FFFFFF", device_
     pixmap = QPixmap(rendered)
     pixmap.setDevicePixelRatio(device_ratio)
     return pixmap
+
+
+def pictogram_strip(names: tuple[str, ...], px: int, colour: str = "#FFFFFF", gap: int = 8,
+                    device_ratio: float = 1.0) -> QPixmap:
+    """Several pictograms in a row, ``px`` high (a button's icon: who priority is for, in drawings)."""
+    width = len(names) * px + max(0, len(names) - 1) * gap
+    strip = QPixmap(max(1, round(width * device_ratio)), max(1, round(px * device_ratio)))
+    strip.setDevicePixelRatio(device_ratio)
+    strip.fill(Qt.transparent)
+    painter = QPainter(strip)
+    for index, name in enumerate(names):
+        painter.drawPixmap(index * (px + gap), 0, pictogram_pixmap(name, px, colour, device_ratio))
+    painter.end()
+    return strip

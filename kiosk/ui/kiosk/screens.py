@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QSizePolicy, QSpacerItem, QVBoxLayout, QWidget
 
 from kiosk.ui.common import theme
+from kiosk.ui.common.pictograms import pictogram_strip
 from kiosk.ui.kiosk.keyboard import OnScreenKeyboard
 from kiosk.ui.kiosk.search import ServiceSearch
 from kiosk.printer.layout import estimate_amount
@@ -39,6 +41,8 @@ CONFIRM_PICTOGRAM_PX = 96
 SHORT_CONFIRM_PICTOGRAM_PX = 64
 SHORT_PICTOGRAM_PX = 44  # on a tile of a short screen (1366x768, 1280x800)
 PICTOGRAM_PX = 56  # on a tile; readable from a wheelchair's distance, leaving the name its two lines
+PRIORITY_PICTOGRAMS = ("wheelchair", "elderly", "pregnant", "baby")
+PRIORITY_PICTOGRAM_PX = 44
 STATE_BACKGROUND = {"open": theme.GREEN, "closed": theme.RED, "full": theme.RED}
 
 
@@ -204,6 +208,19 @@ class Screen(QWidget):
         """Lay out for the accessible layout, a portrait or a short screen (nothing to do on most screens)."""
 
 
+def _lines_at_commas(text: str, metrics, room: int) -> str:
+    """``text`` with each line longer than ``room`` px broken after its last comma that fits."""
+    lines = []
+    for line in text.split("\n"):
+        while metrics.horizontalAdvance(line) > room and ", " in line:
+            cuts = [i for i in range(len(line)) if line.startswith(", ", i)]
+            fitting = [i for i in cuts if metrics.horizontalAdvance(line[:i + 1]) <= room] or cuts[:1]
+            lines.append(line[:fitting[-1] + 1])
+            line = line[fitting[-1] + 2:]
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class HomeScreen(Screen):
     take_number = Signal()
     take_priority = Signal()  # one tap: a priority number (the service chosen next may still refuse it)
@@ -230,6 +247,11 @@ class HomeScreen(Screen):
         self.priority_button.setMinimumWidth(900)
         self.priority_button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.priority_button.clicked.connect(self.take_priority)
+        # who it is for, drawn as well as written: a wheelchair, an elderly person, a pregnant woman, a pram
+        self.priority_button.setIcon(QIcon(pictogram_strip(PRIORITY_PICTOGRAMS, PRIORITY_PICTOGRAM_PX, theme.WHITE,
+                                                           device_ratio=self.devicePixelRatioF())))
+        self.priority_button.setIconSize(QSize(len(PRIORITY_PICTOGRAMS) * (PRIORITY_PICTOGRAM_PX + 8) - 8,
+                                               PRIORITY_PICTOGRAM_PX))
         # shown when a service takes bookings (kiosk.bookings): the check-in screen, or a scan anywhere
         self.booking_button = make_button("nav", "", min_height=110)
         self.booking_button.setMinimumWidth(900)
@@ -286,11 +308,14 @@ class HomeScreen(Screen):
         stacked = not self.booking_button.isHidden()  # "I have a booking" as well: a third button
         short = self.height() < ((520 if stacked else 420) if self.accessible else 720)
         # a portrait screen: the priority line in two (who it is for under "Prioritas:")
-        text = "♿  " + t("kiosk.priority_home", self.lang)
+        text = t("kiosk.priority_home", self.lang)
         self.priority_button.ensurePolished()  # the style sheet's font, for its metrics
         full = min(900, max(600, self.width() - 100))
-        narrow = self.priority_button.fontMetrics().horizontalAdvance(text) + 100 > self.width() - 80
-        self.priority_button.setText(text.replace(": ", ":\n", 1) if narrow else text)
+        metrics = self.priority_button.fontMetrics()
+        room = self.width() - 180 - self.priority_button.iconSize().width()  # the margins, padding and drawings
+        narrow = metrics.horizontalAdvance(text) > room
+        # narrow (portrait): "Prioritas:" on its own line, who it is for under it, broken after a comma if need be
+        self.priority_button.setText(_lines_at_commas(text.replace(": ", ":\n", 1), metrics, room) if narrow else text)
         self.take_button.setMinimumWidth(full)
         self.priority_button.setMinimumWidth(full)
         self.booking_button.setMinimumWidth(full)

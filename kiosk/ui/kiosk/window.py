@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QPixmap
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -63,6 +63,7 @@ from kiosk.ui.kiosk.speech_model import (Choices, KeyLayout, SpeechQueue, agency
                                          requirements_text, service_text, ticket_phrases, wait_text)
 from kiosk.ui.kiosk.style import STYLE
 from kiosk.ui.common import theme
+from kiosk.ui.common.pictograms import pictogram_pixmap
 from kiosk.i18n import languages, t
 from kiosk.ui.kiosk.text import clock_text, date_text
 from kiosk.ui.kiosk.widgets import FitText, make_button, make_label, restyle
@@ -339,6 +340,9 @@ class KioskWindow(QWidget):
         self.language_button.clicked.connect(self._next_language)
         self.language_button.setVisible(len(self.config.lobby.languages) > 1)
         self.accessible_button = make_button("header", "", min_height=76)
+        # the wheelchair pictogram (ISO 7001) says it to a visitor who reads little
+        self.accessible_button.setIcon(QIcon(pictogram_pixmap("wheelchair", 36, theme.WHITE, self.devicePixelRatioF())))
+        self.accessible_button.setIconSize(QSize(36, 36))
         self.accessible_button.clicked.connect(lambda: self.set_accessible(not self.accessible))
         top.addWidget(self.logo_label)
         top.addWidget(self.lobby_label, 1)
@@ -603,9 +607,7 @@ class KioskWindow(QWidget):
                 self.assist_row2.takeAt(0)
 
     def _accessible_text(self) -> None:
-        # the wheelchair pictogram (ISO 7001) says it to a visitor who reads little
-        self.accessible_button.setText("♿  " + t("kiosk.accessible_off" if self.accessible else "kiosk.accessible_on",
-                                                  self.lang))
+        self.accessible_button.setText(t("kiosk.accessible_off" if self.accessible else "kiosk.accessible_on", self.lang))
 
     def _fit_header(self) -> None:
         if self.accessible:

@@ -88,3 +88,15 @@ def test_in_english_the_tiles_carry_the_english_names(qtbot, make_kiosk, config)
     tile = agency_tile(kiosk, agency.id)
     assert (tile.short_label.text(), tile.name_label.text()) == (agency.short_name_en, agency.name_en)
     assert agency.short_name_en != agency.short_name
+
+
+def test_priority_and_the_accessible_layout_are_drawn_as_well_as_written(kiosk):
+    """A visitor who reads little finds priority by its four drawings and the layout button by the wheelchair."""
+    button = kiosk.home_screen.priority_button
+    strip = button.icon().pixmap(button.iconSize())
+    assert button.iconSize().width() > 3 * button.iconSize().height()  # four drawings in a row
+    quarter = strip.width() // 4
+    for index in range(4):  # each of the four is drawn
+        assert _inked_pixels(strip.copy(index * quarter, 0, quarter, strip.height())) > 20, index
+    layout = kiosk.accessible_button.icon().pixmap(kiosk.accessible_button.iconSize())
+    assert _inked_pixels(layout) > 20 and "♿" not in kiosk.accessible_button.text()

@@ -5,7 +5,7 @@ from .kiosk_driver import LEFT, agency_tile, service_card, visible_texts
 
 
 def test_one_tap_on_home_takes_a_priority_number(qtbot, kiosk, server, fake_printer):
-    assert kiosk.home_screen.priority_button.text() == "♿  Prioritas: lansia, disabilitas, ibu hamil, membawa balita"
+    assert kiosk.home_screen.priority_button.text() == "Prioritas: lansia, disabilitas, ibu hamil, membawa balita"
     qtbot.mouseClick(kiosk.home_screen.priority_button, LEFT)
     qtbot.mouseClick(agency_tile(kiosk, "dukcapil"), LEFT)
     qtbot.mouseClick(service_card(kiosk, "ktp"), LEFT)
