@@ -52,4 +52,7 @@ def clipped(window: QWidget) -> list[str]:
             needed = max(metrics.horizontalAdvance(line) for line in lines)
             if needed > room.width() - margin + 1:
                 problems.append(f"{name}: needs {needed} px, has {room.width() - margin}")
+            tall = metrics.lineSpacing() * (len(lines) - 1) + metrics.height()  # lines broken by hand
+            if len(lines) > 1 and tall > room.height() + 2:
+                problems.append(f"{name}: its {len(lines)} lines need {tall} px of height, have {room.height()}")
     return problems

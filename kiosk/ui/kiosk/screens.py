@@ -43,6 +43,7 @@ SHORT_PICTOGRAM_PX = 44  # on a tile of a short screen (1366x768, 1280x800)
 PICTOGRAM_PX = 56  # on a tile; readable from a wheelchair's distance, leaving the name its two lines
 PRIORITY_PICTOGRAMS = ("wheelchair", "elderly", "pregnant", "baby")
 PRIORITY_PICTOGRAM_PX = 44
+SHORT_PRIORITY_PICTOGRAM_PX = 32
 STATE_BACKGROUND = {"open": theme.GREEN, "closed": theme.RED, "full": theme.RED}
 
 
@@ -312,7 +313,9 @@ class HomeScreen(Screen):
         self.priority_button.ensurePolished()  # the style sheet's font, for its metrics
         full = min(900, max(600, self.width() - 100))
         metrics = self.priority_button.fontMetrics()
-        room = self.width() - 180 - self.priority_button.iconSize().width()  # the margins, padding and drawings
+        drawn = SHORT_PRIORITY_PICTOGRAM_PX if short else PRIORITY_PICTOGRAM_PX  # a short screen: the line whole
+        self.priority_button.setIconSize(QSize(len(PRIORITY_PICTOGRAMS) * (drawn + 8) - 8, drawn))
+        room = self.width() - 130 - self.priority_button.iconSize().width()  # the margins, padding and drawings
         narrow = metrics.horizontalAdvance(text) > room
         # narrow (portrait): "Prioritas:" on its own line, who it is for under it, broken after a comma if need be
         self.priority_button.setText(_lines_at_commas(text.replace(": ", ":\n", 1), metrics, room) if narrow else text)
@@ -331,7 +334,9 @@ class HomeScreen(Screen):
         else:
             self.take_button.setFixedHeight((130 if stacked else 170) if short else (190 if stacked else 220))
             priority = (120 if short else 150) if narrow else 100 if short else 120
-        self.priority_button.setFixedHeight(priority)
+        # as many lines as the text was broken into, whatever the layout
+        lines = self.priority_button.text().count("\n") + 1
+        self.priority_button.setFixedHeight(max(priority, lines * metrics.lineSpacing() + 16))
         self.booking_button.setFixedHeight(60 if short else 80)
 
 
@@ -530,9 +535,9 @@ class SearchScreen(Screen):
         if portrait:
             self.grid.set_nav("bottom")
             self.grid.set_shape(1 if on else 2, 2 if on else 3)
-        else:  # a short screen: two wider results, their names and waits whole
+        else:  # a short screen or the lower half: one row of two wider results, their names whole
             self.grid.set_nav("sides")
-            self.grid.set_shape(2 if short else 3, 1 if on or short else 2)
+            self.grid.set_shape(2 if on or short else 3, 1 if on or short else 2)
         self.query_label.setFixedHeight(60 if on or short else 84)
         self.layout_.setContentsMargins(40, 4 if on or short else 16, 40, 4 if on or short else 16)
         self.retranslate(self.lang)
@@ -632,7 +637,8 @@ class ConfirmScreen(Screen):
         info = [t("kiosk.waiting_count", lang, count=service.waiting)]
         if self.can_issue:
             info.append(estimate_text(service.estimate_minutes, lang))
-        self.queue_label.setText("\n".join(i for i in info if i))
+        # the lower half or a short screen has a line for it, not two
+        self.queue_label.setText(("  ·  " if self.accessible or self.short else "\n").join(i for i in info if i))
         allowed = service.priority_allowed and self.can_issue
         self.priority_toggle.setVisible(allowed)
         chosen = self.priority_toggle.isChecked()

@@ -51,10 +51,15 @@ def _problems(kiosk, size) -> list[str]:
     return problems + clipped(kiosk) + _elided(kiosk)
 
 
+# the accessible layout (every control in the lower half) at the two tall sizes; on a short landscape screen the
+# lower half leaves its screens 240 px under the header and footer: not yet laid out for (see the note)
+WALKS = [(size, "standard") for size in SIZES] + [((1920, 1080), "accessible"), (PORTRAIT, "accessible")]
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_every_screen_fits_at_every_size_in_both_languages(qtbot, server, make_kiosk, size, lang):
-    kiosk = make_kiosk()
+@pytest.mark.parametrize("size,layout", WALKS, ids=[f"{w}x{h}-{layout}" for (w, h), layout in WALKS])
+def test_every_screen_fits_at_every_size_in_both_languages(qtbot, server, make_kiosk, size, lang, layout):
+    kiosk = make_kiosk(accessible=layout == "accessible")
     kiosk.setGeometry(0, 0, *size)
     qtbot.waitUntil(lambda: (kiosk.width(), kiosk.height()) == size, timeout=2000)
     if lang == "en":
@@ -69,7 +74,7 @@ def test_every_screen_fits_at_every_size_in_both_languages(qtbot, server, make_k
             found[name] = problems
         if SHOTS:
             kiosk.grab().save(f"{SHOTS}/{size[0]}x{size[1]}-{name.replace(' ', '-')}-{lang}.png")
-        if size == PORTRAIT and name in PORTRAIT_SHOTS[lang]:
+        if size == PORTRAIT and layout == "standard" and name in PORTRAIT_SHOTS[lang]:
             kiosk.grab().save(str(ROOT / "docs" / "screenshots" / f"kiosk-{name.replace(' ', '-')}-portrait-{lang}.png"))
     assert not found, f"at {size[0]}x{size[1]} in {lang}: " + "\n".join(
         f"{name}: {line}" for name, lines in found.items() for line in lines)
