@@ -5,7 +5,8 @@
 The real display window (offscreen, 1920x1080) of the shipped config.toml with
 the real speech synthesizer (pyttsx3 + espeak-ng; each call's phrase is new, so
 it is synthesized, not cached) and the real sign clips, against a real server in
-its own process on 127.0.0.1 (so the memory measured is the display's). Each round, from a worker thread, a staff member's call-next goes over
+its own process on 127.0.0.1 (so the memory measured is the display's: this process never imports the server's
+modules, as a display PC's does not). Each round, from a worker thread, a staff member's call-next goes over
 HTTP; the bench waits for the display to be idle first, so nothing queues. It times:
   - call → display updated: from the HTTP call-next returning (and from it being
     sent) to the big slot's code label being painted with the new code;
@@ -37,18 +38,22 @@ import contextlib
 import io
 import json
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={ROOT / 'tests' / 'support' / 'screens.json'}")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false;qt.multimedia*=false")
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import httpx  # noqa: E402
 import psutil  # noqa: E402
 from PySide6.QtCore import QEvent, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -60,7 +65,6 @@ from kiosk.config import SignageItem, load_config  # noqa: E402
 from kiosk.ui.common.app import make_app, place_on_screen  # noqa: E402
 from kiosk.ui.display.window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9, shipped_config_with_limits  # noqa: E402
-from support.server import running_server_process  # noqa: E402
 
 COUNTER = "dukcapil-1"
 # (counter, staff user) of a burst: three agencies' counters calling within 3 s
@@ -68,7 +72,45 @@ BURST = [("dukcapil-2", "dukcapil-agus"), ("imigrasi-1", "imigrasi-dewi"), ("pol
 BURST_GAP_S = 1.5
 TARGETS = {"display_p95_ms": 30.0, "audio_p95_ms": 400.0, "rss_mb": 200.0, "burst_sign_p95_s": 10.0,
            "burst_voice_p95_s": 12.0, "voice_pack_first_sound_p95_ms": 150.0}
+SERVER_ONLY = {"fastapi", "uvicorn", "starlette", "sqlite_utils"}  # packages a display process never loads
 ISSUE_LIMITS = {"issue_per_minute": 100_000, "issue_burst": 100_000}
+
+
+@contextlib.contextmanager
+def server_process(config_path: Path, db_path: Path, log_path: Path):
+    """The queue server in its own process (tests/support/server_process.py, its clock from MONDAY_9). Not through
+    support.server.running_server_process: importing that module loads the server's whole stack into this
+    process (FastAPI, uvicorn, the engine and its routes: 26 MB of the RSS measured as the display's), which a
+    display PC never loads."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, str(ROOT / "tests" / "support" / "server_process.py"), "--config", str(config_path),
+               "--db", str(db_path), "--port", str(port), "--now", MONDAY_9.isoformat()]
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                   stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        wait_for_server(process, url, log_path)
+        yield SimpleNamespace(url=url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def wait_for_server(process: subprocess.Popen, url: str, log_path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=0.5).status_code == 200:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"the server process did not start; see {log_path}")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -118,9 +160,8 @@ def run(rounds: int, bursts: int, folder: Path) -> dict:
     # the server in its own process: the memory measured is the display's alone
     # the calls' tickets are issued through the kiosk key faster than a person: the server's copy of the config
     # raises the per-kiosk issue limit
-    with running_server_process(shipped_config_with_limits(folder, ISSUE_LIMITS), folder / "bench.sqlite",
-                                now=MONDAY_9,
-                                log_path=folder / "server.log") as server:
+    with server_process(shipped_config_with_limits(folder, ISSUE_LIMITS), folder / "bench.sqlite",
+                        folder / "server.log") as server:
         kiosk = ApiClient(server.url, config.server.key_for("kiosk"))
         for n in range(rounds):
             kiosk.issue(services[n % len(services)])
@@ -194,6 +235,10 @@ def run(rounds: int, bursts: int, folder: Path) -> dict:
         window.shutdown()
         window.close()
     app.processEvents()
+    server_code = sorted(name for name in sys.modules if name.split(".")[0] in SERVER_ONLY or
+                         name.startswith("kiosk.server"))
+    if server_code:  # the RSS above would count them as the display's
+        raise RuntimeError(f"the server's modules were loaded in the display's process: {server_code[:5]}")
 
     return {
         "rounds": rounds,

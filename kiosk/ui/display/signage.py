@@ -16,7 +16,7 @@ from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -132,7 +132,7 @@ class SignagePanel(QWidget):
         item = self.items[index]
         name = self._name(index)
         if item.kind == "image":
-            image = QImage(str(self.resolve_path(item.file)))
+            image = self._picture(self.resolve_path(item.file))
             if image.isNull():
                 self._skip(index, "not an image Qt can read")
                 return False
@@ -152,6 +152,18 @@ class SignagePanel(QWidget):
         self._started(name)
         self._start_timer(round(item.seconds * 1000))
         return True
+
+    def _picture(self, path) -> QImage:
+        """The picture decoded at most at the screen's size (its shape kept): a 4K picture on a 1080p TV would
+        hold 32 MB decoded, against 8 MB, and be scaled down again at every paint."""
+        screen = self.screen()
+        reader = QImageReader(str(path))
+        size = reader.size()
+        if screen is not None and size.isValid():
+            bounds = screen.size() * screen.devicePixelRatio()
+            if size.width() > bounds.width() or size.height() > bounds.height():
+                reader.setScaledSize(size.scaled(bounds, Qt.AspectRatioMode.KeepAspectRatio))
+        return reader.read()
 
     def _started(self, name: str) -> None:
         self.history.append(name)

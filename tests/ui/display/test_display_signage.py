@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
+from pathlib import Path
+
+import pytest
 
 from PySide6.QtGui import QColor, QImage
 
@@ -11,11 +16,11 @@ from kiosk.ui.display.window import DisplayWindow
 from support.configs import MONDAY_9, config_dict
 from support.server import running_server
 
-from .conftest import display_config
+from .conftest import SIGN_DIR, display_config
 
 
-def picture(path, colour: str):
-    image = QImage(64, 36, QImage.Format.Format_RGB32)
+def picture(path, colour: str, size=(64, 36)):
+    image = QImage(*size, QImage.Format.Format_RGB32)
     image.fill(QColor(colour))
     assert image.save(str(path))
     return path.name
@@ -129,4 +134,42 @@ def test_a_managers_notice_reaches_the_ticker_live_and_at_a_start(qtbot, tmp_pat
             qtbot.waitUntil(lambda: "Samsat" not in window.ticker.text, timeout=3000)
         finally:
             manager.close()
+            window.shutdown()
+
+
+def test_a_picture_larger_than_the_screen_is_held_at_the_screens_size(qtbot, tmp_path, synthesizer):
+    """A 4K picture on a smaller screen is decoded at the screen's size (its shape kept), not its own: 32 MB
+    decoded against the screen's 8 MB at most."""
+    big = picture(tmp_path / "big.png", "#2980b9", size=(3840, 2160))
+    config = signage_config(tmp_path, [{"kind": "image", "file": big, "seconds": 4}], sign=False)
+    with running_server(config, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9)) as server:
+        window = open_window(qtbot, config, server, synthesizer)
+        try:
+            qtbot.waitUntil(lambda: window.signage_visible and window.signage.view.image is not None, timeout=4000)
+            image, screen = window.signage.view.image, window.screen().size()
+            assert image.width() <= screen.width() and image.height() <= screen.height() and image.width() < 3840
+            assert abs(image.width() * 2160 - image.height() * 3840) <= 3840  # 16:9 still, to a pixel
+            assert image.pixelColor(image.width() // 2, image.height() // 2) == QColor("#2980b9")
+        finally:
+            window.shutdown()
+
+
+def decoding_threads() -> list[str]:
+    """The names of this process's FFmpeg frame-decoding threads (FFmpeg names them av:CODEC:dfN)."""
+    names = (Path(task, "comm").read_text().strip() for task in Path("/proc/self/task").iterdir())
+    return [name for name in names if name.startswith("av:") and ":df" in name]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                    reason="threads are counted in /proc; below 2 cores FFmpeg decodes on one thread anyway")
+def test_signage_video_is_decoded_on_one_thread(qtbot, tmp_path, synthesizer):
+    """FFmpeg's own choice is a decoding thread per core plus one, each with its own frames: one per clip."""
+    config = signage_config(tmp_path, [{"kind": "video", "file": str(SIGN_DIR / "digit_1.mp4"), "seconds": 3}])
+    with running_server(config, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9)) as server:
+        window = open_window(qtbot, config, server, synthesizer)
+        try:
+            qtbot.waitUntil(lambda: list(window.signage.history) == ["digit_1.mp4"], timeout=5000)
+            assert window.sign_panel.view.frames_shown > 0  # the sign panel's information clip plays as well
+            assert decoding_threads() == []
+        finally:
             window.shutdown()
