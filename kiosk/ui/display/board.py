@@ -432,7 +432,7 @@ def brief_playlist(items: list) -> list:
     return brief or list(items)
 
 
-def waiting_pages(items: list[tuple[str, int]], widths: list[int], available: int, gap: int) -> list[list[int]]:
+def waiting_pages(items: list[tuple], widths: list[int], available: int, gap: int) -> list[list[int]]:
     """Split chips (by their pixel widths) into pages that fit ``available`` pixels: indexes per page."""
     pages: list[list[int]] = []
     page: list[int] = []

@@ -44,6 +44,7 @@ from kiosk.ui.display.board import (NOTICE_SIGN_EVERY_S, REPEATED_WORDS, SLOTS, 
                                      waiting_pages, zone_counters)
 from kiosk.ui.common.live import LiveLobby
 from kiosk.ui.common.media import limit_decoding_threads
+from kiosk.ui.common.pictograms import pictogram_pixmap
 from kiosk.ui.common.tasks import Tasks
 from kiosk.ui.display.sign_panel import SignPanel
 from kiosk.ui.display.signage import SignagePanel
@@ -181,7 +182,7 @@ class DisplayWindow(QWidget):
         self._closed = False
         self._flash_on = False
         self._waiting_page = 0
-        self._waiting_items: list[tuple[str, int]] = []
+        self._waiting_items: list[tuple[str, int, str | None]] = []  # (short name, waiting, pictogram)
         self._counter_page = 0
         self._counter_lines: list[CounterLine] = []
         self.notice: Notice | None = None
@@ -1126,7 +1127,7 @@ class DisplayWindow(QWidget):
         if self.zone is not None:
             zone_agencies = self.zone.agencies | {self.config.counter_by_id[c].agency for c in self.zone.counters}
             agencies = [agency for agency in agencies if agency.id in zone_agencies]
-        items = [(agency.short_name, counts[agency.id]) for agency in agencies if counts.get(agency.id)]
+        items = [(agency.short_name, counts[agency.id], agency.pictogram) for agency in agencies if counts.get(agency.id)]
         if items != self._waiting_items:
             self._waiting_items = items
             self._layout_waiting()
@@ -1152,16 +1153,25 @@ class DisplayWindow(QWidget):
             self._pages = []
             return
         pad = max(6, round(self.height() * 0.012))
-        texts = [f"{name}\u2002{count}" for name, count in self._waiting_items]
-        widths = [QFontMetrics(font).horizontalAdvance(text) + 4 * pad + 4 for text in texts]
+        height = round(self.height() * 0.07)
+        drawn = round(height * 0.62)  # the agency's pictogram before its name, for a visitor who reads little
+        texts = [f"{name}\u2002{count}" for name, count, _pictogram in self._waiting_items]
+        widths = [QFontMetrics(font).horizontalAdvance(text) + 4 * pad + 4 + (drawn + pad if pictogram else 0)
+                  for text, (_name, _count, pictogram) in zip(texts, self._waiting_items)]
         available = self.waiting_chips_box.width() or int(self.width() * 0.75)
         self._pages = waiting_pages(self._waiting_items, widths, available, layout.spacing())
         self._waiting_page %= len(self._pages)
         for index in self._pages[self._waiting_page]:
             chip = QLabel(texts[index], self.waiting_chips_box, objectName="waitingChip")
             chip.setFont(font)
-            chip.setFixedSize(widths[index], round(self.height() * 0.07))
+            chip.setFixedSize(widths[index], height)
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            pictogram = pictogram_pixmap(self._waiting_items[index][2], drawn, theme.WHITE, self.devicePixelRatioF())
+            if not pictogram.isNull():
+                chip.setContentsMargins(drawn + pad, 0, 0, 0)  # the text after the drawing
+                drawing = QLabel(chip, objectName="waitingPictogram")
+                drawing.setPixmap(pictogram)
+                drawing.setGeometry(2 * pad, (height - drawn) // 2, drawn, drawn)
             layout.addWidget(chip)
             self.waiting_chips.append(chip)
         layout.addStretch(1)

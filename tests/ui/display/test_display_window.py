@@ -5,12 +5,14 @@ import time
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QImage
+from PySide6.QtWidgets import QLabel
 
 from kiosk.audio.speech import FakeSynthesizer
 from kiosk.clock import FakeClock
 from kiosk.dates import long_date
 from kiosk.ui.display.window import DisplayWindow, waiting_pages
 from support.configs import MONDAY_9
+from support.fit import clipped
 
 from .conftest import open_display
 
@@ -306,6 +308,13 @@ def test_many_agencies_waiting_page_through_and_fit(qtbot, tmp_path, synthesizer
                 box = window.waiting_chips_box.rect()
                 for chip in window.waiting_chips:
                     assert box.contains(chip.geometry()), (screen, chip.text(), chip.geometry(), box)
+                    # each agency's drawing before its name (every shipped agency names one), the text whole after it
+                    drawing = chip.findChild(QLabel, "waitingPictogram")
+                    assert drawing is not None and not drawing.pixmap().isNull(), chip.text()
+                    assert drawing.geometry().right() < chip.contentsRect().left(), chip.text()
+                assert clipped(window.waiting_chips_box) == [], screen
+                if page == 0:  # looked at
+                    window.grab().save(str(ROOT / "docs" / "screenshots" / f"display-waiting-{screen[0]}x{screen[1]}.png"))
                 seen += window.waiting_text()
                 window._next_waiting_page()
                 qtbot.wait(10)
