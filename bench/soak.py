@@ -1,14 +1,20 @@
-"""Soak: the queue server on a fast clock through N lobby days, with a kiosk, a counter and a display process.
+"""Soak: the queue server on a fast clock through N lobby days, with the real kiosk, counter and display windows.
+
+    .venv/bin/python bench/soak.py [--days 30] [--day-seconds 25]
 
 The server is the real one (uvicorn, SQLite file) in its own process, its clock running `speed` times real time
 from a Monday 07:00, so each lobby day (24 h of its clock) takes `--day-seconds` real seconds; the day roll-over,
-the daily tidy-up and the ticker run as they would over weeks. The three other processes use the real client
-library (kiosk.client, what the windows use), NOT the Qt windows: the kiosk process issues tickets, the counter
-process logs in, calls and finishes, the display process follows the event stream. Prints, for every process,
-RSS, threads and open files after day 1 and after day N (target: growth ≤ 10 %), and the call → display latency
-p95 over day 1 and over day N (target: day N within 1.2× of day 1). Last line: one JSON object.
-Day 1's sample is taken a day's time after every process is ready (its imports done), or at day 1's end if
-later. --tiny: 4 short days (tests/ops/test_bench_scripts.py).
+the daily tidy-up and the ticker run as they would over weeks. The clock stands at 07:00 until every window is
+up. The kiosk, counter and display are the real Qt windows (offscreen), each in its own process on the same fast
+clock, built as their tests build them (bench/_soak_windows.py): visitors tap through the kiosk's screens, an
+officer clicks call-next and finish at loket-1 (and logs in again when the session's 12 hours are over), the
+display shows, chimes, speaks (a fake synthesizer's short tones, as in its tests) and signs (the real clips).
+The lobby day is long (07:00-19:00 weekdays, Saturday mornings): one counter calls every 1.2 s, just above the
+display's 1 s flash, so a call never waits for its slot.
+Prints, for every process, RSS, threads and open files at the end of day 1 and of day N (target: growth ≤ 10 %),
+which Python object types grew most in each window, and the call → display latency (the counter's click to the
+display's big code label painted with that code) p50/p95 over day 1 and over day N (target: day N's p95
+within 1.2× of day 1's). Last line: one JSON object. --tiny: 3 days of 12 s (tests/ops/test_bench_scripts.py).
 """
 from __future__ import annotations
 
@@ -26,25 +32,30 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={ROOT / 'tests' / 'support' / 'screens.json'}")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false;qt.multimedia*=false")
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
-from support.configs import DEVICE_KEYS, MAKASSAR, config_dict, load_test_server  # noqa: E402
+from support.configs import MAKASSAR  # noqa: E402
 
 START = datetime(2026, 11, 23, 7, 0, tzinfo=MAKASSAR)  # a Monday
-PIN = "1234"
 
 
 class FastClock:
-    """``speed`` times real time from ``start`` (the same in every process: it is read from the wall clock)."""
+    """``speed`` times real time from ``start``, the same in every process: it is read from the wall clock and
+    ``t0`` (a shared value). It stands at ``start`` until ``t0`` is set, when every window is up: a loaded
+    machine may take many seconds to start the Qt processes, and day 1 must not pass before they are."""
 
-    def __init__(self, start: datetime, speed: float, t0: float):
+    def __init__(self, start: datetime, speed: float, t0):
         self.start, self.speed, self.t0 = start, speed, t0
 
     def now(self) -> datetime:
-        return (self.start + timedelta(seconds=(time.time() - self.t0) * self.speed)).astimezone(MAKASSAR)
+        t0 = self.t0.value
+        elapsed = max(0.0, time.time() - t0) if t0 else 0.0
+        return (self.start + timedelta(seconds=elapsed * self.speed)).astimezone(MAKASSAR)
 
 
-def serve(config_path: Path, db: Path, port: int, speed: float, t0: float) -> None:
+def serve(config_path: Path, db: Path, port: int, clock: FastClock) -> None:
     from kiosk.config import parse_config
     from kiosk.logs import setup_logging
     from kiosk.server import listen
@@ -52,61 +63,8 @@ def serve(config_path: Path, db: Path, port: int, speed: float, t0: float) -> No
 
     config = parse_config(json.loads(config_path.read_text()), base_dir=config_path.parent)
     setup_logging("server", config_path.parent / "logs", stderr=False, retention=config.retention)
-    app = create_app(config, clock=FastClock(START, speed, t0), db_path=db, tick_seconds=0.5, access_log=False)
+    app = create_app(config, clock=clock, db_path=db, tick_seconds=0.5, access_log=False)
     listen.serve(app, config, "127.0.0.1", port)
-
-
-def kiosk(url: str, stop, issued, ready) -> None:
-    from kiosk.client import ApiClient, ApiError
-
-    api = ApiClient(url, DEVICE_KEYS["kiosk"], timeout=10)
-    ready.set()
-    while not stop.is_set():
-        try:
-            api.issue("ktp")
-            issued.value += 1
-        except ApiError:
-            pass  # closed at night, on a break, or the day's quota
-        time.sleep(0.05)
-
-
-def counter(url: str, stop, sent_path: str, ready) -> None:
-    from kiosk.client import ApiClient, ApiError
-
-    api = ApiClient(url, DEVICE_KEYS["counter-app"], timeout=10)
-    ready.set()
-    logged_in = False
-    with open(sent_path, "a", buffering=1) as sent:
-        while not stop.is_set():
-            try:
-                if not logged_in:
-                    api.close()
-                    api = ApiClient(url, DEVICE_KEYS["counter-app"], timeout=10)  # a login needs the device key
-                    api.login("petugas1", PIN, "loket-1")
-                    logged_in = True
-                started = time.time()
-                ticket = api.counter_action("loket-1", "call_next")
-                sent.write(f"{ticket['ticket']['id']} {started}\n")
-                time.sleep(0.05)
-                api.counter_action("loket-1", "finish")
-            except ApiError as exc:
-                if exc.status == 401:
-                    logged_in = False  # the session's hours ran out on the fast clock
-                time.sleep(0.05)
-
-
-def display(url: str, stop, seen_path: str, ready) -> None:
-    from kiosk.client import EventStream
-
-    with open(seen_path, "a", buffering=1) as seen:
-        def on_event(event: dict) -> None:
-            if event.get("type") == "called":
-                seen.write(f"{event.get('ticket_id')} {time.time()}\n")
-
-        stream = EventStream(url, DEVICE_KEYS["display"], on_event=on_event)
-        ready.set()
-        stop.wait()
-        stream.stop()
 
 
 def usage(pid: int) -> dict:
@@ -117,15 +75,18 @@ def usage(pid: int) -> dict:
 
 
 def latencies(sent_path: Path, seen_path: Path, since: float, until: float) -> list[float]:
-    sent = {}
+    """ms from each call's click to its code painted, for the clicks in [since, until). Codes start again each
+    day: a paint belongs to the last click of its code before it."""
+    sent: dict[str, list[float]] = {}
     for line in sent_path.read_text().splitlines():
-        ticket_id, at = line.split()
-        sent[ticket_id] = float(at)
+        code, at = line.split()
+        sent.setdefault(code, []).append(float(at))
     out = []
     for line in seen_path.read_text().splitlines():
-        ticket_id, at = line.split()
-        if ticket_id in sent and since <= sent[ticket_id] < until:
-            out.append((float(at) - sent[ticket_id]) * 1000)
+        code, at = line.split()
+        clicked = max((c for c in sent.get(code, []) if c <= float(at)), default=None)
+        if clicked is not None and since <= clicked < until:
+            out.append((float(at) - clicked) * 1000)
     return out
 
 
@@ -135,84 +96,155 @@ def p95(values: list[float]) -> float | None:
     return round(statistics.quantiles(values, n=20)[18], 1)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tiny", action="store_true", help="4 days of 3 s each")
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--day-seconds", type=float, default=10.0, help="real seconds per lobby day")
-    args = parser.parse_args(argv)
-    if args.tiny:
-        args.days, args.day_seconds = 4, 3.0
-    speed = 86400 / args.day_seconds
-    folder = Path(tempfile.mkdtemp(prefix="mpp-kiosk-bench-soak-"))
-    data = config_dict(server=load_test_server(), retention={"personal_days": 7})
-    config_path = folder / "config.json"
-    config_path.write_text(json.dumps(data))
+def p50(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    t0 = time.time()
-    ctx = multiprocessing.get_context("spawn")
-    stop, issued = ctx.Event(), ctx.Value("i", 0)
-    sent_path, seen_path = folder / "sent.txt", folder / "seen.txt"
-    sent_path.touch()
-    seen_path.touch()
-    server = ctx.Process(target=serve, args=(config_path, folder / "queue.sqlite", port, speed, t0), name="server")
-    server.start()
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, server, started: float) -> None:
     import httpx
 
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
+                return
         except httpx.HTTPError:
             time.sleep(0.05)
-        if time.time() - t0 > 60 or not server.is_alive():
+        if time.time() - started > 60 or not server.is_alive():
             raise SystemExit("the server did not start")
-    readies = [ctx.Event() for _ in range(3)]
-    workers = [ctx.Process(target=kiosk, args=(url, stop, issued, readies[0]), name="kiosk"),
-               ctx.Process(target=counter, args=(url, stop, str(sent_path), readies[1]), name="counter"),
-               ctx.Process(target=display, args=(url, stop, str(seen_path), readies[2]), name="display")]
-    for worker in workers:
-        worker.start()
-    for ready in readies:  # a loaded machine may take seconds to start a process: day 1 begins after
-        ready.wait(60)
-    processes = [server, *workers]
-    # day d ends when the fast clock reaches START + d days
-    day_end = [t0 + (d + 1) * args.day_seconds for d in range(args.days)]
+
+
+def start_windows(ctx, url: str, config_path: Path, clock: FastClock, stop, census, folder: Path) -> list:
+    """The kiosk, counter and display windows, each in its own process: (process, ready, done) each."""
+    from _soak_windows import counter_window, display_window, kiosk_window
+
+    targets = {"kiosk": (kiosk_window, ()), "counter": (counter_window, (str(folder / "sent.txt"),)),
+               "display": (display_window, (str(folder / "seen.txt"),))}
+    windows = []
+    for name, (target, extra) in targets.items():
+        ready, done = ctx.Event(), ctx.Value("i", 0)
+        process = ctx.Process(target=target, name=name,
+                              args=(url, str(config_path), clock, stop, census, ready, done, *extra))
+        process.start()
+        windows.append((process, ready, done))
+    for process, ready, _done in windows:
+        if not ready.wait(120):  # a loaded 2-core machine may take long to start three Qt processes
+            raise SystemExit(f"the {process.name} window did not get ready (exit code {process.exitcode})")
+    return windows
+
+
+def stop_all(stop, windows, server) -> None:
+    stop.set()
+    for process, _ready, _done in windows:
+        process.join(20)
+        if process.is_alive():
+            process.terminate()
+    server.terminate()
+    server.join(10)
+
+
+def read_census(folder: Path, names: list[str], days: int) -> dict:
+    """name -> day -> {"objects": Python objects by type, "widgets": Qt widgets alive} (none: a window that
+    did not answer)."""
+    census = {}
+    for name in names:
+        try:
+            census[name] = {d: json.loads((folder / f"census-{name}-{d}.json").read_text()) for d in (1, days)}
+        except FileNotFoundError:
+            print(f"{name:8} no census", file=sys.stderr)
+    return census
+
+
+def print_census(census: dict, days: int, top: int = 5) -> None:
+    """Which Python object types grew most from day 1 to day N in each window (where a leak would show)."""
+    for name, by_day in census.items():
+        day1, dayn = by_day[1]["objects"], by_day[days]["objects"]
+        grown = sorted(((dayn.get(k, 0) - day1.get(k, 0), k) for k in set(day1) | set(dayn)), reverse=True)[:top]
+        print(f"{name:8} {by_day[1]['widgets']} Qt widgets, {sum(day1.values())} Python objects on day 1, "
+              f"{by_day[days]['widgets']} and {sum(dayn.values())} on day {days}; grown most: "
+              + ", ".join(f"{k} {n:+d}" for n, k in grown))
+
+
+def growth_pct(before: float, after: float) -> float:
+    return round(100 * (after / before - 1), 1) if before else 0.0
+
+
+def report(samples: dict, days: int, first: list, last: list) -> dict:
+    """Per window: RSS, threads and open files at day 1 and day N, and their growth."""
+    figures = {}
+    for name, day1 in samples[1].items():
+        dayn = samples[days][name]
+        print(f"{name:8} day 1: {day1['rss_mb']:6.1f} MB, {day1['threads']:3} threads, {day1['open_files']:3} "
+              f"open files; day {days}: {dayn['rss_mb']:6.1f} MB, {dayn['threads']:3} threads, "
+              f"{dayn['open_files']:3} open files; RSS growth {growth_pct(day1['rss_mb'], dayn['rss_mb']):+.1f} %")
+        figures[name] = {"rss_mb_day1": day1["rss_mb"], "rss_mb_dayN": dayn["rss_mb"],
+                         "rss_growth_pct": growth_pct(day1["rss_mb"], dayn["rss_mb"]),
+                         "threads_day1": day1["threads"], "threads_dayN": dayn["threads"],
+                         "open_files_day1": day1["open_files"], "open_files_dayN": dayn["open_files"]}
+    print(f"call → display painted: day 1 p50 {p50(first)} ms, p95 {p95(first)} ms ({len(first)} calls); "
+          f"day {days} p50 {p50(last)} ms, p95 {p95(last)} ms ({len(last)} calls)")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="3 days of 12 s each")
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--day-seconds", type=float, default=25.0, help="real seconds per lobby day")
+    args = parser.parse_args(argv)
+    if args.tiny:
+        args.days, args.day_seconds = 3, 12.0
+    from _soak_windows import soak_config
+
+    folder = Path(tempfile.mkdtemp(prefix="mpp-kiosk-bench-soak-"))
+    config_path = folder / "config.json"
+    config_path.write_text(json.dumps(soak_config(folder)))
+    (folder / "sent.txt").touch()
+    (folder / "seen.txt").touch()
+    url = f"http://127.0.0.1:{free_port()}"
+    ctx = multiprocessing.get_context("spawn")
+    stop, t0, census = ctx.Event(), ctx.Value("d", 0.0), ctx.Value("i", 0)
+    clock = FastClock(START, 86400 / args.day_seconds, t0)
+    server = ctx.Process(target=serve, name="server",
+                         args=(config_path, folder / "queue.sqlite", int(url.rsplit(":", 1)[1]), clock))
+    server.start()
+    wait_healthy(url, server, time.time())
+    windows = []
     samples = {}
     try:
+        windows = start_windows(ctx, url, config_path, clock, stop, census, folder)
+        t0.value = time.time()  # the lobby's clock runs from here: every window is up
+        day_end = [t0.value + (d + 1) * args.day_seconds for d in range(args.days)]
         for d in (0, args.days - 1):
-            # day 1: its end, and at least one day's time after every process was ready (warmed up)
-            wake = max(day_end[d], time.time() + args.day_seconds) if d == 0 else day_end[d]
-            time.sleep(max(0.0, wake - time.time()))
-            samples[d + 1] = {p.name: usage(p.pid) for p in processes}
+            time.sleep(max(0.0, day_end[d] - time.time()))  # midnight: the lobby closed, the day's work done
+            samples[d + 1] = {p.name: usage(p.pid) for p in [server] + [w[0] for w in windows]}
+            census.value = d + 1  # and each window counts its Python objects
+        time.sleep(1.0)
     finally:
-        stop.set()
-        for worker in workers:
-            worker.join(10)
-            if worker.is_alive():
-                worker.terminate()
-        server.terminate()
-        server.join(10)
-    first = latencies(sent_path, seen_path, t0, day_end[0])
-    last = latencies(sent_path, seen_path, day_end[-2] if args.days > 1 else t0, day_end[-1])
-    calls = len(sent_path.read_text().splitlines())
-    growth = {name: round(100 * (samples[args.days][name]["rss_mb"] / samples[1][name]["rss_mb"] - 1), 1)
-              for name in samples[1]}
-    for name in samples[1]:
-        print(f"{name:8} day 1 {samples[1][name]}  day {args.days} {samples[args.days][name]}", file=sys.stderr)
+        stop_all(stop, windows, server)
+    first = latencies(folder / "sent.txt", folder / "seen.txt", t0.value, day_end[0])
+    last = latencies(folder / "sent.txt", folder / "seen.txt", day_end[-2], day_end[-1])
+    done = {process.name: counted.value for process, _ready, counted in windows}
+    print(f"{args.days} lobby days of {args.day_seconds:g} s: {done['kiosk']} tickets tapped at the kiosk, "
+          f"{done['counter']} calls clicked at the counter, {done['display']} codes painted on the display")
+    figures = report(samples, args.days, first, last)
+    census = read_census(folder, [w[0].name for w in windows], args.days)
+    print_census(census, args.days)
     shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps({
-        "days": args.days, "day_s": args.day_seconds, "windows_are_client_processes_not_qt": True,
-        "tickets": issued.value, "calls": calls,
-        "rss_growth_pct": growth,
-        "threads_day1": {n: s["threads"] for n, s in samples[1].items()},
-        "threads_dayN": {n: s["threads"] for n, s in samples[args.days].items()},
-        "open_files_day1": {n: s["open_files"] for n, s in samples[1].items()},
-        "open_files_dayN": {n: s["open_files"] for n, s in samples[args.days].items()},
+        "days": args.days, "day_s": args.day_seconds, "windows_are_qt": True,
+        "tickets": done["kiosk"], "calls": done["counter"], "shown_calls": done["display"],
+        **{f"{name}_{key}": value for name, group in figures.items() for key, value in group.items()},
+        **{f"{name}_widgets_day{label}": by_day[d]["widgets"]
+           for name, by_day in census.items() for d, label in ((1, "1"), (args.days, "N"))},
+        "call_to_display_p50_ms_day1": p50(first), "call_to_display_p50_ms_dayN": p50(last),
         "call_to_display_p95_ms_day1": p95(first), "call_to_display_p95_ms_dayN": p95(last),
+        "call_to_display_calls_day1": len(first), "call_to_display_calls_dayN": len(last),
     }))
 
 

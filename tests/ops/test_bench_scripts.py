@@ -66,8 +66,8 @@ def test_every_bench_script_is_covered():
     assert "kiosk" not in SCRIPTS  # bench/kiosk.py would shadow the kiosk package for every script here
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
-def test_bench_script_runs_tiny_from_the_repo_root_and_ends_with_json_in_units(name, tmp_path):
+def run_tiny(name: str, tmp_path: Path) -> dict:
+    """`python bench/NAME.py --tiny` from the repo root: its last line, one JSON object whose keys name units."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env["TMPDIR"] = str(tmp_path)  # the scripts' scratch folders go with the test's
     done = subprocess.run([sys.executable, f"bench/{name}.py", "--tiny"], cwd=ROOT, env=env,
@@ -78,3 +78,22 @@ def test_bench_script_runs_tiny_from_the_repo_root_and_ends_with_json_in_units(n
     figures = json.loads(last)
     assert isinstance(figures, dict) and figures, last
     assert keys_without_unit(figures) == [], last
+    return figures
+
+
+@pytest.mark.parametrize("name", [name for name in SCRIPTS if name != "soak"])
+def test_bench_script_runs_tiny_from_the_repo_root_and_ends_with_json_in_units(name, tmp_path):
+    run_tiny(name, tmp_path)
+
+
+def test_the_soak_runs_the_real_windows_through_lobby_days(tmp_path):
+    """The soak's short version: the kiosk, counter and display are Qt windows (their widgets counted in their
+    own processes), driven through their own buttons: tickets tapped, calls clicked, codes painted, each day."""
+    figures = run_tiny("soak", tmp_path)
+    for window in ("kiosk", "counter", "display"):
+        assert figures[f"{window}_widgets_day1"] > 0 and figures[f"{window}_widgets_dayN"] > 0, window
+        assert figures[f"{window}_rss_mb_dayN"] > 0 and figures[f"{window}_threads_dayN"] > 0, window
+    assert figures["tickets"] >= figures["calls"] > 0
+    assert figures["shown_calls"] >= 0.8 * figures["calls"]  # a call at the very end may still be on its way
+    assert figures["call_to_display_calls_day1"] > 0 and figures["call_to_display_calls_dayN"] > 0
+    assert figures["call_to_display_p95_ms_day1"] > 0 and figures["call_to_display_p95_ms_dayN"] > 0

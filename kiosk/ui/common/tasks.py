@@ -6,11 +6,12 @@ through a queued signal. The Qt event loop never waits for it.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -20,20 +21,13 @@ class _Relay(QObject):
     failed = Signal(object)
 
 
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay):
-        super().__init__()
-        self.fn = fn
-        self.relay = relay
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except BaseException as exc:  # delivered to on_error; never lost in a worker
-            self.relay.failed.emit(exc)
-        else:
-            self.relay.done.emit(result)
+def _work(fn: Callable[[], Any], relay: _Relay) -> None:
+    try:
+        result = fn()
+    except BaseException as exc:  # delivered to on_error; never lost in a worker
+        relay.failed.emit(exc)
+    else:
+        relay.done.emit(result)
 
 
 class Tasks(QObject):
@@ -53,12 +47,14 @@ class Tasks(QObject):
         @Slot(object)
         def finished(result):
             self._relays.discard(relay)
+            relay.deleteLater()  # its connections hold these closures, and they the relay: Python never frees it
             if on_done is not None and self.alive():
                 on_done(result)
 
         @Slot(object)
         def failed(exc):
             self._relays.discard(relay)
+            relay.deleteLater()
             if not self.alive():
                 return
             if on_error is not None:
@@ -68,7 +64,9 @@ class Tasks(QObject):
 
         relay.done.connect(finished)
         relay.failed.connect(failed)
-        self.pool.start(_Job(fn, relay))
+        # a plain callable, not a QRunnable subclass: PySide keeps such a job's Python side (and what it holds)
+        # after the pool deleted it, a few kilobytes per task for as long as the window runs
+        self.pool.start(functools.partial(_work, fn, relay))
 
     def alive(self) -> bool:
         """False once the window that owns this pool is destroyed: a late result has nobody to go to (an event
