@@ -331,11 +331,9 @@ class Backend:
         await self.write(self.maintenance.at_start)
         self.device_watch.start()
         self._tick_task = asyncio.create_task(self._ticker(), name="engine-tick")
-        from kiosk.notify import Outbox
-
-        self.outbox = Outbox(self.engine)
+        self.outbox = None  # made at the first round: kiosk.notify brings httpx and smtplib, ~25 ms of a start
         self._outbox_kick = asyncio.Event()
-        self._outbox_task = asyncio.create_task(self._deliver_messages(), name="booking-messages")
+        self._outbox_task = asyncio.create_task(self._deliver_messages(self.engine.config), name="booking-messages")
         if self.config_path is not None:
             from kiosk.config_watch import ConfigWatcher
 
@@ -368,12 +366,17 @@ class Backend:
         if kick is not None:
             kick.set()
 
-    async def _deliver_messages(self) -> None:
-        """Booking messages (kiosk.notify) on a thread of their own: a slow gateway never holds the engine."""
+    async def _deliver_messages(self, config: Config) -> None:
+        """Booking messages (kiosk.notify) on a thread of their own: a slow gateway never holds the engine. The
+        gateways are those of ``config``, the config the server started with."""
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._outbox_kick.wait(), timeout=self.tick_seconds)
             self._outbox_kick.clear()
+            if self.outbox is None:
+                from kiosk.notify import Outbox, notifiers_of
+
+                self.outbox = Outbox(self.engine, notifiers_of(config))
             if not self.outbox.notifiers:
                 continue
             try:

@@ -7,9 +7,6 @@ import functools
 from datetime import date, datetime, timezone
 from html import escape
 
-import qrcode
-import qrcode.constants
-
 from kiosk.dates import day_name, long_date
 from kiosk.i18n import other_language, t
 
@@ -131,6 +128,9 @@ def qr_svg(text: str) -> str:
     the best of eight by their penalty score is qrcode's pure-Python hot spot (8 of 9 matrix builds, 2.7 ms of
     a page's 3.6), on the event loop of 50 phones at once; any mask is a valid code to every reader (the
     browser test decodes the page's QR), and a short link on a lit phone screen needs no tuning for print."""
+    import qrcode  # here, not at the top: it brings PIL, ~15 ms of every server start, for the booking pages only
+    import qrcode.constants
+
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=QR_MASK)
     code.add_data(text)
     code.make(fit=True)
