@@ -150,6 +150,10 @@ def server_start_s(config_path: Path, db: Path) -> float:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the bytecode of kiosk/ compiled first, as scripts/setup.sh does at install: the start of an installed
+    # server, not of one compiling again the modules edited since (0.1-0.2 s where PYTHONDONTWRITEBYTECODE is set)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "kiosk")], stdout=subprocess.DEVNULL,
+                   check=False)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "kiosk", "server", "--config", str(config_path), "--db", str(db),
                              "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=config_path.parent,
@@ -181,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
         first = last = date(2026, 11, 2)
         month = folder / "day.sqlite"
         simulate(config, month, first, last, seed=11, arrivals_per_hour=2)
-        samples = 30
+        samples = 100  # of 30, the p99 was the slowest one
     else:
         folder = cache_dir()
         first, last = date(2026, 11, 1), date(2026, 11, 30)
