@@ -373,7 +373,7 @@ class AgencyScreen(Screen):
 
     def _shape(self) -> None:
         on, portrait, short = self.accessible, self.portrait, self.short
-        # portrait: the search under the title, three tiles a row; short: two rows, the page buttons at the sides
+        # portrait: the search under the title, three tiles a row; short: four a row in two rows, no hint line
         self.top.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
         self.search_button.setMinimumWidth(0 if portrait else 640 if short else 760)
         self._sync_titles()  # no hint line on a short screen
