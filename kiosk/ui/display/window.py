@@ -167,6 +167,7 @@ class DisplayWindow(QWidget):
         self.profile = profile_named(config, profile)
         self.langs = _display_languages(config, self.profile)
         self.api_notices: list = []  # the notices the server holds (manager API), shown on the ticker
+        self._notices_events = 0  # notices_changed events taken: a fetch begun before one is older than it
         self._tasks = Tasks(max_threads=1, parent=self)
         self.setWindowTitle(f"{config.lobby.name} — display")
         self.setObjectName("display")
@@ -259,7 +260,14 @@ class DisplayWindow(QWidget):
             finally:
                 client.close()
 
-        self._tasks.run(fetch, on_done=self._take_notices,
+        asked_at = self._notices_events
+
+        def fetched(notices: list) -> None:
+            # a notices_changed event that came while the answer was on its way is newer: the answer is stale
+            if self._notices_events == asked_at:
+                self._take_notices(notices)
+
+        self._tasks.run(fetch, on_done=fetched,
                         on_error=lambda exc: log.warning("display: the notices could not be read: %s", exc))
 
     def _take_notices(self, notices: list) -> None:
@@ -711,6 +719,7 @@ class DisplayWindow(QWidget):
 
     def _on_event(self, event: dict) -> None:
         if event["type"] == EventType.NOTICES_CHANGED:
+            self._notices_events += 1
             self._take_notices(event["payload"]["notices"])
         if event["type"] in (EventType.CALLED, EventType.RECALLED):
             self._new_call(Call.from_entry(call_entry(event)))

@@ -137,6 +137,42 @@ def test_a_managers_notice_reaches_the_ticker_live_and_at_a_start(qtbot, tmp_pat
             window.shutdown()
 
 
+def test_a_notices_answer_older_than_a_notices_event_does_not_undo_it(qtbot, tmp_path, synthesizer, monkeypatch):
+    """The display reads the notices at its start; a manager's notice whose event arrives while that read is on
+    its way stays on the ticker when the older answer comes (CI once saw the ticker lose it so)."""
+    import threading
+
+    from kiosk.client import ApiClient
+
+    config = signage_config(tmp_path, [], sign=False)
+    released = threading.Event()
+    read = ApiClient.notices
+
+    def slow_notices(client):
+        answer = read(client)  # what the server held when the display asked: nothing yet
+        released.wait(10)
+        return answer
+
+    monkeypatch.setattr(ApiClient, "notices", slow_notices)
+    with running_server(config, tmp_path / "queue.sqlite", clock=FakeClock(MONDAY_9)) as server:
+        window = open_window(qtbot, config, server, synthesizer)
+        manager = server.client("manager")
+        try:
+            qtbot.waitUntil(lambda: window.live.connected, timeout=4000)
+            manager.add_notice({"id": "Samsat tutup pukul 12:00", "en": "Samsat closes at 12:00"})
+            server.notify()
+            qtbot.waitUntil(lambda: "Samsat closes at 12:00" in window.ticker.text, timeout=8000)
+            tasks_before = len(window._tasks._relays)
+            released.set()  # the start's read answers now, with the list from before the notice
+            qtbot.waitUntil(lambda: len(window._tasks._relays) < tasks_before, timeout=5000)
+            qtbot.wait(50)
+            assert "Samsat closes at 12:00" in window.ticker.text
+        finally:
+            released.set()
+            manager.close()
+            window.shutdown()
+
+
 def test_a_picture_larger_than_the_screen_is_held_at_the_screens_size(qtbot, tmp_path, synthesizer):
     """A 4K picture on a smaller screen is decoded at the screen's size (its shape kept), not its own: 32 MB
     decoded against the screen's 8 MB at most."""
