@@ -65,6 +65,7 @@ from kiosk.config import SignageItem, load_config  # noqa: E402
 from kiosk.ui.common.app import make_app, place_on_screen  # noqa: E402
 from kiosk.ui.display.window import DisplayWindow  # noqa: E402
 from support.configs import MONDAY_9, shipped_config_with_limits  # noqa: E402
+from support.processes import stop_process  # noqa: E402
 
 COUNTER = "dukcapil-1"
 # (counter, staff user) of a burst: three agencies' counters calling within 3 s
@@ -95,12 +96,7 @@ def server_process(config_path: Path, db_path: Path, log_path: Path):
         wait_for_server(process, url, log_path)
         yield SimpleNamespace(url=url)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(process)
 
 
 def wait_for_server(process: subprocess.Popen, url: str, log_path: Path, timeout: float = 30.0) -> None:

@@ -14,6 +14,7 @@ from kiosk.reports import build_report
 from support.configs import MAKASSAR, config_dict, make_config
 from support.simulate import simulate
 from support.toml_writer import write_config
+from support.processes import copy_database
 
 FIRST, LAST, BEFORE = date(2026, 11, 2), date(2026, 11, 5), date(2026, 11, 4)
 LATER = datetime(2026, 11, 20, 9, tzinfo=MAKASSAR)
@@ -25,14 +26,6 @@ def history(tmp_path_factory):
     db = tmp_path_factory.mktemp("archive") / "mpp.sqlite"
     simulate(config, db, FIRST, LAST, seed=4, arrivals_per_hour=5)
     return config, db
-
-
-def _copy(db, folder):
-    folder.mkdir(exist_ok=True)
-    copy = folder / "mpp.sqlite"
-    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    return copy
 
 
 def _tables(report):
@@ -47,7 +40,7 @@ def _count(db, sql):
 @pytest.mark.parametrize("by", ["day", "month"])
 def test_reports_across_live_and_archive_equal_the_reports_before(history, tmp_path, by):
     config, source = history
-    db = _copy(source, tmp_path / "data")
+    db = copy_database(source, tmp_path / "data")
     periods = [(FIRST, LAST), (FIRST, date(2026, 11, 3)), (date(2026, 11, 3), date(2026, 11, 4)), (BEFORE, LAST)]
     agency = config.agencies[0].id
     before = {(p, a): _tables(build_report(config, db, *p, a, by=by)) for p in periods for a in (None, agency)}
@@ -66,7 +59,7 @@ def test_reports_across_live_and_archive_equal_the_reports_before(history, tmp_p
 
 def test_the_command_moves_once_and_refuses_bad_input_with_a_sentence(history, tmp_path):
     config, source = history
-    db = _copy(source, tmp_path / "data")
+    db = copy_database(source, tmp_path / "data")
     cfg = write_config(tmp_path / "config.toml", config_dict())
 
     def run(*args):
@@ -99,7 +92,7 @@ def test_the_retention_period_erases_in_the_archive_too(history, tmp_path):
     from kiosk.store import Store
 
     config, source = history
-    db = _copy(source, tmp_path / "data")
+    db = copy_database(source, tmp_path / "data")
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE surveys SET comment = 'nomor HP saya 0812'")
     archive_days(config, db, BEFORE, now=LATER)

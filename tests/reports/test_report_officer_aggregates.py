@@ -14,6 +14,7 @@ from kiosk.engine import QueueEngine
 from kiosk.reports import SURVEY_ELEMENTS, build_report, ikm_from_nrr
 from kiosk.store import Store
 from support.configs import MAKASSAR, make_config
+from support.processes import copy_database
 from support.simulate import simulate
 
 DAY_1, DAY_2, DAY_3 = date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 4)
@@ -69,14 +70,6 @@ def _build(db, config, today: date) -> list[str]:
             return aggregates.build_missing(conn, config, today.isoformat(), "2026-12-01T00:00:00.000+00:00")
     finally:
         store.close()
-
-
-def _copy(db, folder):
-    folder.mkdir(exist_ok=True)
-    copy = folder / "mpp.sqlite"
-    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    return copy
 
 
 def _officers(config, db, *period, agency=None, by="month") -> list[tuple]:
@@ -143,7 +136,7 @@ def test_the_mean_from_days_sums_is_the_mean_of_the_tickets(lobby):
 
 def test_the_report_reads_the_built_days_aggregates_not_their_tickets(lobby, tmp_path):
     config, db = lobby
-    copy = _copy(db, tmp_path / "data")
+    copy = copy_database(db, tmp_path / "data")
     before = _officers(config, copy, DAY_1, DAY_3)
     with sqlite3.connect(copy) as conn:  # the built days' tickets and surveys gone, their aggregates kept
         for trigger in ("tickets_delete_forgets_day", "surveys_delete_forgets_day"):
@@ -208,7 +201,7 @@ def test_a_late_survey_forgets_its_day_until_it_is_built_again(tmp_path):
 
 def test_the_migration_fills_the_days_built_before_it(lobby, tmp_path):
     config, db = lobby
-    old = _copy(db, tmp_path / "data")
+    old = copy_database(db, tmp_path / "data")
     expected = ticket_scan(config, old, DAY_1, DAY_3)
     with sqlite3.connect(old) as conn:  # the database as m014 left it
         for statement in UNDO_M015:
@@ -222,7 +215,7 @@ def test_the_migration_fills_the_days_built_before_it(lobby, tmp_path):
 
 def test_archive_and_live_give_the_same_per_officer_table(lobby, tmp_path):
     config, db = lobby
-    live = _copy(db, tmp_path / "data")
+    live = copy_database(db, tmp_path / "data")
     assert _build(live, config, DAY_3 + timedelta(days=1)) == ["2026-11-04"]
     agency = config.agencies[0].id
     before = {(p, a): _officers(config, live, *p, agency=a) for p in PERIODS for a in (None, agency)}

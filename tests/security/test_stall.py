@@ -27,6 +27,7 @@ from kiosk.clock import FakeClock
 from kiosk.server.listen import raise_open_file_limit
 from support.configs import BASE, DEVICE_KEYS, MONDAY_9, config_dict, make_config
 from support.server import PROCESS_SCRIPT, ROOT, free_port, running_server, write_toml_config
+from support.processes import stop_process
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -113,12 +114,7 @@ def server_process(tmp_path, data: dict, open_files: int | None = None):
             time.sleep(0.05)
         yield url, psutil.Process(process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 
