@@ -5,7 +5,7 @@ server, in the visitor's language) and emits what the visitor chose. The
 window (kiosk_window.py) owns the flow, the timers and every network call.
 
 Every screen has ``retranslate(lang)``, ``set_accessible(on)`` (the layout for
-wheelchair users: controls in the lower half, fewer and larger items) and a
+wheelchair users: controls under a header that tells, fewer and larger items) and a
 ``title(lang)`` / ``hint(lang)`` the window shows in its header in that mode.
 """
 from __future__ import annotations
@@ -377,7 +377,9 @@ class AgencyScreen(Screen):
         self.top.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
         self.search_button.setMinimumWidth(0 if portrait else 640 if short else 760)
         self._sync_titles()  # no hint line on a short screen
-        self.grid.set_nav("sides" if on and not portrait else "bottom")
+        # the accessible layout's tiles in one row between the page buttons; a short screen's accessible layout
+        # (its header a quarter high) has the height for the buttons under the row and the width for the names
+        self.grid.set_nav("sides" if on and not portrait and not short else "bottom")
         if portrait:
             self.grid.set_shape(3, 3 if on else 5)
         else:

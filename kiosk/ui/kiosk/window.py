@@ -348,7 +348,7 @@ class KioskWindow(QWidget):
         top.addWidget(self.lobby_label, 1)
         top.addLayout(clock_box)
         header_box.addLayout(top)
-        # shown in the accessible layout: the upper half tells, the lower half is touched
+        # shown in the accessible layout: the header tells (the upper half, a quarter on a short screen), the rest is touched
         self.header_title = FitText(px=56, min_px=36, bold=True, colour=theme.YELLOW, lines=2, align=Qt.AlignCenter)
         self.header_hint = FitText(px=32, min_px=24, colour=theme.PALE, lines=2, align=Qt.AlignCenter)
         header_box.addStretch(1)
@@ -566,7 +566,7 @@ class KioskWindow(QWidget):
         self.set_language(self._language_after())
 
     def set_accessible(self, on: bool) -> None:
-        """The accessible layout: every control in the lower half of the screen (wheelchair reach)."""
+        """The accessible layout: every control under a header that tells (wheelchair reach; see _fit_header)."""
         self.accessible = on
         self.header_title.setVisible(on)
         self.header_hint.setVisible(on)
@@ -611,7 +611,11 @@ class KioskWindow(QWidget):
 
     def _fit_header(self) -> None:
         if self.accessible:
-            self.header.setFixedHeight(max(1, self.height() // 2))
+            # the upper half of a tall screen tells and the lower half is touched; a short landscape screen
+            # (a desk or wall kiosk's 15-22" panel, 19-27 cm high) gives its header the upper quarter: half
+            # would leave its screens no room, and mounted as docs/operations.md says all of it is in a seated reach
+            short = self.width() > self.height() and self.height() < SHORT_PX
+            self.header.setFixedHeight(max(1, self.height() // (4 if short else 2)))
         else:
             self.header.setMinimumHeight(0)
             self.header.setMaximumHeight(16_777_215)
