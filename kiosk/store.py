@@ -398,9 +398,16 @@ class Checkpointer:
     waits for it. Left to itself, SQLite checkpoints in the commit that brings the WAL to 1000 pages: one
     write in ~30 of the lobby's then waited for the database file's fsync (15-40 ms against a write's 1 ms;
     bench/year.py's issue p99). Here every CHECKPOINT_EVERY commits ask for a passive checkpoint, which
-    waits for no reader or writer; SQLite's own stays as the backstop should this one fall behind."""
+    waits for no reader or writer; SQLite's own stays as the backstop should this one fall behind.
+
+    It starts once the writes pause (QUIET_S after the last commit), as they do between a lobby's visitors:
+    its fsync of the database file held the next commit up by 2-6 ms on a year's database (ext4 makes a
+    writer wait for the journal an fsync forces; bench/year.py's p99), so it waits for a gap. Writes that never
+    pause still get one every FORCE_AFTER commits."""
 
     CHECKPOINT_EVERY = 16  # commits: about 250 pages of the queue's writes, a quarter of SQLite's 1000
+    QUIET_S = 0.03  # the pause after a commit a checkpoint waits for
+    FORCE_AFTER = 64  # commits since the last checkpoint: then it runs whether the writes pause or not
 
     def __init__(self, path: Path):
         self.path = path
@@ -410,12 +417,25 @@ class Checkpointer:
         self._done = 0  # of those, the ones a finished checkpoint covered
         self._closing = False
         self._thread: threading.Thread | None = None
+        self._last_commit = 0.0  # time.monotonic() of the last commit
+        self._since_checkpoint = 0  # commits since the last checkpoint began
 
     def committed(self) -> None:
         """Called after each commit (under the store's lock)."""
         self._commits += 1
+        with self._cond:
+            self._last_commit = time.monotonic()
+            self._since_checkpoint += 1
         if self._commits % self.CHECKPOINT_EVERY == 0:
             self.request()
+
+    def _wait_for_quiet(self) -> None:
+        """(Under the condition.) Until the writes pause, FORCE_AFTER commits pile up, or the store closes."""
+        while not self._closing and self._since_checkpoint < self.FORCE_AFTER:
+            quiet_for = time.monotonic() - self._last_commit
+            if quiet_for >= self.QUIET_S:
+                return
+            self._cond.wait(self.QUIET_S - quiet_for)
 
     def request(self) -> None:
         with self._cond:
@@ -438,9 +458,11 @@ class Checkpointer:
             while True:
                 with self._cond:
                     self._cond.wait_for(lambda: self._closing or self._asked > self._done)
+                    self._wait_for_quiet()
                     if self._closing:
                         return
                     asked = self._asked
+                    self._since_checkpoint = 0
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error:  # another connection checkpointing: the next request catches up

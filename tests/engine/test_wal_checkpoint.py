@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
+import time
 
 from kiosk.store import Checkpointer, Store
 
@@ -54,3 +55,41 @@ def test_a_memory_database_has_no_checkpointer():
     write_meta(store, Checkpointer.CHECKPOINT_EVERY)
     assert store.checkpointer is None
     store.close()
+
+
+def write_steadily(store: Store, commits: int, every_s: float) -> list[set[str]]:
+    """``commits`` writes ``every_s`` apart (no pause as long as QUIET_S); after each, the keys in the file."""
+    seen = []
+    for i in range(commits):
+        started = time.monotonic()
+        with store.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, 'v')", (f"k{i}",))
+        seen.append(keys_in_the_database_file(store, store.path.parent))
+        time.sleep(max(0.0, every_s - (time.monotonic() - started)))
+    return seen
+
+
+def test_the_checkpoint_waits_for_the_writes_to_pause(tmp_path):
+    # its fsync must not land on a visitor's write: it starts in the gap after the last commit (issue 19)
+    store = Store(tmp_path / "q.sqlite")
+    try:
+        every = Checkpointer.QUIET_S / 3
+        seen = write_steadily(store, Checkpointer.CHECKPOINT_EVERY + 8, every)
+        asked_at = Checkpointer.CHECKPOINT_EVERY - 1
+        # while the writes went on, the checkpoint asked for at the 16th commit waited: the file had none of them
+        assert all(not {k for k in keys if k.startswith("k")} for keys in seen[asked_at:]), [len(k) for k in seen]
+        assert store.checkpointer.wait_idle()  # the writes paused: it ran
+        assert keys_in_the_database_file(store, tmp_path) >= {f"k{i}" for i in range(Checkpointer.CHECKPOINT_EVERY)}
+    finally:
+        store.close()
+
+
+def test_writes_that_never_pause_still_get_a_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setattr(Checkpointer, "QUIET_S", 60.0)  # no pause will ever be long enough
+    store = Store(tmp_path / "q.sqlite")
+    try:
+        write_meta(store, Checkpointer.FORCE_AFTER)
+        assert store.checkpointer.wait_idle()
+        assert keys_in_the_database_file(store, tmp_path) >= {f"k{i}" for i in range(Checkpointer.CHECKPOINT_EVERY)}
+    finally:
+        store.close()
