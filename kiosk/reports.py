@@ -423,6 +423,18 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
     return Report(date_from, date_to, agency, config.lobby.name, now or datetime.now(config.lobby.tz), tables)
 
 
+# booked and walk-in waits (the first call is on the ticket), read only for the days and services that had
+# bookings, by tickets_quota: a year's report read the year's 700,000 tickets for a table of none (bench/year.py)
+_BOOKING_WAITS = (
+    "SELECT t.day, t.issued_service_id, t.booking_id IS NOT NULL, "
+    "avg(round((julianday(t.first_called_at) - julianday(t.issued_at)) * 1440.0, 6)) "
+    "FROM (SELECT DISTINCT day, service_id FROM bookings WHERE day BETWEEN :from AND :to) p "
+    "JOIN service_agency s ON s.service_id = p.service_id "
+    "JOIN tickets t ON t.issued_service_id = p.service_id AND t.day = p.day "
+    "WHERE t.state != 'voided' AND t.first_called_at IS NOT NULL "
+    "AND (:agency IS NULL OR s.agency_id = :agency) GROUP BY 1, 2, 3")
+
+
 def _bookings_table(conn, params: dict, names: dict) -> Table:
     """Bookings per service and day: made, checked in, no-show, cancelled; punctuality (minutes the check-in
     came before the slot, mean) and the mean wait of booked tickets beside the walk-ins' of the same day."""
@@ -434,12 +446,7 @@ def _bookings_table(conn, params: dict, names: dict) -> Table:
         "LEFT JOIN tickets t ON t.id = b.ticket_id "
         "WHERE b.day BETWEEN :from AND :to AND (:agency IS NULL OR s.agency_id = :agency) "
         "GROUP BY b.day, b.service_id ORDER BY b.day, b.service_id", params).fetchall()
-    waits = {(day, sid, booked): wait for day, sid, booked, wait in conn.execute(  # the first call is on the ticket
-        "SELECT t.day, t.issued_service_id, t.booking_id IS NOT NULL, "
-        "avg(round((julianday(t.first_called_at) - julianday(t.issued_at)) * 1440.0, 6)) "
-        "FROM tickets t JOIN service_agency s ON s.service_id = t.issued_service_id "
-        "WHERE t.state != 'voided' AND t.first_called_at IS NOT NULL AND t.day BETWEEN :from AND :to "
-        "AND (:agency IS NULL OR s.agency_id = :agency) GROUP BY 1, 2, 3", params)}
+    waits = {(day, sid, booked): wait for day, sid, booked, wait in conn.execute(_BOOKING_WAITS, params)}
     columns = ["day", "service_id", "service", "booked", "checked_in", "no_show", "cancelled",
                "checkin_minutes_before_slot_mean", "wait_booked_min_mean", "wait_walk_in_min_mean"]
     out = [(day, sid, names["service"].get(sid, sid), made, checked, missed, cancelled, _round(early),

@@ -86,6 +86,10 @@ def test_a_period_is_read_by_the_day_index(days):
         plan = " ".join(row[-1] for row in conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM surveys WHERE submitted_at >= ? AND submitted_at < ?", ("a", "b")))
         assert "surveys_submitted" in plan, plan
+        # the booking table's waits: the tickets of the days and services with bookings, not the period's
+        plan = " ".join(row[-1] for row in conn.execute(
+            "EXPLAIN QUERY PLAN " + reports._BOOKING_WAITS, {"from": "a", "to": "b", "agency": None}))
+        assert "SEARCH t USING INDEX tickets_quota" in plan and "SCAN t" not in plan, plan
     finally:
         conn.close()
 
