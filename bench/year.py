@@ -243,13 +243,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         backup_s, _ = timed(backup_database, year, work / "backup.sqlite")
         restore_s, _ = timed(restore_database, work / "backup.sqlite", work / "restored.sqlite")
+        # the backup and the restore just wrote twice the year: the kernel writes it out for a minute after,
+        # and the server's reads and the queue's fsyncs would wait behind it; the lobby's server is timed, not
+        # that minute
+        os.sync()
         start_s = server_start_s(config_path, work / "restored.sqlite")
         day_after = last + timedelta(days=1)
         while day_after.weekday() >= 5:
             day_after += timedelta(days=1)
-        # the backup and the restore just wrote twice the year: the kernel writes it out for a minute after,
-        # and an fsync of the queue's would wait behind it; the lobby's server is timed, not that minute
-        os.sync()
         (year_issue, year_call), (empty_issue, empty_call) = issue_latencies(
             config, [work / "restored.sqlite", work / "empty.sqlite"], day_after, samples)
     finally:

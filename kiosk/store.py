@@ -370,6 +370,21 @@ def m015_day_officers(db: sqlite_utils.Database) -> None:
         aggregates.build_officers(db.conn, day)
 
 
+@migrations()
+def m016_personal_field_indexes(db: sqlite_utils.Database) -> None:
+    # The tidy-up erases each personal field older than the period (kiosk.retention) at every start and every
+    # day: without these it read every ticket (no index on issued_at: 0.2 s of a start on a year's 700,000) and
+    # every old survey and booking again. Each index holds only the rows whose field is still there, so an
+    # erase reads what it erases.
+    statements = [f"CREATE INDEX {table}_{column}_kept ON {table} ({when}) WHERE {column} != ''"
+                  for table, column, when in (
+                      ("tickets", "booked_name", "issued_at"), ("surveys", "comment", "submitted_at"),
+                      ("bookings", "name", "slot_at"), ("bookings", "phone", "slot_at"),
+                      ("bookings", "email", "slot_at"), ("bookings", "nik_hash", "slot_at"),
+                      ("bookings", "address", "slot_at"))]
+    _run_each(db, ";".join(statements))
+
+
 def _run_each(db: sqlite_utils.Database, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
