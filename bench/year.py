@@ -115,18 +115,18 @@ def timed(function, *args, repeat=1, **kwargs):
 
 
 WARM_UP = 10  # untimed issues and calls first: the statements prepared, the modules loaded, on both databases
-# a ticket issued and called on each database every ROUND_S: 20 writes a second, where the busiest hour of a
-# large lobby makes about one (2,000 visitors a day, three writes each); back to back, with no pause at all,
-# would time the database's background checkpoint (which waits for a pause, kiosk/store.py) instead
+# a ticket issued, called and finished on each database every ROUND_S: 30 writes a second on each, where the
+# busiest hour of a large lobby makes under one (2,000 visitors a day, three writes each); back to back, with
+# no pause at all, it would time the database's background checkpoint (which waits for a pause, kiosk/store.py)
 ROUND_S = 0.1
 
 
 def issue_latencies(config, dbs: list[Path], day: date, count: int) -> list[tuple[list[float], list[float]]]:
     """Issue ``count`` tickets and call each, on ``day`` (a day after the year), on each database, each timed (ms).
 
-    The databases take turns ticket by ticket, a round every ROUND_S, so the machine's noise (another process, a timer) falls on both
-    alike, and each gets its warm-up first: the year and the empty database are compared, not the first and the
-    second run."""
+    The databases take turns ticket by ticket, a round every ROUND_S, so the machine's noise (another process,
+    a timer) falls on both alike, and each gets its warm-up first: the year and the empty database are compared,
+    not the first and the second run."""
     runs = []
     for db in dbs:
         clock = FakeClock(datetime.combine(day, datetime.min.time().replace(hour=8, minute=5), tzinfo=config.lobby.tz))
