@@ -1,11 +1,12 @@
 """Soak: the queue server on a fast clock through N lobby days, with the real kiosk, counter and display windows.
 
-    .venv/bin/python bench/soak.py [--days 30] [--day-seconds 25]
+    .venv/bin/python bench/soak.py [--days 30] [--day-seconds 120] [--night-seconds 3]
 
-The server is the real one (uvicorn, SQLite file) in its own process, its clock running `speed` times real time
-from a Monday 07:00, so each lobby day (24 h of its clock) takes `--day-seconds` real seconds; the day roll-over,
-the daily tidy-up and the ticker run as they would over weeks. The clock stands at 07:00 until every window is
-up. The kiosk, counter and display are the real Qt windows (offscreen), each in its own process on the same fast
+The server is the real one (uvicorn, SQLite file) in its own process, on a fast clock from a Monday 07:00 (the
+same in every process): a day's open half (07:00-19:00, Monday to Saturday) takes `--day-seconds` real seconds,
+its closed half (and each half of a Sunday) `--night-seconds`, so the calls fill the run while the day
+roll-over, the daily tidy-up and the ticker still run as they would over weeks (30 days: ~54 min, ~2,000 calls).
+The clock stands at 07:00 until every window is up. The kiosk, counter and display are the real Qt windows (offscreen), each in its own process on the same fast
 clock, built as their tests build them (bench/_soak_windows.py): visitors tap through the kiosk's screens, an
 officer clicks call-next and finish at loket-1 (and logs in again when the session's 12 hours are over), the
 display shows, chimes, speaks (a fake synthesizer's short tones, as in its tests) and signs (the real clips).
@@ -14,11 +15,13 @@ display's 1 s flash, so a call never waits for its slot.
 Prints, for every process, RSS, threads and open files at the end of day 1 and of day N (target: growth ≤ 10 %),
 which Python object types grew most in each window, and the call → display latency (the counter's click to the
 display's big code label painted with that code) p50/p95 over day 1 and over day N (target: day N's p95
-within 1.2× of day 1's). Last line: one JSON object. --tiny: 3 days of 12 s (tests/ops/test_bench_scripts.py).
+within 1.2× of day 1's). Last line: one JSON object. --tiny: 3 days of 8 s open, 4 s closed
+(tests/ops/test_bench_scripts.py).
 """
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import multiprocessing
 import os
@@ -42,17 +45,40 @@ START = datetime(2026, 11, 23, 7, 0, tzinfo=MAKASSAR)  # a Monday
 
 
 class FastClock:
-    """``speed`` times real time from ``start``, the same in every process: it is read from the wall clock and
-    ``t0`` (a shared value). It stands at ``start`` until ``t0`` is set, when every window is up: a loaded
-    machine may take many seconds to start the Qt processes, and day 1 must not pass before they are."""
+    """The lobby's clock on fast forward from ``start`` (07:00), the same in every process: it is read from the
+    wall clock and ``t0`` (a shared value). The open half of a day (07:00-19:00, Monday to Saturday) passes in
+    ``day_seconds`` real seconds, the other half and the whole Sunday in ``night_seconds`` each half: the calls
+    fill the run, and the nights' roll-over and tidy-up still come every day. It stands at ``start`` until
+    ``t0`` is set, when every window is up: a loaded machine may take many seconds to start the Qt processes,
+    and day 1 must not pass before they are."""
 
-    def __init__(self, start: datetime, speed: float, t0):
-        self.start, self.speed, self.t0 = start, speed, t0
+    HALF_DAY_S = 43200
+
+    def __init__(self, start: datetime, day_seconds: float, night_seconds: float, t0, days: int):
+        self.start, self.t0 = start, t0
+        self.speed = self.HALF_DAY_S / day_seconds  # in the open hours (the windows' refreshes follow it)
+        self.reals: list[float] = []  # per half day from start: its real offset from t0 and its speed
+        self.speeds: list[float] = []
+        real = 0.0
+        for half in range(2 * (days + 1)):
+            sunday = (start + timedelta(days=half // 2)).weekday() == 6
+            seconds = day_seconds if half % 2 == 0 and not sunday else night_seconds
+            self.reals.append(real)
+            self.speeds.append(self.HALF_DAY_S / seconds)
+            real += seconds
+        self.reals.append(real)
+        self.speeds.append(self.speeds[-1])
+
+    def day_end(self, day: int) -> float:
+        """Seconds from t0 to the end of lobby day ``day`` (1 …): 07:00 the next morning, the lobby closed."""
+        return self.reals[2 * day]
 
     def now(self) -> datetime:
         t0 = self.t0.value
         elapsed = max(0.0, time.time() - t0) if t0 else 0.0
-        return (self.start + timedelta(seconds=elapsed * self.speed)).astimezone(MAKASSAR)
+        half = max(0, bisect.bisect_right(self.reals, elapsed) - 1)
+        lobby = half * self.HALF_DAY_S + (elapsed - self.reals[half]) * self.speeds[half]
+        return (self.start + timedelta(seconds=lobby)).astimezone(MAKASSAR)
 
 
 def serve(config_path: Path, db: Path, port: int, clock: FastClock) -> None:
@@ -193,12 +219,15 @@ def report(samples: dict, days: int, first: list, last: list) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tiny", action="store_true", help="3 days of 12 s each")
+    parser.add_argument("--tiny", action="store_true", help="3 days of 8 s open and 4 s closed each")
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--day-seconds", type=float, default=25.0, help="real seconds per lobby day")
+    parser.add_argument("--day-seconds", type=float, default=120.0,
+                        help="real seconds of a day's open half (07:00-19:00, Monday to Saturday)")
+    parser.add_argument("--night-seconds", type=float, default=3.0,
+                        help="real seconds of its closed half (19:00-07:00; a Sunday is two of them)")
     args = parser.parse_args(argv)
     if args.tiny:
-        args.days, args.day_seconds = 3, 12.0
+        args.days, args.day_seconds, args.night_seconds = 3, 8.0, 4.0
     from _soak_windows import soak_config
 
     folder = Path(tempfile.mkdtemp(prefix="mpp-kiosk-bench-soak-"))
@@ -209,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     ctx = multiprocessing.get_context("spawn")
     stop, t0, census = ctx.Event(), ctx.Value("d", 0.0), ctx.Value("i", 0)
-    clock = FastClock(START, 86400 / args.day_seconds, t0)
+    clock = FastClock(START, args.day_seconds, args.night_seconds, t0, args.days)
     server = ctx.Process(target=serve, name="server",
                          args=(config_path, folder / "queue.sqlite", int(url.rsplit(":", 1)[1]), clock))
     server.start()
@@ -219,9 +248,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         windows = start_windows(ctx, url, config_path, clock, stop, census, folder)
         t0.value = time.time()  # the lobby's clock runs from here: every window is up
-        day_end = [t0.value + (d + 1) * args.day_seconds for d in range(args.days)]
+        day_end = [t0.value + clock.day_end(d + 1) for d in range(args.days)]
         for d in (0, args.days - 1):
-            time.sleep(max(0.0, day_end[d] - time.time()))  # midnight: the lobby closed, the day's work done
+            time.sleep(max(0.0, day_end[d] - time.time()))  # the next morning: the day's work done, closed
             samples[d + 1] = {p.name: usage(p.pid) for p in [server] + [w[0] for w in windows]}
             census.value = d + 1  # and each window counts its Python objects
         time.sleep(1.0)
@@ -230,14 +259,14 @@ def main(argv: list[str] | None = None) -> None:
     first = latencies(folder / "sent.txt", folder / "seen.txt", t0.value, day_end[0])
     last = latencies(folder / "sent.txt", folder / "seen.txt", day_end[-2], day_end[-1])
     done = {process.name: counted.value for process, _ready, counted in windows}
-    print(f"{args.days} lobby days of {args.day_seconds:g} s: {done['kiosk']} tickets tapped at the kiosk, "
+    print(f"{args.days} lobby days of {args.day_seconds:g} s open and {args.night_seconds:g} s closed: {done['kiosk']} tickets tapped at the kiosk, "
           f"{done['counter']} calls clicked at the counter, {done['display']} codes painted on the display")
     figures = report(samples, args.days, first, last)
     census = read_census(folder, [w[0].name for w in windows], args.days)
     print_census(census, args.days)
     shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps({
-        "days": args.days, "day_s": args.day_seconds, "windows_are_qt": True,
+        "days": args.days, "day_open_s": args.day_seconds, "day_closed_s": args.night_seconds, "windows_are_qt": True,
         "tickets": done["kiosk"], "calls": done["counter"], "shown_calls": done["display"],
         **{f"{name}_{key}": value for name, group in figures.items() for key, value in group.items()},
         **{f"{name}_widgets_day{label}": by_day[d]["widgets"]

@@ -97,3 +97,33 @@ def test_the_soak_runs_the_real_windows_through_lobby_days(tmp_path):
     assert figures["shown_calls"] >= 0.8 * figures["calls"]  # a call at the very end may still be on its way
     assert figures["call_to_display_calls_day1"] > 0 and figures["call_to_display_calls_dayN"] > 0
     assert figures["call_to_display_p95_ms_day1"] > 0 and figures["call_to_display_p95_ms_dayN"] > 0
+
+
+def test_the_soaks_clock_gives_the_open_hours_their_time_and_hurries_the_nights():
+    """bench/soak.py's clock: a weekday's 07:00-19:00 takes --day-seconds, its night and a whole Sunday
+    --night-seconds a half; continuous at each change of speed (read in a process of its own, as the
+    soak's windows read it)."""
+    probe = (
+        "import json, time\n"
+        "from multiprocessing import Value\n"
+        "import soak\n"
+        "t0 = Value('d', 0.0)\n"
+        "clock = soak.FastClock(soak.START, 100.0, 2.0, t0, 8)\n"
+        "out = {'not_started': clock.now().isoformat()}\n"
+        "for label, real in [('noon', 50), ('evening', 100), ('night', 101), ('next_day', 102),\n"
+        "                    ('sat_evening', 5 * 102 + 100), ('sunday_noon', 6 * 102 + 1), ('monday', 6 * 102 + 4),\n"
+        "                    ('monday_noon', 6 * 102 + 54)]:\n"
+        "    t0.value = time.time() - real\n"
+        "    out[label] = clock.now().strftime('%a %H:%M')\n"
+        "out['day_ends_s'] = [clock.day_end(d) for d in (1, 6, 7)]\n"
+        "print(json.dumps(out))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT / "bench", capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT / "bench")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["not_started"].startswith("2026-11-23T07:00")  # stands at the start until every window is up
+    assert (seen["noon"], seen["evening"], seen["night"], seen["next_day"]) == (
+        "Mon 13:00", "Mon 19:00", "Tue 01:00", "Tue 07:00")
+    assert (seen["sat_evening"], seen["sunday_noon"], seen["monday"], seen["monday_noon"]) == (
+        "Sat 19:00", "Sun 13:00", "Mon 07:00", "Mon 13:00")  # Sunday: 2 + 2 s
+    assert seen["day_ends_s"] == [102.0, 612.0, 616.0]
