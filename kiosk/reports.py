@@ -18,11 +18,8 @@ Definitions (also in docs/reports.md):
 """
 from __future__ import annotations
 
-import bisect
 import csv
 import functools
-import itertools
-import operator
 import re
 import sqlite3
 import sys
@@ -162,18 +159,22 @@ _BY = {"agency_id": 3, "service_id": 4, "counter_id": 5}
 
 
 class _Figures:
-    """The visits of a period read once (_VISITS): the counts and the ascending waiting and service times per
-    fine key; every table's groups are unions of fine keys.
+    """The visits of a period read once (_VISITS): the counts and the waiting and service times per fine key;
+    every table's groups are unions of fine keys, each group's times sorted once (by NumPy: a year's report sorts
+    its 700,000 waits for each of six tables, 2.6 s in Python's lists, bench/year.py).
 
     The figures are those of the SQL window functions they replace (tests/support/report_before_m009.py): a mean
     is the plain sum in ascending order over the count, the median the mean of the middle two, p90 the value at
     rank ceil(0.9·n), the share within target a count over n. The times pass through text as SQLite prints a
-    REAL (15 significant digits): exact for times rounded to 6 decimals."""
+    REAL (15 significant digits): exact for times rounded to 6 decimals, and parsed as Python's float() would."""
 
     def __init__(self, conn: sqlite3.Connection, params: dict, date_from: date, date_to: date):
+        import numpy  # here, not at the module's import: the server imports this module, and starts without it
+
+        self._np = numpy
         self.counts: dict[tuple, tuple] = {}
-        self.waits: dict[tuple, list[float]] = {}
-        self.services: dict[tuple, list[float]] = {}
+        self.waits: dict[tuple, "numpy.ndarray"] = {}
+        self.services: dict[tuple, "numpy.ndarray"] = {}
         built = {row[0] for row in conn.execute(_BUILT, params)}
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS unbuilt (day TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.unbuilt")
@@ -188,6 +189,7 @@ class _Figures:
         self.hours = sorted((day, hour, count) for (day, hour), count in hours.items())
 
     def _add(self, rows) -> None:
+        parse = functools.partial(self._np.fromstring, dtype=self._np.float64, sep=",")
         weeks: dict[str, str] = {}
         for day, month, agency_id, service_id, counter_id, *counts, waits, services in rows:
             week = weeks.get(day)
@@ -196,12 +198,17 @@ class _Figures:
             fine = (day, week, month, agency_id, service_id, counter_id)
             self.counts[fine] = tuple(counts)
             if waits is not None:
-                self.waits[fine] = sorted(map(float, waits.split(",")))
+                self.waits[fine] = parse(waits)
             if services is not None:
-                self.services[fine] = sorted(map(float, services.split(",")))
+                self.services[fine] = parse(services)
 
-    def all_waits(self) -> list[float]:
-        return sorted(itertools.chain.from_iterable(self.waits.values()))
+    def wait_buckets(self, width: float, last: int) -> list[int]:
+        """How many waits fall in each bucket of ``width`` minutes (0 … last, the last one open-ended)."""
+        np = self._np
+        if not self.waits:
+            return [0] * (last + 1)
+        buckets = np.minimum(np.trunc(np.concatenate(list(self.waits.values())) / width), last)
+        return [int(n) for n in np.bincount(buckets[buckets >= 0].astype(np.int64), minlength=last + 1)]
 
     def table(self, key_of, target: float) -> list[tuple]:
         """(group, issued, served, no_shows, transferred, priority, 7 time figures) per group, in group order;
@@ -215,30 +222,31 @@ class _Figures:
         for group in sorted(groups):
             fines = groups[group]
             counts = [sum(column) for column in zip(*(self.counts[f] for f in fines))]
-            waits = _merged(self.waits, fines)
-            services = _merged(self.services, fines)
-            wait_figures = (*_centre(waits), bisect.bisect_right(waits, target) * 1.0 / len(waits)) if waits \
-                else (None, None, None, None)
-            rows.append((group, *counts, *wait_figures, *(_centre(services) if services else (None, None, None))))
+            waits = self._sorted(self.waits, fines)
+            services = self._sorted(self.services, fines)
+            wait_figures = (*_centre(waits), int(waits.searchsorted(target, side="right")) * 1.0 / len(waits)) \
+                if waits is not None else (None, None, None, None)
+            rows.append((group, *counts, *wait_figures,
+                         *(_centre(services) if services is not None else (None, None, None))))
         return rows
 
+    def _sorted(self, by_key: dict, fines: list[tuple]):
+        """The times of the fine keys, ascending (an array), or None when they have none."""
+        arrays = [by_key[f] for f in fines if f in by_key]
+        if not arrays:
+            return None
+        merged = self._np.concatenate(arrays)
+        merged.sort()
+        return merged if len(merged) else None
 
-def _merged(by_key: dict[tuple, list[float]], fines: list[tuple]) -> list[float]:
-    lists = [by_key[f] for f in fines if f in by_key]
-    if len(lists) == 1:
-        return lists[0]
-    merged = list(itertools.chain.from_iterable(lists))
-    merged.sort()  # sorted runs: Timsort merges them
-    return merged
 
-
-def _centre(values: list[float]) -> tuple[float, float, float]:
-    """(mean, median, p90) of ascending values, as SQLite's avg() and the nearest-rank p90."""
+def _centre(values) -> tuple[float, float, float]:
+    """(mean, median, p90) of ascending values (an array), as SQLite's avg() and the nearest-rank p90."""
     n = len(values)
-    total = functools.reduce(operator.add, values, 0.0)  # left to right as SQLite's avg(); 3.12's sum() compensates
-    low, high = values[(n + 1) // 2 - 1], values[(n + 2) // 2 - 1]
+    total = float(values.cumsum()[-1])  # left to right, as SQLite's avg() (an array's sum() adds pairwise)
+    low, high = float(values[(n + 1) // 2 - 1]), float(values[(n + 2) // 2 - 1])
     median = low if low == high or n % 2 else (0.0 + low + high) / 2
-    return total / n, median, values[(9 * n + 9) // 10 - 1]
+    return total / n, median, float(values[(9 * n + 9) // 10 - 1])
 
 
 _STAT_COLUMNS = ["issued", "served", "no_shows", "transferred", "priority",
@@ -381,13 +389,10 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
             "busiest_hours", "Jam tersibuk / Busiest hours", ["day", *[f"{h:02d}:00" for h in hour_range]],
             [(day, *[grid[day].get(h, 0) for h in hour_range]) for day in sorted(grid)])
 
-        by_bucket: dict[int, int] = {}
-        for wait in figures.all_waits():
-            bucket = min(int(wait / 5), 12)
-            by_bucket[bucket] = by_bucket.get(bucket, 0) + 1
+        by_bucket = figures.wait_buckets(5, 12)
         tables["wait_distribution"] = Table(
             "wait_distribution", "Sebaran waktu tunggu / Waiting time distribution", ["wait_minutes", "tickets"],
-            [(f"{b * 5}-{b * 5 + 5}" if b < 12 else "60+", by_bucket.get(b, 0)) for b in range(13)])
+            [(f"{b * 5}-{b * 5 + 5}" if b < 12 else "60+", by_bucket[b]) for b in range(13)])
 
         quota_rows = []
         quotas = {s.id: s.daily_quota for s in config.services if s.daily_quota}
@@ -533,35 +538,44 @@ def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> d
          for day, agency_id, counter_id, reason, count in refused])
 
     window, needed = config.queue.survey_burst_seconds, config.queue.survey_burst_count
+    # Only the counter-days that may hold a burst come to Python: SQL counts, per survey, its counter's surveys
+    # that day within the window ending at it (a count that takes in a survey of the same millisecond after it,
+    # so never fewer than the exact count below); a year's 200,000 surveys as datetimes took 1.5 s of the year's
+    # report (bench/year.py). A time in whole milliseconds is exact: the engine writes them so.
     rows = conn.execute(
-        "SELECT substr(datetime(s.submitted_at, :offset), 1, 10) AS local_day, t.counter_id, s.submitted_at "
-        "FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
-        "WHERE s.submitted_at >= :survey_lo AND s.submitted_at < :survey_hi "
-        "AND substr(datetime(s.submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
-        "AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL "
-        "ORDER BY local_day, t.counter_id, s.submitted_at", params).fetchall()
-    by_counter: dict[tuple[str, str], list[datetime]] = {}
-    for day, counter_id, submitted_at in rows:
-        by_counter.setdefault((day, counter_id), []).append(datetime.fromisoformat(submitted_at))
+        "SELECT local_day, counter_id, submitted_at, at_ms FROM ("
+        " SELECT *, max(in_window) OVER (PARTITION BY local_day, counter_id) AS most FROM ("
+        "  SELECT *, count(*) OVER (PARTITION BY local_day, counter_id ORDER BY at_ms"
+        "   RANGE BETWEEN :window_ms PRECEDING AND CURRENT ROW) AS in_window FROM ("
+        "   SELECT substr(datetime(s.submitted_at, :offset), 1, 10) AS local_day, t.counter_id, s.submitted_at,"
+        "    CAST(round(julianday(s.submitted_at) * 86400000.0) AS INTEGER) AS at_ms"
+        "   FROM surveys s JOIN tickets t ON t.id = s.ticket_id"
+        "   WHERE s.submitted_at >= :survey_lo AND s.submitted_at < :survey_hi"
+        "   AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL)"
+        "  WHERE local_day BETWEEN :from AND :to))"
+        " WHERE most >= :needed ORDER BY local_day, counter_id, submitted_at",
+        {**params, "window_ms": round(window * 1000), "needed": needed}).fetchall()
+    by_counter: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for day, counter_id, submitted_at, at_ms in rows:
+        by_counter.setdefault((day, counter_id), []).append((at_ms, submitted_at))
     bursts = []
-    span = timedelta(seconds=window)
+    span = round(window * 1000)
     for (day, counter_id), times in by_counter.items():
-        if len(times) < needed:
-            continue
         in_burst: set[int] = set()
         most, first_at, start = 0, None, 0
-        for end, at in enumerate(times):  # the window of survey_burst_seconds ending at each survey
-            while at - times[start] > span:
+        for end, (at, _) in enumerate(times):  # the window of survey_burst_seconds ending at each survey
+            while at - times[start][0] > span:
                 start += 1
             count = end - start + 1
             if count > most:
                 most = count
             if count >= needed:
                 in_burst.update(range(start, end + 1))
-                first_at = first_at or times[start]
+                first_at = first_at or times[start][1]
         if in_burst:
             bursts.append((day, counter_id, names["counter"].get(counter_id, counter_id), len(times), len(in_burst),
-                           most, window, first_at.astimezone(config.lobby.tz).strftime("%H:%M:%S")))
+                           most, window,
+                           datetime.fromisoformat(first_at).astimezone(config.lobby.tz).strftime("%H:%M:%S")))
     flagged = Table(
         "survey_bursts", "Survei beruntun per loket (periksa) / Surveys in bursts per counter (check)",
         ["day", "counter_id", "counter", "surveys", "in_bursts", "most_in_window", "window_seconds", "first_burst_at"],
