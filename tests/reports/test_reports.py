@@ -313,3 +313,43 @@ def test_the_html_report_prints_on_a4_with_every_column_whole(month, tmp_path):
         # the last row's last figure is printed too
         last = table.rows[-1][-1]
         assert squeeze(f"{last:.2f}" if isinstance(last, float) else str(last)) in printed, (name, last)
+
+
+def test_survey_bursts_at_the_edges_equal_the_old_count(month, tmp_path):
+    """The burst check picks its counter-days in SQL (a window count in whole milliseconds) and counts in
+    Python only those: the same table as the old count over every survey, where two surveys share a
+    millisecond and where a burst spans exactly the window, or the window and one millisecond."""
+    import shutil
+
+    from support import report_before_m009
+
+    config, db, _ = month
+    copy = tmp_path / "month.sqlite"
+    shutil.copy(db, copy)
+    window, needed = config.queue.survey_burst_seconds, config.queue.survey_burst_count
+    w = window * 1000
+    conn = sqlite3.connect(copy)
+    groups = conn.execute(
+        "SELECT t.day, t.counter_id, group_concat(s.ticket_id) FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
+        "WHERE t.counter_id IS NOT NULL GROUP BY t.day, t.counter_id HAVING count(*) >= ? ORDER BY count(*) DESC",
+        (needed + 2,)).fetchall()
+    assert len(groups) >= 3, groups
+    plans = [
+        [0, 0] + [w] * (needed - 2),                # a burst: two at the same millisecond, the rest at the window's end
+        [0] + [w // 2] * (needed - 2) + [w],        # exactly the window: still a burst
+        [0] + [w // 2] * (needed - 2) + [w + 1],    # the window and one millisecond: none
+    ]
+    for (day, _counter, ids), plan in zip(groups, plans):
+        base = datetime.fromisoformat(f"{day}T02:00:00+00:00")
+        ids = ids.split(",")
+        for ticket_id, offset in zip(ids, plan + [10 * w * (k + 1) for k in range(len(ids))]):
+            at = (base + timedelta(milliseconds=offset)).isoformat(timespec="milliseconds")
+            conn.execute("UPDATE surveys SET submitted_at = ? WHERE ticket_id = ?", (at, ticket_id))
+    conn.commit()
+    conn.close()
+    new = build_report(config, copy, NOV_1, NOV_30).table("survey_bursts").rows
+    old = report_before_m009.build_report(config, copy, NOV_1, NOV_30).table("survey_bursts").rows
+    assert [tuple(row) for row in new] == [tuple(row) for row in old]
+    flagged = {(row[0], row[1]) for row in new}
+    assert {(groups[0][0], groups[0][1]), (groups[1][0], groups[1][1])} <= flagged
+    assert (groups[2][0], groups[2][1]) not in flagged
