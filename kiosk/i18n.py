@@ -24,8 +24,6 @@ import os
 import threading
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +104,10 @@ def _cache_dir() -> Path:
 
 
 def compile_po(po: Path) -> bytes:
-    """The .mo bytes of one .po file."""
+    """The .mo bytes of one .po file (Babel imported here: a start with its cached .mo does without it)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po.open("rb") as source:
         catalog = read_po(source)
     out = io.BytesIO()
