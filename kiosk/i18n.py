@@ -181,6 +181,8 @@ def t(msgid: str, lang: str, **fields) -> str:
 
 def messages(lang: str) -> dict[str, str]:
     """Every message id of one catalog and its text (for tests and the translators' script)."""
+    from babel.messages.pofile import read_po
+
     po = _po_path(lang)
     if po is None:
         return {}
