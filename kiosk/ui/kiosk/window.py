@@ -527,8 +527,7 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        # the screen the kiosk opens on: a standing one (portrait) or a short landscape one (1366x768, 1280x800)
-        portrait, short = self.height() > self.width(), self.width() > self.height() and self.height() < SHORT_PX
+        portrait, short = self._screen_form()
         for screen in self.screens.values():
             screen.set_form(portrait, short)
         self._fit_bottom_bar()
@@ -609,13 +608,17 @@ class KioskWindow(QWidget):
     def _accessible_text(self) -> None:
         self.accessible_button.setText(t("kiosk.accessible_off" if self.accessible else "kiosk.accessible_on", self.lang))
 
+    def _screen_form(self) -> tuple[bool, bool]:
+        """(portrait, short): the screen the kiosk opens on, a standing one or a short landscape one
+        (1366x768, 1280x800)."""
+        return self.height() > self.width(), self.width() > self.height() and self.height() < SHORT_PX
+
     def _fit_header(self) -> None:
         if self.accessible:
             # the upper half of a tall screen tells and the lower half is touched; a short landscape screen
             # (a desk or wall kiosk's 15-22" panel, 19-27 cm high) gives its header the upper quarter: half
             # would leave its screens no room, and mounted as docs/operations.md says all of it is in a seated reach
-            short = self.width() > self.height() and self.height() < SHORT_PX
-            self.header.setFixedHeight(max(1, self.height() // (4 if short else 2)))
+            self.header.setFixedHeight(max(1, self.height() // (4 if self._screen_form()[1] else 2)))
         else:
             self.header.setMinimumHeight(0)
             self.header.setMaximumHeight(16_777_215)

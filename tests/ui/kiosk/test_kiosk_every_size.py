@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint
 
 from kiosk.config import load_config
 from kiosk.ui.kiosk.widgets import FitText
+from kiosk.ui.kiosk.window import SHORT_PX
 from support.fit import clipped
 
 from .kiosk_driver import LEFT, _on_current_screen, clickables
@@ -61,7 +62,7 @@ def _out_of_reach(kiosk) -> list[str]:
     if not kiosk.accessible:
         return ["not in the accessible layout"]
     width, height = kiosk.width(), kiosk.height()
-    share = 4 if width > height and height < 900 else 2
+    share = 4 if width > height and height < SHORT_PX else 2
     problems = [] if kiosk.header.height() == height // share else [
         f"the header is {kiosk.header.height()} px high, not 1/{share} of {height}"]
     return problems + [f"{type(b).__name__} {b.text()!r} at y={b.mapTo(kiosk, QPoint(0, 0)).y()}: above the header's "
