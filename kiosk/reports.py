@@ -19,7 +19,6 @@ Definitions (also in docs/reports.md):
 from __future__ import annotations
 
 import csv
-import functools
 import re
 import sqlite3
 import sys
@@ -161,7 +160,8 @@ _BY = {"agency_id": 3, "service_id": 4, "counter_id": 5}
 class _Figures:
     """The visits of a period read once (_VISITS): the counts and the waiting and service times per fine key;
     every table's groups are unions of fine keys, each group's times sorted once (by NumPy: a year's report sorts
-    its 700,000 waits for each of six tables, 2.6 s in Python's lists, bench/year.py).
+    its 700,000 waits for each of six tables, 2.6 s in Python's lists, bench/year.py; the comma lists of every
+    row parsed in one call).
 
     The figures are those of the SQL window functions they replace (tests/support/report_before_m009.py): a mean
     is the plain sum in ascending order over the count, the median the mean of the middle two, p90 the value at
@@ -175,6 +175,7 @@ class _Figures:
         self.counts: dict[tuple, tuple] = {}
         self.waits: dict[tuple, "numpy.ndarray"] = {}
         self.services: dict[tuple, "numpy.ndarray"] = {}
+        self._by_place = None
         built = {row[0] for row in conn.execute(_BUILT, params)}
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS unbuilt (day TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.unbuilt")
@@ -189,7 +190,8 @@ class _Figures:
         self.hours = sorted((day, hour, count) for (day, hour), count in hours.items())
 
     def _add(self, rows) -> None:
-        parse = functools.partial(self._np.fromstring, dtype=self._np.float64, sep=",")
+        texts: list[str] = []  # every row's comma lists, parsed in one call (50,000 rows a year: one call each
+        owners: list[tuple[dict, tuple]] = []  # was 0.6 s of the year's report)
         weeks: dict[str, str] = {}
         for day, month, agency_id, service_id, counter_id, *counts, waits, services in rows:
             week = weeks.get(day)
@@ -197,10 +199,19 @@ class _Figures:
                 week = weeks[day] = date.fromisoformat(day).strftime("%Y-W%W")
             fine = (day, week, month, agency_id, service_id, counter_id)
             self.counts[fine] = tuple(counts)
-            if waits is not None:
-                self.waits[fine] = parse(waits)
-            if services is not None:
-                self.services[fine] = parse(services)
+            for text, times in ((waits, self.waits), (services, self.services)):
+                if text is not None:
+                    texts.append(text)
+                    owners.append((times, fine))
+        if not texts:
+            return
+        np = self._np
+        ends = np.cumsum([text.count(",") + 1 for text in texts])
+        values = np.fromstring(",".join(texts), dtype=np.float64, sep=",")
+        if len(values) != ends[-1]:
+            raise ValueError(f"the day aggregates' times do not read back: {len(values)} numbers of {ends[-1]}")
+        for (times, fine), part in zip(owners, np.split(values, ends[:-1])):
+            times[fine] = part
 
     def wait_buckets(self, width: float, last: int) -> list[int]:
         """How many waits fall in each bucket of ``width`` minutes (0 … last, the last one open-ended)."""
@@ -213,26 +224,32 @@ class _Figures:
     def table(self, key_of, target: float) -> list[tuple]:
         """(group, issued, served, no_shows, transferred, priority, 7 time figures) per group, in group order;
         ``key_of(fine key)`` is the group's name, or None for a visit the table leaves out."""
-        groups: dict[str, list[tuple]] = {}
-        for fine in self.counts:
+        np = self._np
+        if self._by_place is None:  # the fine keys by their place: a list index, not a tuple's hash per lookup
+            fines = list(self.counts)
+            self._by_place = (fines, np.array([self.counts[f] for f in fines], dtype=np.int64),
+                              [self.waits.get(f) for f in fines], [self.services.get(f) for f in fines])
+        fines, counts_of, waits_of, services_of = self._by_place
+        groups: dict[str, list[int]] = {}
+        for place, fine in enumerate(fines):
             group = key_of(fine)
             if group is not None:
-                groups.setdefault(group, []).append(fine)
+                groups.setdefault(group, []).append(place)
         rows = []
         for group in sorted(groups):
-            fines = groups[group]
-            counts = [sum(column) for column in zip(*(self.counts[f] for f in fines))]
-            waits = self._sorted(self.waits, fines)
-            services = self._sorted(self.services, fines)
+            places = groups[group]
+            counts = counts_of[places].sum(axis=0).tolist()
+            waits = self._sorted(waits_of, places)
+            services = self._sorted(services_of, places)
             wait_figures = (*_centre(waits), int(waits.searchsorted(target, side="right")) * 1.0 / len(waits)) \
                 if waits is not None else (None, None, None, None)
             rows.append((group, *counts, *wait_figures,
                          *(_centre(services) if services is not None else (None, None, None))))
         return rows
 
-    def _sorted(self, by_key: dict, fines: list[tuple]):
-        """The times of the fine keys, ascending (an array), or None when they have none."""
-        arrays = [by_key[f] for f in fines if f in by_key]
+    def _sorted(self, arrays_of: list, places: list[int]):
+        """The times of the fine keys at ``places``, ascending (an array), or None when they have none."""
+        arrays = [arrays_of[p] for p in places if arrays_of[p] is not None]
         if not arrays:
             return None
         merged = self._np.concatenate(arrays)
@@ -249,6 +266,7 @@ def _centre(values) -> tuple[float, float, float]:
     return total / n, median, float(values[(9 * n + 9) // 10 - 1])
 
 
+_EPOCH = date(1970, 1, 1)
 _STAT_COLUMNS = ["issued", "served", "no_shows", "transferred", "priority",
                  "wait_mean_min", "wait_median_min", "wait_p90_min", "served_within_target_share",
                  "service_mean_min", "service_median_min", "service_p90_min", "voided"]
@@ -462,14 +480,17 @@ def _bookings_table(conn, params: dict, names: dict) -> Table:
 
 def _skm_tables(conn, config: Config, params: dict, agency_names: dict, served: dict[str, int]) -> dict[str, Table]:
     elements = [e[0] for e in SURVEY_ELEMENTS]
-    means = ", ".join(f"avg({e})" for e in elements)
     where = ("submitted_at >= :survey_lo AND submitted_at < :survey_hi "  # by the index; the next line decides
              "AND substr(datetime(submitted_at, :offset), 1, 10) BETWEEN :from AND :to "
              "AND (:agency IS NULL OR agency_id = :agency)")
-    per_agency = conn.execute(
-        f"SELECT agency_id, count(*), {means} FROM surveys WHERE {where} GROUP BY agency_id ORDER BY agency_id",
-        params).fetchall()
-    overall = conn.execute(f"SELECT 'ALL', count(*), {means} FROM surveys WHERE {where}", params).fetchone()
+    # the surveys read once: per agency the count and each element's sum (whole numbers, exact), so each mean
+    # and the whole MPP's are the sum over the count, as SQLite's avg() of the same scores gives them
+    sums = conn.execute(f"SELECT agency_id, count(*), {', '.join(f'sum({e})' for e in elements)} FROM surveys "
+                        f"WHERE {where} GROUP BY agency_id ORDER BY agency_id", params).fetchall()
+    per_agency = [(agency_id, count, *(total / count for total in totals)) for agency_id, count, *totals in sums]
+    respondents = sum(row[1] for row in sums)
+    overall = ("ALL", respondents, *(sum(row[2 + i] for row in sums) / respondents for i in range(len(elements)))) \
+        if respondents else None
     columns = ["agency_id", "agency", "respondents", *[f"nrr_{e}" for e in elements], "ikm", "grade", "grade_name",
                "served", "sample_needed"]
     # the population each IKM speaks for: the visitors served in the period (PermenPANRB 14/2017's sample rule)
@@ -538,49 +559,77 @@ def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> d
          for day, agency_id, counter_id, reason, count in refused])
 
     window, needed = config.queue.survey_burst_seconds, config.queue.survey_burst_count
-    # Only the counter-days that may hold a burst come to Python: SQL counts, per survey, its counter's surveys
-    # that day within the window ending at it (a count that takes in a survey of the same millisecond after it,
-    # so never fewer than the exact count below); a year's 200,000 surveys as datetimes took 1.5 s of the year's
-    # report (bench/year.py). A time in whole milliseconds is exact: the engine writes them so.
-    rows = conn.execute(
-        "SELECT local_day, counter_id, submitted_at, at_ms FROM ("
-        " SELECT *, max(in_window) OVER (PARTITION BY local_day, counter_id) AS most FROM ("
-        "  SELECT *, count(*) OVER (PARTITION BY local_day, counter_id ORDER BY at_ms"
-        "   RANGE BETWEEN :window_ms PRECEDING AND CURRENT ROW) AS in_window FROM ("
-        "   SELECT substr(datetime(s.submitted_at, :offset), 1, 10) AS local_day, t.counter_id, s.submitted_at,"
-        "    CAST(round(julianday(s.submitted_at) * 86400000.0) AS INTEGER) AS at_ms"
-        "   FROM surveys s JOIN tickets t ON t.id = s.ticket_id"
-        "   WHERE s.submitted_at >= :survey_lo AND s.submitted_at < :survey_hi"
-        "   AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL)"
-        "  WHERE local_day BETWEEN :from AND :to))"
-        " WHERE most >= :needed ORDER BY local_day, counter_id, submitted_at",
-        {**params, "window_ms": round(window * 1000), "needed": needed}).fetchall()
-    by_counter: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for day, counter_id, submitted_at, at_ms in rows:
-        by_counter.setdefault((day, counter_id), []).append((at_ms, submitted_at))
-    bursts = []
-    span = round(window * 1000)
-    for (day, counter_id), times in by_counter.items():
-        in_burst: set[int] = set()
-        most, first_at, start = 0, None, 0
-        for end, (at, _) in enumerate(times):  # the window of survey_burst_seconds ending at each survey
-            while at - times[start][0] > span:
-                start += 1
-            count = end - start + 1
-            if count > most:
-                most = count
-            if count >= needed:
-                in_burst.update(range(start, end + 1))
-                first_at = first_at or times[start][1]
-        if in_burst:
-            bursts.append((day, counter_id, names["counter"].get(counter_id, counter_id), len(times), len(in_burst),
-                           most, window,
-                           datetime.fromisoformat(first_at).astimezone(config.lobby.tz).strftime("%H:%M:%S")))
+    bursts = _survey_bursts(conn, config, params, names, window, needed)
     flagged = Table(
         "survey_bursts", "Survei beruntun per loket (periksa) / Surveys in bursts per counter (check)",
         ["day", "counter_id", "counter", "surveys", "in_bursts", "most_in_window", "window_seconds", "first_burst_at"],
         bursts)
     return {"survey_refusals": refusals, "survey_bursts": flagged}
+
+
+_DAY_MS = 86_400_000
+_GROUP_MS = 100_000_000  # a (day, counter)'s place in a sort key: more than a day's milliseconds apart
+
+
+def _survey_bursts(conn, config: Config, params: dict, names: dict, window: float, needed: int) -> list[tuple]:
+    """Per counter and local day with a burst: (day, counter, name, surveys, in bursts, most in one window,
+    window, the first burst's first survey HH:MM:SS). A burst: ``needed`` or more of the counter's surveys
+    that day within ``window`` seconds (the window ending at each survey, as a person would slide it).
+
+    The surveys' times in whole milliseconds since 1970 (exact: the engine writes them so), each given one sort key
+    (day and counter, then the time of day); every survey's window found at once by a search of the sorted
+    keys. A year's 170,000 surveys read as datetimes took 1.5 s of the year's report, as a SQL window count
+    1.3 s (bench/year.py)."""
+    import numpy as np
+
+    rows = conn.execute(
+        "SELECT t.counter_id, CAST(round((julianday(s.submitted_at) - 2440587.5) * 86400000.0) AS INTEGER), s.submitted_at "
+        "FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
+        "WHERE s.submitted_at >= :survey_lo AND s.submitted_at < :survey_hi "  # by the index; the day below decides
+        "AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL", params).fetchall()
+    if not rows:
+        return []
+    counter_ids, at_ms, submitted = zip(*rows)
+    counters = sorted(set(counter_ids))
+    place = {counter: i for i, counter in enumerate(counters)}
+    local = np.array(at_ms, dtype=np.int64) + round(_utc_offset_hours(config, date.fromisoformat(params["from"]))
+                                                    * 3_600_000)
+    day = local // _DAY_MS  # days since 1970-01-01, local
+    first = (date.fromisoformat(params["from"]) - _EPOCH).days
+    last = (date.fromisoformat(params["to"]) - _EPOCH).days
+    kept = np.flatnonzero((day >= first) & (day <= last))
+    group = (day[kept] - first) * len(counters) + np.array([place[c] for c in counter_ids], dtype=np.int64)[kept]
+    keys = group * _GROUP_MS + (local[kept] - day[kept] * _DAY_MS)
+    order = np.argsort(keys, kind="stable")
+    keys, rows_at = keys[order], kept[order]
+    n = len(keys)
+    if n == 0:
+        return []
+    span = round(window * 1000)
+    start = np.searchsorted(keys, keys - span, side="left")  # the first survey of the window ending at each
+    count = np.arange(n) - start + 1
+    burst_ends = np.flatnonzero(count >= needed)
+    if len(burst_ends) == 0:
+        return []
+    edges = np.zeros(n + 1, dtype=np.int64)  # the surveys in some burst's window: +1 at its first, -1 after its end
+    np.add.at(edges, start[burst_ends], 1)
+    np.add.at(edges, burst_ends + 1, -1)
+    in_burst = np.cumsum(edges[:n]) > 0
+    groups = keys // _GROUP_MS
+    bounds = [0, *(np.flatnonzero(np.diff(groups)) + 1).tolist(), n]
+    out = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        ends = burst_ends[(burst_ends >= lo) & (burst_ends < hi)]
+        if len(ends) == 0:
+            continue
+        g = int(groups[lo])
+        counter_id = counters[g % len(counters)]
+        first_at = submitted[int(rows_at[int(start[ends[0]])])]
+        out.append(((_EPOCH + timedelta(days=first + g // len(counters))).isoformat(), counter_id,
+                    names["counter"].get(counter_id, counter_id), hi - lo, int(in_burst[lo:hi].sum()),
+                    int(count[lo:hi].max()), window,
+                    datetime.fromisoformat(first_at).astimezone(config.lobby.tz).strftime("%H:%M:%S")))
+    return out
 
 
 # ---------------------------------------------------------------------- outputs

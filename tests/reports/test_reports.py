@@ -316,9 +316,9 @@ def test_the_html_report_prints_on_a4_with_every_column_whole(month, tmp_path):
 
 
 def test_survey_bursts_at_the_edges_equal_the_old_count(month, tmp_path):
-    """The burst check picks its counter-days in SQL (a window count in whole milliseconds) and counts in
-    Python only those: the same table as the old count over every survey, where two surveys share a
-    millisecond and where a burst spans exactly the window, or the window and one millisecond."""
+    """The burst check (every survey's window found at once by a search of sorted keys, in whole
+    milliseconds): the same table as the old count survey by survey, where two surveys share a millisecond
+    and where a burst spans exactly the window, or the window and one millisecond."""
     import shutil
 
     from support import report_before_m009
