@@ -6,12 +6,13 @@ The server is the real one (uvicorn, SQLite file) in its own process, on a fast 
 same in every process): a day's open half (07:00-19:00, Monday to Saturday) takes `--day-seconds` real seconds,
 its closed half (and each half of a Sunday) `--night-seconds`, so the calls fill the run while the day
 roll-over, the daily tidy-up and the ticker still run as they would over weeks (30 days: ~54 min, ~2,000 calls).
-The clock stands at 07:00 until every window is up. The kiosk, counter and display are the real Qt windows (offscreen), each in its own process on the same fast
-clock, built as their tests build them (bench/_soak_windows.py): visitors tap through the kiosk's screens, an
-officer clicks call-next and finish at loket-1 (and logs in again when the session's 12 hours are over), the
-display shows, chimes, speaks (a fake synthesizer's short tones, as in its tests) and signs (the real clips).
-The lobby day is long (07:00-19:00 weekdays, Saturday mornings): one counter calls every 1.2 s, just above the
-display's 1 s flash, so a call never waits for its slot.
+The clock stands at 07:00 until every window is up. The kiosk, counter and display are the real Qt windows
+(offscreen), each in its own process on the same fast clock, built as their tests build them
+(bench/_soak_windows.py): visitors tap through the kiosk's screens, an officer clicks call-next and finish at
+loket-1 (and logs in again when the session's 12 hours are over), the display shows, chimes, speaks (a fake
+synthesizer's short tones, as in its tests) and signs (the real clips). The lobby day is long (07:00-19:00
+weekdays, Saturday mornings): one counter calls every 1.2 s, just above the display's 1 s flash, so a call never
+waits for its slot.
 Prints, for every process, RSS, threads and open files at the end of day 1 and of day N (target: growth ≤ 10 %),
 which Python object types grew most in each window, and the call → display latency (the counter's click to the
 display's big code label painted with that code) p50/p95 over day 1 and over day N (target: day N's p95
@@ -259,7 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     first = latencies(folder / "sent.txt", folder / "seen.txt", t0.value, day_end[0])
     last = latencies(folder / "sent.txt", folder / "seen.txt", day_end[-2], day_end[-1])
     done = {process.name: counted.value for process, _ready, counted in windows}
-    print(f"{args.days} lobby days of {args.day_seconds:g} s open and {args.night_seconds:g} s closed: {done['kiosk']} tickets tapped at the kiosk, "
+    print(f"{args.days} lobby days of {args.day_seconds:g} s open and {args.night_seconds:g} s closed: "
+          f"{done['kiosk']} tickets tapped at the kiosk, "
           f"{done['counter']} calls clicked at the counter, {done['display']} codes painted on the display")
     figures = report(samples, args.days, first, last)
     census = read_census(folder, [w[0].name for w in windows], args.days)

@@ -583,13 +583,14 @@ def _survey_bursts(conn, config: Config, params: dict, names: dict, window: floa
     import numpy as np
 
     rows = conn.execute(
-        "SELECT t.counter_id, CAST(round((julianday(s.submitted_at) - 2440587.5) * 86400000.0) AS INTEGER), s.submitted_at "
+        "SELECT t.counter_id, s.submitted_at, "
+        "CAST(round((julianday(s.submitted_at) - 2440587.5) * 86400000.0) AS INTEGER) "
         "FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
         "WHERE s.submitted_at >= :survey_lo AND s.submitted_at < :survey_hi "  # by the index; the day below decides
         "AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL", params).fetchall()
     if not rows:
         return []
-    counter_ids, at_ms, submitted = zip(*rows)
+    counter_ids, submitted, at_ms = zip(*rows)
     counters = sorted(set(counter_ids))
     place = {counter: i for i, counter in enumerate(counters)}
     local = np.array(at_ms, dtype=np.int64) + round(_utc_offset_hours(config, date.fromisoformat(params["from"]))
