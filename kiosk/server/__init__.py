@@ -19,12 +19,37 @@ def create_app(*args, **kwargs):
 
 def main(args) -> int:
     """`mpp-kiosk server [--config PATH] [--host H] [--port P] [--db PATH]`."""
+    import gc
+
+    from kiosk.server import listen
+    from kiosk.tls import TlsError
+
+    # The start imports FastAPI, pydantic and the lobby's models: hundreds of thousands of new objects, each few
+    # hundred of them a cyclic collection that frees nothing. None runs until the app is built; what the start
+    # made is then frozen out of later collections (a long-running server's full passes skip it).
+    gc.disable()
+    try:
+        built = _build(args)
+    finally:
+        gc.freeze()
+        gc.enable()
+    if isinstance(built, int):
+        return built
+    app, config, host, port = built
+    try:
+        listen.serve(app, config, host, port)
+    except (listen.ListenError, TlsError) as exc:
+        print(f"server: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _build(args):
+    """(the app, its config, host, port) to serve, or the exit code."""
     import sqlite3
 
     from kiosk.cli import load_or_report
     from kiosk.logs import setup_logging
-    from kiosk.server import listen
-    from kiosk.tls import TlsError
 
     config = load_or_report(args.config)
     if config is None:
@@ -45,12 +70,7 @@ def main(args) -> int:
     scheme = "https" if config.server.tls_cert else "http"
     log.info("queue server for %s on %s://%s:%d, database %s, log %s", config.lobby.name, scheme, host, port,
              db_path, log_file)
-    try:
-        listen.serve(app, config, host, port)
-    except (listen.ListenError, TlsError) as exc:
-        print(f"server: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return app, config, host, port
 
 
 def watch_config(path, role: str):
