@@ -13,13 +13,24 @@ import threading
 import time
 from pathlib import Path
 
-import sqlite_utils
-from sqlite_utils import Migrations
+from typing import TYPE_CHECKING
 
-migrations = Migrations("mpp-kiosk")
+if TYPE_CHECKING:
+    import sqlite_utils
+
+# The schema's migrations in order, applied by sqlite-utils' Migrations (set "mpp-kiosk", its table
+# _sqlite_migrations). sqlite-utils is imported only when one is pending: a start on a database at the current
+# schema reads the applied names and goes on (the import was ~40 ms of every server start).
+MIGRATION_SET = "mpp-kiosk"
+MIGRATIONS: list = []
 
 
-@migrations()
+def migration(func):
+    MIGRATIONS.append(func)
+    return func
+
+
+@migration
 def m001_queue(db: sqlite_utils.Database) -> None:
     # statement by statement: executescript() would commit the migration's transaction
     _run_each(db, """
@@ -89,7 +100,7 @@ def m001_queue(db: sqlite_utils.Database) -> None:
         """)
 
 
-@migrations()
+@migration
 def m002_staff_sessions(db: sqlite_utils.Database) -> None:
     # Staff sessions survive a server restart; only a hash of each bearer token is kept.
     _run_each(db, """
@@ -103,7 +114,7 @@ def m002_staff_sessions(db: sqlite_utils.Database) -> None:
         """)
 
 
-@migrations()
+@migration
 def m003_ticket_request_ids(db: sqlite_utils.Database) -> None:
     # The kiosk's id for one tap: a retried issue whose first answer was lost finds the
     # ticket it already made instead of making a second. NULL for tickets issued without one.
@@ -113,7 +124,7 @@ def m003_ticket_request_ids(db: sqlite_utils.Database) -> None:
         """)
 
 
-@migrations()
+@migration
 def m004_ticket_voids(db: sqlite_utils.Database) -> None:
     # A supervisor's void (state 'voided'): when, why and by whom, kept on the ticket for the report and audit.
     _run_each(db, """
@@ -123,7 +134,7 @@ def m004_ticket_voids(db: sqlite_utils.Database) -> None:
         """)
 
 
-@migrations()
+@migration
 def m005_survey_refusals(db: sqlite_utils.Database) -> None:
     # Refused surveys, counted per local day, agency, service, finishing counter and reason: the report
     # shows how many and why. A count, not a row per attempt: a flood cannot fill the disk, and
@@ -143,7 +154,7 @@ def m005_survey_refusals(db: sqlite_utils.Database) -> None:
         """)
 
 
-@migrations()
+@migration
 def m006_devices(db: sqlite_utils.Database) -> None:
     # Devices enrolled at run time (kiosk.enrolment): only the SHA-256 of each key is kept. A revoked row stays
     # (its key answers "revoked", not "unknown"); a name is unique among the devices not revoked.
@@ -176,7 +187,7 @@ def m006_devices(db: sqlite_utils.Database) -> None:
         """)
 
 
-@migrations()
+@migration
 def m007_session_devices(db: sqlite_utils.Database) -> None:
     # A staff session remembers the enrolled counter PC it was opened from (its key hash; NULL for a config
     # device): revoking that PC ends the session too.
@@ -185,7 +196,7 @@ def m007_session_devices(db: sqlite_utils.Database) -> None:
         """)
 
 
-@migrations()
+@migration
 def m008_bookings(db: sqlite_utils.Database) -> None:
     # Bookings ahead (antrean online). A slot is (service, day, slot_time); `places` counts the live bookings
     # of a slot and its UNIQUE row is what two processes race for (kiosk.engine books under BEGIN IMMEDIATE).
@@ -235,7 +246,7 @@ def m008_bookings(db: sqlite_utils.Database) -> None:
         """)
 
 
-@migrations()
+@migration
 def m009_day_aggregates(db: sqlite_utils.Database) -> None:
     # What the report needs per ticket, kept on the ticket row by the engine in the call's transaction: the first
     # call's time and counter (a recall, transfer or rejoin does not move them). Before this the report grouped the
@@ -290,7 +301,7 @@ def m009_day_aggregates(db: sqlite_utils.Database) -> None:
                    f"{forget.format(days=days)} END")
 
 
-@migrations()
+@migration
 def m011_ticket_officer(db: sqlite_utils.Database) -> None:
     # the officer logged in at the counter when the ticket was called, finished or marked no-show:
     # the report's per-officer table (issue 18)
@@ -299,7 +310,7 @@ def m011_ticket_officer(db: sqlite_utils.Database) -> None:
     """)
 
 
-@migrations()
+@migration
 def m012_notices(db: sqlite_utils.Database) -> None:
     # Notices a manager puts on the displays' ticker (POST /api/v1/notices): kept until removed or until
     # their own end; a removed one keeps its row (who put it up and who took it down).
@@ -317,7 +328,7 @@ def m012_notices(db: sqlite_utils.Database) -> None:
     """)
 
 
-@migrations()
+@migration
 def m013_notice_sign(db: sqlite_utils.Database) -> None:
     # a notice may name its clip in the sign pack (token "notice:<sign>"): the displays sign it between calls
     _run_each(db, """
@@ -325,7 +336,7 @@ def m013_notice_sign(db: sqlite_utils.Database) -> None:
     """)
 
 
-@migrations()
+@migration
 def m014_booking_indexes(db: sqlite_utils.Database) -> None:
     # a booking checks the e-mail's other bookings of the day (the per-person limit), and a booking's page reads
     # its messages: without these, both scanned the day's bookings and every message (bench/booking.py)
@@ -335,7 +346,7 @@ def m014_booking_indexes(db: sqlite_utils.Database) -> None:
     """)
 
 
-@migrations()
+@migration
 def m015_day_officers(db: sqlite_utils.Database) -> None:
     # The report's per-officer figures per closed day (kiosk.aggregates: sums and counts, issue 19): before this
     # the per-officer table read every ticket and survey of its period. A survey counts on its ticket's day and may
@@ -370,7 +381,7 @@ def m015_day_officers(db: sqlite_utils.Database) -> None:
         aggregates.build_officers(db.conn, day)
 
 
-@migrations()
+@migration
 def m016_personal_field_indexes(db: sqlite_utils.Database) -> None:
     # The tidy-up erases each personal field older than the period (kiosk.retention) at every start and every
     # day: without these it read every ticket (no index on issued_at: 0.2 s of a start on a year's 700,000) and
@@ -499,6 +510,23 @@ class Checkpointer:
             self._thread.join()
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Apply the pending migrations (none: nothing imported, nothing written)."""
+    try:
+        applied = {name for (name,) in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,))}
+    except sqlite3.OperationalError:  # a new file: no migrations table yet
+        applied = set()
+    if all(func.__name__ in applied for func in MIGRATIONS):
+        return
+    import sqlite_utils
+
+    migrations = sqlite_utils.Migrations(MIGRATION_SET)
+    for func in MIGRATIONS:
+        migrations()(func)
+    migrations.apply(sqlite_utils.Database(conn))
+
+
 class Store:
     """One connection, serialised by a lock; writes in BEGIN IMMEDIATE; the WAL checkpointed on a thread."""
 
@@ -517,19 +545,19 @@ class Store:
         # lose the last commits.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        self.db = sqlite_utils.Database(conn)
+        self._conn = conn
         self.lock = threading.RLock()
         self.checkpointer: Checkpointer | None = None
         # Under the write lock: processes opening a new file together would otherwise
         # all see the migrations pending and race to create the tables.
         with self.write():
-            migrations.apply(self.db)  # each migration becomes a savepoint of this transaction
+            _migrate(conn)  # each migration becomes a savepoint of this transaction
         if str(path) != ":memory:":
             self.checkpointer = Checkpointer(self.path)  # it counts the commits after the migrations'
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
 
     @contextlib.contextmanager
     def write(self):
