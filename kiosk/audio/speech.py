@@ -243,28 +243,38 @@ class Pyttsx3Synthesizer:
                               f"(audio.voices has {sorted(self.voices)})") from None
 
 
+EMPTY_RETRIES = 1  # an empty file said again once (see _save_wav)
+
+
 def _save_wav(engine, text: str, voice: str, rate: int, volume: float, path: Path) -> Path:
     """Runs on the worker thread: one phrase, one runAndWait (pyttsx3 keeps only the last queued one)."""
     if path.is_file():  # another synthesizer made it while this job waited
         return path
     errors = getattr(engine, "_mpp_errors", [])
-    errors.clear()
     tmp = _atomic_target(path)
     try:
-        engine.setProperty("voice", voice)
-        engine.setProperty("rate", rate)
-        engine.setProperty("volume", volume)
-        _wait_for_espeak(engine)
-        engine.save_to_file(text, str(tmp))
-        engine.runAndWait()
-        if errors:
-            # espeak keeps the previous voice when a name is unknown: never speak in the wrong one
-            raise SpeechError(_explain(errors[0], voice))
-        if not tmp.is_file():
-            raise SpeechError(f"the speech engine wrote no file for voice {voice!r}")
-        with wave.open(str(tmp), "rb") as wav:
-            if wav.getnframes() == 0:
-                raise SpeechError(f"the speech engine wrote an empty file for voice {voice!r}")
+        # espeak-ng now and then writes a file of no samples (seen on a machine short of memory): said once
+        # more before it is an error
+        for attempt in range(EMPTY_RETRIES + 1):
+            errors.clear()
+            engine.setProperty("voice", voice)
+            engine.setProperty("rate", rate)
+            engine.setProperty("volume", volume)
+            _wait_for_espeak(engine)
+            engine.save_to_file(text, str(tmp))
+            engine.runAndWait()
+            if errors:
+                # espeak keeps the previous voice when a name is unknown: never speak in the wrong one
+                raise SpeechError(_explain(errors[0], voice))
+            if not tmp.is_file():
+                raise SpeechError(f"the speech engine wrote no file for voice {voice!r}")
+            with wave.open(str(tmp), "rb") as wav:
+                if wav.getnframes() > 0:
+                    break
+            log.warning("the speech engine wrote an empty file for voice %r (%r), attempt %d", voice, text,
+                        attempt + 1)
+        else:
+            raise SpeechError(f"the speech engine wrote an empty file for voice {voice!r}")
         os.replace(tmp, path)
         return path
     finally:

@@ -253,3 +253,41 @@ def test_real_playlist_from_config(tmp_path):
     infos = [wav_info(p) for p in playlist]
     assert all(i.channels == 1 and i.rms > 0.02 for i in infos)
     assert all(1.0 <= i.duration_s <= 8.0 for i in infos[1:])
+
+
+class _EmptyFirstEngine:
+    """A stand-in for pyttsx3's engine: its first ``empty`` files hold no samples (as espeak-ng's now and then
+    on a machine short of memory), the next ones a tenth of a second of silence."""
+
+    def __init__(self, empty: int):
+        self.empty, self.calls, self._target = empty, 0, None
+
+    def setProperty(self, name, value):  # noqa: N802 (pyttsx3's name)
+        pass
+
+    def save_to_file(self, text, target):
+        self._target = target
+
+    def runAndWait(self):  # noqa: N802
+        self.calls += 1
+        frames = 0 if self.calls <= self.empty else 2205
+        with wave.open(self._target, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(22050)
+            out.writeframes(b"\0\0" * frames)
+
+
+def test_an_empty_file_from_the_engine_is_said_once_more_then_an_error(tmp_path, caplog):
+    from kiosk.audio.speech import EMPTY_RETRIES, SpeechError, _save_wav
+
+    engine = _EmptyFirstEngine(empty=EMPTY_RETRIES)
+    with caplog.at_level(logging.WARNING, logger="kiosk.audio.speech"):
+        path = _save_wav(engine, "Nomor A-001", "id", 150, 1.0, tmp_path / "a.wav")
+    with wave.open(str(path), "rb") as wav:
+        assert wav.getnframes() == 2205
+    assert engine.calls == EMPTY_RETRIES + 1 and "empty file" in caplog.text
+    always_empty = _EmptyFirstEngine(empty=10)
+    with pytest.raises(SpeechError, match="empty file"):
+        _save_wav(always_empty, "Nomor A-002", "id", 150, 1.0, tmp_path / "b.wav")
+    assert always_empty.calls == EMPTY_RETRIES + 1 and not (tmp_path / "b.wav").exists()
