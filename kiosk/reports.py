@@ -266,7 +266,6 @@ def _centre(values) -> tuple[float, float, float]:
     return total / n, median, float(values[(9 * n + 9) // 10 - 1])
 
 
-_EPOCH = date(1970, 1, 1)
 _STAT_COLUMNS = ["issued", "served", "no_shows", "transferred", "priority",
                  "wait_mean_min", "wait_median_min", "wait_p90_min", "served_within_target_share",
                  "service_mean_min", "service_median_min", "service_p90_min", "voided"]
@@ -567,6 +566,7 @@ def _survey_honesty_tables(conn, config: Config, params: dict, names: dict) -> d
     return {"survey_refusals": refusals, "survey_bursts": flagged}
 
 
+_EPOCH = date(1970, 1, 1)
 _DAY_MS = 86_400_000
 _GROUP_MS = 100_000_000  # a (day, counter)'s place in a sort key: more than a day's milliseconds apart
 
@@ -576,9 +576,9 @@ def _survey_bursts(conn, config: Config, params: dict, names: dict, window: floa
     window, the first burst's first survey HH:MM:SS). A burst: ``needed`` or more of the counter's surveys
     that day within ``window`` seconds (the window ending at each survey, as a person would slide it).
 
-    The surveys' times in whole milliseconds since 1970 (exact: the engine writes them so), each given one sort key
-    (day and counter, then the time of day); every survey's window found at once by a search of the sorted
-    keys. A year's 170,000 surveys read as datetimes took 1.5 s of the year's report, as a SQL window count
+    The surveys' times in whole milliseconds since 1970 (exact: the engine writes them so), each given one
+    sort key (day and counter, then the time of day); every survey's window found at once by a search of the
+    sorted keys. A year's 170,000 surveys read as datetimes took 1.5 s of the year's report, as a SQL window count
     1.3 s (bench/year.py)."""
     import numpy as np
 
@@ -617,15 +617,12 @@ def _survey_bursts(conn, config: Config, params: dict, names: dict, window: floa
     np.add.at(edges, burst_ends + 1, -1)
     in_burst = np.cumsum(edges[:n]) > 0
     groups = keys // _GROUP_MS
-    bounds = [0, *(np.flatnonzero(np.diff(groups)) + 1).tolist(), n]
     out = []
-    for lo, hi in zip(bounds, bounds[1:]):
-        ends = burst_ends[(burst_ends >= lo) & (burst_ends < hi)]
-        if len(ends) == 0:
-            continue
-        g = int(groups[lo])
+    for g in np.unique(groups[burst_ends]).tolist():  # the counter-days with a burst, in (day, counter) order
+        lo, hi = (int(i) for i in np.searchsorted(groups, [g, g + 1]))
+        first_end = int(burst_ends[np.searchsorted(burst_ends, lo)])
         counter_id = counters[g % len(counters)]
-        first_at = submitted[int(rows_at[int(start[ends[0]])])]
+        first_at = submitted[int(rows_at[int(start[first_end])])]
         out.append(((_EPOCH + timedelta(days=first + g // len(counters))).isoformat(), counter_id,
                     names["counter"].get(counter_id, counter_id), hi - lo, int(in_burst[lo:hi].sum()),
                     int(count[lo:hi].max()), window,
