@@ -67,7 +67,7 @@ QUEUE_EVENTS = frozenset(set(EventType) - NO_QUEUE_CHANGE)
 
 
 class Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     has_ticket: ClassVar[bool | None] = False
     has_counter: ClassVar[bool | None] = False
 
@@ -232,7 +232,7 @@ class HelpAcknowledged(Payload):
 
 class NoticeEntry(BaseModel):
     """One notice on the displays' ticker."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: int
     text: dict[str, str]      # lang -> words: {"id": "...", "en": "..."}
     until: str | None         # ISO time it ends by itself, or None (until taken down)
@@ -275,7 +275,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
 class Event(BaseModel):
     """One row of the event log, as ``events_since`` and the event stream give it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     seq: int
     type: EventType

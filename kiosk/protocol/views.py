@@ -4,6 +4,10 @@ A view is a strict pydantic model: a client reads ``service.waiting``, never
 ``service.get("waitng", 0)``, so a misspelt field is an error where it is written, not a silent
 zero on a kiosk. ``extra="ignore"`` on reading keeps an older client working against a newer
 server that answers with more fields.
+
+Every view and event model is built (its validator and serializer) at its first use, not at import
+(``defer_build``): a process uses a few of the 85, and the server's start imports them all. The bodies
+(kiosk/protocol/requests.py) are built at import: FastAPI reads them as it adds the routes.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class View(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class ServiceStatusView(View):
@@ -394,7 +398,7 @@ class RefusedPairingView(View):
 
 class ReportPeriodView(BaseModel):
     # "from" is a Python keyword: the field is period_from, spelt "from" on the wire
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
     period_from: str = Field(alias="from")
     to: str
@@ -442,7 +446,7 @@ class IkmView(View):
 
 
 class IkmMonthView(IkmView):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
     month_from: str = Field(alias="from")
 
