@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 MISSING_TOKEN_MS = 1000
 STUCK_MARGIN_MS = 3000
 UNKNOWN_DURATION_LIMIT_MS = 15000
+# Calls waiting behind the one signed (a burst's calls are signed briefly, ~3 s each: this is minutes of signing).
+# Beyond it the oldest waiting call is left to the board and the voice: signed that late it tells no one
+# anything, and a queue that only grows would hold the display's memory for as long as the calls come faster
+# than they can be signed (bench/soak.py: 1,300 calls waited after 30 days of a call every 1.2 s).
+MAX_WAITING_CALLS = 40
 # the badge over a stand-in clip; the display passes its catalog text (display.stand_in) in its languages
 STAND_IN_BADGE = "CONTOH · stand-in"
 
@@ -138,6 +143,7 @@ class SignPanel(QWidget):
     token_finished = Signal(str, str)   # token, outcome: ended | missing | error | stuck
     call_started = Signal(object)       # key
     call_finished = Signal(object)      # key
+    call_skipped = Signal(object)       # key of a call left unsigned: MAX_WAITING_CALLS were waiting before it
     idle_started = Signal()
     notice_started = Signal(object)     # key of a notice being signed between calls
     notice_finished = Signal(object, bool)  # key, True when it was signed to its end (False: a call stopped it)
@@ -153,6 +159,7 @@ class SignPanel(QWidget):
         self.missing_ms = missing_ms
         self.history: deque[tuple[str, str]] = deque(maxlen=1000)  # (token, outcome) of the tokens handled lately
         self.queued_keys: deque = deque(maxlen=1000)  # the key of every call queued here, latest last
+        self.skipped_calls = 0  # calls left unsigned since the start (MAX_WAITING_CALLS)
         self._queue: list[_SignedCall] = []
         self._call: _SignedCall | None = None
         self._item: PlaylistItem | None = None
@@ -198,11 +205,18 @@ class SignPanel(QWidget):
         self._go_idle()
 
     def play_call(self, key: Hashable, items: list[PlaylistItem], title: str = "") -> None:
-        """Queue one call's playlist; calls are signed one after another, never cut short (a notice is)."""
+        """Queue one call's playlist; calls are signed one after another, never cut short (a notice is); with
+        MAX_WAITING_CALLS already waiting, the oldest of them is left unsigned."""
         if self._closed or not items:
             return
         self.queued_keys.append(key)
         self._queue.append(_SignedCall(key, title, list(items)))
+        while len(self._queue) > MAX_WAITING_CALLS:
+            skipped = self._queue.pop(0)
+            self.skipped_calls += 1
+            log.warning("sign panel: %d calls wait to be signed; call %s left to the board", MAX_WAITING_CALLS,
+                        skipped.key)
+            self.call_skipped.emit(skipped.key)
         if self._call is not None and self._call.notice:
             self._stop_notice()
         if self._call is None:

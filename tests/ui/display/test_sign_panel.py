@@ -94,3 +94,25 @@ def test_calls_are_signed_one_after_another(qtbot):
     qtbot.waitUntil(lambda: len(order) == 4, timeout=6000)
     assert order == [("start", 1), ("end", 1), ("start", 2), ("end", 2)]
     panel.shutdown()
+
+
+def test_calls_coming_faster_than_signs_leave_the_oldest_waiting_unsigned_and_the_queue_bounded(qtbot):
+    """A display that signs for months under more calls than it can sign keeps at most MAX_WAITING_CALLS
+    waiting: the oldest waiting call is left to the board (told by call_skipped), the newest are signed."""
+    from kiosk.ui.display.sign_panel import MAX_WAITING_CALLS
+
+    clips, _info = load_clip_mapping(SIGN_DIR / "mapping.toml")
+    panel = SignPanel(None, playback_rate=4.0)
+    qtbot.addWidget(panel)
+    skipped, started = [], []
+    panel.call_skipped.connect(skipped.append)
+    panel.call_started.connect(started.append)
+    short = [PlaylistItem("A", SIGN_DIR / clips["A"])]
+    extra = 7
+    for key in range(1, MAX_WAITING_CALLS + extra + 2):  # the first is signed at once, the rest wait
+        panel.play_call(key, short)
+    assert panel.waiting_calls == MAX_WAITING_CALLS
+    assert skipped == list(range(2, 2 + extra)) and panel.skipped_calls == extra
+    qtbot.waitUntil(lambda: len(started) >= 2, timeout=6000)
+    assert started[:2] == [1, 2 + extra]  # after the first, the oldest call still waiting
+    panel.shutdown()
