@@ -12,7 +12,6 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
