@@ -9,6 +9,7 @@ a normal request still takes well under 200 ms.
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import os
 import select
@@ -351,6 +352,11 @@ def test_slow_clients_do_not_slow_down_anyone_else(server, witness):
     staff = ApiClient(server.url, DEVICE_KEYS["counter-app"])
     staff.login("petugas1", "1234", "loket-1")
     latencies = []
+    # the figures are the server's: after a whole run's tests this process's heap is large and one full collection
+    # of it inside timed() would be counted as the server's (CI saw one 435 ms request among 160 of median 3.9 ms),
+    # so this process collects now and holds its collector off until the figures are taken
+    gc.collect()
+    gc.disable()
     try:
         time.sleep(1.5)  # the attack is under way
         deadline = time.monotonic() + 6
@@ -370,6 +376,7 @@ def test_slow_clients_do_not_slow_down_anyone_else(server, witness):
               f"{headers.closed_by_server + bodies.closed_by_server}")
         assert max(latencies) < 200, sorted(latencies)[-5:]
     finally:
+        gc.enable()
         headers.stop()
         bodies.stop()
         deaf.close()
