@@ -1110,9 +1110,10 @@ class QueueEngine:
                 self._record_survey_refusal(conn, ticket, reason, now)
             else:
                 conn.execute(
-                    "INSERT INTO surveys (ticket_id, submitted_at, agency_id, service_id, u1, u2, u3, u4, u5, u6, u7, "
-                    "u8, u9, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (ticket.id, iso(now), ticket.agency_id, ticket.service_id, *scores, str(comment)[:1000]))
+                    "INSERT INTO surveys (ticket_id, submitted_at, agency_id, service_id, counter_id, u1, u2, u3, u4, "
+                    "u5, u6, u7, u8, u9, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (ticket.id, iso(now), ticket.agency_id, ticket.service_id, ticket.counter_id, *scores,
+                     str(comment)[:1000]))
                 self._emit(conn, EventType.SURVEY_SUBMITTED, now, ticket_id=ticket.id, code=ticket.code)
         if reason == "unknown_ticket":
             raise errors.UnknownTicket("?")

@@ -579,15 +579,13 @@ def _survey_bursts(conn, config: Config, params: dict, names: dict, window: floa
     The surveys' times in whole milliseconds since 1970 (exact: the engine writes them so), each given one
     sort key (day and counter, then the time of day); every survey's window found at once by a search of the
     sorted keys. A year's 170,000 surveys read as datetimes took 1.5 s of the year's report, as a SQL window count
-    1.3 s (bench/year.py)."""
+    1.3 s (bench/year.py). Read from the index surveys_bursts alone (store.m017_survey_counters)."""
     import numpy as np
 
     rows = conn.execute(
-        "SELECT t.counter_id, s.submitted_at, "
-        "CAST(round((julianday(s.submitted_at) - 2440587.5) * 86400000.0) AS INTEGER) "
-        "FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
-        "WHERE s.submitted_at >= :survey_lo AND s.submitted_at < :survey_hi "  # by the index; the day below decides
-        "AND (:agency IS NULL OR s.agency_id = :agency) AND t.counter_id IS NOT NULL", params).fetchall()
+        "SELECT counter_id, submitted_at, CAST(round((julianday(submitted_at) - 2440587.5) * 86400000.0) AS INTEGER) "
+        "FROM surveys WHERE submitted_at >= :survey_lo AND submitted_at < :survey_hi "  # the day below decides
+        "AND (:agency IS NULL OR agency_id = :agency) AND counter_id IS NOT NULL", params).fetchall()
     if not rows:
         return []
     counter_ids, submitted, at_ms = zip(*rows)

@@ -85,7 +85,7 @@ def test_a_period_is_read_by_the_day_index(days):
         assert "USING INDEX tickets_day" in plan, plan
         plan = " ".join(row[-1] for row in conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM surveys WHERE submitted_at >= ? AND submitted_at < ?", ("a", "b")))
-        assert "surveys_submitted" in plan, plan
+        assert "surveys_bursts" in plan, plan
         # the booking table's waits: the tickets of the days and services with bookings, not the period's
         plan = " ".join(row[-1] for row in conn.execute(
             "EXPLAIN QUERY PLAN " + reports._BOOKING_WAITS, {"from": "a", "to": "b", "agency": None}))
@@ -137,7 +137,7 @@ def test_the_migration_fills_the_first_calls_of_an_older_database(days, monkeypa
     old_report = _old_way(config, old, monkeypatch, DAY_1, DAY_2)
     expected = _tables(old_report)
     with sqlite3.connect(old) as conn:  # the database as m008 left it (m015 first: its triggers read m009's tables)
-        for statement in (*UNDO_M015, "DROP INDEX tickets_day", "DROP INDEX surveys_submitted",
+        for statement in (*UNDO_M017, *UNDO_M015, "DROP INDEX tickets_day", "DROP INDEX surveys_submitted",
                           "DROP TABLE day_aggregates",
                           "DROP TABLE day_visits", "DROP TABLE day_hours", "DROP TABLE day_forgotten",
                           "DROP TRIGGER tickets_insert_forgets_day",
@@ -148,6 +148,37 @@ def test_the_migration_fills_the_first_calls_of_an_older_database(days, monkeypa
             conn.execute(statement)
     Store(old).close()
     assert _as_old(build_report(config, old, DAY_1, DAY_2), old_report) == expected
+
+
+# the database as m016 left it (the index m017 dropped made again, for the undo of m009 above)
+UNDO_M017 = ("DROP INDEX surveys_bursts", "ALTER TABLE surveys DROP COLUMN counter_id",
+             "CREATE INDEX surveys_submitted ON surveys (submitted_at)",
+             "DELETE FROM _sqlite_migrations WHERE name = 'm017_survey_counters'")
+
+
+def test_each_survey_keeps_its_counter_and_the_bursts_read_only_the_surveys(days, tmp_path):
+    config, db = days
+    with sqlite3.connect(db) as conn:  # the engine wrote each survey's counter: its finished ticket's
+        pairs = conn.execute("SELECT s.counter_id, t.counter_id FROM surveys s JOIN tickets t ON t.id = s.ticket_id"
+                             ).fetchall()
+        plan = " ".join(row[-1] for row in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT counter_id, submitted_at FROM surveys WHERE submitted_at >= ? AND "
+            "submitted_at < ? AND (? IS NULL OR agency_id = ?) AND counter_id IS NOT NULL", ("a", "b", None, None)))
+    assert len(pairs) > 20 and all(ours == theirs and ours for ours, theirs in pairs), pairs
+    assert "COVERING INDEX surveys_bursts" in plan, plan  # not one ticket row read
+    old = tmp_path / "before-m017.sqlite"
+    with sqlite3.connect(db) as source, sqlite3.connect(old) as target:
+        source.backup(target)
+    expected = _tables(build_report(config, old, DAY_1, DAY_2))
+    with sqlite3.connect(old) as conn:
+        for statement in UNDO_M017:
+            conn.execute(statement)
+    Store(old).close()  # m017 again: the counters filled from the tickets
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("SELECT s.ticket_id, s.counter_id FROM surveys s ORDER BY 1").fetchall() == \
+            conn.execute("SELECT s.ticket_id, t.counter_id FROM surveys s JOIN tickets t ON t.id = s.ticket_id "
+                         "ORDER BY 1").fetchall()
+    assert _tables(build_report(config, old, DAY_1, DAY_2)) == expected
 
 
 def test_the_report_command_explains_a_database_it_cannot_read(tmp_path):
