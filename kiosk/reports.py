@@ -172,10 +172,12 @@ class _Figures:
         import numpy  # here, not at the module's import: the server imports this module, and starts without it
 
         self._np = numpy
-        self.counts: dict[tuple, tuple] = {}
-        self.waits: dict[tuple, "numpy.ndarray"] = {}
-        self.services: dict[tuple, "numpy.ndarray"] = {}
-        self._by_place = None
+        # per fine key (the rows are unique on it: a day is built or it is not), in the same places of four lists
+        self.fines: list[tuple] = []
+        self.counts: list[tuple] = []
+        self.waits: list["numpy.ndarray | None"] = []
+        self.services: list["numpy.ndarray | None"] = []
+        self._counts_array = None
         built = {row[0] for row in conn.execute(_BUILT, params)}
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS unbuilt (day TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.unbuilt")
@@ -191,18 +193,20 @@ class _Figures:
 
     def _add(self, rows) -> None:
         texts: list[str] = []  # every row's comma lists, parsed in one call (50,000 rows a year: one call each
-        owners: list[tuple[dict, tuple]] = []  # was 0.6 s of the year's report)
+        owners: list[tuple[list, int]] = []  # was 0.6 s of the year's report)
         weeks: dict[str, str] = {}
         for day, month, agency_id, service_id, counter_id, *counts, waits, services in rows:
             week = weeks.get(day)
             if week is None:  # SQLite's strftime('%Y-W%W'): weeks begin on Monday, days before the first are W00
                 week = weeks[day] = date.fromisoformat(day).strftime("%Y-W%W")
-            fine = (day, week, month, agency_id, service_id, counter_id)
-            self.counts[fine] = tuple(counts)
+            place = len(self.fines)
+            self.fines.append((day, week, month, agency_id, service_id, counter_id))
+            self.counts.append(tuple(counts))
             for text, times in ((waits, self.waits), (services, self.services)):
+                times.append(None)
                 if text is not None:
                     texts.append(text)
-                    owners.append((times, fine))
+                    owners.append((times, place))
         if not texts:
             return
         np = self._np
@@ -210,28 +214,27 @@ class _Figures:
         values = np.fromstring(",".join(texts), dtype=np.float64, sep=",")
         if len(values) != ends[-1]:
             raise ValueError(f"the day aggregates' times do not read back: {len(values)} numbers of {ends[-1]}")
-        for (times, fine), part in zip(owners, np.split(values, ends[:-1])):
-            times[fine] = part
+        for (times, place), part in zip(owners, np.split(values, ends[:-1])):
+            times[place] = part
 
     def wait_buckets(self, width: float, last: int) -> list[int]:
         """How many waits fall in each bucket of ``width`` minutes (0 … last, the last one open-ended)."""
         np = self._np
-        if not self.waits:
+        waits = [times for times in self.waits if times is not None]
+        if not waits:
             return [0] * (last + 1)
-        buckets = np.minimum(np.trunc(np.concatenate(list(self.waits.values())) / width), last)
+        buckets = np.minimum(np.trunc(np.concatenate(waits) / width), last)
         return [int(n) for n in np.bincount(buckets[buckets >= 0].astype(np.int64), minlength=last + 1)]
 
     def table(self, key_of, target: float) -> list[tuple]:
         """(group, issued, served, no_shows, transferred, priority, 7 time figures) per group, in group order;
         ``key_of(fine key)`` is the group's name, or None for a visit the table leaves out."""
         np = self._np
-        if self._by_place is None:  # the fine keys by their place: a list index, not a tuple's hash per lookup
-            fines = list(self.counts)
-            self._by_place = (fines, np.array([self.counts[f] for f in fines], dtype=np.int64),
-                              [self.waits.get(f) for f in fines], [self.services.get(f) for f in fines])
-        fines, counts_of, waits_of, services_of = self._by_place
-        groups: dict[str, list[int]] = {}
-        for place, fine in enumerate(fines):
+        if self._counts_array is None:
+            self._counts_array = np.array(self.counts, dtype=np.int64)
+        counts_of = self._counts_array
+        groups: dict[str, list[int]] = {}  # each group's fine keys by their place in the lists
+        for place, fine in enumerate(self.fines):
             group = key_of(fine)
             if group is not None:
                 groups.setdefault(group, []).append(place)
@@ -239,8 +242,8 @@ class _Figures:
         for group in sorted(groups):
             places = groups[group]
             counts = counts_of[places].sum(axis=0).tolist()
-            waits = self._sorted(waits_of, places)
-            services = self._sorted(services_of, places)
+            waits = self._sorted(self.waits, places)
+            services = self._sorted(self.services, places)
             wait_figures = (*_centre(waits), int(waits.searchsorted(target, side="right")) * 1.0 / len(waits)) \
                 if waits is not None else (None, None, None, None)
             rows.append((group, *counts, *wait_figures,
@@ -415,7 +418,7 @@ def build_report(config: Config, db_path: Path | str, date_from: date, date_to: 
         quotas = {s.id: s.daily_quota for s in config.services if s.daily_quota}
         if quotas:
             per_day_service: dict[tuple[str, str], int] = {}
-            for fine, counts in figures.counts.items():
+            for fine, counts in zip(figures.fines, figures.counts):
                 per_day_service[(fine[0], fine[4])] = per_day_service.get((fine[0], fine[4]), 0) + counts[0]
             for (day, service_id), issued in sorted(per_day_service.items()):
                 if service_id in quotas:
