@@ -49,8 +49,9 @@ class EventHub:
         self._pulled_seq = 0  # the last event read on the engine thread (only that thread touches it)
         self._pulled: collections.deque[list[dict]] = collections.deque()  # engine thread -> event loop, in order
         self._seqs: list[int] = []
-        self._events: list[dict] = []
-        self._texts: list[str] = []  # each event as sent, serialised once for every listener
+        # each event as sent, serialised once for every listener, and only so: a dict of an event is four times its
+        # text (1.07 KB against 0.25), and 5,000-10,000 of them were the server's growth through a month's soak
+        self._texts: list[str] = []
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -95,15 +96,13 @@ class EventHub:
             if self.log_events:
                 for event in batch:
                     queue_log.info("%s", describe(event))
-            self._events.extend(batch)
             self._seqs.extend(e["seq"] for e in batch)
             self._texts.extend(event_text(e) for e in batch)
             self.last_seq = batch[-1]["seq"]
             taken = True
         if not taken:
             return
-        if len(self._events) > 2 * self.keep:
-            del self._events[:-self.keep]
+        if len(self._seqs) > 2 * self.keep:
             del self._seqs[:-self.keep]
             del self._texts[:-self.keep]
         changed, self._changed = self._changed, asyncio.Event()
@@ -141,12 +140,13 @@ class EventHub:
         return self.last_seq > seq and not self.closing
 
     async def events_after(self, seq: int, limit: int = BATCH) -> list[dict]:
-        """Events after ``seq`` up to the pump's last, oldest first: from memory when it has them."""
+        """Events after ``seq`` up to the pump's last, oldest first: from memory when it has them (each caller
+        gets dicts of its own, read back from the texts)."""
         if seq >= self.last_seq:
             return []
         if self._seqs and seq >= self._seqs[0] - 1:
             start = bisect.bisect_right(self._seqs, seq)
-            return self._events[start:start + limit]
+            return [json.loads(text) for text in self._texts[start:start + limit]]
         # older than memory: a client catching up after a long absence
         return await self.run(self.engine.events_since, seq, limit)
 
