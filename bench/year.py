@@ -7,8 +7,9 @@ token, day and time shifted. The month and the year are kept in the cache folder
 (~/.cache/mpp-kiosk/bench, or $MPP_KIOSK_BENCH_CACHE) so a second run takes seconds.
 
 Targets: month report on the year ≤ 1 s, year report ≤ 3 s (timed warm, and from the disk: the file's pages
-dropped from the page cache first), issue p99 with the year within 1.2× of an
-empty database, server start to first answer ≤ 1 s, backup and restore ≤ 60 s each.
+dropped from the page cache first), issue p99, call-and-finish p99 (the engine) and call → display p99 (a
+counter's call-next over HTTP until a display's WebSocket has the call) with the year within 1.2× of an empty
+database, server start to first answer ≤ 1 s, backup and restore ≤ 60 s each.
 Last line: one JSON object. --tiny: a quiet simulated day copied 12 times, in a temporary folder.
 """
 from __future__ import annotations
@@ -183,6 +184,85 @@ def issue_latencies(config, dbs: list[Path], day: date, count: int) -> list[tupl
     return [(issue_ms, call_ms) for _, _, _, _, issue_ms, call_ms in runs]
 
 
+STAFF = ("petugas1", "1234")  # the shipped config's counter officer (docs/configuration.md: every agency user's PIN)
+
+
+def call_to_display(config, dbs: list[Path], day: date, count: int) -> list[list[float]]:
+    """Per database, ``count`` times: ms from a counter's call-next request to a display's WebSocket holding the
+    "called" event, through the server (uvicorn on loopback, one per database, each a thread of this process, on a
+    clock at 13:00 of ``day``); the call is then finished. The databases take turns as in issue_latencies."""
+    import asyncio
+
+    from kiosk.server.app import create_app
+    from kiosk.server.runner import ServerThread
+
+    user, pin = STAFF
+    counter = config.counter_by_id[config.staff_by_user[user].counters[0]]
+    service = next(s for s in config.services if s.id in counter.services and not s.daily_quota)
+    servers = []
+    try:
+        for db in dbs:
+            clock = FakeClock(datetime.combine(day, datetime.min.time().replace(hour=13), tzinfo=config.lobby.tz))
+            engine = QueueEngine(config, Store(db), clock)
+            for _ in range(WARM_UP + count):  # by the engine: a kiosk's key may issue 30 a minute
+                engine.issue_ticket(service.id)
+            clock.advance(seconds=60)
+            app = create_app(config, engine, access_log=False, log_events=False)
+            servers.append((ServerThread(app).start(), engine))
+        return asyncio.run(_calls_to_display(config, [server.url for server, _ in servers], counter.id, user, pin,
+                                             count))
+    finally:
+        for server, engine in servers:
+            server.stop()
+            engine.store.close()
+
+
+async def _calls_to_display(config, urls: list[str], counter_id: str, user: str, pin: str,
+                            count: int) -> list[list[float]]:
+    import asyncio
+
+    import httpx
+    import websockets
+
+    keys = {device.role: device.key for device in config.server.devices}
+    lobbies = []  # (http client, staff headers, the display's socket, the delays)
+    try:
+        for url in urls:
+            http = httpx.AsyncClient(base_url=url, timeout=10)
+            lobbies.append([http])
+            login = await http.post("/api/v1/sessions", json={"user": user, "pin": pin, "counter_id": counter_id},
+                                    headers={"Authorization": f"Bearer {keys['counter-app']}"})
+            login.raise_for_status()
+            display = await websockets.connect(url.replace("http://", "ws://") + f"/api/v1/events?key={keys['display']}")
+            lobbies[-1] += [{"Authorization": f"Bearer {login.json()['token']}"}, display, []]
+            assert json.loads(await display.recv())["type"] == "hello"
+
+        async def shown(display, kind: str) -> None:
+            while json.loads(await display.recv()).get("type") != kind:
+                pass
+
+        next_round = time.perf_counter()
+        for index in range(WARM_UP + count):
+            await asyncio.sleep(max(0.0, next_round - time.perf_counter()))
+            next_round += ROUND_S
+            for http, staff, display, delays in lobbies[index % 2:] + lobbies[:index % 2]:
+                started = time.perf_counter()
+                call = asyncio.ensure_future(http.post(f"/api/v1/counters/{counter_id}/call-next", headers=staff))
+                await shown(display, "called")
+                elapsed = (time.perf_counter() - started) * 1000
+                (await call).raise_for_status()
+                (await http.post(f"/api/v1/counters/{counter_id}/finish", headers=staff)).raise_for_status()
+                await shown(display, "finished")
+                if index >= WARM_UP:
+                    delays.append(elapsed)
+        return [lobby[3] for lobby in lobbies]
+    finally:
+        for lobby in lobbies:
+            if len(lobby) > 2:
+                await lobby[2].close()
+            await lobby[0].aclose()
+
+
 def p99(values: list[float]) -> float:
     return round(statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0], 2)
 
@@ -288,6 +368,8 @@ def main(argv: list[str] | None = None) -> None:
             day_after += timedelta(days=1)
         (year_issue, year_call), (empty_issue, empty_call) = issue_latencies(
             config, [work / "restored.sqlite", work / "empty.sqlite"], day_after, samples)
+        year_shown, empty_shown = call_to_display(config, [work / "restored.sqlite", work / "empty.sqlite"],
+                                                  day_after, samples)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     size_mb = year.stat().st_size / 1e6
@@ -303,6 +385,8 @@ def main(argv: list[str] | None = None) -> None:
         "issue_p99_ms_empty": p99(empty_issue),
         "call_finish_p99_ms_year": p99(year_call),
         "call_finish_p99_ms_empty": p99(empty_call),
+        "call_to_display_p99_ms_year": p99(year_shown),
+        "call_to_display_p99_ms_empty": p99(empty_shown),
         "server_start_to_first_answer_s": round(start_s, 3),
         "backup_s": round(backup_s, 2),
         "restore_s": round(restore_s, 2),
