@@ -233,7 +233,8 @@ async def _calls_to_display(config, urls: list[str], counter_id: str, user: str,
             login = await http.post("/api/v1/sessions", json={"user": user, "pin": pin, "counter_id": counter_id},
                                     headers={"Authorization": f"Bearer {keys['counter-app']}"})
             login.raise_for_status()
-            display = await websockets.connect(url.replace("http://", "ws://") + f"/api/v1/events?key={keys['display']}")
+            events_url = url.replace("http://", "ws://") + f"/api/v1/events?key={keys['display']}"
+            display = await websockets.connect(events_url)
             lobbies[-1] += [{"Authorization": f"Bearer {login.json()['token']}"}, display, []]
             assert json.loads(await display.recv())["type"] == "hello"
 
