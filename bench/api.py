@@ -278,25 +278,27 @@ async def call_to_event(url: str, calls: int) -> list[float]:
         staff = {"Authorization": f"Bearer {login.json()['token']}"}
         last_seq = (await http.get("/healthz")).json()["seq"]
         ws_url = url.replace("http://", "ws://") + f"/api/v1/events?since={last_seq}&key={DISPLAY_KEY}"
-        delays = []
         async with websockets.connect(ws_url) as listener:
             assert json.loads(await listener.recv())["type"] == "hello"
+            return [await call_until_heard(http, staff, listener, "loket-2") for _ in range(calls)]
 
-            async def next_event(kind: str) -> dict:
-                while True:
-                    event = json.loads(await listener.recv())
-                    if event.get("type") == kind:
-                        return event
 
-            for _ in range(calls):
-                started = time.perf_counter()
-                call = asyncio.create_task(http.post("/api/v1/counters/loket-2/call-next", headers=staff))
-                await next_event("called")
-                delays.append(time.perf_counter() - started)
-                (await call).raise_for_status()
-                (await http.post("/api/v1/counters/loket-2/finish", headers=staff)).raise_for_status()
-                await next_event("finished")
-    return delays
+async def call_until_heard(http: httpx.AsyncClient, staff: dict, listener, counter_id: str) -> float:
+    """Seconds from sending the counter's call-next until ``listener`` (an event WebSocket) has the "called"
+    event; the call is then finished, and its "finished" event taken, untimed (bench/year.py uses it too)."""
+
+    async def next_event(kind: str) -> None:
+        while json.loads(await listener.recv()).get("type") != kind:
+            pass
+
+    started = time.perf_counter()
+    call = asyncio.create_task(http.post(f"/api/v1/counters/{counter_id}/call-next", headers=staff))
+    await next_event("called")
+    elapsed = time.perf_counter() - started
+    (await call).raise_for_status()
+    (await http.post(f"/api/v1/counters/{counter_id}/finish", headers=staff)).raise_for_status()
+    await next_event("finished")
+    return elapsed
 
 
 def main() -> int:

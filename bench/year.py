@@ -220,48 +220,39 @@ def call_to_display(config, dbs: list[Path], day: date, count: int) -> list[list
 async def _calls_to_display(config, urls: list[str], counter_id: str, user: str, pin: str,
                             count: int) -> list[list[float]]:
     import asyncio
+    import contextlib
 
     import httpx
     import websockets
+    import importlib.util
+
+    # bench/api.py's call → event, one call at a time (by its file: tests/api, on the path first, is another "api")
+    spec = importlib.util.spec_from_file_location("bench_api", Path(__file__).with_name("api.py"))
+    bench_api = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_api)
+    call_until_heard = bench_api.call_until_heard
 
     keys = {device.role: device.key for device in config.server.devices}
-    lobbies = []  # (http client, staff headers, the display's socket, the delays)
-    try:
+    async with contextlib.AsyncExitStack() as opened:
+        lobbies = []  # (http client, staff headers, the display's socket, the delays) per database
         for url in urls:
-            http = httpx.AsyncClient(base_url=url, timeout=10)
-            lobbies.append([http])
+            http = await opened.enter_async_context(httpx.AsyncClient(base_url=url, timeout=10))
             login = await http.post("/api/v1/sessions", json={"user": user, "pin": pin, "counter_id": counter_id},
                                     headers={"Authorization": f"Bearer {keys['counter-app']}"})
             login.raise_for_status()
-            events_url = url.replace("http://", "ws://") + f"/api/v1/events?key={keys['display']}"
-            display = await websockets.connect(events_url)
-            lobbies[-1] += [{"Authorization": f"Bearer {login.json()['token']}"}, display, []]
+            display = await opened.enter_async_context(
+                websockets.connect(url.replace("http://", "ws://") + f"/api/v1/events?key={keys['display']}"))
             assert json.loads(await display.recv())["type"] == "hello"
-
-        async def shown(display, kind: str) -> None:
-            while json.loads(await display.recv()).get("type") != kind:
-                pass
-
+            lobbies.append((http, {"Authorization": f"Bearer {login.json()['token']}"}, display, []))
         next_round = time.perf_counter()
         for index in range(WARM_UP + count):
             await asyncio.sleep(max(0.0, next_round - time.perf_counter()))
             next_round += ROUND_S
             for http, staff, display, delays in lobbies[index % 2:] + lobbies[:index % 2]:
-                started = time.perf_counter()
-                call = asyncio.ensure_future(http.post(f"/api/v1/counters/{counter_id}/call-next", headers=staff))
-                await shown(display, "called")
-                elapsed = (time.perf_counter() - started) * 1000
-                (await call).raise_for_status()
-                (await http.post(f"/api/v1/counters/{counter_id}/finish", headers=staff)).raise_for_status()
-                await shown(display, "finished")
+                elapsed_s = await call_until_heard(http, staff, display, counter_id)
                 if index >= WARM_UP:
-                    delays.append(elapsed)
+                    delays.append(elapsed_s * 1000)
         return [lobby[3] for lobby in lobbies]
-    finally:
-        for lobby in lobbies:
-            if len(lobby) > 2:
-                await lobby[2].close()
-            await lobby[0].aclose()
 
 
 def p99(values: list[float]) -> float:
