@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from kiosk.client import ApiClient
 from kiosk.printer.backends import EscposTicketPrinter
 from support.configs import DEVICE_KEYS
+from support.timing import collector_held_off
 
 from .kiosk_driver import LEFT, agency_tile, go_to_confirm, service_card, take_ticket, visible_texts, local
 
@@ -214,11 +215,12 @@ def test_event_loop_keeps_running_while_the_server_stalls(qtbot, server, make_ki
     go_to_confirm(qtbot, kiosk, "dukcapil", "ktp")
     stalling_proxy.stall_s = 2.0
     ticks = _Ticks()
-    ticks.start()
-    started = time.perf_counter()
-    kiosk.refresh_catalog()  # a slow catalog refresh and a slow issue at once
-    with qtbot.waitSignal(kiosk.ticket_shown, timeout=15000):
-        qtbot.mouseClick(kiosk.confirm_screen.confirm_button, LEFT)
+    with collector_held_off():  # a gap is the window's, not this test process's garbage collection
+        ticks.start()
+        started = time.perf_counter()
+        kiosk.refresh_catalog()  # a slow catalog refresh and a slow issue at once
+        with qtbot.waitSignal(kiosk.ticket_shown, timeout=15000):
+            qtbot.mouseClick(kiosk.confirm_screen.confirm_button, LEFT)
     assert time.perf_counter() - started >= 1.9
     assert ticks.longest < 0.5, f"the GUI froze for {ticks.longest:.2f} s"
     api.close()
